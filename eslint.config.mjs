@@ -1,0 +1,45 @@
+import nx from '@nx/eslint-plugin';
+import tseslint from 'typescript-eslint';
+
+const boundaries = (extra = []) => [
+  'error',
+  {
+    enforceBuildableLibDependency: false,
+    allow: [],
+    depConstraints: [
+      // An app never imports another app; apps share code only through libs.
+      { sourceTag: 'type:app', onlyDependOnLibsWithTags: ['type:lib'] },
+      { sourceTag: 'type:lib', onlyDependOnLibsWithTags: ['type:lib'] },
+      // The all-in-one is the one composition root that runs every app in one process.
+      { sourceTag: 'type:composition', onlyDependOnLibsWithTags: ['type:lib', 'type:app'] },
+      // contracts is schemas and types only: it may import nothing of ours.
+      { sourceTag: 'io:none', onlyDependOnLibsWithTags: ['io:none'] },
+      ...extra,
+    ],
+  },
+];
+
+export default [
+  { ignores: ['**/node_modules', '**/dist', '**/.nx', '**/.data', 'libs/db/src/generated/**', '**/*.js', '**/*.mjs', '**/*.cjs'] },
+  ...tseslint.configs.recommended,
+  {
+    files: ['**/*.ts'],
+    plugins: { '@nx': nx },
+    rules: {
+      '@typescript-eslint/no-explicit-any': 'error',
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      'no-console': 'error',
+      // Production code never depends on test helpers.
+      '@nx/enforce-module-boundaries': boundaries([{ sourceTag: 'type:app', notDependOnLibsWithTags: ['scope:testing'] }, { sourceTag: 'scope:shared', notDependOnLibsWithTags: ['scope:testing'] }]),
+    },
+  },
+  {
+    // Tests may use the testing lib; every other boundary still holds for them.
+    files: ['**/*.spec.ts', '**/*.test.ts', 'libs/testing/**/*.ts'],
+    rules: { '@nx/enforce-module-boundaries': boundaries() },
+  },
+  {
+    files: ['bench/**/*.ts', 'scripts/**/*.ts', 'libs/testing/**/*.ts', '**/cli/**/*.ts'],
+    rules: { 'no-console': 'off' },
+  },
+];

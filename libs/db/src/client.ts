@@ -1,0 +1,64 @@
+import { PrismaPg } from '@prisma/adapter-pg';
+import type { SqlMigrationAwareDriverAdapterFactory } from '@prisma/driver-adapter-utils';
+import { PrismaClient } from './generated/prisma/client';
+import { openMigrationEngine } from './migrate/schema-engine';
+
+export type Db = PrismaClient;
+/** The client inside `$transaction(async (tx) => …)`: what use cases take when they must write atomically. */
+export type DbTx = Parameters<Parameters<PrismaClient['$transaction']>[0]>[0];
+
+export interface Database {
+  prisma: PrismaClient;
+  /** Cheap round trip for readiness probes. */
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export interface PgOptions {
+  url: string;
+  /** Pool size per process; the dialer's concurrency tests raise it. */
+  poolSize?: number;
+}
+
+/** Distributed mode: a real PostgreSQL server through node-postgres. */
+export function connectPostgres(opts: PgOptions): Database {
+  const adapter = new PrismaPg({ connectionString: opts.url, max: opts.poolSize ?? 10 });
+  return wrap(new PrismaClient({ adapter }));
+}
+
+/**
+ * All-in-one mode: an embedded PostgreSQL (PGlite, WebAssembly) keeping its data under `dataDir`.
+ * Migrations run in-process through the same schema engine, so a fresh folder is ready on first start.
+ */
+export async function openEmbedded(dataDir: string): Promise<Database> {
+  const [{ PGlite }, { PrismaPGlite }] = await Promise.all([import('@electric-sql/pglite'), import('pglite-prisma-adapter')]);
+  const pglite = new PGlite({ dataDir });
+  await pglite.waitReady;
+  const factory = new PrismaPGlite(pglite) as unknown as SqlMigrationAwareDriverAdapterFactory;
+  const engine = await openMigrationEngine(factory);
+  try {
+    await engine.applyMigrations();
+  } finally {
+    engine.close();
+  }
+  const db = wrap(new PrismaClient({ adapter: factory }));
+  return {
+    ...db,
+    async close() {
+      await db.close();
+      await pglite.close();
+    },
+  };
+}
+
+function wrap(prisma: PrismaClient): Database {
+  return {
+    prisma,
+    async ping() {
+      await prisma.$queryRaw`SELECT 1`;
+    },
+    async close() {
+      await prisma.$disconnect();
+    },
+  };
+}
