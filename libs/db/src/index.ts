@@ -1,5 +1,15 @@
 export { connectPostgres, openEmbedded, type Database, type Db, type DbTx, type PgOptions } from './client';
 export { Prisma, PrismaClient } from './generated/prisma/client';
-export type * from './generated/prisma/models';
+export type {
+  AgentModel as Agent,
+  CallSessionModel as CallSession,
+  IdempotencyRecordModel as IdempotencyRecord,
+  OutboxEventModel as OutboxEvent,
+  PhoneNumberModel as PhoneNumber,
+  ProcessedEventModel as ProcessedEvent,
+  SessionViewModel as SessionView,
+  TenantModel as Tenant,
+  UserModel as User,
+} from './generated/prisma/models';
 export { openMigrationEngine, type MigrationEngine } from './migrate/schema-engine';
 export { pgMigrationAdapter } from './migrate/pg-migration-adapter';

@@ -9,10 +9,18 @@ import type { MigrationList, SchemaEngine as WasmSchemaEngine } from '@prisma/sc
  * It needs no engine download, so migrations apply on any machine with node_modules; the
  * history it records in `_prisma_migrations` is the one `prisma migrate deploy` reads in production.
  */
-export const SCHEMA_DIR = path.resolve(__dirname, '../../prisma/schema');
-export const MIGRATIONS_DIR = path.resolve(__dirname, '../../prisma/migrations');
+// A bundled build ships the prisma folder elsewhere and says where with CALLPLANE_PRISMA_DIR.
+const PRISMA_DIR = process.env.CALLPLANE_PRISMA_DIR ?? path.resolve(__dirname, '../../prisma');
+export const SCHEMA_DIR = path.join(PRISMA_DIR, 'schema');
+export const MIGRATIONS_DIR = path.join(PRISMA_DIR, 'migrations');
 
 type EngineModule = typeof import('@prisma/schema-engine-wasm');
+
+/** Node's WebAssembly global; our TypeScript lib settings (ES2023, no DOM) don't declare it. */
+interface WasmApi {
+  instantiate(bytes: Uint8Array, imports: Record<string, object>): Promise<{ instance: { exports: Record<string, unknown> } }>;
+}
+const wasm = () => (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
 
 let engineModule: Promise<EngineModule> | undefined;
 
@@ -21,9 +29,9 @@ function loadEngineModule(): Promise<EngineModule> {
   engineModule ??= (async () => {
     const req = createRequire(__filename);
     const bgPath = req.resolve('@prisma/schema-engine-wasm/schema_engine_bg');
-    const bg = req(bgPath) as EngineModule & { __wbg_set_wasm(w: WebAssembly.Exports): void };
+    const bg = req(bgPath) as EngineModule & { __wbg_set_wasm(w: Record<string, unknown>): void };
     const bytes = await readFile(path.join(path.dirname(bgPath), 'schema_engine_bg.wasm'));
-    const { instance } = await WebAssembly.instantiate(bytes, { './schema_engine_bg.js': bg as unknown as WebAssembly.ModuleImports });
+    const { instance } = await wasm().instantiate(bytes, { './schema_engine_bg.js': bg });
     bg.__wbg_set_wasm(instance.exports);
     (instance.exports.__wbindgen_start as () => void)();
     return bg;

@@ -1,0 +1,49 @@
+import { randomBytes } from 'node:crypto';
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { envFields, loadEnv } from '@callplane/config';
+
+export const ALL_IN_ONE_ENV = [
+  'PORT', 'HOST', 'LOG_LEVEL', 'DATABASE_URL', 'DATABASE_POOL_SIZE', 'KAFKA_BROKERS', 'KAFKA_IDEMPOTENT', 'PUBLIC_BASE_URL',
+  'ADMIN_TOKEN', 'CREDENTIALS_KEY', 'LIVEKIT_URL', 'LIVEKIT_API_KEY', 'LIVEKIT_API_SECRET', 'LIVEKIT_SIP_HOST',
+  'WEBHOOK_ALLOW_PRIVATE_TARGETS', 'SHUTDOWN_GRACE_SECONDS',
+] as const;
+
+interface LocalSecrets {
+  admin_token: string;
+  credentials_key: string;
+}
+
+/**
+ * The all-in-one needs no settings: the database and bus are embedded, and the operator token and
+ * credentials key are generated on first start and kept (mode 0600) beside the data, so they survive restarts.
+ * Any variable set in the environment still wins; setting DATABASE_URL or KAFKA_BROKERS swaps in the real drivers.
+ */
+export function loadAllInOneConfig(env: NodeJS.ProcessEnv = process.env) {
+  const dataDir = path.resolve(env.CALLPLANE_DATA_DIR ?? '.data');
+  mkdirSync(dataDir, { recursive: true });
+  const secretsFile = path.join(dataDir, 'secrets.json');
+  let secrets: LocalSecrets;
+  if (existsSync(secretsFile)) secrets = JSON.parse(readFileSync(secretsFile, 'utf8')) as LocalSecrets;
+  else {
+    secrets = { admin_token: `cp_admin_${randomBytes(24).toString('base64url')}`, credentials_key: randomBytes(32).toString('base64') };
+    writeFileSync(secretsFile, JSON.stringify(secrets, null, 2), { mode: 0o600 });
+    chmodSync(secretsFile, 0o600);
+  }
+  const port = env.PORT ?? '3000';
+  const config = loadEnv(
+    ALL_IN_ONE_ENV,
+    {
+      PORT: port,
+      PUBLIC_BASE_URL: `http://localhost:${port}`,
+      ADMIN_TOKEN: secrets.admin_token,
+      CREDENTIALS_KEY: secrets.credentials_key,
+      LIVEKIT_SIP_HOST: 'sip.localhost',
+      ...Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== '')),
+    },
+    { DATABASE_URL: envFields.DATABASE_URL.optional(), KAFKA_BROKERS: envFields.KAFKA_BROKERS.optional() },
+  );
+  return { ...config, dataDir };
+}
+
+export type AllInOneConfig = ReturnType<typeof loadAllInOneConfig>;

@@ -1,0 +1,43 @@
+/**
+ * All-in-one: every app in one process on one port, with an embedded PostgreSQL (PGlite) under .data/
+ * and the in-process bus. Same code as the distributed services; only the drivers differ.
+ */
+import { bootService, exitOnStartupError, SecretBox } from '@callplane/service-kit';
+// The all-in-one is the composition root allowed to import apps (tag type:composition in eslint.config.mjs).
+import { createAnalyticsModule } from '../../analytics/src/app';
+import { createDialerModule } from '../../dialer/src/app';
+import { createProvisioningModule } from '../../provisioning/src/app';
+import { createGatewayModule } from '../../telephony-gateway/src/app';
+import { createVoiceAgentModule } from '../../voice-agent/src/app';
+import { loadAllInOneConfig } from './config';
+import { seedDefaultTenant, type SeedResult } from './seed';
+import { welcomeText } from './welcome';
+
+export async function startAllInOne(env: NodeJS.ProcessEnv = process.env, opts: { handleSignals?: boolean } = {}) {
+  const config = loadAllInOneConfig(env);
+  const secrets = new SecretBox(config.CREDENTIALS_KEY);
+  let seeded: SeedResult | null = null;
+  const running = await bootService({
+    name: 'all-in-one',
+    config,
+    dataDir: `${config.dataDir}/pglite`,
+    handleSignals: opts.handleSignals,
+    modules: ({ platform, routerDeps }) => [
+      createProvisioningModule({ platform, routerDeps, secrets, publicBaseUrl: config.PUBLIC_BASE_URL }),
+      createGatewayModule({ platform, routerDeps, secrets, publicBaseUrl: config.PUBLIC_BASE_URL, livekitSipHost: config.LIVEKIT_SIP_HOST }),
+      createDialerModule({ platform, routerDeps }),
+      createAnalyticsModule({ platform, routerDeps }),
+      createVoiceAgentModule({ platform }),
+    ],
+    beforeListen: async ({ platform }) => {
+      seeded = await seedDefaultTenant(platform.db.prisma);
+    },
+  });
+  return { running, config, seeded: seeded as SeedResult | null };
+}
+
+if (require.main === module) {
+  startAllInOne()
+    .then(({ config, seeded }) => process.stdout.write(welcomeText(config, seeded)))
+    .catch(exitOnStartupError);
+}

@@ -1,0 +1,28 @@
+import type { AllInOneConfig } from './config';
+import type { SeedResult } from './seed';
+
+export function welcomeText(config: AllInOneConfig, seeded: SeedResult | null): string {
+  const base = config.PUBLIC_BASE_URL;
+  const lines = [
+    '',
+    `Callplane all-in-one is running on ${base}`,
+    `  data:            ${config.dataDir} (embedded PostgreSQL${config.DATABASE_URL ? ' replaced by DATABASE_URL' : ''})`,
+    `  bus:             ${config.KAFKA_BROKERS ? `Kafka ${config.KAFKA_BROKERS.join(',')}` : 'in-process'}`,
+    `  operator token:  ${config.ADMIN_TOKEN}   (kept in ${config.dataDir}/secrets.json)`,
+    `  API reference:   ${base}/openapi.json`,
+  ];
+  if (seeded?.apiKey) {
+    lines.push(
+      `  default tenant:  ${seeded.tenantId}`,
+      `  API key:         ${seeded.apiKey}   (shown once: save it now)`,
+      '',
+      'Try it:',
+      `  curl -s -X POST ${base}/voice/agents \\`,
+      `    -H "Authorization: Bearer ${seeded.apiKey}" -H "Content-Type: application/json" \\`,
+      `    -d '{"name":"Acme support","system_prompt":"You are a friendly support agent.","voice":{"greeting":"Hi, thanks for calling Acme. How can I help you today?","tts":{"provider":"cartesia","model":"sonic-2","voice":"maya"},"stt":{"provider":"deepgram","model":"nova-2","language":"en"},"max_duration":600}}'`,
+    );
+  } else {
+    lines.push('', `Issue an API key: npm run cli -- users create --tenant <tenant_id> --email you@example.com   (or POST ${base}/admin/tenants/<tenant_id>/users with the operator token)`);
+  }
+  return `${lines.join('\n')}\n\n`;
+}

@@ -1,0 +1,146 @@
+import { createHmac } from 'node:crypto';
+import { expect } from '@jest/globals';
+import { pollUntil } from '@callplane/testing';
+
+export interface SliceEndpoints {
+  provisioning: string;
+  gateway: string;
+  analytics: string;
+  /** What PUBLIC_BASE_URL says: Twilio signs the public URL, not the pod's. */
+  publicBaseUrl: string;
+  adminToken: string;
+}
+
+export const agentBody = {
+  name: 'Acme support',
+  system_prompt: 'You are a friendly support agent for Acme.',
+  voice: {
+    greeting: 'Hi, thanks for calling Acme. How can I help you today?',
+    tts: { provider: 'cartesia', model: 'sonic-2', voice: 'maya' },
+    stt: { provider: 'deepgram', model: 'nova-2', language: 'en' },
+    max_duration: 600,
+    recording: true,
+    transcription: true,
+  },
+};
+
+/** Twilio's algorithm, written out independently of the SDK: HMAC-SHA1(url + sorted name+value pairs), base64. */
+export function twilioSignature(authToken: string, url: string, params: Record<string, string>): string {
+  const data = Object.keys(params)
+    .sort()
+    .reduce((acc, k) => acc + k + params[k], url);
+  return createHmac('sha1', authToken).update(data).digest('base64');
+}
+
+export async function http(method: string, url: string, opts: { token?: string; json?: unknown; form?: Record<string, string>; headers?: Record<string, string> } = {}) {
+  const headers: Record<string, string> = { ...(opts.headers ?? {}) };
+  if (opts.token) headers.authorization = `Bearer ${opts.token}`;
+  let body: string | undefined;
+  if (opts.json !== undefined) {
+    headers['content-type'] = 'application/json';
+    body = JSON.stringify(opts.json);
+  } else if (opts.form) {
+    headers['content-type'] = 'application/x-www-form-urlencoded';
+    body = new URLSearchParams(opts.form).toString();
+  }
+  const res = await fetch(url, { method, headers, body });
+  const text = await res.text();
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    json = undefined;
+  }
+  return { status: res.status, text, json: json as Record<string, unknown> & { data?: Array<Record<string, unknown>> }, headers: res.headers };
+}
+
+const sid = () => `CA${Array.from({ length: 32 }, () => '0123456789abcdef'[Math.floor(Math.random() * 16)]).join('')}`;
+
+/**
+ * The first slice, end to end: operator creates two tenants → tenant A creates an agent, adds a signed
+ * bring-your-own number and assigns it → a signed Twilio webhook answers TwiML to LiveKit SIP and opens a
+ * session → analytics shows it to A and not to B. Forged and duplicate webhooks change nothing.
+ */
+export async function runSliceScenario(e: SliceEndpoints, sipHost: string): Promise<{ apiKeyA: string; sessionId: string }> {
+  const admin = e.adminToken;
+  const tA = await http('POST', `${e.provisioning}/admin/tenants`, { token: admin, json: { name: 'Tenant A' } });
+  expect(tA.status).toBe(201);
+  const tB = await http('POST', `${e.provisioning}/admin/tenants`, { token: admin, json: { name: 'Tenant B' } });
+  const uA = await http('POST', `${e.provisioning}/admin/tenants/${tA.json.id}/users`, { token: admin, json: { email: 'a@example.com' } });
+  expect(uA.status).toBe(201);
+  const uB = await http('POST', `${e.provisioning}/admin/tenants/${tB.json.id}/users`, { token: admin, json: { email: 'b@example.com' } });
+  const keyA = uA.json.api_key as string;
+  const keyB = uB.json.api_key as string;
+  expect(keyA).toMatch(/^cp_live_/);
+
+  const agent = await http('POST', `${e.provisioning}/voice/agents`, { token: keyA, json: agentBody });
+  expect(agent.status).toBe(201);
+  expect(agent.json.id).toMatch(/^agt_/);
+
+  const secret = 'twilio-auth-token-0123456789';
+  const num = await http('POST', `${e.provisioning}/voice/phone-numbers`, { token: keyA, json: { number: '+1 (415) 555-0142', signing_secret: secret } });
+  expect(num.status).toBe(201);
+  expect(num.json).toMatchObject({ number: '+14155550142', provider: 'sip', agent_id: null, credential_hint: '…6789' });
+  expect(JSON.stringify(num.json)).not.toContain(secret);
+  const phoneId = num.json.id as string;
+  expect(num.json.webhook_url).toBe(`${e.publicBaseUrl}/twilio/incoming/${phoneId}`);
+
+  const assigned = await http('PUT', `${e.provisioning}/voice/agents/${agent.json.id}/phone`, { token: keyA, json: { phone_id: phoneId, enabled: true } });
+  expect(assigned.status).toBe(200);
+  expect(assigned.json.agent_id).toBe(agent.json.id);
+
+  const callSid = sid();
+  const params = { CallSid: callSid, AccountSid: `AC${'1'.repeat(32)}`, From: '+919876543210', To: '+14155550142', CallStatus: 'ringing', Direction: 'inbound', ApiVersion: '2010-04-01' };
+  const publicUrl = `${e.publicBaseUrl}/twilio/incoming/${phoneId}`;
+
+  // A forged signature is refused and writes nothing.
+  const forged = await http('POST', `${e.gateway}/twilio/incoming/${phoneId}`, { form: params, headers: { 'x-twilio-signature': twilioSignature('wrong-token', publicUrl, params) } });
+  expect(forged.status).toBe(403);
+  expect(forged.json).toMatchObject({ error: { code: 'invalid_signature' } });
+  const unsigned = await http('POST', `${e.gateway}/twilio/incoming/${phoneId}`, { form: params });
+  expect(unsigned.status).toBe(403);
+
+  const signature = twilioSignature(secret, publicUrl, params);
+  const answer = await http('POST', `${e.gateway}/twilio/incoming/${phoneId}`, { form: params, headers: { 'x-twilio-signature': signature } });
+  expect(answer.status).toBe(200);
+  expect(answer.headers.get('content-type')).toMatch(/text\/xml/);
+  const sipMatch = new RegExp(`<Response><Dial answerOnBridge="true"><Sip>sip:\\+14155550142@${sipHost.replace(/\./g, '\\.')};transport=tcp\\?X-Callplane-Session=(cs_[a-z0-9]+)</Sip></Dial></Response>`).exec(answer.text);
+  expect(sipMatch).not.toBeNull();
+  const sessionId = sipMatch![1]!;
+
+  // Twilio retrying the same webhook gets the same answer and opens no second session.
+  const retry = await http('POST', `${e.gateway}/twilio/incoming/${phoneId}`, { form: params, headers: { 'x-twilio-signature': signature } });
+  expect(retry.text).toBe(answer.text);
+
+  const listed = await pollUntil(
+    async () => {
+      const r = await http('GET', `${e.analytics}/voice/sessions`, { token: keyA });
+      return r.status === 200 && r.json.data!.length > 0 ? r : null;
+    },
+    { timeoutMs: 20_000, description: 'the session to reach analytics' },
+  );
+  expect(listed.json.data).toHaveLength(1);
+  expect(listed.json.data![0]).toMatchObject({
+    id: sessionId,
+    direction: 'inbound',
+    call_type: 'production',
+    agent_id: agent.json.id,
+    from_number: '+919876543210',
+    to_number: '+14155550142',
+    provider: 'sip',
+    status: 'initiating',
+    end_reason: null,
+  });
+  const one = await http('GET', `${e.analytics}/voice/sessions/${sessionId}`, { token: keyA });
+  expect(one.status).toBe(200);
+
+  // Tenant B sees nothing of A's.
+  const listB = await http('GET', `${e.analytics}/voice/sessions`, { token: keyB });
+  expect(listB.status).toBe(200);
+  expect(listB.json.data).toEqual([]);
+  expect((await http('GET', `${e.analytics}/voice/sessions/${sessionId}`, { token: keyB })).status).toBe(404);
+  expect((await http('GET', `${e.provisioning}/voice/agents/${agent.json.id}`, { token: keyB })).status).toBe(404);
+  expect((await http('GET', `${e.provisioning}/voice/phone-numbers/${phoneId}`, { token: keyB })).status).toBe(404);
+  expect((await http('GET', `${e.analytics}/voice/sessions`)).status).toBe(401);
+  return { apiKeyA: keyA, sessionId };
+}

@@ -1,0 +1,16 @@
+import { bootService, exitOnStartupError, SecretBox } from '@callplane/service-kit';
+import { createProvisioningModule } from './app';
+import { loadProvisioningConfig } from './config';
+
+async function main() {
+  const config = loadProvisioningConfig();
+  await bootService({
+    name: 'provisioning',
+    config,
+    modules: ({ platform, routerDeps }) => [
+      createProvisioningModule({ platform, routerDeps, secrets: new SecretBox(config.CREDENTIALS_KEY), publicBaseUrl: config.PUBLIC_BASE_URL }),
+    ],
+  });
+}
+
+main().catch(exitOnStartupError);

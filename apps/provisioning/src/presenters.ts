@@ -1,0 +1,42 @@
+import type { AfterHours, AgentDto, PhoneNumberDto, Provider, VoiceConfig } from '@callplane/contracts';
+import type { Agent, PhoneNumber } from '@callplane/db';
+
+export function presentAgent(a: Agent & { phoneNumbers?: Array<{ id: string }> }): AgentDto {
+  return {
+    id: a.id,
+    name: a.name,
+    system_prompt: a.systemPrompt,
+    voice: a.voice as VoiceConfig,
+    after_hours: (a.afterHours as AfterHours | null) ?? null,
+    status_webhook_url: a.statusWebhookUrl,
+    phone_numbers: (a.phoneNumbers ?? []).map((p) => p.id),
+    created_at: a.createdAt.toISOString(),
+    updated_at: a.updatedAt.toISOString(),
+  };
+}
+
+/** Webhook URL shown to customers, built from PUBLIC_BASE_URL (API.md). SIP-direct providers have none. */
+export function webhookUrl(publicBaseUrl: string, p: Pick<PhoneNumber, 'id' | 'provider'>): string | null {
+  if (p.provider === 'twilio' || p.provider === 'sip') return `${publicBaseUrl}/twilio/incoming/${p.id}`;
+  if (p.provider === 'exotel') return `${publicBaseUrl}/exotel/incoming/${p.id}`;
+  return null;
+}
+
+export function presentPhoneNumber(p: PhoneNumber, publicBaseUrl: string): PhoneNumberDto {
+  return {
+    id: p.id,
+    number: p.number,
+    provider: p.provider as Provider,
+    byok: p.byok,
+    agent_id: p.agentId,
+    greeting: p.greeting,
+    enabled: p.enabled,
+    webhook_url: webhookUrl(publicBaseUrl, p),
+    signed_webhooks: p.signingSecretEnc !== null || p.credentialsEnc !== null,
+    credential_hint: p.credentialHint,
+    inbound: { configured: p.inboundConfigured, manual_steps: p.inboundManualSteps },
+    outbound: { enabled: p.outboundEnabled },
+    locked: p.lockedReason ? { reason: p.lockedReason } : null,
+    created_at: p.createdAt.toISOString(),
+  };
+}

@@ -1,0 +1,27 @@
+import { tenantCreateSchema, tenantSchema, userCreatedSchema, userCreateSchema } from '@callplane/contracts';
+import { ApiRouter, type ApiRouterDeps } from '@callplane/service-kit';
+import { z } from 'zod';
+import type { ProvisioningDeps } from '../usecases/deps';
+import { createTenant, createUser } from '../usecases/tenants.usecase';
+
+export function adminRoutes(routerDeps: ApiRouterDeps, deps: ProvisioningDeps): ApiRouter {
+  return new ApiRouter(routerDeps)
+    .route(
+      { method: 'post', path: '/admin/tenants', tag: 'Operator', summary: 'Create a tenant', auth: 'admin', idempotent: true, body: tenantCreateSchema, responses: { 201: { description: 'Created', schema: tenantSchema } } },
+      async ({ body }) => ({ status: 201, body: await createTenant(deps, body) }),
+    )
+    .route(
+      {
+        method: 'post',
+        path: '/admin/tenants/:tenant_id/users',
+        tag: 'Operator',
+        summary: 'Create a user and issue their API key (shown only in this response)',
+        auth: 'admin',
+        idempotent: true,
+        params: z.object({ tenant_id: z.string().max(100) }),
+        body: userCreateSchema,
+        responses: { 201: { description: 'Created', schema: userCreatedSchema } },
+      },
+      async ({ params, body }) => ({ status: 201, body: await createUser(deps, params.tenant_id, body) }),
+    );
+}

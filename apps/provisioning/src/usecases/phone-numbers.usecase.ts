@@ -1,0 +1,107 @@
+import { newId, toE164, TOPICS, type AssignPhone, type ByoNumberCreate, type ListQuery } from '@callplane/contracts';
+import { Prisma } from '@callplane/db';
+import { enqueueEvent } from '@callplane/events';
+import { afterCursor, AppError, decodeCursor, notFound, page, secretHint } from '@callplane/service-kit';
+import { presentPhoneNumber, webhookUrl } from '../presenters';
+import type { ProvisioningDeps } from './deps';
+import { numberChangeData } from './number-events';
+
+/**
+ * A number from any SIP/voice provider (`provider: "sip"`): the customer points the provider's voice
+ * webhook at our URL. With a signing secret (the provider's auth token), unsigned webhooks are refused.
+ */
+export async function addByoNumber(deps: ProvisioningDeps, tenantId: string, input: ByoNumberCreate) {
+  const number = toE164(input.number);
+  if (!number) {
+    throw new AppError('validation_failed', 'number is not a valid phone number: send it in E.164 form, such as +14155551234.', {
+      details: [{ field: 'number', message: 'not a valid phone number' }],
+    });
+  }
+  const id = newId('phoneNumber');
+  try {
+    const created = await deps.prisma.$transaction(async (tx) => {
+      const p = await tx.phoneNumber.create({
+        data: {
+          id,
+          tenantId,
+          number,
+          provider: 'sip',
+          byok: false,
+          signingSecretEnc: input.signing_secret ? deps.secrets.seal(input.signing_secret) : null,
+          credentialHint: input.signing_secret ? secretHint(input.signing_secret) : null,
+          inboundConfigured: false,
+          inboundManualSteps: `In your provider's console, set this number's voice webhook to ${webhookUrl(deps.publicBaseUrl, { id, provider: 'sip' })} (HTTP POST).`,
+          outboundEnabled: false,
+        },
+      });
+      await enqueueEvent(tx, { topic: TOPICS.numbersChanges, type: 'number.imported', tenantId, key: p.id, data: numberChangeData(p) });
+      return p;
+    });
+    deps.outbox.notify();
+    return presentPhoneNumber(created, deps.publicBaseUrl);
+  } catch (err) {
+    if (err instanceof Prisma.PrismaClientKnownRequestError && err.code === 'P2002') {
+      throw new AppError('number_already_exists', `${number} is already registered on Callplane. Delete it there first, or contact support if it isn't yours.`);
+    }
+    throw err;
+  }
+}
+
+export async function listPhoneNumbers(deps: ProvisioningDeps, tenantId: string, q: ListQuery) {
+  const rows = await deps.prisma.phoneNumber.findMany({
+    where: { tenantId, ...afterCursor(decodeCursor(q.cursor)) },
+    orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
+    take: q.limit + 1,
+  });
+  const { items, next_cursor } = page(rows, q.limit, (r) => r.createdAt);
+  return { data: items.map((p) => presentPhoneNumber(p, deps.publicBaseUrl)), next_cursor };
+}
+
+export async function getPhoneNumber(deps: ProvisioningDeps, tenantId: string, id: string) {
+  const p = await deps.prisma.phoneNumber.findFirst({ where: { id, tenantId } });
+  if (!p) throw notFound('The phone number');
+  return presentPhoneNumber(p, deps.publicBaseUrl);
+}
+
+export async function deletePhoneNumber(deps: ProvisioningDeps, tenantId: string, id: string): Promise<void> {
+  await deps.prisma.$transaction(async (tx) => {
+    const p = await tx.phoneNumber.findFirst({ where: { id, tenantId } });
+    if (!p) throw notFound('The phone number');
+    await tx.phoneNumber.delete({ where: { id } });
+    await enqueueEvent(tx, { topic: TOPICS.numbersChanges, type: 'number.released', tenantId, key: p.id, data: numberChangeData(p) });
+  });
+  deps.outbox.notify();
+}
+
+/** Deploy to phone: the number answers with this agent. A number serves one agent at a time. */
+export async function assignPhone(deps: ProvisioningDeps, tenantId: string, agentId: string, input: AssignPhone) {
+  const updated = await deps.prisma.$transaction(async (tx) => {
+    const agent = await tx.agent.findFirst({ where: { id: agentId, tenantId }, select: { id: true } });
+    if (!agent) throw notFound('The agent');
+    // Lock the number row so two concurrent assignments cannot both pass the check below.
+    const locked = await tx.$queryRaw<Array<{ agent_id: string | null }>>`SELECT agent_id FROM phone_numbers WHERE id = ${input.phone_id} AND tenant_id = ${tenantId} FOR UPDATE`;
+    const current = locked[0];
+    if (!current) throw notFound('The phone number');
+    if (current.agent_id && current.agent_id !== agentId) {
+      throw new AppError('number_assigned_elsewhere', `This number already serves agent ${current.agent_id}. Unassign it there first.`);
+    }
+    const p = await tx.phoneNumber.update({
+      where: { id: input.phone_id },
+      data: { agentId, enabled: input.enabled, ...(input.greeting !== undefined ? { greeting: input.greeting } : {}) },
+    });
+    await enqueueEvent(tx, { topic: TOPICS.numbersChanges, type: 'number.assigned', tenantId, key: p.id, data: numberChangeData(p) });
+    return p;
+  });
+  deps.outbox.notify();
+  return presentPhoneNumber(updated, deps.publicBaseUrl);
+}
+
+export async function unassignPhone(deps: ProvisioningDeps, tenantId: string, agentId: string, phoneId: string): Promise<void> {
+  await deps.prisma.$transaction(async (tx) => {
+    const res = await tx.phoneNumber.updateMany({ where: { id: phoneId, tenantId, agentId }, data: { agentId: null, greeting: null } });
+    if (res.count === 0) throw notFound('An assignment of this number to this agent');
+    const p = await tx.phoneNumber.findUniqueOrThrow({ where: { id: phoneId } });
+    await enqueueEvent(tx, { topic: TOPICS.numbersChanges, type: 'number.unassigned', tenantId, key: p.id, data: numberChangeData(p) });
+  });
+  deps.outbox.notify();
+}

@@ -1,0 +1,22 @@
+import { bootService, exitOnStartupError, SecretBox } from '@callplane/service-kit';
+import { createGatewayModule } from './app';
+import { loadGatewayConfig } from './config';
+
+async function main() {
+  const config = loadGatewayConfig();
+  await bootService({
+    name: 'telephony-gateway',
+    config,
+    modules: ({ platform, routerDeps }) => [
+      createGatewayModule({
+        platform,
+        routerDeps,
+        secrets: new SecretBox(config.CREDENTIALS_KEY),
+        publicBaseUrl: config.PUBLIC_BASE_URL,
+        livekitSipHost: config.LIVEKIT_SIP_HOST,
+      }),
+    ],
+  });
+}
+
+main().catch(exitOnStartupError);

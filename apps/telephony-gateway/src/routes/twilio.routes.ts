@@ -1,0 +1,33 @@
+import { ApiRouter, type ApiRouterDeps } from '@callplane/service-kit';
+import { z } from 'zod';
+import type { GatewayDeps } from '../usecases/deps';
+import { handleTwilioInbound } from '../usecases/twilio-inbound.usecase';
+
+const formParams = z.record(z.string(), z.string());
+
+export function twilioRoutes(routerDeps: ApiRouterDeps, deps: GatewayDeps): ApiRouter {
+  return new ApiRouter(routerDeps).route(
+    {
+      method: 'post',
+      path: '/twilio/incoming/:phone_id',
+      tag: 'Provider webhooks',
+      summary: 'Twilio voice webhook (also bring-your-own numbers)',
+      description:
+        'Authenticated by X-Twilio-Signature (HMAC-SHA1 with the number\'s auth token or signing secret) over PUBLIC_BASE_URL + path. Answers TwiML that forwards the call to LiveKit SIP, or a spoken message and hang-up.',
+      auth: 'none',
+      bodyType: 'application/x-www-form-urlencoded',
+      params: z.object({ phone_id: z.string().max(100) }),
+      body: formParams,
+      responses: { 200: { description: 'TwiML', contentType: 'text/xml', schema: z.string() } },
+    },
+    async ({ params, body, req }) => {
+      const twiml = await handleTwilioInbound(deps, {
+        phoneId: params.phone_id,
+        publicUrl: `${deps.publicBaseUrl}${req.originalUrl}`,
+        signature: req.header('x-twilio-signature'),
+        params: body,
+      });
+      return { status: 200, body: twiml, contentType: 'text/xml' };
+    },
+  );
+}

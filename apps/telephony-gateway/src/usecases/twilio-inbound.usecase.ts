@@ -1,0 +1,87 @@
+import { toE164, type AfterHours, type Provider } from '@callplane/contracts';
+import { livekitSipUri, SESSION_HEADER } from '@callplane/livekit';
+import { twimlDialSip, twimlSayHangup, verifyTwilioSignature } from '@callplane/providers';
+import { AppError } from '@callplane/service-kit';
+import { z } from 'zod';
+import { isOpen } from './after-hours';
+import type { GatewayDeps } from './deps';
+import { openSession } from './sessions';
+
+export const UNASSIGNED_MESSAGE = 'Sorry, this number is not taking calls right now. Please try again later. Goodbye.';
+
+const voiceParams = z.object({
+  CallSid: z.string().regex(/^CA[0-9a-fA-F]{32}$/, 'must be a Twilio call SID (CA + 32 hex characters)'),
+  From: z.string().min(1).max(64),
+  To: z.string().min(1).max(64),
+});
+
+export interface TwilioInboundRequest {
+  phoneId: string;
+  /** The URL exactly as Twilio called it: PUBLIC_BASE_URL + path + query. */
+  publicUrl: string;
+  signature: string | undefined;
+  params: Record<string, string>;
+}
+
+/**
+ * The inbound chain (STYLE.md #7): resolve number → verify signature → validate → agent and tenant →
+ * opening hours → open the session → answer. Each step either continues or answers with the right refusal.
+ * Returns TwiML.
+ */
+export async function handleTwilioInbound(deps: GatewayDeps, req: TwilioInboundRequest): Promise<string> {
+  const phone = await deps.prisma.phoneNumber.findUnique({ where: { id: req.phoneId }, include: { agent: true } });
+  if (!phone || (phone.provider !== 'twilio' && phone.provider !== 'sip')) throw new AppError('not_found', 'No phone number with this id takes Twilio-format webhooks.');
+
+  const signingKey = signingKeyOf(deps, phone);
+  if (signingKey && !verifyTwilioSignature({ authToken: signingKey, signature: req.signature, url: req.publicUrl, params: req.params })) {
+    throw new AppError('invalid_signature', 'The X-Twilio-Signature header is missing or does not match this number\'s signing secret.');
+  }
+
+  const parsed = voiceParams.safeParse(req.params);
+  if (!parsed.success) {
+    throw new AppError('validation_failed', 'The webhook is missing Twilio voice parameters.', {
+      details: parsed.error.issues.map((i) => ({ field: i.path.join('.'), message: i.message })),
+    });
+  }
+  const { CallSid, From, To } = parsed.data;
+  const log = deps.logger.child({ tenant_id: phone.tenantId, phone_id: phone.id, provider_call_id: CallSid });
+
+  if (!phone.agent || !phone.enabled) {
+    log.info({ reason: phone.agent ? 'disabled' : 'unassigned' }, 'inbound call refused');
+    return twimlSayHangup(UNASSIGNED_MESSAGE);
+  }
+
+  const base = {
+    tenantId: phone.tenantId,
+    agentId: phone.agent.id,
+    phoneNumberId: phone.id,
+    direction: 'inbound' as const,
+    callType: 'production' as const,
+    // Callers may withhold their number ("anonymous"): keep what the carrier sent when it isn't a number.
+    fromNumber: toE164(From) ?? From,
+    toNumber: toE164(To) ?? phone.number,
+    provider: phone.provider as Provider,
+    providerCallId: CallSid,
+  };
+
+  const afterHours = phone.agent.afterHours as AfterHours | null;
+  if (!isOpen(afterHours, deps.now())) {
+    await openSession(deps, { ...base, state: 'completed', endReason: 'after_hours' });
+    log.info('after hours: message played');
+    return twimlSayHangup(afterHours!.message);
+  }
+
+  const { session, created } = await openSession(deps, { ...base, state: 'initiating' });
+  log.info({ session_id: session.id, duplicate: !created }, created ? 'inbound call: session opened' : 'inbound call: provider retry');
+  if (session.status === 'completed' && session.endReason === 'after_hours') return twimlSayHangup(afterHours?.message ?? UNASSIGNED_MESSAGE);
+  return twimlDialSip(livekitSipUri(phone.number, deps.livekitSipHost, { headers: { [SESSION_HEADER]: session.id } }));
+}
+
+function signingKeyOf(deps: GatewayDeps, phone: { signingSecretEnc: string | null; credentialsEnc: string | null; provider: string }): string | null {
+  if (phone.signingSecretEnc) return deps.secrets.open(phone.signingSecretEnc);
+  if (phone.provider === 'twilio' && phone.credentialsEnc) {
+    const creds = JSON.parse(deps.secrets.open(phone.credentialsEnc)) as { auth_token?: string };
+    return creds.auth_token ?? null;
+  }
+  return null;
+}

@@ -1,0 +1,13 @@
+import { loadEnv } from '@callplane/config';
+
+export const VOICE_AGENT_ENV = [
+  'PORT', 'HOST', 'LOG_LEVEL', 'DATABASE_URL', 'DATABASE_POOL_SIZE', 'KAFKA_BROKERS', 'KAFKA_IDEMPOTENT',
+  'ADMIN_TOKEN', 'LIVEKIT_URL', 'LIVEKIT_API_KEY', 'LIVEKIT_API_SECRET', 'SHUTDOWN_GRACE_SECONDS',
+] as const;
+
+export type VoiceAgentConfig = ReturnType<typeof loadVoiceAgentConfig>;
+
+export function loadVoiceAgentConfig(env: NodeJS.ProcessEnv = process.env) {
+  // Calls last minutes: the drain waits for them (Kubernetes gives the pod as long as terminationGracePeriodSeconds).
+  return loadEnv(VOICE_AGENT_ENV, { PORT: '3005', SHUTDOWN_GRACE_SECONDS: '600', ...env });
+}

@@ -1,0 +1,14 @@
+import { bootService, exitOnStartupError } from '@callplane/service-kit';
+import { createVoiceAgentModule } from './app';
+import { loadVoiceAgentConfig } from './config';
+
+async function main() {
+  const config = loadVoiceAgentConfig();
+  const livekit =
+    config.LIVEKIT_URL && config.LIVEKIT_API_KEY && config.LIVEKIT_API_SECRET
+      ? { url: config.LIVEKIT_URL, apiKey: config.LIVEKIT_API_KEY, apiSecret: config.LIVEKIT_API_SECRET }
+      : undefined;
+  await bootService({ name: 'voice-agent', config, modules: ({ platform }) => [createVoiceAgentModule({ platform, livekit })] });
+}
+
+main().catch(exitOnStartupError);

@@ -1,0 +1,75 @@
+import { z } from 'zod';
+
+/** A bad or missing setting: names the variable, so the operator knows exactly what to fix. */
+export class ConfigError extends Error {
+  constructor(readonly problems: Array<{ variable: string; message: string }>) {
+    super(`Invalid configuration:\n${problems.map((p) => `  ${p.variable}: ${p.message}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+const bool = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no'], { message: 'must be true or false' })
+  .transform((v) => v === 'true' || v === '1' || v === 'yes');
+
+const base64Key32 = z.string().refine((v) => Buffer.from(v, 'base64').length === 32 && /^[A-Za-z0-9+/]+=*$/.test(v), {
+  message: 'must be 32 random bytes, base64-encoded (generate one with: openssl rand -base64 32)',
+});
+
+const url = z.string().url('must be a URL such as https://example.com');
+
+/** Every variable of API.md's environment contract, as zod fields keyed by variable name. */
+export const envFields = {
+  PORT: z.coerce.number().int().min(0).max(65535),
+  HOST: z.string().default('0.0.0.0'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\//, 'must be a postgresql:// connection string'),
+  DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(500).default(10),
+  KAFKA_BROKERS: z
+    .string()
+    .transform((v) => v.split(',').map((b) => b.trim()).filter(Boolean))
+    .refine((l) => l.length > 0 && l.every((b) => /^[^\s:]+:\d+$/.test(b)), 'must be host:port[,host:port…]'),
+  KAFKA_IDEMPOTENT: bool.default(true),
+  PUBLIC_BASE_URL: url.transform((v) => v.replace(/\/+$/, '')),
+  ADMIN_TOKEN: z.string().min(16, 'must be at least 16 characters'),
+  CREDENTIALS_KEY: base64Key32,
+  LIVEKIT_URL: url.optional(),
+  LIVEKIT_API_KEY: z.string().min(1).optional(),
+  LIVEKIT_API_SECRET: z.string().min(1).optional(),
+  LIVEKIT_SIP_HOST: z.string().regex(/^[A-Za-z0-9.-]+(:\d+)?$/, 'must be a host name such as sip.example.com'),
+  TWILIO_API_BASE_URL: url.optional(),
+  PLIVO_API_BASE_URL: url.optional(),
+  EXOTEL_API_BASE_URL: url.optional(),
+  VOBIZ_API_BASE_URL: url.optional(),
+  WEBHOOK_ALLOW_PRIVATE_TARGETS: bool.default(false),
+  SHUTDOWN_GRACE_SECONDS: z.coerce.number().int().min(0).max(3600).default(25),
+} as const;
+
+export type EnvField = keyof typeof envFields;
+
+/**
+ * Reads and validates the named variables once, at start. Empty strings count as unset.
+ * Throws ConfigError listing every bad variable, not just the first.
+ */
+export function loadEnv<K extends EnvField, O extends Partial<Record<EnvField, z.ZodTypeAny>> = Record<never, never>>(
+  keys: readonly K[],
+  env: NodeJS.ProcessEnv = process.env,
+  overrides?: O,
+): { [P in K]: P extends keyof O ? z.output<NonNullable<O[P]>> : z.output<(typeof envFields)[P]> } {
+  const shape: Record<string, z.ZodTypeAny> = {};
+  for (const k of keys) shape[k] = (overrides?.[k] as z.ZodTypeAny | undefined) ?? envFields[k];
+  const input: Record<string, string | undefined> = {};
+  for (const k of keys) input[k] = env[k] === '' ? undefined : env[k];
+  const res = z.object(shape).safeParse(input);
+  if (!res.success) {
+    throw new ConfigError(
+      res.error.issues.map((i) => ({
+        variable: String(i.path[0] ?? '?'),
+        message: input[String(i.path[0])] === undefined ? 'is required' : i.message,
+      })),
+    );
+  }
+  return res.data as never;
+}
+
+export { bool as envBoolean };

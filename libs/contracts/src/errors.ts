@@ -1,0 +1,39 @@
+import { z } from 'zod';
+
+/** Every error code the public API can answer with, and its HTTP status. */
+export const ERROR_STATUS = {
+  validation_failed: 400,
+  invalid_json: 400,
+  unauthorized: 401,
+  forbidden: 403,
+  invalid_signature: 403,
+  not_found: 404,
+  method_not_allowed: 405,
+  conflict: 409,
+  idempotency_conflict: 409,
+  idempotency_in_progress: 409,
+  number_already_exists: 409,
+  number_assigned_elsewhere: 409,
+  payload_too_large: 413,
+  unsupported_media_type: 415,
+  rate_limited: 429,
+  internal_error: 500,
+  provider_unavailable: 502,
+  not_ready: 503,
+} as const;
+export type ErrorCode = keyof typeof ERROR_STATUS;
+
+export const errorBodySchema = z.object({
+  error: z.object({
+    code: z.string(),
+    message: z.string(),
+    details: z.unknown().optional(),
+  }),
+});
+export type ErrorBody = z.infer<typeof errorBodySchema>;
+
+/** One entry of `details` on `400 validation_failed`: which field, and what is wrong with it. */
+export interface FieldIssue {
+  field: string;
+  message: string;
+}

@@ -1,0 +1,19 @@
+import { parsePhoneNumberFromString, type CountryCode } from 'libphonenumber-js/max';
+
+export const E164_PATTERN = /^\+[1-9]\d{1,14}$/;
+
+/**
+ * Normalises a number as providers send it (`14155551234`, `09052161119`, `+1 415-555-1234`) to E.164,
+ * or returns null when it is not a valid phone number. `defaultCountry` reads national formats
+ * (Exotel sends Indian numbers 0-prefixed).
+ */
+export function toE164(input: string, defaultCountry?: CountryCode): string | null {
+  const trimmed = input.trim();
+  if (!trimmed) return null;
+  const candidates = trimmed.startsWith('+') || defaultCountry ? [trimmed] : [trimmed, `+${trimmed}`];
+  for (const c of candidates) {
+    const parsed = parsePhoneNumberFromString(c, defaultCountry);
+    if (parsed?.isValid()) return parsed.number;
+  }
+  return null;
+}

@@ -1,0 +1,172 @@
+import { OpenAPIRegistry } from '@asteasolutions/zod-to-openapi';
+import { errorBodySchema } from '@callplane/contracts';
+import express, { type Request, type Response } from 'express';
+import { z, type ZodType } from 'zod';
+import { authenticate, type AuthMode, type Authenticator, type Principal } from './auth';
+import { AppError, validationError } from './errors';
+import { fingerprint, type IdempotencyStore } from './idempotency';
+import type { Logger } from './logger';
+import { requestLog } from './request-context';
+
+type Method = 'get' | 'post' | 'put' | 'patch' | 'delete';
+
+export interface HttpResult {
+  status: number;
+  body?: unknown;
+  /** Defaults to JSON; provider webhooks answer text/xml. */
+  contentType?: string;
+  headers?: Record<string, string>;
+}
+
+export interface RouteSpec<B extends ZodType | undefined, Q extends ZodType | undefined, P extends ZodType | undefined> {
+  method: Method;
+  /** Express syntax (`/voice/agents/:agent_id`); published in OpenAPI as `{agent_id}`. */
+  path: string;
+  summary: string;
+  description?: string;
+  tag: string;
+  auth: AuthMode;
+  body?: B;
+  /** How the body arrives; JSON unless a provider webhook says otherwise. */
+  bodyType?: 'application/json' | 'application/x-www-form-urlencoded';
+  query?: Q;
+  params?: P;
+  responses: Record<number, { description: string; schema?: ZodType; contentType?: string }>;
+  /** POSTs that create something honour Idempotency-Key. */
+  idempotent?: boolean;
+}
+
+type Out<T> = T extends ZodType ? z.output<T> : undefined;
+
+export interface RouteInput<B, Q, P> {
+  body: B;
+  query: Q;
+  params: P;
+  principal: Principal | null;
+  log: Logger;
+  req: Request;
+}
+
+export interface UserInput<B, Q, P> extends RouteInput<B, Q, P> {
+  principal: Extract<Principal, { kind: 'user' }>;
+}
+
+export interface ApiRouterDeps {
+  authenticator: Authenticator;
+  idempotency: IdempotencyStore;
+}
+
+/**
+ * Declares a service's routes once: each declaration validates input with zod, authenticates,
+ * applies Idempotency-Key, and registers itself in the OpenAPI document. Handlers return data or throw AppError.
+ */
+export class ApiRouter {
+  readonly router = express.Router();
+  readonly registry = new OpenAPIRegistry();
+
+  constructor(private readonly deps: ApiRouterDeps) {}
+
+  route<B extends ZodType | undefined = undefined, Q extends ZodType | undefined = undefined, P extends ZodType | undefined = undefined>(
+    spec: RouteSpec<B, Q, P> & { auth: 'user' },
+    handler: (input: UserInput<Out<B>, Out<Q>, Out<P>>) => Promise<HttpResult>,
+  ): this;
+  route<B extends ZodType | undefined = undefined, Q extends ZodType | undefined = undefined, P extends ZodType | undefined = undefined>(
+    spec: RouteSpec<B, Q, P>,
+    handler: (input: RouteInput<Out<B>, Out<Q>, Out<P>>) => Promise<HttpResult>,
+  ): this;
+  route(spec: RouteSpec<ZodType | undefined, ZodType | undefined, ZodType | undefined>, handlerFn: (input: never) => Promise<HttpResult>): this {
+    const handler = handlerFn as (input: RouteInput<unknown, unknown, unknown>) => Promise<HttpResult>;
+    this.register(spec);
+    this.router[spec.method](spec.path, async (req: Request, res: Response) => {
+      const principal = await authenticate(spec.auth, req.headers.authorization, this.deps.authenticator);
+      let log = requestLog(res);
+      if (principal?.kind === 'user') {
+        log = log.child({ tenant_id: principal.tenantId, user_id: principal.userId });
+        res.locals.log = log;
+        res.locals.tenantId = principal.tenantId;
+      }
+      const params = parse(spec.params, req.params, 'params');
+      const query = parse(spec.query, { ...(req.query as object) }, 'query');
+      if (spec.body && spec.method !== 'get') {
+        const type = spec.bodyType ?? 'application/json';
+        if (!req.is(type) && !(type === 'application/json' && req.body === undefined && !req.headers['content-type'])) {
+          throw new AppError('unsupported_media_type', `Send the body as ${type}.`);
+        }
+      }
+      const body = spec.body ? parse(spec.body, req.body ?? {}, 'body') : undefined;
+      const input: RouteInput<unknown, unknown, unknown> = { body, query, params, principal, log, req };
+
+      const key = spec.idempotent ? req.header('idempotency-key') : undefined;
+      if (!key) return send(res, await handler(input));
+      if (key.length > 255) throw new AppError('validation_failed', 'Idempotency-Key must be at most 255 characters.', { details: [{ field: 'Idempotency-Key', message: 'too long' }] });
+      const scope = principal?.kind === 'user' ? principal.userId : 'admin';
+      const begun = await this.deps.idempotency.begin(scope, key, fingerprint(spec.method, req.originalUrl.split('?')[0]!, req.body));
+      if (begun.kind === 'conflict') throw new AppError('idempotency_conflict', 'This Idempotency-Key was already used with a different request. Use a new key for a new request.');
+      if (begun.kind === 'in_progress') throw new AppError('idempotency_in_progress', 'A request with this Idempotency-Key is still being processed. Retry in a few seconds.', { retryable: true });
+      if (begun.kind === 'replay') {
+        res.setHeader('Idempotent-Replayed', 'true');
+        return send(res, { status: begun.status, body: begun.body ?? undefined });
+      }
+      let result: HttpResult;
+      try {
+        result = await handler(input);
+      } catch (err) {
+        await this.deps.idempotency.abandon(scope, key);
+        throw err;
+      }
+      if (result.status >= 500) await this.deps.idempotency.abandon(scope, key);
+      else await this.deps.idempotency.complete(scope, key, result.status, result.body);
+      return send(res, result);
+    });
+    return this;
+  }
+
+  private register(spec: RouteSpec<ZodType | undefined, ZodType | undefined, ZodType | undefined>): void {
+    const security = spec.auth === 'user' ? [{ apiKey: [] }] : spec.auth === 'admin' ? [{ adminToken: [] }] : [];
+    const responses: Record<string, unknown> = {};
+    for (const [status, r] of Object.entries(spec.responses)) {
+      responses[status] = r.schema
+        ? { description: r.description, content: { [r.contentType ?? 'application/json']: { schema: r.schema } } }
+        : { description: r.description };
+    }
+    responses.default = { description: 'Error', content: { 'application/json': { schema: errorBodySchema } } };
+    this.registry.registerPath({
+      method: spec.method,
+      path: spec.path.replace(/:([A-Za-z0-9_]+)/g, '{$1}'),
+      summary: spec.summary,
+      description: spec.description,
+      tags: [spec.tag],
+      security,
+      request: {
+        params: spec.params as never,
+        query: spec.query as never,
+        body: spec.body ? { content: { [spec.bodyType ?? 'application/json']: { schema: spec.body } } } : undefined,
+        headers: spec.idempotent ? (idempotencyHeader as never) : undefined,
+      },
+      responses: responses as never,
+    });
+  }
+}
+
+const idempotencyHeader = z.object({ 'idempotency-key': z.string().max(255).optional().describe('Same key and body within 24 h returns the first response') });
+
+function parse(schema: ZodType | undefined, value: unknown, where: 'body' | 'query' | 'params'): unknown {
+  if (!schema) return undefined;
+  const res = schema.safeParse(value);
+  if (!res.success) throw validationError(res.error, where);
+  return res.data;
+}
+
+export function send(res: Response, result: HttpResult): void {
+  for (const [k, v] of Object.entries(result.headers ?? {})) res.setHeader(k, v);
+  res.status(result.status);
+  if (result.body === undefined || result.status === 204) {
+    res.end();
+    return;
+  }
+  if (result.contentType && !result.contentType.includes('json')) {
+    res.type(result.contentType).send(String(result.body));
+    return;
+  }
+  res.json(result.body);
+}

@@ -1,0 +1,91 @@
+import type { ApiRouterDeps } from './api-router';
+import { databaseAuthenticator } from './auth';
+import { createHttpApp } from './http-app';
+import { prismaIdempotencyStore } from './idempotency';
+import { createLogger, type Logger } from './logger';
+import { createMetrics } from './metrics';
+import { createPlatform, type Platform } from './platform';
+import { listen, onShutdown } from './server';
+import type { ServiceModule } from './service-module';
+
+export interface BaseServiceConfig {
+  PORT: number;
+  HOST: string;
+  LOG_LEVEL: string;
+  ADMIN_TOKEN: string;
+  SHUTDOWN_GRACE_SECONDS: number;
+  DATABASE_URL?: string;
+  DATABASE_POOL_SIZE?: number;
+  KAFKA_BROKERS?: string[];
+  KAFKA_IDEMPOTENT?: boolean;
+}
+
+export interface BootOptions<C extends BaseServiceConfig> {
+  name: string;
+  version?: string;
+  config: C;
+  /** Embedded database folder when DATABASE_URL is unset (all-in-one). */
+  dataDir?: string;
+  logger?: Logger;
+  modules(kit: { platform: Platform; routerDeps: ApiRouterDeps; logger: Logger }): ServiceModule[] | Promise<ServiceModule[]>;
+  /** Install SIGTERM/SIGINT handlers (off in tests that boot several services in one process). */
+  handleSignals?: boolean;
+  /** Runs after the platform is up and before the port opens (the all-in-one seeds its default tenant here). */
+  beforeListen?(kit: { platform: Platform; logger: Logger }): Promise<void>;
+}
+
+export interface RunningService {
+  port: number;
+  platform: Platform;
+  modules: ServiceModule[];
+  /** Drain and stop everything: HTTP, consumers, relay, bus, database. */
+  stop(): Promise<void>;
+}
+
+/** The same start sequence for every service: config → logger → platform → modules → HTTP → signals. */
+export async function bootService<C extends BaseServiceConfig>(opts: BootOptions<C>): Promise<RunningService> {
+  const { config } = opts;
+  const logger = opts.logger ?? createLogger({ name: opts.name, level: config.LOG_LEVEL });
+  const platform = await createPlatform({
+    service: opts.name,
+    logger,
+    databaseUrl: config.DATABASE_URL,
+    databasePoolSize: config.DATABASE_POOL_SIZE,
+    dataDir: opts.dataDir,
+    kafkaBrokers: config.KAFKA_BROKERS,
+    kafkaIdempotent: config.KAFKA_IDEMPOTENT,
+  });
+  const routerDeps: ApiRouterDeps = {
+    authenticator: databaseAuthenticator(platform.db.prisma, config.ADMIN_TOKEN),
+    idempotency: prismaIdempotencyStore(platform.db.prisma),
+  };
+  const modules = await opts.modules({ platform, routerDeps, logger });
+  await opts.beforeListen?.({ platform, logger });
+  for (const m of modules) await m.start?.();
+
+  const http = createHttpApp({
+    logger,
+    metrics: createMetrics(opts.name),
+    readiness: platform.readiness,
+    routers: modules.flatMap((m) => m.routers.map((r) => ({ router: r.router, registry: r.registry }))),
+    openapi: {
+      title: opts.name === 'all-in-one' ? 'Callplane API' : `Callplane ${opts.name}`,
+      version: opts.version ?? '0.1.0',
+      description:
+        'Telephony for voice AI agents. Customer routes take "Authorization: Bearer <api_key>"; /admin routes take the operator token; provider webhooks are authenticated by provider signatures.',
+    },
+  });
+  const server = await listen(http.app, config.PORT, config.HOST);
+  logger.info({ port: server.port, modules: modules.map((m) => m.name) }, 'listening');
+
+  let stopped: Promise<void> | undefined;
+  const stop = () =>
+    (stopped ??= (async () => {
+      http.startDraining();
+      await server.close();
+      for (const m of [...modules].reverse()) await m.stop?.();
+      await platform.close();
+    })());
+  if (opts.handleSignals !== false) onShutdown(logger, config.SHUTDOWN_GRACE_SECONDS, { drain: http.startDraining, stop });
+  return { port: server.port, platform, modules, stop };
+}

@@ -1,0 +1,85 @@
+import { createHash } from 'node:crypto';
+import type { PrismaClient } from '@callplane/db';
+import { Prisma } from '@callplane/db';
+
+export type IdempotencyBegin =
+  | { kind: 'new' }
+  | { kind: 'replay'; status: number; body: unknown }
+  | { kind: 'conflict' }
+  | { kind: 'in_progress' };
+
+export interface IdempotencyStore {
+  begin(scope: string, key: string, fingerprint: Fingerprint): Promise<IdempotencyBegin>;
+  complete(scope: string, key: string, status: number, body: unknown): Promise<void>;
+  /** The request failed without creating anything: the key may be used again. */
+  abandon(scope: string, key: string): Promise<void>;
+}
+
+export interface Fingerprint {
+  method: string;
+  path: string;
+  bodyHash: string;
+}
+
+export const IDEMPOTENCY_TTL_MS = 24 * 60 * 60 * 1000;
+/** A first request that never completed (its process died) stops blocking retries after this long. */
+const STALE_IN_FLIGHT_MS = 60_000;
+
+export function fingerprint(method: string, path: string, body: unknown): Fingerprint {
+  return { method, path, bodyHash: createHash('sha256').update(canonicalJson(body)).digest('hex') };
+}
+
+/** JSON with sorted keys, so the same body sent with keys in another order is still the same request. */
+export function canonicalJson(v: unknown): string {
+  if (Array.isArray(v)) return `[${v.map(canonicalJson).join(',')}]`;
+  if (v && typeof v === 'object') {
+    return `{${Object.keys(v)
+      .sort()
+      .map((k) => `${JSON.stringify(k)}:${canonicalJson((v as Record<string, unknown>)[k])}`)
+      .join(',')}}`;
+  }
+  return JSON.stringify(v ?? null);
+}
+
+/**
+ * Keys live in `idempotency_records`. The first request inserts an in-flight row (a unique insert, so
+ * two concurrent requests with one key cannot both proceed), runs, then stores its response.
+ */
+export function prismaIdempotencyStore(prisma: PrismaClient, now: () => Date = () => new Date()): IdempotencyStore {
+  return {
+    async begin(scope, key, fp) {
+      for (let attempt = 0; attempt < 2; attempt++) {
+        const at = now();
+        try {
+          await prisma.idempotencyRecord.create({
+            data: { scope, key, ...fp, expiresAt: new Date(at.getTime() + IDEMPOTENCY_TTL_MS), createdAt: at },
+          });
+          return { kind: 'new' };
+        } catch (err) {
+          if (!(err instanceof Prisma.PrismaClientKnownRequestError && err.code === 'P2002')) throw err;
+        }
+        const existing = await prisma.idempotencyRecord.findUnique({ where: { scope_key: { scope, key } } });
+        if (!existing) continue; // expired and removed between our insert and read: try once more
+        const expired = existing.expiresAt <= at;
+        const stale = existing.status === null && at.getTime() - existing.createdAt.getTime() > STALE_IN_FLIGHT_MS;
+        if (expired || stale) {
+          await prisma.idempotencyRecord.deleteMany({ where: { scope, key, createdAt: existing.createdAt } });
+          continue;
+        }
+        if (existing.method !== fp.method || existing.path !== fp.path || existing.bodyHash !== fp.bodyHash) return { kind: 'conflict' };
+        if (existing.status === null) return { kind: 'in_progress' };
+        return { kind: 'replay', status: existing.status, body: existing.response };
+      }
+      return { kind: 'in_progress' };
+    },
+    async complete(scope, key, status, body) {
+      await prisma.idempotencyRecord.update({
+        where: { scope_key: { scope, key } },
+        data: { status, response: body === undefined ? Prisma.JsonNull : (body as Prisma.InputJsonValue) },
+      });
+    },
+    async abandon(scope, key) {
+      await prisma.idempotencyRecord.deleteMany({ where: { scope, key, status: null } });
+    },
+  };
+}

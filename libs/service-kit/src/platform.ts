@@ -1,0 +1,52 @@
+import { connectPostgres, openEmbedded, type Database } from '@callplane/db';
+import { InProcessEventBus, KafkaEventBus, OutboxRelay, type EventBus } from '@callplane/events';
+import type { Logger } from './logger';
+
+/** The infrastructure every service runs on. Which drivers, is decided here and nowhere else. */
+export interface Platform {
+  db: Database;
+  bus: EventBus;
+  relay: OutboxRelay;
+  logger: Logger;
+  /** Readiness checks for /readyz. */
+  readiness: Record<string, () => Promise<void>>;
+  close(): Promise<void>;
+}
+
+export interface PlatformOptions {
+  service: string;
+  logger: Logger;
+  /** PostgreSQL; without it an embedded database under `dataDir` (all-in-one). */
+  databaseUrl?: string;
+  databasePoolSize?: number;
+  dataDir?: string;
+  /** Kafka; without it the in-process bus (all-in-one). */
+  kafkaBrokers?: string[];
+  kafkaIdempotent?: boolean;
+  /** Whether this process relays the outbox (every service that writes events does). */
+  relayOutbox?: boolean;
+}
+
+export async function createPlatform(opts: PlatformOptions): Promise<Platform> {
+  const log = opts.logger;
+  const db = opts.databaseUrl
+    ? connectPostgres({ url: opts.databaseUrl, poolSize: opts.databasePoolSize })
+    : await openEmbedded(opts.dataDir ?? '.data/pglite');
+  const bus: EventBus = opts.kafkaBrokers?.length
+    ? new KafkaEventBus({ brokers: opts.kafkaBrokers, clientId: `callplane-${opts.service}`, idempotent: opts.kafkaIdempotent, logger: log.child({ component: 'kafka' }) })
+    : new InProcessEventBus({ logger: log.child({ component: 'bus' }) });
+  const relay = new OutboxRelay({ prisma: db.prisma, bus, logger: log.child({ component: 'outbox' }) });
+  if (opts.relayOutbox !== false) relay.start();
+  return {
+    db,
+    bus,
+    relay,
+    logger: log,
+    readiness: { database: () => db.ping(), bus: () => bus.ping() },
+    async close() {
+      await relay.stop();
+      await bus.close();
+      await db.close();
+    },
+  };
+}

@@ -1,0 +1,66 @@
+import type { Server } from 'node:http';
+import type { Express } from 'express';
+import type { Logger } from './logger';
+
+export interface Listening {
+  server: Server;
+  port: number;
+  close(): Promise<void>;
+}
+
+export function listen(app: Express, port: number, host = '0.0.0.0'): Promise<Listening> {
+  return new Promise((resolve, reject) => {
+    const server = app.listen(port, host);
+    server.once('error', reject);
+    server.once('listening', () => {
+      const addr = server.address();
+      const actual = typeof addr === 'object' && addr ? addr.port : port;
+      // Behind a load balancer, idle keep-alive sockets must outlive the balancer's own timeout.
+      server.keepAliveTimeout = 65_000;
+      server.headersTimeout = 66_000;
+      resolve({
+        server,
+        port: actual,
+        close: () =>
+          new Promise<void>((res) => {
+            server.close(() => res());
+            server.closeIdleConnections();
+          }),
+      });
+    });
+  });
+}
+
+/**
+ * Graceful drain on SIGTERM/SIGINT (STYLE.md #8): fail readiness, stop taking work, let in-flight work
+ * finish, close consumers and connections, exit. A second signal or the grace period forces the exit.
+ */
+export function onShutdown(logger: Logger, graceSeconds: number, steps: { drain(): void; stop(): Promise<void> }): void {
+  let stopping = false;
+  const handler = (signal: NodeJS.Signals) => {
+    if (stopping) {
+      logger.warn({ signal }, 'second signal: exiting now');
+      process.exit(1);
+    }
+    stopping = true;
+    logger.info({ signal, grace_seconds: graceSeconds }, 'shutting down');
+    steps.drain();
+    const force = setTimeout(() => {
+      logger.error('grace period over: exiting with work still in flight');
+      process.exit(1);
+    }, graceSeconds * 1000);
+    force.unref();
+    steps.stop().then(
+      () => {
+        logger.info('stopped cleanly');
+        process.exit(0);
+      },
+      (err: unknown) => {
+        logger.error({ err }, 'error while stopping');
+        process.exit(1);
+      },
+    );
+  };
+  process.once('SIGTERM', handler);
+  process.once('SIGINT', handler);
+}
