@@ -27,7 +27,7 @@ interface Started {
 
 /** `npm start`'s process, as a user runs it: one process, one port, embedded database, in-process bus. */
 function startAllInOne(port: number, dataDir: string): Started {
-  const env = { ...process.env, PORT: String(port), CALLPLANE_DATA_DIR: dataDir, LOG_LEVEL: 'warn' };
+  const env: NodeJS.ProcessEnv = { ...process.env, PORT: String(port), CALLPLANE_DATA_DIR: dataDir, LOG_LEVEL: 'warn' };
   delete env.DATABASE_URL;
   delete env.KAFKA_BROKERS;
   const child = spawn(path.join(ROOT, 'node_modules/.bin/tsx'), ['apps/all-in-one/src/main.ts'], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
