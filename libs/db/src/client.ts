@@ -39,7 +39,7 @@ export async function openEmbedded(dataDir: string): Promise<Database> {
   try {
     await engine.applyMigrations();
   } finally {
-    engine.close();
+    await engine.close();
   }
   const db = wrap(new PrismaClient({ adapter: factory }));
   return {

@@ -56,7 +56,7 @@ async function main(): Promise<number> {
         return 2;
     }
   } finally {
-    engine.close();
+    await engine.close();
   }
 }
 

@@ -39,19 +39,33 @@ function catalogSafePool(config: pg.PoolConfig): pg.Pool {
 async function connectWith(config: pg.PoolConfig, onDispose?: () => Promise<void>): Promise<SqlDriverAdapter> {
   const adapter = await new PrismaPg(catalogSafePool(config), { disposeExternalPool: true }).connect();
   const dispose = adapter.dispose.bind(adapter);
-  adapter.dispose = async () => {
-    await dispose();
-    await onDispose?.();
-  };
+  let disposed: Promise<void> | undefined;
+  adapter.dispose = () =>
+    (disposed ??= (async () => {
+      await dispose();
+      await onDispose?.();
+    })());
   return adapter;
 }
 
 /** Driver-adapter factory for the schema engine over a real PostgreSQL server (node-postgres). */
-export function pgMigrationAdapter(connectionString: string): SqlMigrationAwareDriverAdapterFactory {
+export function pgMigrationAdapter(connectionString: string): SqlMigrationAwareDriverAdapterFactory & { close(): Promise<void> } {
+  // The engine never disposes what it connected; we close the pools when the caller is done with it.
+  const open = new Set<SqlDriverAdapter>();
+  const track = async (p: Promise<SqlDriverAdapter>) => {
+    const a = await p;
+    open.add(a);
+    return a;
+  };
   return {
     provider: 'postgres',
     adapterName: '@callplane/db-migrate-pg',
-    connect: () => connectWith({ connectionString, max: 2 }),
+    connect: () => track(connectWith({ connectionString, max: 2 })),
+    async close() {
+      const all = [...open];
+      open.clear();
+      await Promise.all(all.map((a) => a.dispose()));
+    },
     async connectToShadowDb() {
       const database = `prisma_shadow_${randomUUID().replaceAll('-', '')}`;
       const admin = new pg.Client({ connectionString });
@@ -60,12 +74,12 @@ export function pgMigrationAdapter(connectionString: string): SqlMigrationAwareD
       await admin.end();
       const url = new URL(connectionString);
       url.pathname = `/${database}`;
-      return connectWith({ connectionString: url.toString(), max: 2 }, async () => {
+      return track(connectWith({ connectionString: url.toString(), max: 2 }, async () => {
         const dropper = new pg.Client({ connectionString });
         await dropper.connect();
         await dropper.query(`DROP DATABASE IF EXISTS "${database}" WITH (FORCE)`);
         await dropper.end();
-      });
+      }));
     },
   };
 }

@@ -70,13 +70,14 @@ export interface MigrationEngine {
   applyMigrations(): Promise<string[]>;
   /** SQL that would take the committed migrations to the current schema: empty when they agree. */
   diffMigrationsToSchema(): Promise<string>;
-  close(): void;
+  /** Frees the engine and closes the connections it opened. */
+  close(): Promise<void>;
 }
 
 const NO_FILTER = { externalTables: [], externalEnums: [] };
 
 export async function openMigrationEngine(
-  adapterFactory: SqlMigrationAwareDriverAdapterFactory,
+  adapterFactory: SqlMigrationAwareDriverAdapterFactory & { close?(): Promise<void> },
   opts: { schemaDir?: string; migrationsDir?: string; log?: (line: string) => void } = {},
 ): Promise<MigrationEngine> {
   const mod = await loadEngineModule();
@@ -98,8 +99,9 @@ export async function openMigrationEngine(
       });
       return (res.stdout ?? '').trim();
     },
-    close() {
+    async close() {
       engine.free();
+      await adapterFactory.close?.();
     },
   };
 }
