@@ -3,12 +3,13 @@
  * and the in-process bus. Same code as the distributed services; only the drivers differ.
  */
 import { bootService, exitOnStartupError, SecretBox } from '@callplane/service-kit';
-// The all-in-one is the composition root allowed to import apps (tag type:composition in eslint.config.mjs).
+/* eslint-disable @nx/enforce-module-boundaries -- the all-in-one is the one composition root that runs every app in one process (ARCHITECTURE.md, Modes); Nx forbids importing apps without exception, so the exemption is stated here, for these lines only. */
 import { createAnalyticsModule } from '../../analytics/src/app';
 import { createDialerModule } from '../../dialer/src/app';
 import { createProvisioningModule } from '../../provisioning/src/app';
 import { createGatewayModule } from '../../telephony-gateway/src/app';
 import { createVoiceAgentModule } from '../../voice-agent/src/app';
+/* eslint-enable @nx/enforce-module-boundaries */
 import { loadAllInOneConfig } from './config';
 import { seedDefaultTenant, type SeedResult } from './seed';
 import { welcomeText } from './welcome';

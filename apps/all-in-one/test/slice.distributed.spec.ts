@@ -1,11 +1,13 @@
 import { connectPostgres } from '@callplane/db';
 import { bootService, type RunningService, SecretBox } from '@callplane/service-kit';
 import { randomBytes } from 'node:crypto';
+/* eslint-disable @nx/enforce-module-boundaries -- the slice test composes the five services as the all-in-one does */
 import { createAnalyticsModule } from '../../analytics/src/app';
 import { createDialerModule } from '../../dialer/src/app';
 import { createProvisioningModule } from '../../provisioning/src/app';
 import { createGatewayModule } from '../../telephony-gateway/src/app';
 import { createVoiceAgentModule } from '../../voice-agent/src/app';
+/* eslint-enable @nx/enforce-module-boundaries */
 import { runSliceScenario } from './slice-scenario';
 
 /**
