@@ -1,0 +1,45 @@
+# syntax=docker/dockerfile:1
+# One image for every Callplane service; the app is chosen at build time (--build-arg APP=dialer)
+# or at run time (-e APP=dialer, or a command such as `node dist/apps/dialer/main.js`).
+# Migrations: `node dist/tools/db-migrate.js deploy` in the same image.
+
+ARG NODE_IMAGE=node:20-bookworm-slim
+
+# ---- deps: every dependency, for building ----
+FROM ${NODE_IMAGE} AS deps
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN --mount=type=cache,target=/root/.npm npm ci --no-audit --no-fund
+
+# ---- build: Prisma client generation + esbuild bundles into dist/ ----
+FROM deps AS build
+WORKDIR /app
+COPY . .
+# `npm run build` = `npm run db:generate` (the Prisma client) + `node scripts/build.mjs` (all apps and tools,
+# libs/db/prisma copied to dist/prisma).
+RUN npm run build
+
+# ---- runtime: production dependencies + dist only ----
+FROM ${NODE_IMAGE} AS runtime
+# tini as PID 1 forwards SIGTERM to node and reaps children (the voice-agent forks job processes).
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends tini ca-certificates \
+ && rm -rf /var/lib/apt/lists/*
+WORKDIR /app
+ENV NODE_ENV=production \
+    NODE_OPTIONS=--enable-source-maps \
+    CALLPLANE_PRISMA_DIR=/app/dist/prisma
+COPY package.json package-lock.json ./
+RUN --mount=type=cache,target=/root/.npm npm ci --omit=dev --no-audit --no-fund
+COPY --from=build /app/dist ./dist
+# The all-in-one keeps its embedded database under /app/.data; everything else is read-only at run time.
+RUN mkdir -p /app/.data && chown 1000:1000 /app/.data
+
+# Declared late so the layers above are shared by every app's image.
+ARG APP=all-in-one
+ENV APP=${APP}
+# The base image's unprivileged `node` user, by number so Kubernetes can verify runAsNonRoot.
+USER 1000:1000
+EXPOSE 3000 3001 3002 3003 3004 3005
+ENTRYPOINT ["/usr/bin/tini", "--"]
+CMD ["sh", "-c", "exec node dist/apps/${APP}/main.js"]

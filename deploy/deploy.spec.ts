@@ -1,0 +1,246 @@
+import { spawnSync } from 'node:child_process';
+import path from 'node:path';
+import type { IDeployment } from 'kubernetes-models/apps/v1/Deployment';
+import type { IJob } from 'kubernetes-models/batch/v1/Job';
+import type { IIngress } from 'kubernetes-models/networking.k8s.io/v1/Ingress';
+import type { IConfigMap } from 'kubernetes-models/v1/ConfigMap';
+import type { ISecret } from 'kubernetes-models/v1/Secret';
+import type { IService } from 'kubernetes-models/v1/Service';
+import { parse } from 'yaml';
+import { bindMounts, composeProblems, edgeRoutingProblems, kafkaKraftProblems, type ComposeFile } from './support/compose-checks';
+import { APPS, ENV_CONTRACT, ROUTES, SECRET_ENV } from './support/contract';
+import { dockerfileProblems, parseDockerfile } from './support/dockerfile-checks';
+import {
+  appWorkloadProblems,
+  envCoverageProblems,
+  ingressProblems,
+  kustomizationProblems,
+  migrationJobProblems,
+  publicUrlProblems,
+  type Kustomization,
+} from './support/k8s-checks';
+import { schemaProblems } from './support/k8s-schema';
+import { liveKitProblems, parseEnvFile, type LiveKitConfig, type SipConfig } from './support/livekit-checks';
+import { exists, K8S_DIR, k8sManifestFiles, loadK8sDocs, parseCompose, parseYamlDocs, readText, type K8sDoc } from './support/load';
+
+
+const docs = loadK8sDocs();
+const secretTemplate = parseYamlDocs(readText('deploy/k8s/secret.example.yaml'), 'secret.example.yaml') as K8sDoc[];
+const configMapText = readText('deploy/k8s/configmap.yaml');
+const kustomization = parse(readText('deploy/k8s/kustomization.yaml')) as Kustomization;
+const compose = parseCompose(readText('docker-compose.yml')) as ComposeFile;
+const envExample = readText('.env.example');
+const liveKit = parse(readText('deploy/livekit/livekit.yaml')) as LiveKitConfig;
+const sip = parse(readText('deploy/livekit/sip.yaml')) as SipConfig;
+const nginxConf = readText('deploy/edge/nginx.conf');
+const dockerfile = parseDockerfile(readText('Dockerfile'));
+
+/** A deep copy of the manifests with one object changed, to prove a check notices. */
+function mutated<T>(kind: string, name: string, change: (doc: T) => void, from: K8sDoc[] = docs): K8sDoc[] {
+  const copy = structuredClone(from);
+  const doc = copy.find((d) => d.kind === kind && d.metadata.name === name);
+  if (!doc) throw new Error(`fixture has no ${kind}/${name}`);
+  change(doc as unknown as T);
+  return copy;
+}
+/** The first container of a workload; the fixtures are known to have one. */
+function container(d: IDeployment | IJob) {
+  const c = d.spec?.template.spec?.containers[0];
+  if (!c) throw new Error('fixture has no container');
+  return c;
+}
+const probe = (p: { httpGet?: { path?: string; port: number | string } } | undefined) => {
+  if (!p?.httpGet) throw new Error('fixture probe is not httpGet');
+  return p.httpGet;
+};
+
+describe('Kubernetes manifests (deploy/k8s)', () => {
+  it('validates every object, the Secret template included, against the Kubernetes schema of its kind', () => {
+    const all = loadK8sDocs({ includeSecretTemplate: true });
+    expect(all.length).toBeGreaterThan(10);
+    expect(schemaProblems(all)).toEqual([]);
+  });
+
+  it('has a Deployment and a Service per app: image, command, port, probes, env, resources, graceful stop', () => {
+    expect(appWorkloadProblems(docs)).toEqual([]);
+  });
+
+  it('provides every contract variable through the ConfigMap, the Secret or the Deployment', () => {
+    expect(envCoverageProblems(docs, secretTemplate, configMapText)).toEqual([]);
+  });
+
+  it('routes every API.md prefix through the Ingress to an existing Service port, on the PUBLIC_BASE_URL host', () => {
+    expect(ingressProblems(docs)).toEqual([]);
+    expect(publicUrlProblems(docs)).toEqual([]);
+  });
+
+  it('runs the migrate command in a Job', () => {
+    expect(migrationJobProblems(docs)).toEqual([]);
+  });
+
+  it('lists every manifest in kustomization.yaml, and not the Secret template', () => {
+    expect(kustomizationProblems(kustomization, k8sManifestFiles())).toEqual([]);
+  });
+
+  it('gives voice-agent the longest grace period and never deploys the all-in-one', () => {
+    const grace = (name: string) =>
+      (docs.find((d) => d.kind === 'Deployment' && d.metadata.name === name) as IDeployment | undefined)?.spec?.template.spec?.terminationGracePeriodSeconds ?? 30;
+    expect(grace('voice-agent')).toBeGreaterThanOrEqual(600);
+    for (const { name } of APPS.filter((a) => a.name !== 'voice-agent')) expect(grace(name)).toBeLessThan(grace('voice-agent'));
+    expect(docs.filter((d) => d.metadata.name === 'all-in-one')).toEqual([]);
+  });
+
+  const kubectl = spawnSync('kubectl', ['version', '--client'], { encoding: 'utf8' }).status === 0;
+  (kubectl ? it : it.skip)('renders with kubectl kustomize: namespaced, one pinned image everywhere', () => {
+    const out = spawnSync('kubectl', ['kustomize', K8S_DIR], { encoding: 'utf8' });
+    expect(out.stderr).toBe('');
+    const rendered = parseYamlDocs(out.stdout, 'kustomize output') as K8sDoc[];
+    expect(rendered.filter((d) => d.kind === 'Deployment').map((d) => d.metadata.name).sort()).toEqual(APPS.map((a) => a.name).sort());
+    expect(rendered.filter((d) => d.kind !== 'Namespace').every((d) => d.metadata.namespace === 'callplane')).toBe(true);
+    const images = new Set(out.stdout.match(/image: \S+/g));
+    const pin = kustomization.images?.[0];
+    expect([...images]).toEqual([`image: ${pin?.newName}:${pin?.newTag}`]);
+  });
+});
+
+describe('the Kubernetes checks catch broken manifests', () => {
+  it.each([
+    ['a missing Service', mutated<K8sDoc>('Service', 'dialer', (d) => (d.kind = 'Gone')), 'dialer: no Service'],
+    ['a readiness probe on the wrong path', mutated<IDeployment>('Deployment', 'analytics', (d) => (probe(container(d).readinessProbe).path = '/healthz')), 'analytics: readinessProbe path is /healthz, expected /readyz'],
+    ['a probe on another port', mutated<IDeployment>('Deployment', 'provisioning', (d) => (probe(container(d).livenessProbe).port = 9999)), 'provisioning: livenessProbe port 9999 is not the container port 3002'],
+    ['PORT not matching the container port', mutated<IDeployment>('Deployment', 'dialer', (d) => (container(d).env = [{ name: 'PORT', value: '8080' }])), 'dialer: PORT env is 8080, expected 3003'],
+    ['a short voice-agent grace period', mutated<IDeployment>('Deployment', 'voice-agent', (d) => d.spec?.template.spec && (d.spec.template.spec.terminationGracePeriodSeconds = 30)), 'voice-agent: terminationGracePeriodSeconds 30 < 600'],
+    ['a drain longer than the grace period', mutated<IDeployment>('Deployment', 'dialer', (d) => (container(d).env = [{ name: 'PORT', value: '3003' }, { name: 'SHUTDOWN_GRACE_SECONDS', value: '115' }])), 'dialer: preStop 10 s + SHUTDOWN_GRACE_SECONDS 115 s do not fit in 120 s of grace'],
+    ['a Service selecting nothing', mutated<IService>('Service', 'analytics', (d) => d.spec && (d.spec.selector = { 'app.kubernetes.io/name': 'analytic' })), "analytics: Service selector does not match the Deployment's pods"],
+  ])('workloads: %s', (_what, broken, problem) => {
+    expect(appWorkloadProblems(broken)).toContain(problem);
+  });
+
+  it('ingress: a missing prefix and a backend that does not exist', () => {
+    const broken = mutated<IIngress>('Ingress', 'callplane', (d) => {
+      const http = d.spec?.rules?.[0]?.http;
+      if (!http) throw new Error('fixture Ingress has no http rule');
+      http.paths = http.paths.filter((p) => p.path !== '/voice/leads');
+      const twilio = http.paths.find((p) => p.path === '/twilio')?.backend.service;
+      if (twilio) twilio.name = 'gateway';
+    });
+    expect(ingressProblems(broken)).toEqual(
+      expect.arrayContaining(['/voice/leads: 0 Ingress paths, expected 1', '/twilio: routed to gateway, expected telephony-gateway', '/twilio: backend Service gateway does not exist']),
+    );
+  });
+
+  it('env: a secret in the ConfigMap, a variable nowhere, a real-looking secret value', () => {
+    const broken = mutated<IConfigMap>('ConfigMap', 'callplane-config', (d) => {
+      const { LIVEKIT_SIP_HOST: _dropped, ...rest } = d.data ?? {};
+      d.data = { ...rest, ADMIN_TOKEN: 'x' };
+    });
+    const secret = mutated<ISecret>('Secret', 'callplane-secrets', (d) => (d.stringData = { ...d.stringData, CREDENTIALS_KEY: 'c2VjcmV0' }), secretTemplate);
+    expect(envCoverageProblems(broken, secret, configMapText)).toEqual(
+      expect.arrayContaining(['ADMIN_TOKEN: a secret must not be in the ConfigMap', 'LIVEKIT_SIP_HOST: not in ConfigMap callplane-config', 'Secret template CREDENTIALS_KEY: must be a CHANGE_ME placeholder']),
+    );
+  });
+
+  it('job, kustomization and schema: a wrong command, an unlisted file, a mistyped field', () => {
+    const job = mutated<IJob>('Job', 'callplane-migrate', (d) => (container(d).args = ['node', 'dist/tools/db-migrate.js', 'diff']));
+    expect(migrationJobProblems(job)[0]).toMatch(/expected "node dist\/tools\/db-migrate.js deploy"/);
+    const k = { ...kustomization, resources: kustomization.resources?.filter((r) => r !== 'ingress.yaml') };
+    expect(kustomizationProblems(k, k8sManifestFiles())).toEqual(['kustomization.yaml does not list ingress.yaml']);
+    const typo = mutated<IDeployment>('Deployment', 'dialer', (d) => (container(d).ports = [{ name: 'http', containerPort: '3003' as unknown as number }]));
+    expect(schemaProblems(typo).join('\n')).toMatch(/Deployment\/dialer: .*containerPort must be integer/);
+  });
+});
+
+describe('docker-compose.yml', () => {
+  it('runs the stack: infrastructure with healthchecks, migrate once before the apps, every app healthy on /healthz', () => {
+    expect(composeProblems(compose)).toEqual([]);
+  });
+
+  it('runs Kafka as a single KRaft node the apps can reach', () => {
+    expect(kafkaKraftProblems(compose)).toEqual([]);
+  });
+
+  it('mounts LiveKit config files that exist, at the paths the images read', () => {
+    const mounts = [...bindMounts(compose.services.livekit), ...bindMounts(compose.services['livekit-sip'])];
+    expect(mounts).toEqual(
+      expect.arrayContaining([
+        { source: './deploy/livekit/livekit.yaml', target: '/etc/livekit.yaml' },
+        { source: './deploy/livekit/sip.yaml', target: '/sip/config.yaml' },
+      ]),
+    );
+    for (const s of Object.values(compose.services)) for (const m of bindMounts(s)) expect(exists(path.normalize(m.source))).toBe(true);
+    expect(String(compose.services.livekit?.command)).toContain('/etc/livekit.yaml');
+  });
+
+  it("configures LiveKit to post webhooks to the gateway's /livekit/webhook with the stack's key", () => {
+    expect(liveKitProblems(liveKit, sip, compose, parseEnvFile(envExample))).toEqual([]);
+  });
+
+  it('fronts the apps with an edge proxy that routes like the Ingress', () => {
+    expect(edgeRoutingProblems(nginxConf)).toEqual([]);
+    expect(ROUTES.length).toBe(15);
+  });
+
+  it('documents every variable in .env.example and ships no secret values', () => {
+    for (const name of ENV_CONTRACT) expect(envExample).toMatch(new RegExp(`^#?\\s*${name}\\b`, 'm'));
+    const values = parseEnvFile(envExample);
+    for (const name of [...SECRET_ENV.filter((n) => n !== 'DATABASE_URL' && n !== 'LIVEKIT_API_KEY'), 'POSTGRES_PASSWORD']) expect(values[name]).toBe('');
+  });
+});
+
+describe('the compose checks catch a broken stack', () => {
+  const broken = (change: (c: ComposeFile) => void): ComposeFile => {
+    const copy = structuredClone(compose);
+    change(copy);
+    return copy;
+  };
+
+  it('an app that does not wait for migrations, a wrong healthcheck, a missing service', () => {
+    const c = broken((c) => {
+      delete (c.services.dialer?.depends_on as Record<string, unknown>).migrate;
+      if (c.services.analytics?.healthcheck) c.services.analytics.healthcheck.test = ['CMD', 'true'];
+      delete c.services['voice-agent'];
+    });
+    expect(composeProblems(c)).toEqual(
+      expect.arrayContaining(['dialer: must start after migrate completes successfully', 'analytics: healthcheck must GET :3004/healthz', 'no service voice-agent']),
+    );
+    const hasty = broken((c) => c.services['voice-agent'] && (c.services['voice-agent'].stop_grace_period = '1m'));
+    expect(composeProblems(hasty)).toEqual(['voice-agent: stop_grace_period 60 s does not cover its 600 s drain']);
+  });
+
+  it('a webhook that misses the gateway, an edge route that goes astray', () => {
+    const lk = { ...liveKit, webhook: { ...liveKit.webhook, urls: ['http://telephony-gateway:3001/webhook'] } };
+    expect(liveKitProblems(lk, sip, compose, parseEnvFile(envExample))[0]).toMatch(/lack http:\/\/telephony-gateway:3001\/livekit\/webhook/);
+    expect(edgeRoutingProblems(nginxConf.replace('^/voice/leads(/|$) { set $upstream http://analytics:3004', '^/voice/leads(/|$) { set $upstream http://dialer:3003'))).toEqual([
+      'edge: /voice/leads goes to dialer:3003, expected analytics:3004',
+    ]);
+  });
+});
+
+describe('Dockerfile', () => {
+  it('builds in stages and runs one app per container as a non-root user', () => {
+    expect(dockerfileProblems(dockerfile)).toEqual([]);
+    expect(dockerfile.stages.map((s) => s.name)).toEqual(['deps', 'build', 'runtime']);
+  });
+
+  it('keeps host artefacts and secrets out of the build context', () => {
+    const ignored = readText('.dockerignore').split(/\r?\n/);
+    for (const entry of ['**/node_modules', 'dist', '.git', '.env', 'libs/db/src/generated']) expect(ignored).toContain(entry);
+  });
+
+  it('notices a root user, a missing APP argument and a single stage', () => {
+    const source = readText('Dockerfile');
+    expect(dockerfileProblems(parseDockerfile(source.replace('USER 1000:1000', 'USER root')))).toContain('runtime stage must end as a non-root USER');
+    expect(dockerfileProblems(parseDockerfile(source.replace('ARG APP=all-in-one', '')))).toContain('runtime stage lacks ARG APP');
+    expect(dockerfileProblems(parseDockerfile('FROM node:20-bookworm-slim\nCMD ["node"]\n'))[0]).toBe('1 stages, expected deps, build and runtime');
+  });
+});
+
+describe('deploy/README.md', () => {
+  it('tells operators about the Secret template and to finish the migration Job before rolling the apps', () => {
+    const readme = readText('deploy/README.md');
+    expect(readme).toContain('secret.example.yaml');
+    expect(readme).toContain('callplane.io/rollout-phase=migrate');
+    expect(readme).toContain('wait --for=condition=complete job/callplane-migrate');
+    expect(readme).toContain('CALLPLANE_PRISMA_DIR');
+  });
+});
