@@ -16,6 +16,7 @@ module.exports = {
   moduleNameMapper,
   globalSetup: '<rootDir>/libs/testing/src/jest/global-setup.ts',
   globalTeardown: '<rootDir>/libs/testing/src/jest/global-teardown.ts',
+  setupFiles: ['<rootDir>/libs/testing/src/jest/per-file-database.ts'],
   testTimeout: 60_000,
   maxWorkers: 2,
 };
