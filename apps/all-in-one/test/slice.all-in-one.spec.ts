@@ -1,57 +1,33 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { pollUntil } from '@callplane/testing';
+import { freePort, pollUntil, startChild, type ChildService } from '@callplane/testing';
 import { http, runSliceScenario } from './slice-scenario';
 
 const ROOT = path.resolve(__dirname, '../../..');
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const port = (srv.address() as { port: number }).port;
-      srv.close(() => resolve(port));
-    });
-  });
-}
-
-interface Started {
-  child: ChildProcess;
-  output: () => string;
-  exited: Promise<number | null>;
-}
-
 /** `npm start`'s process, as a user runs it: one process, one port, embedded database, in-process bus. */
-function startAllInOne(port: number, dataDir: string): Started {
+function startAllInOne(port: number, dataDir: string): ChildService {
   const env: NodeJS.ProcessEnv = { ...process.env, PORT: String(port), CALLPLANE_DATA_DIR: dataDir, LOG_LEVEL: 'warn' };
   delete env.DATABASE_URL;
   delete env.KAFKA_BROKERS;
-  const child = spawn(path.join(ROOT, 'node_modules/.bin/tsx'), ['apps/all-in-one/src/main.ts'], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
-  child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  return { child, output: () => out, exited };
+  return startChild(path.join(ROOT, 'node_modules/.bin/tsx'), ['apps/all-in-one/src/main.ts'], { cwd: ROOT, env });
 }
 
 describe('first call slice, all-in-one (embedded PostgreSQL, in-process bus)', () => {
   let dataDir: string;
-  let current: Started | undefined;
+  let current: ChildService | undefined;
 
   beforeAll(() => {
     dataDir = mkdtempSync(path.join(tmpdir(), 'callplane-aio-'));
   });
   afterAll(async () => {
-    if (current && current.child.exitCode === null) {
-      current.child.kill('SIGKILL');
-      await current.exited;
-    }
+    await current?.stop('SIGKILL');
     rmSync(dataDir, { recursive: true, force: true });
   });
+
+  // Two cold starts of an embedded PostgreSQL: generous on a loaded 2-core machine.
+  jest.setTimeout(240_000);
 
   it('runs the slice in one process, prints credentials once, drains on SIGTERM and keeps data across restarts', async () => {
     const port = await freePort();
@@ -75,8 +51,7 @@ describe('first call slice, all-in-one (embedded PostgreSQL, in-process bus)', (
 
     const { apiKeyA, sessionId } = await runSliceScenario({ provisioning: base, gateway: base, analytics: base, publicBaseUrl: base, adminToken: adminToken! }, 'sip.localhost');
 
-    first.child.kill('SIGTERM');
-    expect(await first.exited).toBe(0);
+    expect(await first.stop('SIGTERM')).toBe(0);
 
     current = startAllInOne(port, dataDir);
     const second = current;
@@ -86,7 +61,6 @@ describe('first call slice, all-in-one (embedded PostgreSQL, in-process bus)', (
     const again = await http('GET', `${base}/voice/sessions/${sessionId}`, { token: apiKeyA });
     expect(again.status).toBe(200);
     expect(again.json.id).toBe(sessionId);
-    second.child.kill('SIGTERM');
-    expect(await second.exited).toBe(0);
+    expect(await second.stop('SIGTERM')).toBe(0);
   });
 });
