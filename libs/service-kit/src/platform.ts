@@ -33,9 +33,9 @@ export async function createPlatform(opts: PlatformOptions): Promise<Platform> {
     ? connectPostgres({ url: opts.databaseUrl, poolSize: opts.databasePoolSize })
     : await openEmbedded(opts.dataDir ?? '.data/pglite');
   const bus: EventBus = opts.kafkaBrokers?.length
-    ? new KafkaEventBus({ brokers: opts.kafkaBrokers, clientId: `callplane-${opts.service}`, idempotent: opts.kafkaIdempotent, logger: log.child({ component: 'kafka' }) })
-    : new InProcessEventBus({ logger: log.child({ component: 'bus' }) });
-  const relay = new OutboxRelay({ prisma: db.prisma, bus, logger: log.child({ component: 'outbox' }) });
+    ? new KafkaEventBus({ brokers: opts.kafkaBrokers, clientId: `callplane-${opts.service}`, idempotent: opts.kafkaIdempotent, logger: log })
+    : new InProcessEventBus({ logger: log });
+  const relay = new OutboxRelay({ prisma: db.prisma, bus, logger: log });
   if (opts.relayOutbox !== false) relay.start();
   return {
     db,
