@@ -1,0 +1,4 @@
+export * from './poll-until';
+export * from './service-harness';
+export * from './process';
+export * from './twilio-signature';
