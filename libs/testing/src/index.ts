@@ -2,3 +2,4 @@ export * from './poll-until';
 export * from './service-harness';
 export * from './process';
 export * from './twilio-signature';
+export * from './api-fixtures';
