@@ -163,6 +163,17 @@ describe('provisioning API over HTTP: phone numbers', () => {
       expect((await call('GET', `/voice/phone-numbers/${phone.id}`, { token: apiKey })).body.agent_id).toBe(a.id);
     });
 
+    test("deleting an agent frees its numbers and clears that agent's greeting", async () => {
+      const { apiKey } = await newTenant();
+      const agent = await createAgent(apiKey);
+      const phone = await addNumber(apiKey);
+      expect((await call('PUT', `/voice/agents/${agent.id}/phone`, { token: apiKey, json: { phone_id: phone.id, greeting: 'Old greeting', enabled: true } })).status).toBe(200);
+      expect((await call('DELETE', `/voice/agents/${agent.id}`, { token: apiKey })).status).toBe(204);
+      expect((await call('GET', `/voice/phone-numbers/${phone.id}`, { token: apiKey })).body).toMatchObject({ agent_id: null, greeting: null });
+      const types = (await svc.prisma.outboxEvent.findMany({ where: { key: phone.id }, orderBy: { createdAt: 'asc' } })).map((e) => (e.envelope as { type: string }).type);
+      expect(types).toEqual(['number.imported', 'number.assigned', 'number.unassigned']);
+    });
+
     test('concurrent assignments of one number to two agents: exactly one wins', async () => {
       const { apiKey } = await newTenant();
       const a = await createAgent(apiKey);

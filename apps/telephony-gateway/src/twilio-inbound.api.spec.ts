@@ -184,6 +184,21 @@ describe('POST /twilio/incoming/:phone_id', () => {
     expect(await eventsFor(sessions[0]!.id)).toHaveLength(1);
   });
 
+  test('a retry that arrives after closing time is answered as the first delivery was (the stored session decides)', async () => {
+    const { phoneId, number, agentId } = await seed();
+    const params = voiceParams(number);
+    const first = await webhook(phoneId, params);
+    expect(first.text).toMatch(DIAL);
+    // The schedule changes (or the clock passes closing time) before Twilio retries.
+    await svc.prisma.agent.update({ where: { id: agentId }, data: { afterHours: closedNow('Closed now.') as unknown as Prisma.InputJsonValue } });
+    const retry = await webhook(phoneId, params);
+    expect(retry.text).toBe(first.text);
+    const sessions = await sessionsFor(params.CallSid);
+    expect(sessions).toHaveLength(1);
+    expect(sessions[0]).toMatchObject({ status: 'initiating', endReason: null });
+    expect(await eventsFor(sessions[0]!.id)).toHaveLength(1);
+  });
+
   test('an unknown phone id → 404 not_found and nothing written', async () => {
     const params = voiceParams(uniquePhoneNumber());
     const res = await webhook('pn_doesnotexist0000000', params);

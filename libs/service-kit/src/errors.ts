@@ -22,13 +22,12 @@ export class AppError extends Error {
 export const notFound = (what: string) => new AppError('not_found', `${what} was not found.`);
 
 export function fieldIssues(err: ZodError, prefix?: string): FieldIssue[] {
-  return err.issues.map((i) => {
-    const path = i.path.map(String).join('.');
-    const field = [prefix, path].filter(Boolean).join('.') || prefix || '(body)';
-    let message = i.message;
-    if (i.code === 'unrecognized_keys') message = `unknown field(s): ${i.keys.join(', ')}`;
-    else if (i.code === 'invalid_type' && /received undefined/.test(i.message)) message = 'is required';
-    return { field, message };
+  const name = (path: PropertyKey[]) => [prefix, path.map(String).join('.')].filter(Boolean).join('.') || '(body)';
+  return err.issues.flatMap((i) => {
+    // One entry per unknown key, named where it stands, so a client can point at each.
+    if (i.code === 'unrecognized_keys') return i.keys.map((k) => ({ field: name([...i.path, k]), message: 'is not a known field' }));
+    const message = i.code === 'invalid_type' && /received undefined/.test(i.message) ? 'is required' : i.message;
+    return [{ field: name(i.path), message }];
   });
 }
 

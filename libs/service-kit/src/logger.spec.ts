@@ -118,3 +118,17 @@ describe('createLogger', () => {
     expect(records()[0]).toMatchObject({ credential_hint: '…6789', api_key_hint: '…abcd', signed_webhooks: true });
   });
 });
+
+describe('createLogger, secrets nested deeper and capitalised headers', () => {
+  test('redacts a provider payload several objects deep and a capitalised Authorization header', () => {
+    const { logger, lines, records } = capture();
+    logger.info(
+      { req: { body: { credentials: { auth_token: SECRETS.authToken } }, headers: { Authorization: SECRETS.bearer } }, request: { headers: { Authorization: SECRETS.bearer } }, a: { b: { c: { password: SECRETS.password } } } },
+      'nested',
+    );
+    expect(lines[0]).not.toContain(SECRETS.authToken);
+    expect(lines[0]).not.toContain(SECRETS.bearer);
+    expect(lines[0]).not.toContain(SECRETS.password);
+    expect(records()[0]).toMatchObject({ req: { body: { credentials: '[redacted]' }, headers: { Authorization: '[redacted]' } }, a: { b: { c: { password: '[redacted]' } } } });
+  });
+});

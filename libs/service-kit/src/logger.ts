@@ -6,29 +6,31 @@ export type { Logger };
  * Paths never written to logs. Credentials and keys are redacted wherever they appear in a logged object,
  * including request headers and provider payloads.
  */
-export const REDACT_PATHS = [
-  'req.headers.authorization',
-  'req.headers["x-twilio-signature"]',
-  'req.headers.cookie',
-  'headers.authorization',
-  '*.authorization',
-  '*.api_key',
-  '*.apiKey',
-  '*.api_token',
-  '*.auth_token',
-  '*.authToken',
-  '*.password',
-  '*.secret',
-  '*.signing_secret',
-  '*.credentials',
-  '*.token',
-  'credentials',
+const SECRET_KEYS = [
+  'authorization',
+  'Authorization',
+  'cookie',
+  'x-twilio-signature',
   'api_key',
+  'apiKey',
+  'api_token',
   'auth_token',
+  'authToken',
   'password',
   'secret',
   'signing_secret',
+  'credentials',
+  'token',
+  'api_secret',
+  'apiSecret',
 ];
+
+/** Each secret key at the top level and up to four objects deep (pino's wildcards match one level each). */
+export const REDACT_PATHS = SECRET_KEYS.flatMap((k) => {
+  const key = /^[A-Za-z_]\w*$/.test(k) ? k : `["${k}"]`;
+  const join = (prefix: string) => (key.startsWith('[') ? `${prefix}${key}` : `${prefix}.${key}`);
+  return [key.startsWith('[') ? `${key}` : key, join('*'), join('*.*'), join('*.*.*'), join('*.*.*.*')];
+});
 
 export function createLogger(opts: { name: string; level?: string; destination?: pino.DestinationStream }): Logger {
   return pino(

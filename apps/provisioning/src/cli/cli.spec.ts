@@ -108,6 +108,10 @@ describe('parseArgs', () => {
     expect(parseArgs(['users', 'create', '--tenant', 'ten_1', '--email=a@b.c'])).toEqual({ command: 'users create', flags: { tenant: 'ten_1', email: 'a@b.c' } });
   });
 
+  test('an inline value keeps every "=" after the first', () => {
+    expect(parseArgs(['tenants', 'create', '--name=Acme=Corp'])).toEqual({ command: 'tenants create', flags: { name: 'Acme=Corp' } });
+  });
+
   test('a flag without a value is an error', () => {
     expect(() => parseArgs(['tenants', 'create', '--name'])).toThrow('Missing value for --name');
   });

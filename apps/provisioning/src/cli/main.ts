@@ -19,7 +19,9 @@ export function parseArgs(argv: string[]): { command: string; flags: Record<stri
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
     if (a.startsWith('--')) {
-      const [k, inline] = a.slice(2).split('=', 2);
+      const eq = a.indexOf('=');
+      const k = eq === -1 ? a.slice(2) : a.slice(2, eq);
+      const inline = eq === -1 ? undefined : a.slice(eq + 1);
       const v = inline ?? argv[++i];
       if (!k || v === undefined) throw new Error(`Missing value for ${a}`);
       flags[k] = v;

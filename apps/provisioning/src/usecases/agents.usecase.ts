@@ -65,6 +65,8 @@ export async function deleteAgent(deps: ProvisioningDeps, tenantId: string, id: 
     for (const p of agent.phoneNumbers) {
       await enqueueEvent(tx, { topic: TOPICS.numbersChanges, type: 'number.unassigned', tenantId, key: p.id, data: numberChangeData({ ...p, agentId: null }) });
     }
+    // The greeting belonged to this agent: a freed number must not greet with it for the next one.
+    await tx.phoneNumber.updateMany({ where: { agentId: id }, data: { agentId: null, greeting: null } });
     await tx.agent.delete({ where: { id } });
   });
   deps.outbox.notify();

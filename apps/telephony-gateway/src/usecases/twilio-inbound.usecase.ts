@@ -65,15 +65,12 @@ export async function handleTwilioInbound(deps: GatewayDeps, req: TwilioInboundR
   };
 
   const afterHours = phone.agent.afterHours as AfterHours | null;
-  if (!isOpen(afterHours, deps.now())) {
-    await openSession(deps, { ...base, state: 'completed', endReason: 'after_hours' });
-    log.info('after hours: message played');
-    return twimlSayHangup(afterHours!.message);
-  }
-
-  const { session, created } = await openSession(deps, { ...base, state: 'initiating' });
-  log.info({ session_id: session.id, duplicate: !created }, created ? 'inbound call: session opened' : 'inbound call: provider retry');
-  if (session.status === 'completed' && session.endReason === 'after_hours') return twimlSayHangup(afterHours?.message ?? UNASSIGNED_MESSAGE);
+  const open = isOpen(afterHours, deps.now());
+  const { session, created } = await openSession(deps, open ? { ...base, state: 'initiating' } : { ...base, state: 'completed', endReason: 'after_hours' });
+  // A provider retry is answered as the first delivery was, whatever the clock says now: the stored session decides.
+  const closed = session.status === 'completed' && session.endReason === 'after_hours';
+  log.info({ session_id: session.id, duplicate: !created, after_hours: closed }, created ? 'inbound call: session opened' : 'inbound call: provider retry');
+  if (closed) return twimlSayHangup(afterHours?.message ?? UNASSIGNED_MESSAGE);
   return twimlDialSip(livekitSipUri(phone.number, deps.livekitSipHost, { headers: { [SESSION_HEADER]: session.id } }));
 }
 
