@@ -142,5 +142,19 @@ export async function runSliceScenario(e: SliceEndpoints, sipHost: string): Prom
   expect((await http('GET', `${e.provisioning}/voice/agents/${agent.json.id}`, { token: keyB })).status).toBe(404);
   expect((await http('GET', `${e.provisioning}/voice/phone-numbers/${phoneId}`, { token: keyB })).status).toBe(404);
   expect((await http('GET', `${e.analytics}/voice/sessions`)).status).toBe(401);
+
+  // Unassigning reaches the gateway's routing cache through `numbers.changes` well before its 10 s TTL.
+  const unassignedAt = Date.now();
+  expect((await http('DELETE', `${e.provisioning}/voice/agents/${agent.json.id}/phone/${phoneId}`, { token: keyA })).status).toBe(204);
+  const refused = await pollUntil(
+    async () => {
+      const p = { ...params, CallSid: sid() };
+      const r = await http('POST', `${e.gateway}/twilio/incoming/${phoneId}`, { form: p, headers: { 'x-twilio-signature': twilioSignature(secret, publicUrl, p) } });
+      return r.text.includes('<Say>') ? r : null;
+    },
+    { timeoutMs: 8_000, intervalMs: 50, description: 'the gateway to see the number unassigned' },
+  );
+  expect(Date.now() - unassignedAt).toBeLessThan(8_000);
+  expect(refused.text).toContain('<Hangup/>');
   return { apiKeyA: keyA, sessionId };
 }

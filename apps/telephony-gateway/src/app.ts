@@ -1,6 +1,9 @@
+import { randomUUID } from 'node:crypto';
+import { TOPICS } from '@callplane/contracts';
 import type { ApiRouterDeps, Platform, SecretBox, ServiceModule } from '@callplane/service-kit';
 import { twilioRoutes } from './routes/twilio.routes';
 import type { GatewayDeps } from './usecases/deps';
+import { NumberRoutingCache } from './usecases/number-routing';
 
 export interface GatewayModuleOptions {
   platform: Platform;
@@ -13,14 +16,25 @@ export interface GatewayModuleOptions {
 
 /** Provider webhooks in, call events out. Stateless: scale by replicas. */
 export function createGatewayModule(opts: GatewayModuleOptions): ServiceModule {
+  const numbers = new NumberRoutingCache(opts.platform.db.prisma, opts.secrets);
   const deps: GatewayDeps = {
     prisma: opts.platform.db.prisma,
-    secrets: opts.secrets,
+    numbers,
     publicBaseUrl: opts.publicBaseUrl,
     livekitSipHost: opts.livekitSipHost,
     outbox: opts.platform.relay,
     logger: opts.platform.logger.child({ module: 'telephony-gateway' }),
     now: opts.now ?? (() => new Date()),
   };
-  return { name: 'telephony-gateway', routers: [twilioRoutes(opts.routerDeps, deps)] };
+  return {
+    name: 'telephony-gateway',
+    routers: [twilioRoutes(opts.routerDeps, deps)],
+    // Every replica must see every number change to keep its own cache true: a consumer group per process.
+    start: () =>
+      opts.platform.bus.subscribe({
+        group: `telephony-gateway.routing.${randomUUID()}`,
+        topics: [TOPICS.numbersChanges],
+        handler: async (event) => numbers.invalidate(event.key),
+      }),
+  };
 }

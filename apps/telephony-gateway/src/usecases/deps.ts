@@ -1,9 +1,10 @@
 import type { PrismaClient } from '@callplane/db';
-import type { Logger, SecretBox } from '@callplane/service-kit';
+import type { Logger } from '@callplane/service-kit';
+import type { NumberRoutingCache } from './number-routing';
 
 export interface GatewayDeps {
   prisma: PrismaClient;
-  secrets: SecretBox;
+  numbers: NumberRoutingCache;
   publicBaseUrl: string;
   livekitSipHost: string;
   outbox: { notify(): void };

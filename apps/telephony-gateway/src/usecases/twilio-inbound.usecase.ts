@@ -1,4 +1,4 @@
-import { toE164, type AfterHours, type Provider } from '@callplane/contracts';
+import { E164_PATTERN, toE164, type Provider } from '@callplane/contracts';
 import { livekitSipUri, SESSION_HEADER } from '@callplane/livekit';
 import { twimlDialSip, twimlSayHangup, verifyTwilioSignature } from '@callplane/providers';
 import { AppError } from '@callplane/service-kit';
@@ -29,10 +29,10 @@ export interface TwilioInboundRequest {
  * Returns TwiML.
  */
 export async function handleTwilioInbound(deps: GatewayDeps, req: TwilioInboundRequest): Promise<string> {
-  const phone = await deps.prisma.phoneNumber.findUnique({ where: { id: req.phoneId }, include: { agent: true } });
+  const phone = await deps.numbers.get(req.phoneId);
   if (!phone || (phone.provider !== 'twilio' && phone.provider !== 'sip')) throw new AppError('not_found', 'No phone number with this id takes Twilio-format webhooks.');
 
-  const signingKey = signingKeyOf(deps, phone);
+  const signingKey = phone.signingKey;
   if (signingKey && !verifyTwilioSignature({ authToken: signingKey, signature: req.signature, url: req.publicUrl, params: req.params })) {
     throw new AppError('invalid_signature', 'The X-Twilio-Signature header is missing or does not match this number\'s signing secret.');
   }
@@ -57,14 +57,13 @@ export async function handleTwilioInbound(deps: GatewayDeps, req: TwilioInboundR
     phoneNumberId: phone.id,
     direction: 'inbound' as const,
     callType: 'production' as const,
-    // Callers may withhold their number ("anonymous"): keep what the carrier sent when it isn't a number.
-    fromNumber: toE164(From) ?? From,
-    toNumber: toE164(To) ?? phone.number,
+    fromNumber: normalise(From) ?? From,
+    toNumber: To === phone.number ? phone.number : (normalise(To) ?? phone.number),
     provider: phone.provider as Provider,
     providerCallId: CallSid,
   };
 
-  const afterHours = phone.agent.afterHours as AfterHours | null;
+  const afterHours = phone.agent.afterHours;
   const open = isOpen(afterHours, deps.now());
   const { session, created } = await openSession(deps, open ? { ...base, state: 'initiating' } : { ...base, state: 'completed', endReason: 'after_hours' });
   // A provider retry is answered as the first delivery was, whatever the clock says now: the stored session decides.
@@ -74,11 +73,10 @@ export async function handleTwilioInbound(deps: GatewayDeps, req: TwilioInboundR
   return twimlDialSip(livekitSipUri(phone.number, deps.livekitSipHost, { headers: { [SESSION_HEADER]: session.id } }));
 }
 
-function signingKeyOf(deps: GatewayDeps, phone: { signingSecretEnc: string | null; credentialsEnc: string | null; provider: string }): string | null {
-  if (phone.signingSecretEnc) return deps.secrets.open(phone.signingSecretEnc);
-  if (phone.provider === 'twilio' && phone.credentialsEnc) {
-    const creds = JSON.parse(deps.secrets.open(phone.credentialsEnc)) as { auth_token?: string };
-    return creds.auth_token ?? null;
-  }
-  return null;
+/**
+ * E.164 as carriers mostly send it passes through; other forms (`14155551234`) are parsed. Callers may
+ * withhold their number ("anonymous"): then the caller keeps what the carrier sent.
+ */
+function normalise(n: string): string | null {
+  return E164_PATTERN.test(n) ? n : toE164(n);
 }

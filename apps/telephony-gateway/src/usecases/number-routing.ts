@@ -1,0 +1,101 @@
+import type { AfterHours } from '@callplane/contracts';
+import type { PrismaClient } from '@callplane/db';
+import type { SecretBox } from '@callplane/service-kit';
+
+/** What the inbound chain needs to know about a number, with its signing key already decrypted. */
+export interface RoutedNumber {
+  id: string;
+  tenantId: string;
+  number: string;
+  provider: string;
+  enabled: boolean;
+  signingKey: string | null;
+  agent: { id: string; afterHours: AfterHours | null } | null;
+}
+
+interface Entry {
+  at: number;
+  value: RoutedNumber | null;
+}
+
+/**
+ * Number → tenant, agent and signing key, cached in memory so the webhook hot path reads nothing in the
+ * common case. `numbers.changes` events invalidate an entry at once (import, assignment, release); the TTL
+ * bounds how long an agent edit (e.g. its opening hours), which raises no number event, can go unseen.
+ * Unknown ids are cached too, so a flood of made-up ids cannot reach the database more than once a TTL.
+ */
+export class NumberRoutingCache {
+  private readonly entries = new Map<string, Entry>();
+  private readonly inflight = new Map<string, Promise<RoutedNumber | null>>();
+
+  constructor(
+    private readonly prisma: PrismaClient,
+    private readonly secrets: SecretBox,
+    private readonly opts: { ttlMs?: number; maxEntries?: number; now?: () => number } = {},
+  ) {}
+
+  async get(phoneId: string): Promise<RoutedNumber | null> {
+    const now = (this.opts.now ?? Date.now)();
+    const hit = this.entries.get(phoneId);
+    if (hit && now - hit.at < (this.opts.ttlMs ?? 10_000)) return hit.value;
+    // Concurrent misses for one id share a single read.
+    let pending = this.inflight.get(phoneId);
+    if (!pending) {
+      pending = this.load(phoneId).finally(() => this.inflight.delete(phoneId));
+      this.inflight.set(phoneId, pending);
+    }
+    const value = await pending;
+    this.put(phoneId, { at: now, value });
+    return value;
+  }
+
+  invalidate(phoneId: string): void {
+    this.entries.delete(phoneId);
+  }
+
+  private put(phoneId: string, entry: Entry): void {
+    if (this.entries.size >= (this.opts.maxEntries ?? 50_000)) {
+      // Map keeps insertion order: drop the oldest entry.
+      const oldest = this.entries.keys().next().value;
+      if (oldest !== undefined) this.entries.delete(oldest);
+    }
+    this.entries.delete(phoneId);
+    this.entries.set(phoneId, entry);
+  }
+
+  private async load(phoneId: string): Promise<RoutedNumber | null> {
+    const p = await this.prisma.phoneNumber.findUnique({
+      where: { id: phoneId },
+      select: {
+        id: true,
+        tenantId: true,
+        number: true,
+        provider: true,
+        enabled: true,
+        signingSecretEnc: true,
+        credentialsEnc: true,
+        agent: { select: { id: true, afterHours: true } },
+      },
+    });
+    if (!p) return null;
+    return {
+      id: p.id,
+      tenantId: p.tenantId,
+      number: p.number,
+      provider: p.provider,
+      enabled: p.enabled,
+      signingKey: this.signingKey(p),
+      agent: p.agent ? { id: p.agent.id, afterHours: (p.agent.afterHours as AfterHours | null) ?? null } : null,
+    };
+  }
+
+  /** Twilio numbers sign with the account's auth token; bring-your-own numbers with their signing secret. */
+  private signingKey(p: { signingSecretEnc: string | null; credentialsEnc: string | null; provider: string }): string | null {
+    if (p.signingSecretEnc) return this.secrets.open(p.signingSecretEnc);
+    if (p.provider === 'twilio' && p.credentialsEnc) {
+      const creds = JSON.parse(this.secrets.open(p.credentialsEnc)) as { auth_token?: string };
+      return creds.auth_token ?? null;
+    }
+    return null;
+  }
+}
