@@ -1,6 +1,5 @@
-import { createHmac } from 'node:crypto';
 import { expect } from '@jest/globals';
-import { pollUntil } from '@callplane/testing';
+import { agentRequestBody, httpRequest, newCallSid, pollUntil, twilioSignature } from '@callplane/testing';
 
 export interface SliceEndpoints {
   provisioning: string;
@@ -11,50 +10,14 @@ export interface SliceEndpoints {
   adminToken: string;
 }
 
-export const agentBody = {
-  name: 'Acme support',
-  system_prompt: 'You are a friendly support agent for Acme.',
-  voice: {
-    greeting: 'Hi, thanks for calling Acme. How can I help you today?',
-    tts: { provider: 'cartesia', model: 'sonic-2', voice: 'maya' },
-    stt: { provider: 'deepgram', model: 'nova-2', language: 'en' },
-    max_duration: 600,
-    recording: true,
-    transcription: true,
-  },
-};
+type Json = Record<string, unknown> & { data?: Array<Record<string, unknown>> };
 
-/** Twilio's algorithm, written out independently of the SDK: HMAC-SHA1(url + sorted name+value pairs), base64. */
-export function twilioSignature(authToken: string, url: string, params: Record<string, string>): string {
-  const data = Object.keys(params)
-    .sort()
-    .reduce((acc, k) => acc + k + params[k], url);
-  return createHmac('sha1', authToken).update(data).digest('base64');
+export async function http(method: string, url: string, opts: Parameters<typeof httpRequest>[2] = {}) {
+  const res = await httpRequest(method, url, opts);
+  return { ...res, json: res.body as Json };
 }
 
-export async function http(method: string, url: string, opts: { token?: string; json?: unknown; form?: Record<string, string>; headers?: Record<string, string> } = {}) {
-  const headers: Record<string, string> = { ...(opts.headers ?? {}) };
-  if (opts.token) headers.authorization = `Bearer ${opts.token}`;
-  let body: string | undefined;
-  if (opts.json !== undefined) {
-    headers['content-type'] = 'application/json';
-    body = JSON.stringify(opts.json);
-  } else if (opts.form) {
-    headers['content-type'] = 'application/x-www-form-urlencoded';
-    body = new URLSearchParams(opts.form).toString();
-  }
-  const res = await fetch(url, { method, headers, body });
-  const text = await res.text();
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch {
-    json = undefined;
-  }
-  return { status: res.status, text, json: json as Record<string, unknown> & { data?: Array<Record<string, unknown>> }, headers: res.headers };
-}
-
-const sid = () => `CA${Array.from({ length: 32 }, () => '0123456789abcdef'[Math.floor(Math.random() * 16)]).join('')}`;
+const sid = newCallSid;
 
 /**
  * The first slice, end to end: operator creates two tenants → tenant A creates an agent, adds a signed
@@ -73,7 +36,7 @@ export async function runSliceScenario(e: SliceEndpoints, sipHost: string): Prom
   const keyB = uB.json.api_key as string;
   expect(keyA).toMatch(/^cp_live_/);
 
-  const agent = await http('POST', `${e.provisioning}/voice/agents`, { token: keyA, json: agentBody });
+  const agent = await http('POST', `${e.provisioning}/voice/agents`, { token: keyA, json: { ...agentRequestBody('Acme support'), after_hours: null } });
   expect(agent.status).toBe(201);
   expect(agent.json.id).toMatch(/^agt_/);
 
