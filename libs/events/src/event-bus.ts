@@ -1,0 +1,28 @@
+import type { EventEnvelope } from '@callplane/contracts';
+
+/** Handles one event. Throwing means "not done": the bus delivers the same event again later, never drops it. */
+export interface EventHandler {
+  (event: EventEnvelope): Promise<void>;
+}
+
+/** A consumer group: each event on `topics` is handled by one member of `group`; events with the same key are handled in order. */
+export interface Subscription {
+  group: string;
+  topics: readonly string[];
+  handler: EventHandler;
+}
+
+/**
+ * The one door to the event backbone (STYLE.md #4): Kafka in distributed mode, in-memory queues in the
+ * all-in-one. Business code publishes through the outbox and subscribes through this interface only.
+ */
+export interface EventBus {
+  /** Used by the outbox relay; resolves only once the bus has accepted every event (broker ack for Kafka). */
+  publish(topic: string, events: EventEnvelope[]): Promise<void>;
+  /** Joins `sub.group`; resolves once the member is consuming. */
+  subscribe(sub: Subscription): Promise<void>;
+  /** Readiness: throws when the bus is unreachable. */
+  ping(): Promise<void>;
+  /** Stops consumers (letting in-flight handlers finish), flushes and disconnects. */
+  close(): Promise<void>;
+}

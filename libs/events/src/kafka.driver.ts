@@ -1,0 +1,191 @@
+import { Kafka, Partitioners, type Admin, type Consumer, type EachMessagePayload, type Producer } from 'kafkajs';
+import pino, { type Logger } from 'pino';
+import type { EventEnvelope } from '@callplane/contracts';
+import { backoffDelay, Sleeper, type BackoffOptions } from './backoff';
+import { decodeEnvelope, encodeEnvelope } from './envelope-codec';
+import type { EventBus, Subscription } from './event-bus';
+import { kafkaLogCreator, kafkaLogLevel } from './kafka-log.adapter';
+
+export interface KafkaEventBusOptions {
+  brokers: string[];
+  clientId: string;
+  /**
+   * Idempotent producer (no duplicates from producer retries). Production turns it on; librdkafka's mock
+   * cluster has no controller, so InitProducerId fails there and tests leave it off.
+   */
+  idempotent?: boolean;
+  logger?: Logger;
+  /** Retries of one publish before it fails (the outbox relay then retries the rows later). Default: about 30 s of trying. */
+  publishRetry?: { retries?: number; initialRetryTime?: number; maxRetryTime?: number };
+  /** Backoff between redeliveries of an event whose handler threw. */
+  handlerRetry?: BackoffOptions;
+  /** How long subscribe() waits for the first group join before failing. Default 60 s. */
+  joinTimeoutMs?: number;
+  /** ping() fails after this long. Default 5 s. */
+  pingTimeoutMs?: number;
+  consumer?: {
+    /** Default 30 s. librdkafka's mock cluster holds a rebalance for (session timeout − 1 s), so tests lower it. */
+    sessionTimeoutMs?: number;
+    /** Default 3 s; must stay well under the session timeout. */
+    heartbeatIntervalMs?: number;
+    /** Longest a fetch waits for data. Default 5 s; the mock does not answer early when data arrives, so tests lower it. */
+    fetchMaxWaitMs?: number;
+  };
+}
+
+/** EventBus on Kafka through kafkajs: one producer per process, one consumer (group member) per subscription. */
+export class KafkaEventBus implements EventBus {
+  private readonly kafka: Kafka;
+  private readonly probeClient: Kafka;
+  private readonly producer: Producer;
+  private readonly logger: Logger;
+  private readonly consumers: Consumer[] = [];
+  private readonly sleeper = new Sleeper();
+  private producerConnected?: Promise<void>;
+  private admin?: Promise<Admin>;
+  private closing = false;
+
+  constructor(private readonly opts: KafkaEventBusOptions) {
+    this.logger = (opts.logger ?? pino({ name: 'events' })).child({ component: 'kafka-event-bus' });
+    // One kafkajs client per role, each logging with its role so an outage's log lines say who was affected.
+    const client = (role: 'producer' | 'consumer' | 'probe') => {
+      const logger = this.logger.child({ kafka_client: role });
+      return { clientId: opts.clientId, brokers: opts.brokers, connectionTimeout: 3_000, logLevel: kafkaLogLevel(logger), logCreator: kafkaLogCreator(logger) };
+    };
+    this.kafka = new Kafka(client('consumer'));
+    // Readiness answers now or fails: no connection retries (which would also keep close() waiting on a dead broker).
+    this.probeClient = new Kafka({ ...client('probe'), retry: { retries: 0 } });
+    // kafkajs takes connection and metadata retries from the client, send retries from the producer: one budget for both.
+    // It rides out a broker that is down for a few seconds (a restart, a leader move) without failing the publish.
+    const publishRetry = { retries: 8, initialRetryTime: 300, maxRetryTime: 5_000, ...opts.publishRetry };
+    const idempotent = opts.idempotent ?? false;
+    this.producer = new Kafka({ ...client('producer'), retry: publishRetry }).producer({
+      idempotent,
+      // Idempotence needs one in-flight request per connection to keep its sequence numbers, and so does per-key order under retries.
+      maxInFlightRequests: idempotent ? 1 : undefined,
+      createPartitioner: Partitioners.DefaultPartitioner,
+      retry: publishRetry,
+    });
+  }
+
+  async publish(topic: string, events: EventEnvelope[]): Promise<void> {
+    if (this.closing) throw new Error('KafkaEventBus is closed');
+    if (events.length === 0) return;
+    await this.connectProducer();
+    await this.producer.send({
+      topic,
+      acks: -1, // all in-sync replicas: the relay marks rows published only after this resolves
+      messages: events.map((e) => ({
+        key: e.key,
+        value: encodeEnvelope(e),
+        headers: { 'event-type': e.type, 'event-id': e.id },
+      })),
+    });
+  }
+
+  async subscribe(sub: Subscription): Promise<void> {
+    if (this.closing) throw new Error('KafkaEventBus is closed');
+    const logger = this.logger.child({ group: sub.group });
+    const consumer = this.kafka.consumer({
+      groupId: sub.group,
+      sessionTimeout: this.opts.consumer?.sessionTimeoutMs,
+      heartbeatInterval: this.opts.consumer?.heartbeatIntervalMs,
+      maxWaitTimeInMs: this.opts.consumer?.fetchMaxWaitMs,
+      // A crash (say, the coordinator went away) restarts the member; only close() ends it.
+      retry: {
+        restartOnFailure: async (err) => {
+          logger.error({ err }, 'Kafka consumer crashed; restarting');
+          return !this.closing;
+        },
+      },
+    });
+    this.consumers.push(consumer);
+    const joined = new Promise<void>((resolve) => {
+      const off = consumer.on(consumer.events.GROUP_JOIN, () => {
+        off();
+        resolve();
+      });
+    });
+    await consumer.connect();
+    // A new group starts from the beginning: events the relay published before the service first started are not skipped.
+    await consumer.subscribe({ topics: [...sub.topics], fromBeginning: true });
+    await consumer.run({ eachMessage: (payload) => this.deliver(sub, logger, payload) });
+    await withTimeout(joined, this.opts.joinTimeoutMs ?? 60_000, `consumer group ${sub.group} did not join`);
+  }
+
+  async ping(): Promise<void> {
+    if (this.closing) throw new Error('KafkaEventBus is closed');
+    await withTimeout(
+      (async () => {
+        const admin = await this.connectAdmin();
+        await admin.describeCluster();
+      })(),
+      this.opts.pingTimeoutMs ?? 5_000,
+      'Kafka did not answer',
+    );
+  }
+
+  async close(): Promise<void> {
+    if (this.closing) return;
+    this.closing = true;
+    this.sleeper.wake(); // handlers waiting to retry give up their message (uncommitted) instead of holding close()
+    // disconnect() waits for the in-flight eachMessage, commits what was handled and leaves the group.
+    await Promise.allSettled(this.consumers.map((c) => c.disconnect()));
+    await Promise.allSettled([this.producer.disconnect(), this.admin?.then((a) => a.disconnect())]);
+  }
+
+  /**
+   * One message, handled until it succeeds. The offset is resolved only when this returns, so an event whose
+   * handler keeps failing is retried here with backoff (blocking its partition, which keeps per-key order)
+   * and, if this member stops or loses the partition meanwhile, redelivered to whoever owns it next.
+   */
+  private async deliver(sub: Subscription, logger: Logger, { topic, partition, message, heartbeat }: EachMessagePayload): Promise<void> {
+    const decoded = decodeEnvelope(message.value);
+    if (!decoded.ok) {
+      logger.error({ topic, partition, offset: message.offset, reason: decoded.reason }, 'Skipping malformed event');
+      return;
+    }
+    const event = decoded.event;
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await sub.handler(event);
+        return;
+      } catch (err) {
+        logger.error({ err, topic, partition, offset: message.offset, event_id: event.id, event_type: event.type, attempt }, 'Event handler failed; will redeliver');
+        if (this.closing) throw err;
+        await this.sleeper.sleep(backoffDelay(attempt, { baseMs: 200, maxMs: 10_000, ...this.opts.handlerRetry }));
+        if (this.closing) throw err;
+        // Throws when the group is rebalancing: kafkajs rejoins and the partition's new owner gets this message.
+        await heartbeat();
+      }
+    }
+  }
+
+  private connectProducer(): Promise<void> {
+    this.producerConnected ??= this.producer.connect().catch((err: unknown) => {
+      this.producerConnected = undefined; // the next publish tries again
+      throw err;
+    });
+    return this.producerConnected;
+  }
+
+  private connectAdmin(): Promise<Admin> {
+    this.admin ??= (async () => {
+      const admin = this.probeClient.admin({ retry: { retries: 0 } });
+      await admin.connect();
+      return admin;
+    })().catch((err: unknown) => {
+      this.admin = undefined;
+      throw err;
+    });
+    return this.admin;
+  }
+}
+
+function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what} within ${ms} ms`)), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
