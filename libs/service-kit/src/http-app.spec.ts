@@ -1,0 +1,125 @@
+import { Writable } from 'node:stream';
+import { z } from 'zod';
+import { ApiRouter, type ApiRouterDeps } from './api-router';
+import { AppError } from './errors';
+import { createHttpApp } from './http-app';
+import type { IdempotencyStore } from './idempotency';
+import { createLogger } from './logger';
+import { createMetrics } from './metrics';
+import { listen, type Listening } from './server';
+
+/** Routes built on the real router and app, with an authenticator that knows one key and no idempotency. */
+function deps(): ApiRouterDeps {
+  const idempotency: IdempotencyStore = {
+    begin: async () => ({ kind: 'new' }),
+    complete: async () => undefined,
+    abandon: async () => undefined,
+  };
+  return {
+    authenticator: { user: async (k) => (k === 'good-key' ? { tenantId: 'ten_1', userId: 'usr_1' } : null), admin: (t) => t === 'admin-token-0123456789' },
+    idempotency,
+  };
+}
+
+describe('createHttpApp', () => {
+  let server: Listening;
+  let dbUp = true;
+  let logs = '';
+  let base: string;
+  let startDraining: () => void;
+
+  beforeAll(async () => {
+    const router = new ApiRouter(deps())
+      .route(
+        { method: 'post', path: '/things', tag: 't', summary: 's', auth: 'user', body: z.object({ name: z.string().min(1) }).strict(), responses: { 201: { description: 'ok' } } },
+        async ({ body, principal }) => ({ status: 201, body: { name: body.name, tenant: principal.tenantId } }),
+      )
+      .route({ method: 'get', path: '/boom', tag: 't', summary: 's', auth: 'none', responses: { 200: { description: 'never' } } }, async () => {
+        throw new Error('database password=hunter2 leaked into a message');
+      })
+      .route({ method: 'get', path: '/refuse', tag: 't', summary: 's', auth: 'none', responses: { 200: { description: 'never' } } }, async () => {
+        throw new AppError('provider_unavailable', 'The provider did not answer. Retry.');
+      });
+    const logger = createLogger({ name: 'http-app-spec', destination: new Writable({ write: (c, _e, cb) => ((logs += c.toString()), cb()) }) });
+    const http = createHttpApp({
+      logger,
+      metrics: createMetrics('http-app-spec'),
+      readiness: { database: async () => { if (!dbUp) throw new Error('connection refused'); } },
+      routers: [router],
+      openapi: { title: 't', version: '1' },
+      bodyLimit: '1kb',
+    });
+    startDraining = http.startDraining;
+    server = await listen(http.app, 0, '127.0.0.1');
+    base = `http://127.0.0.1:${server.port}`;
+  });
+  afterAll(async () => {
+    await server.close();
+  });
+
+  const post = (path: string, body: string, headers: Record<string, string> = {}) =>
+    fetch(`${base}${path}`, { method: 'POST', headers: { authorization: 'Bearer good-key', 'content-type': 'application/json', ...headers }, body });
+
+  it('answers a valid request, tagging the log line with request and tenant ids', async () => {
+    const res = await post('/things', JSON.stringify({ name: 'a' }), { 'x-request-id': 'req-123' });
+    expect(res.status).toBe(201);
+    expect(res.headers.get('x-request-id')).toBe('req-123');
+    expect(await res.json()).toEqual({ name: 'a', tenant: 'ten_1' });
+    const line = logs.split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>).find((l) => l.req_id === 'req-123');
+    expect(line).toMatchObject({ tenant_id: 'ten_1', user_id: 'usr_1', status: 201, route: '/things', method: 'POST' });
+  });
+
+  it.each([
+    ['malformed JSON', '{"name":', {}, 400, 'invalid_json'],
+    ['a body over the limit', JSON.stringify({ name: 'x'.repeat(5000) }), {}, 413, 'payload_too_large'],
+    ['the wrong content type', 'name=a', { 'content-type': 'text/plain' }, 415, 'unsupported_media_type'],
+    ['no API key', '{}', { authorization: '' }, 401, 'unauthorized'],
+    ['a wrong API key', '{}', { authorization: 'Bearer nope' }, 401, 'unauthorized'],
+    ['an invalid field', JSON.stringify({ name: '' }), {}, 400, 'validation_failed'],
+  ])('refuses %s with the contract error shape', async (_what, body, headers, status, code) => {
+    const res = await post('/things', body, headers as Record<string, string>);
+    expect(res.status).toBe(status);
+    const json = (await res.json()) as { error: { code: string; message: string } };
+    expect(json.error.code).toBe(code);
+    expect(json.error.message.length).toBeGreaterThan(10);
+  });
+
+  it('hides unexpected errors behind internal_error and logs them; AppErrors keep their status', async () => {
+    const boom = await fetch(`${base}/boom`);
+    expect(boom.status).toBe(500);
+    const body = await boom.text();
+    expect(body).toContain('internal_error');
+    expect(body).not.toContain('hunter2');
+    expect(logs).toContain('unhandled error');
+    const refused = await fetch(`${base}/refuse`);
+    expect(refused.status).toBe(502);
+    expect(((await refused.json()) as { error: { code: string } }).error.code).toBe('provider_unavailable');
+  });
+
+  it('answers unknown routes with 404 not_found', async () => {
+    const res = await fetch(`${base}/nowhere`);
+    expect(res.status).toBe(404);
+    expect(((await res.json()) as { error: { code: string } }).error.code).toBe('not_found');
+  });
+
+  it('counts requests by route pattern and status in /metrics', async () => {
+    const text = await (await fetch(`${base}/metrics`)).text();
+    expect(text).toMatch(/http_requests_total\{[^}]*method="POST"[^}]*route="\/things"[^}]*status="201"[^}]*\} [1-9]/);
+    expect(text).toContain('http_request_duration_seconds_bucket');
+    expect(text).toContain('service="http-app-spec"');
+  });
+
+  it('reports readiness from its checks, and fails it once draining while /healthz stays up', async () => {
+    expect((await fetch(`${base}/readyz`)).status).toBe(200);
+    dbUp = false;
+    const down = await fetch(`${base}/readyz`);
+    expect(down.status).toBe(503);
+    expect(await down.json()).toEqual({ status: 'not_ready', checks: { database: 'error: connection refused' } });
+    dbUp = true;
+    startDraining();
+    const draining = await fetch(`${base}/readyz`);
+    expect(draining.status).toBe(503);
+    expect(((await draining.json()) as { status: string }).status).toBe('draining');
+    expect((await fetch(`${base}/healthz`)).status).toBe(200);
+  });
+});
