@@ -106,11 +106,18 @@ export class KafkaEventBus implements EventBus {
         resolve();
       });
     });
-    await consumer.connect();
-    // A new group starts from the beginning: events the relay published before the service first started are not skipped.
-    await consumer.subscribe({ topics: [...sub.topics], fromBeginning: true });
-    await consumer.run({ eachMessage: (payload) => this.deliver(sub, logger, payload) });
-    await withTimeout(joined, this.opts.joinTimeoutMs ?? 60_000, `consumer group ${sub.group} did not join`);
+    try {
+      await consumer.connect();
+      // A new group starts from the beginning: events the relay published before the service first started are not skipped.
+      await consumer.subscribe({ topics: [...sub.topics], fromBeginning: true });
+      await consumer.run({ eachMessage: (payload) => this.deliver(sub, logger, payload) });
+      await withTimeout(joined, this.opts.joinTimeoutMs ?? 60_000, `consumer group ${sub.group} did not join`);
+    } catch (err) {
+      // A member that failed to start must not linger and join later behind the caller's back.
+      this.consumers.splice(this.consumers.indexOf(consumer), 1);
+      await consumer.disconnect().catch(() => undefined);
+      throw err;
+    }
   }
 
   async ping(): Promise<void> {

@@ -10,7 +10,7 @@ import { enqueueEvent } from './outbox.writer';
 import { OutboxRelay } from './outbox.relay';
 
 const logger = pino({ level: process.env.LOG_LEVEL ?? 'silent' });
-// Unique topics keep this file's rows apart from other specs' rows in the shared outbox table (relays filter by topic).
+// Unique topics keep each test's rows apart in this file's outbox table (relays filter by topic).
 const unique = (what: string) => `spec.${what}.${randomUUID()}`;
 const seqOf = (e: EventEnvelope) => (e.data as { seq: number }).seq;
 const FAST_CONSUMER = { sessionTimeoutMs: 4_000, heartbeatIntervalMs: 500, fetchMaxWaitMs: 100 };
