@@ -16,6 +16,7 @@ describe('services as separate processes', () => {
   const adminToken = `admin-${randomBytes(12).toString('hex')}`;
   const sipHost = 'sip.livekit.example.com';
   const publicBaseUrl = 'https://calls.example.com';
+  const namespace = `procs${randomBytes(4).toString('hex')}`;
 
   afterAll(async () => {
     await Promise.all([...running.values()].map((r) => r.proc.stop('SIGKILL')));
@@ -32,6 +33,7 @@ describe('services as separate processes', () => {
     KAFKA_BROKERS: process.env.KAFKA_BROKERS,
     // librdkafka's mock cluster has no controller, so the idempotent producer can't initialise there.
     KAFKA_IDEMPOTENT: 'false',
+    KAFKA_NAMESPACE: namespace,
     PUBLIC_BASE_URL: `${publicBaseUrl}/`,
     ADMIN_TOKEN: adminToken,
     CREDENTIALS_KEY: randomBytes(32).toString('base64'),

@@ -32,6 +32,8 @@ describe('first call slice, distributed (PostgreSQL + Kafka)', () => {
     DATABASE_POOL_SIZE: 4,
     KAFKA_BROKERS: process.env.KAFKA_BROKERS!.split(','),
     KAFKA_IDEMPOTENT: false,
+    // Its own topics and groups: other test files' consumers on this broker must not take its events.
+    KAFKA_NAMESPACE: `slice${randomBytes(4).toString('hex')}`,
   };
 
   afterAll(async () => {

@@ -30,6 +30,7 @@ export const envFields = {
     .transform((v) => v.split(',').map((b) => b.trim()).filter(Boolean))
     .refine((l) => l.length > 0 && l.every((b) => /^[^\s:]+:\d+$/.test(b)), 'must be host:port[,host:port…]'),
   KAFKA_IDEMPOTENT: bool.default(true),
+  KAFKA_NAMESPACE: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'must be 1-64 letters, digits, _ or -').optional(),
   PUBLIC_BASE_URL: url.transform((v) => v.replace(/\/+$/, '')),
   ADMIN_TOKEN: z.string().min(16, 'must be at least 16 characters'),
   CREDENTIALS_KEY: base64Key32,

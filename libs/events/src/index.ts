@@ -6,3 +6,4 @@ export { OutboxRelay, type OutboxRelayOptions, type RelayBatchResult } from './o
 export { subscribeDeduped, type DedupedSubscription } from './dedupe.consumer';
 export { decodeEnvelope, encodeEnvelope, type DecodeResult } from './envelope-codec';
 export { backoffDelay, type BackoffOptions } from './backoff';
+export { namespacedBus } from './namespaced.bus';

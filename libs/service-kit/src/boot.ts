@@ -18,6 +18,7 @@ export interface BaseServiceConfig {
   DATABASE_POOL_SIZE?: number;
   KAFKA_BROKERS?: string[];
   KAFKA_IDEMPOTENT?: boolean;
+  KAFKA_NAMESPACE?: string;
 }
 
 export interface BootOptions<C extends BaseServiceConfig> {
@@ -54,6 +55,7 @@ export async function bootService<C extends BaseServiceConfig>(opts: BootOptions
     dataDir: opts.dataDir,
     kafkaBrokers: config.KAFKA_BROKERS,
     kafkaIdempotent: config.KAFKA_IDEMPOTENT,
+    kafkaNamespace: config.KAFKA_NAMESPACE,
   });
   const routerDeps: ApiRouterDeps = {
     authenticator: databaseAuthenticator(platform.db.prisma, config.ADMIN_TOKEN),

@@ -1,5 +1,5 @@
 import { connectPostgres, openEmbedded, type Database } from '@callplane/db';
-import { InProcessEventBus, KafkaEventBus, OutboxRelay, type EventBus } from '@callplane/events';
+import { InProcessEventBus, KafkaEventBus, namespacedBus, OutboxRelay, type EventBus } from '@callplane/events';
 import type { Logger } from './logger';
 
 /** The infrastructure every service runs on. Which drivers, is decided here and nowhere else. */
@@ -23,6 +23,8 @@ export interface PlatformOptions {
   /** Kafka; without it the in-process bus (all-in-one). */
   kafkaBrokers?: string[];
   kafkaIdempotent?: boolean;
+  /** Prefix for topics and consumer groups when environments share a Kafka cluster. */
+  kafkaNamespace?: string;
   /** Whether this process relays the outbox (every service that writes events does). */
   relayOutbox?: boolean;
 }
@@ -32,9 +34,10 @@ export async function createPlatform(opts: PlatformOptions): Promise<Platform> {
   const db = opts.databaseUrl
     ? connectPostgres({ url: opts.databaseUrl, poolSize: opts.databasePoolSize })
     : await openEmbedded(opts.dataDir ?? '.data/pglite');
-  const bus: EventBus = opts.kafkaBrokers?.length
+  const kafka = opts.kafkaBrokers?.length
     ? new KafkaEventBus({ brokers: opts.kafkaBrokers, clientId: `callplane-${opts.service}`, idempotent: opts.kafkaIdempotent, logger: log })
-    : new InProcessEventBus({ logger: log });
+    : undefined;
+  const bus: EventBus = kafka ? (opts.kafkaNamespace ? namespacedBus(kafka, opts.kafkaNamespace) : kafka) : new InProcessEventBus({ logger: log });
   const relay = new OutboxRelay({ prisma: db.prisma, bus, logger: log });
   if (opts.relayOutbox !== false) relay.start();
   return {
