@@ -35,7 +35,7 @@ export default [
   },
   {
     // Tests may use the testing lib; every other boundary still holds for them.
-    files: ['**/*.spec.ts', '**/*.test.ts', 'libs/testing/**/*.ts'],
+    files: ['**/*.spec.ts', '**/*.test.ts', '**/*.test-harness.ts', 'libs/testing/**/*.ts'],
     rules: { '@nx/enforce-module-boundaries': boundaries() },
   },
   {

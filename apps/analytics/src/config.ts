@@ -1,6 +1,6 @@
-import { loadEnv } from '@callplane/config';
+import { loadEnv, SERVICE_BASE_ENV } from '@callplane/config';
 
-export const ANALYTICS_ENV = ['PORT', 'HOST', 'LOG_LEVEL', 'DATABASE_URL', 'DATABASE_POOL_SIZE', 'KAFKA_BROKERS', 'KAFKA_IDEMPOTENT', 'KAFKA_NAMESPACE', 'ADMIN_TOKEN', 'SHUTDOWN_GRACE_SECONDS'] as const;
+export const ANALYTICS_ENV = [...SERVICE_BASE_ENV] as const;
 
 export type AnalyticsConfig = ReturnType<typeof loadAnalyticsConfig>;
 

@@ -1,9 +1,6 @@
-import { loadEnv } from '@callplane/config';
+import { loadEnv, SERVICE_BASE_ENV } from '@callplane/config';
 
-export const DIALER_ENV = [
-  'PORT', 'HOST', 'LOG_LEVEL', 'DATABASE_URL', 'DATABASE_POOL_SIZE', 'KAFKA_BROKERS', 'KAFKA_IDEMPOTENT', 'KAFKA_NAMESPACE',
-  'PUBLIC_BASE_URL', 'ADMIN_TOKEN', 'CREDENTIALS_KEY', 'WEBHOOK_ALLOW_PRIVATE_TARGETS', 'SHUTDOWN_GRACE_SECONDS',
-] as const;
+export const DIALER_ENV = [...SERVICE_BASE_ENV, 'PUBLIC_BASE_URL', 'CREDENTIALS_KEY', 'WEBHOOK_ALLOW_PRIVATE_TARGETS'] as const;
 
 export type DialerConfig = ReturnType<typeof loadDialerConfig>;
 

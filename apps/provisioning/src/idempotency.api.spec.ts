@@ -1,25 +1,9 @@
-import { randomBytes } from 'node:crypto';
-import { SecretBox } from '@callplane/service-kit';
-import { agentRequestBody, apiClient, bootTestService, detailFields, expectApiError, type TestService, uniquePhoneNumber, uniqueSuffix, withField } from '@callplane/testing';
-import { createProvisioningModule } from './app';
-
-const PUBLIC_BASE_URL = 'https://voice.example.com';
+import { agentRequestBody, detailFields, expectApiError, uniquePhoneNumber, uniqueSuffix, withField } from '@callplane/testing';
+import { useProvisioningService } from './provisioning.test-harness';
 
 /** API.md: the same key and body within 24 h returns the first response and creates nothing new; another body is a conflict. */
 describe('provisioning API over HTTP: Idempotency-Key', () => {
-  let svc: TestService;
-  const secrets = new SecretBox(randomBytes(32));
-  const { call, newTenant, addNumber, countAgents, countNumbers } = apiClient(() => svc);
-
-  beforeAll(async () => {
-    svc = await bootTestService({
-      name: 'provisioning',
-      modules: ({ platform, routerDeps }) => [createProvisioningModule({ platform, routerDeps, secrets, publicBaseUrl: PUBLIC_BASE_URL })],
-    });
-  });
-  afterAll(async () => {
-    await svc?.stop();
-  });
+  const { service, call, newTenant, addNumber, countAgents, countNumbers } = useProvisioningService();
 
   describe('Idempotency-Key', () => {
     test('the same key and body returns the first response and creates one agent', async () => {
@@ -107,7 +91,7 @@ describe('provisioning API over HTTP: Idempotency-Key', () => {
       expect(second.body).toEqual(first.body);
       expect(second.text).not.toContain('a-signing-secret');
       expect(await countNumbers(tenantId)).toBe(1);
-      expect(await svc.prisma.outboxEvent.count({ where: { key: String(first.body.id) } })).toBe(1);
+      expect(await service().prisma.outboxEvent.count({ where: { key: String(first.body.id) } })).toBe(1);
     });
 
     test('concurrent requests with one key create exactly one agent', async () => {
@@ -133,10 +117,10 @@ describe('provisioning API over HTTP: Idempotency-Key', () => {
     test('operator POSTs honour the key too', async () => {
       const key = `idem-${uniqueSuffix()}`;
       const name = `Idem tenant ${uniqueSuffix()}`;
-      const first = await call('POST', '/admin/tenants', { token: svc.adminToken, json: { name }, headers: { 'idempotency-key': key } });
-      const second = await call('POST', '/admin/tenants', { token: svc.adminToken, json: { name }, headers: { 'idempotency-key': key } });
+      const first = await call('POST', '/admin/tenants', { token: service().adminToken, json: { name }, headers: { 'idempotency-key': key } });
+      const second = await call('POST', '/admin/tenants', { token: service().adminToken, json: { name }, headers: { 'idempotency-key': key } });
       expect(second.body).toEqual(first.body);
-      expect(await svc.prisma.tenant.count({ where: { name } })).toBe(1);
+      expect(await service().prisma.tenant.count({ where: { name } })).toBe(1);
     });
   });
 });

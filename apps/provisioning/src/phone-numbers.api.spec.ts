@@ -1,26 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import { TOPICS } from '@callplane/contracts';
-import { SecretBox } from '@callplane/service-kit';
-import { apiClient, bootTestService, detailFields, expectApiError, type TestService, uniquePhoneNumber } from '@callplane/testing';
-import { createProvisioningModule } from './app';
-
-const PUBLIC_BASE_URL = 'https://voice.example.com';
+import { detailFields, expectApiError, uniquePhoneNumber } from '@callplane/testing';
+import { PUBLIC_BASE_URL, useProvisioningService } from './provisioning.test-harness';
 
 /** Bring-your-own numbers, deploy-to-phone assignment, and the numbers.changes events they leave in the outbox. */
 describe('provisioning API over HTTP: phone numbers', () => {
-  let svc: TestService;
-  const secrets = new SecretBox(randomBytes(32));
-  const { call, newTenant, createAgent, addNumber, countNumbers } = apiClient(() => svc);
-
-  beforeAll(async () => {
-    svc = await bootTestService({
-      name: 'provisioning',
-      modules: ({ platform, routerDeps }) => [createProvisioningModule({ platform, routerDeps, secrets, publicBaseUrl: PUBLIC_BASE_URL })],
-    });
-  });
-  afterAll(async () => {
-    await svc?.stop();
-  });
+  const { service, secrets, call, newTenant, createAgent, addNumber, countNumbers } = useProvisioningService();
 
   describe('phone numbers', () => {
     test('adds a bring-your-own number in E.164 with its webhook URL; the signing secret is never returned', async () => {
@@ -54,7 +39,7 @@ describe('provisioning API over HTTP: phone numbers', () => {
       expect(list.body).toEqual({ data: [res.body], next_cursor: null });
       for (const r of [one, list]) expect(r.text).not.toContain(secret);
 
-      const stored = await svc.prisma.phoneNumber.findFirstOrThrow({ where: { tenantId } });
+      const stored = await service().prisma.phoneNumber.findFirstOrThrow({ where: { tenantId } });
       expect(stored.signingSecretEnc).not.toContain(secret);
       expect(secrets.open(stored.signingSecretEnc!)).toBe(secret);
     });
@@ -87,16 +72,16 @@ describe('provisioning API over HTTP: phone numbers', () => {
       const a = await newTenant('A');
       const b = await newTenant('B');
       const first = await addNumber(a.apiKey);
-      const eventsBefore = await svc.prisma.outboxEvent.count({ where: { topic: TOPICS.numbersChanges, envelope: { path: ['data', 'number'], equals: first.number } } });
+      const eventsBefore = await service().prisma.outboxEvent.count({ where: { topic: TOPICS.numbersChanges, envelope: { path: ['data', 'number'], equals: first.number } } });
 
       const again = await call('POST', '/voice/phone-numbers', { token: a.apiKey, json: { number: first.number } });
       expectApiError(again, 409, 'number_already_exists');
       const elsewhere = await call('POST', '/voice/phone-numbers', { token: b.apiKey, json: { number: first.number.slice(1) } });
       expectApiError(elsewhere, 409, 'number_already_exists');
 
-      expect(await svc.prisma.phoneNumber.count({ where: { number: first.number } })).toBe(1);
+      expect(await service().prisma.phoneNumber.count({ where: { number: first.number } })).toBe(1);
       expect(await countNumbers(b.tenantId)).toBe(0);
-      expect(await svc.prisma.outboxEvent.count({ where: { topic: TOPICS.numbersChanges, envelope: { path: ['data', 'number'], equals: first.number } } })).toBe(eventsBefore);
+      expect(await service().prisma.outboxEvent.count({ where: { topic: TOPICS.numbersChanges, envelope: { path: ['data', 'number'], equals: first.number } } })).toBe(eventsBefore);
     });
 
     test('list pages with limit and next_cursor', async () => {
@@ -152,12 +137,12 @@ describe('provisioning API over HTTP: phone numbers', () => {
       const b = await createAgent(apiKey);
       const phone = await addNumber(apiKey);
       expect((await call('PUT', `/voice/agents/${a.id}/phone`, { token: apiKey, json: { phone_id: phone.id, enabled: true } })).status).toBe(200);
-      const eventsBefore = await svc.prisma.outboxEvent.count({ where: { key: phone.id } });
+      const eventsBefore = await service().prisma.outboxEvent.count({ where: { key: phone.id } });
 
       const res = await call('PUT', `/voice/agents/${b.id}/phone`, { token: apiKey, json: { phone_id: phone.id, enabled: true, greeting: 'Hijack' } });
       expectApiError(res, 409, 'number_assigned_elsewhere');
       expect((await call('GET', `/voice/phone-numbers/${phone.id}`, { token: apiKey })).body).toMatchObject({ agent_id: a.id, greeting: null });
-      expect(await svc.prisma.outboxEvent.count({ where: { key: phone.id } })).toBe(eventsBefore);
+      expect(await service().prisma.outboxEvent.count({ where: { key: phone.id } })).toBe(eventsBefore);
       // Unassigning through the wrong agent is not found, and changes nothing.
       expectApiError(await call('DELETE', `/voice/agents/${b.id}/phone/${phone.id}`, { token: apiKey }), 404, 'not_found');
       expect((await call('GET', `/voice/phone-numbers/${phone.id}`, { token: apiKey })).body.agent_id).toBe(a.id);
@@ -170,7 +155,7 @@ describe('provisioning API over HTTP: phone numbers', () => {
       expect((await call('PUT', `/voice/agents/${agent.id}/phone`, { token: apiKey, json: { phone_id: phone.id, greeting: 'Old greeting', enabled: true } })).status).toBe(200);
       expect((await call('DELETE', `/voice/agents/${agent.id}`, { token: apiKey })).status).toBe(204);
       expect((await call('GET', `/voice/phone-numbers/${phone.id}`, { token: apiKey })).body).toMatchObject({ agent_id: null, greeting: null });
-      const types = (await svc.prisma.outboxEvent.findMany({ where: { key: phone.id }, orderBy: { createdAt: 'asc' } })).map((e) => (e.envelope as { type: string }).type);
+      const types = (await service().prisma.outboxEvent.findMany({ where: { key: phone.id }, orderBy: { createdAt: 'asc' } })).map((e) => (e.envelope as { type: string }).type);
       expect(types).toEqual(['number.imported', 'number.assigned', 'number.unassigned']);
     });
 
@@ -182,7 +167,7 @@ describe('provisioning API over HTTP: phone numbers', () => {
       const results = await Promise.all(
         [a, b, a, b].map((agent) => call('PUT', `/voice/agents/${agent.id}/phone`, { token: apiKey, json: { phone_id: phone.id, enabled: true } })),
       );
-      const stored = await svc.prisma.phoneNumber.findUniqueOrThrow({ where: { id: phone.id } });
+      const stored = await service().prisma.phoneNumber.findUniqueOrThrow({ where: { id: phone.id } });
       for (const r of results) {
         if (r.status === 200) expect(r.body.agent_id).toBe(stored.agentId);
         else expectApiError(r, 409, 'number_assigned_elsewhere');
@@ -195,12 +180,12 @@ describe('provisioning API over HTTP: phone numbers', () => {
       const b = await newTenant('B');
       const agentB = await createAgent(b.apiKey);
       const phoneA = await addNumber(a.apiKey);
-      const before = await svc.prisma.phoneNumber.findUniqueOrThrow({ where: { id: phoneA.id } });
+      const before = await service().prisma.phoneNumber.findUniqueOrThrow({ where: { id: phoneA.id } });
 
       expectApiError(await call('PUT', `/voice/agents/${agentB.id}/phone`, { token: b.apiKey, json: { phone_id: phoneA.id, enabled: true } }), 404, 'not_found');
       expectApiError(await call('PUT', `/voice/agents/${agentB.id}/phone`, { token: b.apiKey, json: { phone_id: 'pn_doesnotexist0000000', enabled: true } }), 404, 'not_found');
-      expect(await svc.prisma.phoneNumber.findUniqueOrThrow({ where: { id: phoneA.id } })).toEqual(before);
-      expect(await svc.prisma.outboxEvent.count({ where: { key: phoneA.id } })).toBe(1);
+      expect(await service().prisma.phoneNumber.findUniqueOrThrow({ where: { id: phoneA.id } })).toEqual(before);
+      expect(await service().prisma.outboxEvent.count({ where: { key: phoneA.id } })).toBe(1);
     });
 
     test('the assignment body is validated', async () => {
@@ -221,7 +206,7 @@ describe('provisioning API over HTTP: phone numbers', () => {
       await call('DELETE', `/voice/agents/${agent.id}/phone/${phone.id}`, { token: apiKey });
       await call('DELETE', `/voice/phone-numbers/${phone.id}`, { token: apiKey });
 
-      const rows = await svc.prisma.outboxEvent.findMany({ where: { key: phone.id }, orderBy: [{ createdAt: 'asc' }, { id: 'asc' }] });
+      const rows = await service().prisma.outboxEvent.findMany({ where: { key: phone.id }, orderBy: [{ createdAt: 'asc' }, { id: 'asc' }] });
       expect(rows.map((r) => r.topic)).toEqual(Array(4).fill(TOPICS.numbersChanges));
       const envelopes = rows.map((r) => r.envelope as { id: string; type: string; tenant_id: string; key: string; data: Record<string, unknown> });
       expect(envelopes.map((e) => e.type)).toEqual(['number.imported', 'number.assigned', 'number.unassigned', 'number.released']);

@@ -1,25 +1,10 @@
-import { randomBytes } from 'node:crypto';
-import { SecretBox, hashApiKey } from '@callplane/service-kit';
-import { agentRequestBody, apiClient, apiError, bootTestService, detailFields, expectApiError, type TestService, uniqueSuffix, withField } from '@callplane/testing';
-import { createProvisioningModule } from './app';
-
-const PUBLIC_BASE_URL = 'https://voice.example.com';
+import { hashApiKey } from '@callplane/service-kit';
+import { agentRequestBody, apiError, detailFields, expectApiError, uniqueSuffix, withField } from '@callplane/testing';
+import { useProvisioningService } from './provisioning.test-harness';
 
 /** The provisioning module over HTTP: operator and customer auth, agents and their validation, the OpenAPI document. */
 describe('provisioning API over HTTP: auth and agents', () => {
-  let svc: TestService;
-  const secrets = new SecretBox(randomBytes(32));
-  const { call, newTenant, createAgent, addNumber, countAgents } = apiClient(() => svc);
-
-  beforeAll(async () => {
-    svc = await bootTestService({
-      name: 'provisioning',
-      modules: ({ platform, routerDeps }) => [createProvisioningModule({ platform, routerDeps, secrets, publicBaseUrl: PUBLIC_BASE_URL })],
-    });
-  });
-  afterAll(async () => {
-    await svc?.stop();
-  });
+  const { service, call, newTenant, createAgent, addNumber, countAgents } = useProvisioningService();
 
   describe('operator auth', () => {
     test.each([
@@ -29,11 +14,11 @@ describe('provisioning API over HTTP: auth and agents', () => {
       const name = `Nope ${uniqueSuffix()}`;
       const res = await call('POST', '/admin/tenants', { token, json: { name } });
       expectApiError(res, 401, 'unauthorized');
-      expect(await svc.prisma.tenant.count({ where: { name } })).toBe(0);
+      expect(await service().prisma.tenant.count({ where: { name } })).toBe(0);
     });
 
     test('a non-Bearer scheme carrying the right token is refused', async () => {
-      const res = await call('POST', '/admin/tenants', { headers: { authorization: `Basic ${svc.adminToken}` }, json: { name: `Nope ${uniqueSuffix()}` } });
+      const res = await call('POST', '/admin/tenants', { headers: { authorization: `Basic ${service().adminToken}` }, json: { name: `Nope ${uniqueSuffix()}` } });
       expectApiError(res, 401, 'unauthorized');
     });
 
@@ -41,37 +26,37 @@ describe('provisioning API over HTTP: auth and agents', () => {
       const { apiKey, tenantId } = await newTenant();
       const res = await call('POST', `/admin/tenants/${tenantId}/users`, { token: apiKey, json: { email: `x-${uniqueSuffix()}@example.com` } });
       expectApiError(res, 401, 'unauthorized');
-      expect(await svc.prisma.user.count({ where: { tenantId } })).toBe(1);
+      expect(await service().prisma.user.count({ where: { tenantId } })).toBe(1);
     });
 
     test('creates a tenant and a user whose key is shown once and stored only as a hash', async () => {
       const name = `Acme ${uniqueSuffix()}`;
-      const tenant = await call('POST', '/admin/tenants', { token: svc.adminToken, json: { name: `  ${name} ` } });
+      const tenant = await call('POST', '/admin/tenants', { token: service().adminToken, json: { name: `  ${name} ` } });
       expect(tenant.status).toBe(201);
       expect(tenant.body).toEqual({ id: expect.stringMatching(/^ten_[a-z0-9]{20}$/), name });
 
       const email = `Ops-${uniqueSuffix()}@Example.com`;
-      const user = await call('POST', `/admin/tenants/${tenant.body.id}/users`, { token: svc.adminToken, json: { email } });
+      const user = await call('POST', `/admin/tenants/${tenant.body.id}/users`, { token: service().adminToken, json: { email } });
       expect(user.status).toBe(201);
       expect(user.body).toEqual({ id: expect.stringMatching(/^usr_/), email: email.toLowerCase(), api_key: expect.stringMatching(/^cp_live_/) });
-      const stored = await svc.prisma.user.findUniqueOrThrow({ where: { id: String(user.body.id) } });
+      const stored = await service().prisma.user.findUniqueOrThrow({ where: { id: String(user.body.id) } });
       expect(stored.apiKeyHash).toBe(hashApiKey(String(user.body.api_key)));
       expect(JSON.stringify(stored)).not.toContain(String(user.body.api_key));
 
       // The new key works at once.
       expect((await call('GET', '/voice/agents', { token: String(user.body.api_key) })).status).toBe(200);
       // The same email twice in one tenant is a conflict.
-      expectApiError(await call('POST', `/admin/tenants/${tenant.body.id}/users`, { token: svc.adminToken, json: { email } }), 409, 'conflict');
-      expect(await svc.prisma.user.count({ where: { tenantId: String(tenant.body.id) } })).toBe(1);
+      expectApiError(await call('POST', `/admin/tenants/${tenant.body.id}/users`, { token: service().adminToken, json: { email } }), 409, 'conflict');
+      expect(await service().prisma.user.count({ where: { tenantId: String(tenant.body.id) } })).toBe(1);
     });
 
     test('a user for a tenant that does not exist → 404 not_found', async () => {
-      const res = await call('POST', '/admin/tenants/ten_doesnotexist0000000/users', { token: svc.adminToken, json: { email: `x-${uniqueSuffix()}@example.com` } });
+      const res = await call('POST', '/admin/tenants/ten_doesnotexist0000000/users', { token: service().adminToken, json: { email: `x-${uniqueSuffix()}@example.com` } });
       expectApiError(res, 404, 'not_found');
     });
 
     test('a bad tenant body → 400 naming the field', async () => {
-      const res = await call('POST', '/admin/tenants', { token: svc.adminToken, json: { name: '   ' } });
+      const res = await call('POST', '/admin/tenants', { token: service().adminToken, json: { name: '   ' } });
       expectApiError(res, 400, 'validation_failed');
       expect(detailFields(res)).toEqual(['name']);
     });
@@ -87,7 +72,7 @@ describe('provisioning API over HTTP: auth and agents', () => {
       ['PUT', '/voice/agents/agt_x/phone'],
     ])('%s %s without a key or with a wrong key → 401 in the error shape', async (method, path) => {
       const json = method === 'GET' || method === 'DELETE' ? undefined : {};
-      for (const token of [undefined, 'cp_live_wrong', svc.adminToken]) {
+      for (const token of [undefined, 'cp_live_wrong', service().adminToken]) {
         const res = await call(method, path, { token, json });
         expectApiError(res, 401, 'unauthorized');
         expect(apiError(res).message).toMatch(/Authorization: Bearer/);
@@ -97,7 +82,7 @@ describe('provisioning API over HTTP: auth and agents', () => {
     test('an unauthenticated create writes nothing even with a valid body', async () => {
       const name = `Ghost ${uniqueSuffix()}`;
       expectApiError(await call('POST', '/voice/agents', { token: 'cp_live_wrong', json: agentRequestBody(name) }), 401, 'unauthorized');
-      expect(await svc.prisma.agent.count({ where: { name } })).toBe(0);
+      expect(await service().prisma.agent.count({ where: { name } })).toBe(0);
     });
   });
 
@@ -276,7 +261,7 @@ describe('provisioning API over HTTP: auth and agents', () => {
 
       const freed = await call('GET', `/voice/phone-numbers/${phone.id}`, { token: apiKey });
       expect(freed.body.agent_id).toBeNull();
-      const events = await svc.prisma.outboxEvent.findMany({ where: { key: phone.id }, orderBy: { createdAt: 'asc' } });
+      const events = await service().prisma.outboxEvent.findMany({ where: { key: phone.id }, orderBy: { createdAt: 'asc' } });
       const last = events[events.length - 1]!.envelope as { type: string; data: { agent_id: string | null } };
       expect(last).toMatchObject({ type: 'number.unassigned', data: { agent_id: null } });
     });

@@ -1,25 +1,9 @@
-import { randomBytes } from 'node:crypto';
-import { SecretBox } from '@callplane/service-kit';
-import { apiClient, apiError, bootTestService, type TestService } from '@callplane/testing';
-import { createProvisioningModule } from './app';
-
-const PUBLIC_BASE_URL = 'https://voice.example.com';
+import { apiError } from '@callplane/testing';
+import { useProvisioningService } from './provisioning.test-harness';
 
 /** One tenant can neither see nor change another's agents and numbers, and cannot tell they exist. */
 describe('provisioning API over HTTP: tenant isolation', () => {
-  let svc: TestService;
-  const secrets = new SecretBox(randomBytes(32));
-  const { call, newTenant, createAgent, addNumber } = apiClient(() => svc);
-
-  beforeAll(async () => {
-    svc = await bootTestService({
-      name: 'provisioning',
-      modules: ({ platform, routerDeps }) => [createProvisioningModule({ platform, routerDeps, secrets, publicBaseUrl: PUBLIC_BASE_URL })],
-    });
-  });
-  afterAll(async () => {
-    await svc?.stop();
-  });
+  const { service, call, newTenant, createAgent, addNumber } = useProvisioningService();
 
   describe('cross-tenant isolation', () => {
     test("tenant B gets 404 not_found on every endpoint given A's ids, and A's resources are unchanged", async () => {
@@ -33,7 +17,7 @@ describe('provisioning API over HTTP: tenant isolation', () => {
 
       const agentBefore = (await call('GET', `/voice/agents/${agentA.id}`, { token: a.apiKey })).body;
       const phoneBefore = (await call('GET', `/voice/phone-numbers/${phoneA.id}`, { token: a.apiKey })).body;
-      const eventsBefore = await svc.prisma.outboxEvent.count({ where: { key: phoneA.id } });
+      const eventsBefore = await service().prisma.outboxEvent.count({ where: { key: phoneA.id } });
 
       const attempts: Array<[string, string, unknown]> = [
         ['GET', `/voice/agents/${agentA.id}`, undefined],
@@ -64,7 +48,7 @@ describe('provisioning API over HTTP: tenant isolation', () => {
       expect((await call('GET', `/voice/agents/${agentA.id}`, { token: a.apiKey })).body).toEqual(agentBefore);
       expect((await call('GET', `/voice/phone-numbers/${phoneA.id}`, { token: a.apiKey })).body).toEqual(phoneBefore);
       expect((await call('GET', `/voice/phone-numbers/${phoneB.id}`, { token: b.apiKey })).body.agent_id).toBeNull();
-      expect(await svc.prisma.outboxEvent.count({ where: { key: phoneA.id } })).toBe(eventsBefore);
+      expect(await service().prisma.outboxEvent.count({ where: { key: phoneA.id } })).toBe(eventsBefore);
     });
   });
 });

@@ -1,9 +1,6 @@
-import { loadEnv } from '@callplane/config';
+import { loadEnv, SERVICE_BASE_ENV } from '@callplane/config';
 
-export const VOICE_AGENT_ENV = [
-  'PORT', 'HOST', 'LOG_LEVEL', 'DATABASE_URL', 'DATABASE_POOL_SIZE', 'KAFKA_BROKERS', 'KAFKA_IDEMPOTENT', 'KAFKA_NAMESPACE',
-  'ADMIN_TOKEN', 'LIVEKIT_URL', 'LIVEKIT_API_KEY', 'LIVEKIT_API_SECRET', 'SHUTDOWN_GRACE_SECONDS',
-] as const;
+export const VOICE_AGENT_ENV = [...SERVICE_BASE_ENV, 'LIVEKIT_URL', 'LIVEKIT_API_KEY', 'LIVEKIT_API_SECRET'] as const;
 
 export type VoiceAgentConfig = ReturnType<typeof loadVoiceAgentConfig>;
 

@@ -48,6 +48,12 @@ export const envFields = {
 
 export type EnvField = keyof typeof envFields;
 
+/** What every service reads: where it listens, how it logs and drains, and its database and bus. */
+export const SERVICE_BASE_ENV = [
+  'PORT', 'HOST', 'LOG_LEVEL', 'SHUTDOWN_GRACE_SECONDS', 'ADMIN_TOKEN',
+  'DATABASE_URL', 'DATABASE_POOL_SIZE', 'KAFKA_BROKERS', 'KAFKA_IDEMPOTENT', 'KAFKA_NAMESPACE',
+] as const satisfies readonly EnvField[];
+
 /**
  * Reads and validates the named variables once, at start. Empty strings count as unset.
  * Throws ConfigError listing every bad variable, not just the first.
