@@ -4,6 +4,7 @@ import type { ApiRouterDeps, Platform, SecretBox, ServiceModule } from '@callpla
 import { twilioRoutes } from './routes/twilio.routes';
 import type { GatewayDeps } from './usecases/deps';
 import { NumberRoutingCache } from './usecases/number-routing';
+import { SessionOpener } from './usecases/sessions';
 
 export interface GatewayModuleOptions {
   platform: Platform;
@@ -17,14 +18,16 @@ export interface GatewayModuleOptions {
 /** Provider webhooks in, call events out. Stateless: scale by replicas. */
 export function createGatewayModule(opts: GatewayModuleOptions): ServiceModule {
   const numbers = new NumberRoutingCache(opts.platform.db.prisma, opts.secrets);
+  const now = opts.now ?? (() => new Date());
   const deps: GatewayDeps = {
     prisma: opts.platform.db.prisma,
     numbers,
+    sessions: new SessionOpener({ prisma: opts.platform.db.prisma, outbox: opts.platform.relay, now }),
     publicBaseUrl: opts.publicBaseUrl,
     livekitSipHost: opts.livekitSipHost,
     outbox: opts.platform.relay,
     logger: opts.platform.logger.child({ module: 'telephony-gateway' }),
-    now: opts.now ?? (() => new Date()),
+    now,
   };
   return {
     name: 'telephony-gateway',

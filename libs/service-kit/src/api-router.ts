@@ -6,7 +6,7 @@ import { authenticate, type AuthMode, type Authenticator, type Principal } from 
 import { AppError, validationError } from './errors';
 import { fingerprint, type IdempotencyStore } from './idempotency';
 import type { Logger } from './logger';
-import { requestLog } from './request-context';
+import { bindPrincipal, requestLog } from './request-context';
 
 type Method = 'get' | 'post' | 'put' | 'patch' | 'delete';
 
@@ -79,12 +79,7 @@ export class ApiRouter {
     this.register(spec);
     this.router[spec.method](spec.path, async (req: Request, res: Response) => {
       const principal = await authenticate(spec.auth, req.headers.authorization, this.deps.authenticator);
-      let log = requestLog(res);
-      if (principal?.kind === 'user') {
-        log = log.child({ tenant_id: principal.tenantId, user_id: principal.userId });
-        res.locals.log = log;
-        res.locals.tenantId = principal.tenantId;
-      }
+      if (principal?.kind === 'user') bindPrincipal(res, { tenant_id: principal.tenantId, user_id: principal.userId });
       const params = parse(spec.params, req.params, 'params');
       const query = parse(spec.query, { ...(req.query as object) }, 'query');
       if (spec.body && spec.method !== 'get') {
@@ -94,7 +89,16 @@ export class ApiRouter {
         }
       }
       const body = spec.body ? parse(spec.body, req.body ?? {}, 'body') : undefined;
-      const input: RouteInput<unknown, unknown, unknown> = { body, query, params, principal, log, req };
+      const input: RouteInput<unknown, unknown, unknown> = {
+        body,
+        query,
+        params,
+        principal,
+        get log() {
+          return requestLog(res);
+        },
+        req,
+      };
 
       const key = spec.idempotent ? req.header('idempotency-key') : undefined;
       if (!key) return send(res, await handler(input));

@@ -4,7 +4,7 @@ import { AppError } from './errors';
 import type { Logger } from './logger';
 import type { HttpMetrics } from './metrics';
 import { buildOpenApiDocument, type OpenApiInfo } from './openapi';
-import { requestContext, requestLog } from './request-context';
+import { requestContext, requestLog, requestLogEnabled } from './request-context';
 
 export type ReadinessChecks = Record<string, () => Promise<void>>;
 
@@ -72,7 +72,7 @@ export function createHttpApp(opts: HttpAppOptions): HttpApp {
       const seconds = Number(process.hrtime.bigint() - started) / 1e9;
       opts.metrics.requests.inc(labels);
       opts.metrics.duration.observe(labels, seconds);
-      requestLog(res).info({ method: req.method, route, status: res.statusCode, ms: Math.round(seconds * 1e4) / 10 }, 'request');
+      if (requestLogEnabled(res, 'info')) requestLog(res).info({ method: req.method, route, status: res.statusCode, ms: Math.round(seconds * 1e4) / 10 }, 'request');
     });
     next();
   });

@@ -1,5 +1,5 @@
-import { buildEventEnvelope, lifecycleEventType, newId, TOPICS, type CallDirection, type CallLifecycleData, type CallState, type CallType, type Provider } from '@callplane/contracts';
-import type { CallSession } from '@callplane/db';
+import { buildEventEnvelope, lifecycleEventType, newId, TOPICS, type CallDirection, type EventEnvelope, type CallLifecycleData, type CallState, type CallType, type Provider } from '@callplane/contracts';
+import { Prisma, type CallSession } from '@callplane/db';
 import type { GatewayDeps } from './deps';
 
 export interface NewSession {
@@ -36,57 +36,117 @@ export function lifecycleData(s: CallSession): CallLifecycleData {
   };
 }
 
+interface Pending {
+  session: CallSession;
+  envelope: EventEnvelope<CallLifecycleData>;
+  resolve(r: { session: CallSession; created: boolean }): void;
+  reject(err: unknown): void;
+}
+
+const MAX_BATCH = 100;
+
 /**
- * Creates the call session and its first lifecycle event atomically, in one statement (one round trip on
- * the webhook hot path). A provider retrying the same call (same provider + call id) gets the existing
- * session back and no second event: the unique index decides (`ON CONFLICT DO NOTHING` inserts neither
- * row), so concurrent retries on several replicas still produce one.
+ * Opens call sessions, each with its first lifecycle event, atomically: one statement inserts the session
+ * and its outbox row, so either both exist or neither. A provider retrying the same call (same provider +
+ * call id) gets the existing session back and no second event: the unique index decides (`ON CONFLICT DO
+ * NOTHING` inserts neither row), so concurrent retries on several replicas still produce one.
+ *
+ * Webhooks arriving together share one statement: while a write is in flight the next ones queue, and are
+ * written together when it returns. Under load that turns many round trips and commits into one; alone, a
+ * webhook is written at once.
  */
-export async function openSession(deps: Pick<GatewayDeps, 'prisma' | 'outbox' | 'now'>, input: NewSession): Promise<{ session: CallSession; created: boolean }> {
-  const at = deps.now();
-  const terminal = input.state !== 'initiating' && input.state !== 'ringing' && input.state !== 'in_progress';
-  const session: CallSession = {
-    id: newId('callSession'),
-    tenantId: input.tenantId,
-    agentId: input.agentId,
-    phoneNumberId: input.phoneNumberId,
-    direction: input.direction,
-    callType: input.callType,
-    fromNumber: input.fromNumber,
-    toNumber: input.toNumber,
-    provider: input.provider,
-    providerCallId: input.providerCallId,
-    status: input.state,
-    endReason: input.endReason ?? null,
-    sipStatus: null,
-    createdAt: at,
-    answeredAt: null,
-    endedAt: terminal ? at : null,
-    updatedAt: at,
-  };
-  const envelope = buildEventEnvelope({ type: lifecycleEventType(input.state), tenantId: session.tenantId, key: session.id, data: lifecycleData(session), occurredAt: at });
-  // Timestamps are stored as UTC wall time in `timestamp(3)`, as Prisma writes them; the cast drops the "Z".
-  const ts = at.toISOString();
-  const rows = await deps.prisma.$queryRaw<Array<{ created: number }>>`
-    WITH s AS (
-      INSERT INTO call_sessions (id, tenant_id, agent_id, phone_number_id, direction, call_type, from_number, to_number,
-                                 provider, provider_call_id, status, end_reason, created_at, ended_at, updated_at)
-      VALUES (${session.id}, ${session.tenantId}, ${session.agentId}, ${session.phoneNumberId}, ${session.direction}, ${session.callType},
-              ${session.fromNumber}, ${session.toNumber}, ${session.provider}, ${session.providerCallId}, ${session.status}, ${session.endReason},
-              ${ts}::timestamp(3), ${terminal ? ts : null}::timestamp(3), ${ts}::timestamp(3))
-      ON CONFLICT (provider, provider_call_id) DO NOTHING
-      RETURNING id
-    ), e AS (
-      INSERT INTO outbox_events (id, topic, key, envelope, created_at)
-      SELECT ${envelope.id}, ${TOPICS.callLifecycle}, s.id, ${JSON.stringify(envelope)}::jsonb, ${ts}::timestamp(3) FROM s
-      RETURNING id
-    )
-    SELECT (SELECT count(*) FROM e)::int AS created`;
-  if (Number(rows[0]?.created ?? 0) > 0) {
-    deps.outbox.notify();
-    return { session, created: true };
+export class SessionOpener {
+  private queue: Pending[] = [];
+  private flushing = false;
+
+  constructor(private readonly deps: Pick<GatewayDeps, 'prisma' | 'outbox' | 'now'>) {}
+
+  open(input: NewSession): Promise<{ session: CallSession; created: boolean }> {
+    const at = this.deps.now();
+    const terminal = input.state !== 'initiating' && input.state !== 'ringing' && input.state !== 'in_progress';
+    const session: CallSession = {
+      id: newId('callSession'),
+      tenantId: input.tenantId,
+      agentId: input.agentId,
+      phoneNumberId: input.phoneNumberId,
+      direction: input.direction,
+      callType: input.callType,
+      fromNumber: input.fromNumber,
+      toNumber: input.toNumber,
+      provider: input.provider,
+      providerCallId: input.providerCallId,
+      status: input.state,
+      endReason: input.endReason ?? null,
+      sipStatus: null,
+      createdAt: at,
+      answeredAt: null,
+      endedAt: terminal ? at : null,
+      updatedAt: at,
+    };
+    const envelope = buildEventEnvelope({ type: lifecycleEventType(input.state), tenantId: session.tenantId, key: session.id, data: lifecycleData(session), occurredAt: at });
+    return new Promise((resolve, reject) => {
+      this.queue.push({ session, envelope, resolve, reject });
+      if (!this.flushing) void this.flush();
+    });
   }
-  const existing = await deps.prisma.callSession.findUnique({ where: { provider_providerCallId: { provider: input.provider, providerCallId: input.providerCallId } } });
-  if (!existing) throw new Error(`call session for ${input.provider} call ${input.providerCallId} conflicted but cannot be read`);
-  return { session: existing, created: false };
+
+  private async flush(): Promise<void> {
+    this.flushing = true;
+    try {
+      while (this.queue.length > 0) {
+        const batch = this.queue.splice(0, MAX_BATCH);
+        try {
+          await this.write(batch);
+        } catch (err) {
+          for (const p of batch) p.reject(err);
+        }
+      }
+    } finally {
+      this.flushing = false;
+    }
+  }
+
+  private async write(batch: Pending[]): Promise<void> {
+    const { prisma } = this.deps;
+    // Timestamps are stored as UTC wall time in `timestamp(3)`, as Prisma writes them; the cast drops the "Z".
+    const rows = batch.map(({ session: s, envelope }) => {
+      const ts = s.createdAt.toISOString();
+      return Prisma.sql`(${s.id}, ${s.tenantId}, ${s.agentId}, ${s.phoneNumberId}, ${s.direction}, ${s.callType}, ${s.fromNumber}, ${s.toNumber},
+        ${s.provider}, ${s.providerCallId}, ${s.status}, ${s.endReason}, ${ts}::timestamp(3), ${s.endedAt ? ts : null}::timestamp(3),
+        ${envelope.id}, ${JSON.stringify(envelope)}::jsonb)`;
+    });
+    const created = await prisma.$queryRaw<Array<{ id: string }>>`
+      WITH input (id, tenant_id, agent_id, phone_number_id, direction, call_type, from_number, to_number, provider, provider_call_id,
+                  status, end_reason, created_at, ended_at, event_id, envelope) AS (VALUES ${Prisma.join(rows)}),
+      s AS (
+        INSERT INTO call_sessions (id, tenant_id, agent_id, phone_number_id, direction, call_type, from_number, to_number,
+                                   provider, provider_call_id, status, end_reason, created_at, ended_at, updated_at)
+        SELECT id, tenant_id, agent_id, phone_number_id, direction, call_type, from_number, to_number,
+               provider, provider_call_id, status, end_reason, created_at, ended_at, created_at FROM input
+        ON CONFLICT (provider, provider_call_id) DO NOTHING
+        RETURNING id
+      )
+      INSERT INTO outbox_events (id, topic, key, envelope, created_at)
+      SELECT i.event_id, ${TOPICS.callLifecycle}, i.id, i.envelope, i.created_at FROM input i JOIN s ON s.id = i.id
+      RETURNING key AS id`;
+    const createdIds = new Set(created.map((r) => r.id));
+    if (createdIds.size > 0) this.deps.outbox.notify();
+
+    const retried = batch.filter((p) => !createdIds.has(p.session.id));
+    const existing = retried.length
+      ? await prisma.callSession.findMany({
+          where: { OR: retried.map((p) => ({ provider: p.session.provider, providerCallId: p.session.providerCallId })) },
+        })
+      : [];
+    const byCall = new Map(existing.map((s) => [`${s.provider}|${s.providerCallId}`, s]));
+    for (const p of batch) {
+      if (createdIds.has(p.session.id)) {
+        p.resolve({ session: p.session, created: true });
+        continue;
+      }
+      const found = byCall.get(`${p.session.provider}|${p.session.providerCallId}`);
+      if (found) p.resolve({ session: found, created: false });
+      else p.reject(new Error(`call session for ${p.session.provider} call ${p.session.providerCallId} conflicted but cannot be read`));
+    }
+  }
 }

@@ -5,7 +5,6 @@ import { AppError } from '@callplane/service-kit';
 import { z } from 'zod';
 import { isOpen } from './after-hours';
 import type { GatewayDeps } from './deps';
-import { openSession } from './sessions';
 
 export const UNASSIGNED_MESSAGE = 'Sorry, this number is not taking calls right now. Please try again later. Goodbye.';
 
@@ -44,10 +43,12 @@ export async function handleTwilioInbound(deps: GatewayDeps, req: TwilioInboundR
     });
   }
   const { CallSid, From, To } = parsed.data;
-  const log = deps.logger.child({ tenant_id: phone.tenantId, phone_id: phone.id, provider_call_id: CallSid });
+  // Built only when written to: a child logger costs redaction work on every webhook otherwise.
+  const log = () => deps.logger.child({ tenant_id: phone.tenantId, phone_id: phone.id, provider_call_id: CallSid });
+  const logging = deps.logger.isLevelEnabled('info');
 
   if (!phone.agent || !phone.enabled) {
-    log.info({ reason: phone.agent ? 'disabled' : 'unassigned' }, 'inbound call refused');
+    if (logging) log().info({ reason: phone.agent ? 'disabled' : 'unassigned' }, 'inbound call refused');
     return twimlSayHangup(UNASSIGNED_MESSAGE);
   }
 
@@ -65,10 +66,10 @@ export async function handleTwilioInbound(deps: GatewayDeps, req: TwilioInboundR
 
   const afterHours = phone.agent.afterHours;
   const open = isOpen(afterHours, deps.now());
-  const { session, created } = await openSession(deps, open ? { ...base, state: 'initiating' } : { ...base, state: 'completed', endReason: 'after_hours' });
+  const { session, created } = await deps.sessions.open(open ? { ...base, state: 'initiating' } : { ...base, state: 'completed', endReason: 'after_hours' });
   // A provider retry is answered as the first delivery was, whatever the clock says now: the stored session decides.
   const closed = session.status === 'completed' && session.endReason === 'after_hours';
-  log.info({ session_id: session.id, duplicate: !created, after_hours: closed }, created ? 'inbound call: session opened' : 'inbound call: provider retry');
+  if (logging) log().info({ session_id: session.id, duplicate: !created, after_hours: closed }, created ? 'inbound call: session opened' : 'inbound call: provider retry');
   if (closed) return twimlSayHangup(afterHours?.message ?? UNASSIGNED_MESSAGE);
   return twimlDialSip(livekitSipUri(phone.number, deps.livekitSipHost, { headers: { [SESSION_HEADER]: session.id } }));
 }
