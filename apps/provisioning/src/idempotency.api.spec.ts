@@ -122,5 +122,22 @@ describe('provisioning API over HTTP: Idempotency-Key', () => {
       expect(second.body).toEqual(first.body);
       expect(await service().prisma.tenant.count({ where: { name } })).toBe(1);
     });
+
+    test('a replayed user creation returns the same API key, which is kept only encrypted meanwhile', async () => {
+      const { tenantId } = await newTenant();
+      const key = `idem-${uniqueSuffix()}`;
+      const email = `replay-${uniqueSuffix()}@example.com`;
+      const send = () => call('POST', `/admin/tenants/${tenantId}/users`, { token: service().adminToken, json: { email }, headers: { 'idempotency-key': key } });
+      const first = await send();
+      expect(first.status).toBe(201);
+      const apiKey = first.body.api_key as string;
+      const second = await send();
+      expect(second.status).toBe(201);
+      expect(second.body).toEqual(first.body);
+      expect(await service().prisma.user.count({ where: { tenantId, email } })).toBe(1);
+      const stored = await service().prisma.idempotencyRecord.findFirstOrThrow({ where: { key } });
+      expect(JSON.stringify(stored.response)).not.toContain(apiKey);
+      expect(JSON.stringify(stored.response)).not.toContain(apiKey.slice(-12));
+    });
   });
 });

@@ -48,7 +48,7 @@ describe('POST /twilio/incoming/:phone_id', () => {
     await svc?.stop();
   });
 
-  async function seed(opts: { assigned?: boolean; enabled?: boolean; signingSecret?: string; afterHours?: AfterHours; provider?: string } = {}) {
+  async function seed(opts: { assigned?: boolean; enabled?: boolean; signingSecret?: string; afterHours?: AfterHours; provider?: string; number?: string } = {}) {
     const tenantId = newId('tenant');
     await svc.prisma.tenant.create({ data: { id: tenantId, name: `Gateway spec ${uniqueSuffix()}` } });
     const agentId = newId('agent');
@@ -63,7 +63,7 @@ describe('POST /twilio/incoming/:phone_id', () => {
       },
     });
     const phoneId = newId('phoneNumber');
-    const number = uniquePhoneNumber();
+    const number = opts.number ?? uniquePhoneNumber();
     await svc.prisma.phoneNumber.create({
       data: {
         id: phoneId,
@@ -234,12 +234,53 @@ describe('POST /twilio/incoming/:phone_id', () => {
     expect(await svc.prisma.callSession.count({ where: { tenantId } })).toBe(0);
   });
 
-  test('a JSON body is refused as the wrong media type', async () => {
+  test('a JSON body carries no Twilio parameters: 400 on an unsigned number, 403 on a signed one, nothing written', async () => {
+    const unsigned = await seed();
+    const res = await httpRequest('POST', `${svc.url}/twilio/incoming/${unsigned.phoneId}`, { json: voiceParams(unsigned.number) });
+    expect(res.status).toBe(400);
+    expect(detailFields(res)).toEqual(expect.arrayContaining(['CallSid', 'From', 'To']));
+    const signed = await seed({ signingSecret: 'json-signed-secret-01' });
+    const forged = await httpRequest('POST', `${svc.url}/twilio/incoming/${signed.phoneId}`, { json: voiceParams(signed.number), headers: { 'x-twilio-signature': 'abc' } });
+    expect(forged.status).toBe(403);
+    expect(apiError(forged).code).toBe('invalid_signature');
+    expect(await svc.prisma.callSession.count({ where: { tenantId: { in: [unsigned.tenantId, signed.tenantId] } } })).toBe(0);
+  });
+
+  test('a parameter sent twice cannot be Twilio\'s: 403 on a signed number', async () => {
+    const { phoneId, number } = await seed({ signingSecret: 'repeated-param-secret' });
+    const params = voiceParams(number);
+    const body = `${new URLSearchParams(params).toString()}&From=%2B15550000000`;
+    const sig = twilioSignature('repeated-param-secret', `${PUBLIC_BASE_URL}/twilio/incoming/${phoneId}`, params);
+    const res = await httpRequest('POST', `${svc.url}/twilio/incoming/${phoneId}`, { rawBody: body, headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-twilio-signature': sig } });
+    expect(res.status).toBe(403);
+  });
+
+  test('control characters in From are refused with 400, nothing written', async () => {
     const { phoneId, number, tenantId } = await seed();
-    const res = await httpRequest('POST', `${svc.url}/twilio/incoming/${phoneId}`, { json: voiceParams(number) });
-    expect(res.status).toBe(415);
-    expect(apiError(res).code).toBe('unsupported_media_type');
+    const res = await webhook(phoneId, voiceParams(number, { From: '+1415\u0000555' }));
+    expect(res.status).toBe(400);
+    expect(detailFields(res)).toEqual(['From']);
     expect(await svc.prisma.callSession.count({ where: { tenantId } })).toBe(0);
+  });
+
+  test('a national-format caller number is read in the called number\'s country', async () => {
+    const { phoneId, tenantId } = await seed({ number: '+919876501234' });
+    const params = voiceParams('+919876501234', { From: '09052161119' });
+    expect((await webhook(phoneId, params)).text).toMatch(DIAL);
+    const [session] = await svc.prisma.callSession.findMany({ where: { tenantId } });
+    expect(session!.fromNumber).toBe('+919052161119');
+  });
+
+  test('the same call id on another number is refused with 409 and does not touch the first call', async () => {
+    const a = await seed();
+    const b = await seed();
+    const params = voiceParams(a.number);
+    expect((await webhook(a.phoneId, params)).text).toMatch(DIAL);
+    const res = await webhook(b.phoneId, { ...params, To: b.number });
+    expect(res.status).toBe(409);
+    expect(await svc.prisma.callSession.count({ where: { tenantId: b.tenantId } })).toBe(0);
+    const [first] = await sessionsFor(params.CallSid);
+    expect(first).toMatchObject({ tenantId: a.tenantId, phoneNumberId: a.phoneId, status: 'initiating' });
   });
 
   describe('signatures', () => {

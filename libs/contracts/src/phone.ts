@@ -17,3 +17,8 @@ export function toE164(input: string, defaultCountry?: CountryCode): string | nu
   }
   return null;
 }
+
+/** The country of an E.164 number (`+919876543210` → `IN`), to read other numbers of that call in national form. */
+export function countryOf(e164: string): CountryCode | undefined {
+  return parsePhoneNumberFromString(e164)?.country;
+}

@@ -1,1 +1,2 @@
 export * from './twilio/twilio-webhook';
+export * from './twilio/twilio-voice-params';

@@ -29,11 +29,18 @@ export interface RouteSpec<B extends ZodType | undefined, Q extends ZodType | un
   body?: B;
   /** How the body arrives; JSON unless a provider webhook says otherwise. */
   bodyType?: 'application/json' | 'application/x-www-form-urlencoded';
+  /**
+   * `handler`: the body schema documents the route only; the handler reads `req.body` itself. For provider
+   * webhooks, whose signature must be checked before the body is judged.
+   */
+  bodyValidation?: 'router' | 'handler';
   query?: Q;
   params?: P;
   responses: Record<number, { description: string; schema?: ZodType; contentType?: string }>;
   /** POSTs that create something honour Idempotency-Key. */
   idempotent?: boolean;
+  /** The response carries a secret shown once (an API key): kept for Idempotency-Key replays only encrypted. */
+  sensitiveResponse?: boolean;
 }
 
 type Out<T> = T extends ZodType ? z.output<T> : undefined;
@@ -82,13 +89,14 @@ export class ApiRouter {
       if (principal?.kind === 'user') bindPrincipal(res, { tenant_id: principal.tenantId, user_id: principal.userId });
       const params = parse(spec.params, req.params, 'params');
       const query = parse(spec.query, { ...(req.query as object) }, 'query');
-      if (spec.body && spec.method !== 'get') {
+      const validateBody = spec.body !== undefined && spec.bodyValidation !== 'handler';
+      if (validateBody && spec.method !== 'get') {
         const type = spec.bodyType ?? 'application/json';
         if (!req.is(type) && !(type === 'application/json' && req.body === undefined && !req.headers['content-type'])) {
           throw new AppError('unsupported_media_type', `Send the body as ${type}.`);
         }
       }
-      const body = spec.body ? parse(spec.body, req.body ?? {}, 'body') : undefined;
+      const body = validateBody ? parse(spec.body, req.body ?? {}, 'body') : undefined;
       const input: RouteInput<unknown, unknown, unknown> = {
         body,
         query,
@@ -119,7 +127,7 @@ export class ApiRouter {
         throw err;
       }
       if (result.status >= 500) await this.deps.idempotency.abandon(scope, key);
-      else await this.deps.idempotency.complete(scope, key, result.status, result.body);
+      else await this.deps.idempotency.complete(scope, key, result.status, result.body, { sensitive: spec.sensitiveResponse });
       return send(res, result);
     });
     return this;

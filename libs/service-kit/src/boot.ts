@@ -5,6 +5,7 @@ import { prismaIdempotencyStore } from './idempotency';
 import { createLogger, type Logger } from './logger';
 import { createMetrics } from './metrics';
 import { createPlatform, type Platform } from './platform';
+import { SecretBox } from './secrets';
 import { listen, onShutdown } from './server';
 import type { ServiceModule } from './service-module';
 
@@ -19,6 +20,8 @@ export interface BaseServiceConfig {
   KAFKA_BROKERS?: string[];
   KAFKA_IDEMPOTENT?: boolean;
   KAFKA_NAMESPACE?: string;
+  /** When set, responses holding a secret (API keys) are kept encrypted for Idempotency-Key replays. */
+  CREDENTIALS_KEY?: string;
 }
 
 export interface BootOptions<C extends BaseServiceConfig> {
@@ -59,7 +62,7 @@ export async function bootService<C extends BaseServiceConfig>(opts: BootOptions
   });
   const routerDeps: ApiRouterDeps = {
     authenticator: databaseAuthenticator(platform.db.prisma, config.ADMIN_TOKEN),
-    idempotency: prismaIdempotencyStore(platform.db.prisma),
+    idempotency: prismaIdempotencyStore(platform.db.prisma, { secrets: config.CREDENTIALS_KEY ? new SecretBox(config.CREDENTIALS_KEY) : undefined }),
   };
   const modules = await opts.modules({ platform, routerDeps, logger });
   await opts.beforeListen?.({ platform, logger });

@@ -1,6 +1,8 @@
 import { createHash } from 'node:crypto';
 import type { PrismaClient } from '@callplane/db';
 import { Prisma } from '@callplane/db';
+import { AppError } from './errors';
+import type { SecretBox } from './secrets';
 
 export type IdempotencyBegin =
   | { kind: 'new' }
@@ -10,7 +12,8 @@ export type IdempotencyBegin =
 
 export interface IdempotencyStore {
   begin(scope: string, key: string, fingerprint: Fingerprint): Promise<IdempotencyBegin>;
-  complete(scope: string, key: string, status: number, body: unknown): Promise<void>;
+  /** `sensitive`: the body holds a secret shown once; it is stored encrypted, or not at all without a key. */
+  complete(scope: string, key: string, status: number, body: unknown, opts?: { sensitive?: boolean }): Promise<void>;
   /** The request failed without creating anything: the key may be used again. */
   abandon(scope: string, key: string): Promise<void>;
 }
@@ -45,7 +48,8 @@ export function canonicalJson(v: unknown): string {
  * Keys live in `idempotency_records`. The first request inserts an in-flight row (a unique insert, so
  * two concurrent requests with one key cannot both proceed), runs, then stores its response.
  */
-export function prismaIdempotencyStore(prisma: PrismaClient, now: () => Date = () => new Date()): IdempotencyStore {
+export function prismaIdempotencyStore(prisma: PrismaClient, opts: { now?: () => Date; secrets?: SecretBox } = {}): IdempotencyStore {
+  const now = opts.now ?? (() => new Date());
   return {
     async begin(scope, key, fp) {
       for (let attempt = 0; attempt < 2; attempt++) {
@@ -68,15 +72,23 @@ export function prismaIdempotencyStore(prisma: PrismaClient, now: () => Date = (
         }
         if (existing.method !== fp.method || existing.path !== fp.path || existing.bodyHash !== fp.bodyHash) return { kind: 'conflict' };
         if (existing.status === null) return { kind: 'in_progress' };
+        const stored = existing.response as { sealed?: string; withheld?: boolean } | null;
+        if (stored && typeof stored === 'object' && 'withheld' in stored) {
+          throw new AppError('idempotency_conflict', 'This request already succeeded and its response held a secret shown only once. Use a new Idempotency-Key to create another.');
+        }
+        if (stored && typeof stored === 'object' && typeof stored.sealed === 'string' && opts.secrets) {
+          return { kind: 'replay', status: existing.status, body: JSON.parse(opts.secrets.open(stored.sealed)) as unknown };
+        }
         return { kind: 'replay', status: existing.status, body: existing.response };
       }
       return { kind: 'in_progress' };
     },
-    async complete(scope, key, status, body) {
-      await prisma.idempotencyRecord.update({
-        where: { scope_key: { scope, key } },
-        data: { status, response: body === undefined ? Prisma.JsonNull : (body as Prisma.InputJsonValue) },
-      });
+    async complete(scope, key, status, body, completeOpts) {
+      let response: Prisma.InputJsonValue | typeof Prisma.JsonNull = body === undefined ? Prisma.JsonNull : (body as Prisma.InputJsonValue);
+      if (completeOpts?.sensitive && body !== undefined) {
+        response = opts.secrets ? { sealed: opts.secrets.seal(JSON.stringify(body)) } : { withheld: true };
+      }
+      await prisma.idempotencyRecord.update({ where: { scope_key: { scope, key } }, data: { status, response } });
     },
     async abandon(scope, key) {
       await prisma.idempotencyRecord.deleteMany({ where: { scope, key, status: null } });

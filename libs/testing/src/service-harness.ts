@@ -11,6 +11,7 @@ export interface TestServiceConfig {
   SHUTDOWN_GRACE_SECONDS: number;
   DATABASE_URL: string;
   DATABASE_POOL_SIZE: number;
+  CREDENTIALS_KEY: string;
 }
 
 export interface TestService {
@@ -44,6 +45,7 @@ export async function bootTestService(opts: {
     SHUTDOWN_GRACE_SECONDS: 5,
     DATABASE_URL: databaseUrl,
     DATABASE_POOL_SIZE: 8,
+    CREDENTIALS_KEY: randomBytes(32).toString('base64'),
   };
   const running = await bootService({
     name: opts.name,

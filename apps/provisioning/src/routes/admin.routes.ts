@@ -18,6 +18,7 @@ export function adminRoutes(routerDeps: ApiRouterDeps, deps: ProvisioningDeps): 
         summary: 'Create a user and issue their API key (shown only in this response)',
         auth: 'admin',
         idempotent: true,
+        sensitiveResponse: true,
         params: z.object({ tenant_id: z.string().max(100) }),
         body: userCreateSchema,
         responses: { 201: { description: 'Created', schema: userCreatedSchema } },

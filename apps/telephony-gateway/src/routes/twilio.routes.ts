@@ -1,9 +1,10 @@
+import { formParams } from '@callplane/providers';
 import { ApiRouter, type ApiRouterDeps } from '@callplane/service-kit';
 import { z } from 'zod';
 import type { GatewayDeps } from '../usecases/deps';
 import { handleTwilioInbound } from '../usecases/twilio-inbound.usecase';
 
-const formParams = z.record(z.string(), z.string());
+const twilioForm = z.record(z.string(), z.string());
 
 export function twilioRoutes(routerDeps: ApiRouterDeps, deps: GatewayDeps): ApiRouter {
   return new ApiRouter(routerDeps).route(
@@ -17,15 +18,17 @@ export function twilioRoutes(routerDeps: ApiRouterDeps, deps: GatewayDeps): ApiR
       auth: 'none',
       bodyType: 'application/x-www-form-urlencoded',
       params: z.object({ phone_id: z.string().max(100) }),
-      body: formParams,
+      body: twilioForm,
+      // The signature is checked before anything else: a request that can't be Twilio's gets 403, not a parse error.
+      bodyValidation: 'handler',
       responses: { 200: { description: 'TwiML', contentType: 'text/xml', schema: z.string() } },
     },
-    async ({ params, body, req }) => {
+    async ({ params, req }) => {
       const twiml = await handleTwilioInbound(deps, {
         phoneId: params.phone_id,
         publicUrl: `${deps.publicBaseUrl}${req.originalUrl}`,
         signature: req.header('x-twilio-signature'),
-        params: body,
+        params: formParams(req.body, req.header('content-type')),
       });
       return { status: 200, body: twiml, contentType: 'text/xml' };
     },

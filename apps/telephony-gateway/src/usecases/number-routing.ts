@@ -1,4 +1,5 @@
-import type { AfterHours } from '@callplane/contracts';
+import { countryOf, type AfterHours } from '@callplane/contracts';
+import type { CountryCode } from 'libphonenumber-js';
 import type { PrismaClient } from '@callplane/db';
 import type { SecretBox } from '@callplane/service-kit';
 
@@ -7,6 +8,8 @@ export interface RoutedNumber {
   id: string;
   tenantId: string;
   number: string;
+  /** Its country, to read numbers the carrier sends in national form. */
+  country: CountryCode | undefined;
   provider: string;
   enabled: boolean;
   signingKey: string | null;
@@ -27,6 +30,8 @@ interface Entry {
 export class NumberRoutingCache {
   private readonly entries = new Map<string, Entry>();
   private readonly inflight = new Map<string, Promise<RoutedNumber | null>>();
+  /** Bumped by invalidate(): a read that began before a change must not be cached after it. */
+  private readonly generations = new Map<string, number>();
 
   constructor(
     private readonly prisma: PrismaClient,
@@ -39,18 +44,22 @@ export class NumberRoutingCache {
     const hit = this.entries.get(phoneId);
     if (hit && now - hit.at < (this.opts.ttlMs ?? 10_000)) return hit.value;
     // Concurrent misses for one id share a single read.
+    const generation = this.generations.get(phoneId) ?? 0;
     let pending = this.inflight.get(phoneId);
     if (!pending) {
       pending = this.load(phoneId).finally(() => this.inflight.delete(phoneId));
       this.inflight.set(phoneId, pending);
     }
     const value = await pending;
-    this.put(phoneId, { at: now, value });
+    if ((this.generations.get(phoneId) ?? 0) === generation) this.put(phoneId, { at: now, value });
     return value;
   }
 
   invalidate(phoneId: string): void {
     this.entries.delete(phoneId);
+    this.inflight.delete(phoneId);
+    this.generations.set(phoneId, (this.generations.get(phoneId) ?? 0) + 1);
+    if (this.generations.size > (this.opts.maxEntries ?? 50_000)) this.generations.clear();
   }
 
   private put(phoneId: string, entry: Entry): void {
@@ -82,6 +91,7 @@ export class NumberRoutingCache {
       id: p.id,
       tenantId: p.tenantId,
       number: p.number,
+      country: countryOf(p.number),
       provider: p.provider,
       enabled: p.enabled,
       signingKey: this.signingKey(p),

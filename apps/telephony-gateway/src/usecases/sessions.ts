@@ -1,5 +1,6 @@
 import { buildEventEnvelope, lifecycleEventType, newId, TOPICS, type CallDirection, type EventEnvelope, type CallLifecycleData, type CallState, type CallType, type Provider } from '@callplane/contracts';
 import { Prisma, type CallSession } from '@callplane/db';
+import { AppError } from '@callplane/service-kit';
 import type { GatewayDeps } from './deps';
 
 export interface NewSession {
@@ -98,7 +99,9 @@ export class SessionOpener {
         try {
           await this.write(batch);
         } catch (err) {
-          for (const p of batch) p.reject(err);
+          if (batch.length === 1) batch[0]!.reject(err);
+          // One bad row fails the whole statement: write each alone, so only its own webhook fails.
+          else for (const p of batch) await this.write([p]).catch((e: unknown) => p.reject(e));
         }
       }
     } finally {
@@ -145,8 +148,12 @@ export class SessionOpener {
         continue;
       }
       const found = byCall.get(`${p.session.provider}|${p.session.providerCallId}`);
-      if (found) p.resolve({ session: found, created: false });
-      else p.reject(new Error(`call session for ${p.session.provider} call ${p.session.providerCallId} conflicted but cannot be read`));
+      if (!found) p.reject(new Error(`call session for ${p.session.provider} call ${p.session.providerCallId} conflicted but cannot be read`));
+      // A retry is the same call on the same number. The same call id on another number (another tenant's,
+      // perhaps) is refused: answering with that session would hand one tenant's call to another.
+      else if (found.phoneNumberId !== p.session.phoneNumberId || found.tenantId !== p.session.tenantId) {
+        p.reject(new AppError('conflict', 'This call id already belongs to a call on another number.'));
+      } else p.resolve({ session: found, created: false });
     }
   }
 }

@@ -1,18 +1,12 @@
 import { E164_PATTERN, toE164, type Provider } from '@callplane/contracts';
 import { livekitSipUri, SESSION_HEADER } from '@callplane/livekit';
-import { twimlDialSip, twimlSayHangup, verifyTwilioSignature } from '@callplane/providers';
+import { parseTwilioVoiceParams, twimlDialSip, twimlSayHangup, verifyTwilioSignature } from '@callplane/providers';
 import { AppError } from '@callplane/service-kit';
-import { z } from 'zod';
+import type { CountryCode } from 'libphonenumber-js';
 import { isOpen } from './after-hours';
 import type { GatewayDeps } from './deps';
 
 export const UNASSIGNED_MESSAGE = 'Sorry, this number is not taking calls right now. Please try again later. Goodbye.';
-
-const voiceParams = z.object({
-  CallSid: z.string().regex(/^CA[0-9a-fA-F]{32}$/, 'must be a Twilio call SID (CA + 32 hex characters)'),
-  From: z.string().min(1).max(64),
-  To: z.string().min(1).max(64),
-});
 
 export interface TwilioInboundRequest {
   phoneId: string;
@@ -36,15 +30,11 @@ export async function handleTwilioInbound(deps: GatewayDeps, req: TwilioInboundR
     throw new AppError('invalid_signature', 'The X-Twilio-Signature header is missing or does not match this number\'s signing secret.');
   }
 
-  const parsed = voiceParams.safeParse(req.params);
-  if (!parsed.success) {
-    throw new AppError('validation_failed', 'The webhook is missing Twilio voice parameters.', {
-      details: parsed.error.issues.map((i) => ({ field: i.path.join('.'), message: i.message })),
-    });
-  }
-  const { CallSid, From, To } = parsed.data;
+  const parsed = parseTwilioVoiceParams(req.params);
+  if (!parsed.ok) throw new AppError('validation_failed', 'The webhook is missing Twilio voice parameters.', { details: parsed.issues });
+  const { providerCallId, from, to } = parsed.call;
   // Built only when written to: a child logger costs redaction work on every webhook otherwise.
-  const log = () => deps.logger.child({ tenant_id: phone.tenantId, phone_id: phone.id, provider_call_id: CallSid });
+  const log = () => deps.logger.child({ tenant_id: phone.tenantId, phone_id: phone.id, provider_call_id: providerCallId });
   const logging = deps.logger.isLevelEnabled('info');
 
   if (!phone.agent || !phone.enabled) {
@@ -58,10 +48,10 @@ export async function handleTwilioInbound(deps: GatewayDeps, req: TwilioInboundR
     phoneNumberId: phone.id,
     direction: 'inbound' as const,
     callType: 'production' as const,
-    fromNumber: normalise(From) ?? From,
-    toNumber: To === phone.number ? phone.number : (normalise(To) ?? phone.number),
+    fromNumber: normalise(from, phone.country) ?? from,
+    toNumber: to === phone.number ? phone.number : (normalise(to, phone.country) ?? phone.number),
     provider: phone.provider as Provider,
-    providerCallId: CallSid,
+    providerCallId,
   };
 
   const afterHours = phone.agent.afterHours;
@@ -75,9 +65,10 @@ export async function handleTwilioInbound(deps: GatewayDeps, req: TwilioInboundR
 }
 
 /**
- * E.164 as carriers mostly send it passes through; other forms (`14155551234`) are parsed. Callers may
- * withhold their number ("anonymous"): then the caller keeps what the carrier sent.
+ * E.164 as carriers mostly send it passes through; other forms are read in the country of the called number
+ * (`09052161119` on an Indian number is +919052161119; `14155551234` is tried as international too). Callers
+ * may withhold their number ("anonymous"): then the caller keeps what the carrier sent.
  */
-function normalise(n: string): string | null {
-  return E164_PATTERN.test(n) ? n : toE164(n);
+function normalise(n: string, country: CountryCode | undefined): string | null {
+  return E164_PATTERN.test(n) ? n : (toE164(n, country) ?? toE164(n));
 }

@@ -10,16 +10,6 @@ export function verifyTwilioSignature(input: { authToken: string; signature: str
   return twilio.validateRequest(input.authToken, input.signature, input.url, input.params);
 }
 
-/** The parameters Twilio sends on a voice webhook that we use (twilio docs, "TwiML voice webhook request"). */
-export interface TwilioVoiceParams {
-  CallSid: string;
-  AccountSid?: string;
-  From: string;
-  To: string;
-  CallStatus?: string;
-  Direction?: string;
-}
-
 /** Forward the call to LiveKit SIP (LiveKit docs, "accepting calls from Twilio voice"): one <Sip> per <Dial>. */
 export function twimlDialSip(sipUri: string, opts: { username?: string; password?: string; statusCallback?: string } = {}): string {
   const response = new twilio.twiml.VoiceResponse();
