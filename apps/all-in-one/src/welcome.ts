@@ -8,7 +8,8 @@ export function welcomeText(config: AllInOneConfig, seeded: SeedResult | null): 
     `Callplane all-in-one is running on ${base}`,
     `  data:            ${config.dataDir} (embedded PostgreSQL${config.DATABASE_URL ? ' replaced by DATABASE_URL' : ''})`,
     `  bus:             ${config.KAFKA_BROKERS ? `Kafka ${config.KAFKA_BROKERS.join(',')}` : 'in-process'}`,
-    `  operator token:  ${config.ADMIN_TOKEN}   (kept in ${config.dataDir}/secrets.json)`,
+    // The operator token is printed on the first start only; afterwards stdout may well be collected logs.
+    seeded?.apiKey ? `  operator token:  ${config.ADMIN_TOKEN}   (kept in ${config.dataDir}/secrets.json)` : `  operator token:  in ${config.dataDir}/secrets.json`,
     `  API reference:   ${base}/openapi.json`,
   ];
   if (seeded?.apiKey) {

@@ -32,7 +32,8 @@ export function presentPhoneNumber(p: PhoneNumber, publicBaseUrl: string): Phone
     greeting: p.greeting,
     enabled: p.enabled,
     webhook_url: webhookUrl(publicBaseUrl, p),
-    signed_webhooks: p.signingSecretEnc !== null || p.credentialsEnc !== null,
+    // The gateway checks a signature with the signing secret, or a Twilio number's own auth token.
+    signed_webhooks: p.signingSecretEnc !== null || (p.provider === 'twilio' && p.credentialsEnc !== null),
     credential_hint: p.credentialHint,
     inbound: { configured: p.inboundConfigured, manual_steps: p.inboundManualSteps },
     outbound: { enabled: p.outboundEnabled },

@@ -246,6 +246,14 @@ describe('provisioning API over HTTP: auth and agents', () => {
       expect(detailFields(res)).toContain(field);
     });
 
+    test('an empty ?limit= means the default page size', async () => {
+      const { apiKey } = await newTenant();
+      await createAgent(apiKey);
+      const res = await call('GET', '/voice/agents?limit=&cursor=', { token: apiKey });
+      expect(res.status).toBe(200);
+      expect(res.body.data).toHaveLength(1);
+    });
+
     test('DELETE removes the agent and frees its numbers', async () => {
       const { apiKey, tenantId } = await newTenant();
       const agent = await createAgent(apiKey);

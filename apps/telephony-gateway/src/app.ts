@@ -37,6 +37,7 @@ export function createGatewayModule(opts: GatewayModuleOptions): ServiceModule {
       opts.platform.bus.subscribe({
         group: `telephony-gateway.routing.${randomUUID()}`,
         topics: [TOPICS.numbersChanges],
+        fromBeginning: false,
         handler: async (event) => numbers.invalidate(event.key),
       }),
   };

@@ -10,6 +10,12 @@ export interface Subscription {
   group: string;
   topics: readonly string[];
   handler: EventHandler;
+  /**
+   * Where a group with no committed position starts. Default true: a new durable group (analytics) must
+   * not skip what was published before it first started. Per-process groups that only invalidate caches
+   * start at the end (false), so a restart does not replay history.
+   */
+  fromBeginning?: boolean;
 }
 
 /**

@@ -108,8 +108,8 @@ export class KafkaEventBus implements EventBus {
     });
     try {
       await consumer.connect();
-      // A new group starts from the beginning: events the relay published before the service first started are not skipped.
-      await consumer.subscribe({ topics: [...sub.topics], fromBeginning: true });
+      // A new group starts from the beginning unless told otherwise: events published before the service first started are not skipped.
+      await consumer.subscribe({ topics: [...sub.topics], fromBeginning: sub.fromBeginning ?? true });
       await consumer.run({ eachMessage: (payload) => this.deliver(sub, logger, payload) });
       await withTimeout(joined, this.opts.joinTimeoutMs ?? 60_000, `consumer group ${sub.group} did not join`);
     } catch (err) {

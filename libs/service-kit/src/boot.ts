@@ -1,5 +1,6 @@
 import type { ApiRouterDeps } from './api-router';
 import { databaseAuthenticator } from './auth';
+import { startHousekeeping } from './housekeeping';
 import { createHttpApp } from './http-app';
 import { prismaIdempotencyStore } from './idempotency';
 import { createLogger, type Logger } from './logger';
@@ -67,6 +68,7 @@ export async function bootService<C extends BaseServiceConfig>(opts: BootOptions
   const modules = await opts.modules({ platform, routerDeps, logger });
   await opts.beforeListen?.({ platform, logger });
   for (const m of modules) await m.start?.();
+  const housekeeping = startHousekeeping(platform.db.prisma, logger.child({ component: 'housekeeping' }));
 
   const http = createHttpApp({
     logger,
@@ -87,6 +89,7 @@ export async function bootService<C extends BaseServiceConfig>(opts: BootOptions
   const stop = () =>
     (stopped ??= (async () => {
       http.startDraining();
+      housekeeping.stop();
       await server.close();
       for (const m of [...modules].reverse()) await m.stop?.();
       await platform.close();

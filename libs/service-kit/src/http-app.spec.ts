@@ -123,3 +123,30 @@ describe('createHttpApp', () => {
     expect((await fetch(`${base}/healthz`)).status).toBe(200);
   });
 });
+
+describe('draining with keep-alive clients', () => {
+  it('answers with Connection: close while draining, and the server closes without waiting out keep-alive', async () => {
+    const { request, Agent } = await import('node:http');
+    const http = createHttpApp({ logger: createLogger({ name: 'drain-spec', level: 'silent' }), metrics: createMetrics('drain-spec'), readiness: {}, routers: [], openapi: { title: 't', version: '1' } });
+    const server = await listen(http.app, 0, '127.0.0.1');
+    const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+    const get = () =>
+      new Promise<{ connection: string | undefined }>((resolve, reject) => {
+        const req = request({ host: '127.0.0.1', port: server.port, path: '/healthz', agent }, (res) => {
+          res.resume();
+          res.on('end', () => resolve({ connection: res.headers.connection }));
+        });
+        req.on('error', reject);
+        req.end();
+      });
+    expect((await get()).connection).toBe('keep-alive');
+
+    http.startDraining();
+    expect((await get()).connection).toBe('close');
+    const closed = server.close().then(() => 'closed' as const);
+    // The server's keep-alive timeout is 65 s: closing must not wait for it.
+    const outcome = await Promise.race([closed, new Promise<'stuck'>((r) => setTimeout(() => r('stuck'), 3_000))]);
+    agent.destroy();
+    expect(outcome).toBe('closed');
+  });
+});

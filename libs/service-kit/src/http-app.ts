@@ -32,6 +32,12 @@ export function createHttpApp(opts: HttpAppOptions): HttpApp {
   app.disable('x-powered-by');
   app.set('trust proxy', true);
   app.set('query parser', 'simple');
+  app.use(requestContext(opts.logger));
+  app.use((_req, res, next) => {
+    // While draining, every answer ends its connection, so keep-alive clients reconnect to another replica.
+    if (draining) res.setHeader('Connection', 'close');
+    next();
+  });
 
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });
@@ -63,7 +69,6 @@ export function createHttpApp(opts: HttpAppOptions): HttpApp {
     res.json(doc);
   });
 
-  app.use(requestContext(opts.logger));
   app.use((req, res, next) => {
     const started = process.hrtime.bigint();
     res.on('finish', () => {

@@ -14,3 +14,4 @@ export * from './service-module';
 export * from './boot';
 export * from './pagination';
 export * from './startup';
+export * from './housekeeping';

@@ -37,7 +37,8 @@ export async function createPlatform(opts: PlatformOptions): Promise<Platform> {
   const kafka = opts.kafkaBrokers?.length
     ? new KafkaEventBus({ brokers: opts.kafkaBrokers, clientId: `callplane-${opts.service}`, idempotent: opts.kafkaIdempotent, logger: log })
     : undefined;
-  const bus: EventBus = kafka ? (opts.kafkaNamespace ? namespacedBus(kafka, opts.kafkaNamespace) : kafka) : new InProcessEventBus({ logger: log });
+  const inProcess = kafka ? undefined : new InProcessEventBus({ logger: log });
+  const bus: EventBus = kafka ? (opts.kafkaNamespace ? namespacedBus(kafka, opts.kafkaNamespace) : kafka) : inProcess!;
   const relay = new OutboxRelay({ prisma: db.prisma, bus, logger: log });
   if (opts.relayOutbox !== false) relay.start();
   return {
@@ -48,6 +49,9 @@ export async function createPlatform(opts: PlatformOptions): Promise<Platform> {
     readiness: { database: () => db.ping(), bus: () => bus.ping() },
     async close() {
       await relay.stop();
+      // In-process events live only in memory: let consumers finish what the relay handed them (their
+      // outbox rows are already marked published), within a bound, before the bus goes away.
+      if (inProcess) await Promise.race([inProcess.drain(), new Promise((r) => setTimeout(r, 10_000).unref())]);
       await bus.close();
       await db.close();
     },

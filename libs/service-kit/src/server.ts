@@ -23,7 +23,13 @@ export function listen(app: Express, port: number, host = '0.0.0.0'): Promise<Li
         port: actual,
         close: () =>
           new Promise<void>((res) => {
-            server.close(() => res());
+            // Idle keep-alive sockets close now; busy ones after their response (draining answers carry
+            // `Connection: close`), checked every 100 ms until the server has none left.
+            const sweep = setInterval(() => server.closeIdleConnections(), 100);
+            server.close(() => {
+              clearInterval(sweep);
+              res();
+            });
             server.closeIdleConnections();
           }),
       });

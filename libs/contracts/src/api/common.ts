@@ -9,9 +9,12 @@ export const httpUrlSchema = z
   .url('must be an http(s) URL')
   .refine((u) => /^https?:\/\//i.test(u), 'must be an http(s) URL');
 
+/** `?limit=` with no value means the default, not zero. */
+const blankAsUnset = (v: unknown) => (v === '' ? undefined : v);
+
 export const listQuerySchema = z.object({
-  limit: z.coerce.number().int().min(1).max(200).default(50),
-  cursor: z.string().max(200).optional(),
+  limit: z.preprocess(blankAsUnset, z.coerce.number().int().min(1).max(200).default(50)),
+  cursor: z.preprocess(blankAsUnset, z.string().max(200).optional()),
 });
 export type ListQuery = z.infer<typeof listQuerySchema>;
 

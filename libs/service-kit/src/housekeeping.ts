@@ -1,0 +1,39 @@
+import type { PrismaClient } from '@callplane/db';
+import type { Logger } from './logger';
+
+export interface Retention {
+  /** Consumer dedupe marks: must outlast any redelivery (Kafka keeps events 7 days by default). */
+  processedEventDays: number;
+  /** Published outbox rows, kept a while for inspection and replay. */
+  publishedOutboxDays: number;
+}
+
+export const DEFAULT_RETENTION: Retention = { processedEventDays: 14, publishedOutboxDays: 7 };
+
+const DAY_MS = 24 * 60 * 60 * 1000;
+
+/**
+ * Deletes what no one needs any more: expired Idempotency-Key records, old dedupe marks and old published
+ * outbox rows. Unpublished outbox rows are never touched. Safe to run on every replica at once.
+ */
+export async function sweepExpired(prisma: PrismaClient, now = new Date(), retention = DEFAULT_RETENTION) {
+  const [idempotency, processed, outbox] = await Promise.all([
+    prisma.idempotencyRecord.deleteMany({ where: { expiresAt: { lt: now } } }),
+    prisma.processedEvent.deleteMany({ where: { processedAt: { lt: new Date(now.getTime() - retention.processedEventDays * DAY_MS) } } }),
+    prisma.outboxEvent.deleteMany({ where: { publishedAt: { lt: new Date(now.getTime() - retention.publishedOutboxDays * DAY_MS) } } }),
+  ]);
+  return { idempotency: idempotency.count, processedEvents: processed.count, outbox: outbox.count };
+}
+
+/** Runs the sweep now and then every `intervalMs` (default hourly) until stopped. */
+export function startHousekeeping(prisma: PrismaClient, logger: Logger, intervalMs = 60 * 60 * 1000): { stop(): void } {
+  const run = () =>
+    sweepExpired(prisma).then(
+      (deleted) => logger.debug({ deleted }, 'housekeeping sweep'),
+      (err: unknown) => logger.warn({ err }, 'housekeeping sweep failed; will retry'),
+    );
+  const timer = setInterval(run, intervalMs);
+  timer.unref();
+  void run();
+  return { stop: () => clearInterval(timer) };
+}

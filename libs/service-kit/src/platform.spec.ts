@@ -1,0 +1,32 @@
+import { TOPICS } from '@callplane/contracts';
+import { enqueueEvent } from '@callplane/events';
+import { pollUntil } from '@callplane/testing';
+import { createLogger } from './logger';
+import { createPlatform } from './platform';
+
+describe('createPlatform, all-in-one drivers', () => {
+  it('on close, lets in-process consumers finish every event the relay already handed them', async () => {
+    const platform = await createPlatform({ service: 'platform-spec', logger: createLogger({ name: 'platform-spec', level: 'silent' }), databaseUrl: process.env.DATABASE_URL });
+    const handled: string[] = [];
+    await platform.bus.subscribe({
+      group: 'platform-spec',
+      topics: [TOPICS.dialerCommands],
+      handler: async (e) => {
+        await new Promise((r) => setTimeout(r, 100));
+        handled.push(e.id);
+      },
+    });
+    // Three events of one key: handled one after another, so two are still queued when the relay is done.
+    const ids = await platform.db.prisma.$transaction(async (tx) => {
+      const out: string[] = [];
+      for (let i = 0; i < 3; i++) out.push((await enqueueEvent(tx, { topic: TOPICS.dialerCommands, type: 'test.drain', tenantId: 'ten_drain', key: 'same-key', data: { i } })).id);
+      return out;
+    });
+    platform.relay.notify();
+    await pollUntil(async () => (await platform.db.prisma.outboxEvent.count({ where: { id: { in: ids }, publishedAt: { not: null } } })) === 3, { description: 'the relay to publish' });
+    expect(handled.length).toBeLessThan(3);
+
+    await platform.close();
+    expect(handled).toEqual(ids);
+  });
+});
