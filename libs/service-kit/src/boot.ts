@@ -89,7 +89,7 @@ export async function bootService<C extends BaseServiceConfig>(opts: BootOptions
   const stop = () =>
     (stopped ??= (async () => {
       http.startDraining();
-      housekeeping.stop();
+      await housekeeping.stop();
       await server.close();
       for (const m of [...modules].reverse()) await m.stop?.();
       await platform.close();

@@ -25,15 +25,22 @@ export async function sweepExpired(prisma: PrismaClient, now = new Date(), reten
   return { idempotency: idempotency.count, processedEvents: processed.count, outbox: outbox.count };
 }
 
-/** Runs the sweep now and then every `intervalMs` (default hourly) until stopped. */
-export function startHousekeeping(prisma: PrismaClient, logger: Logger, intervalMs = 60 * 60 * 1000): { stop(): void } {
-  const run = () =>
-    sweepExpired(prisma).then(
+/** Runs the sweep now and then every `intervalMs` (default hourly); `stop()` waits for a sweep in flight. */
+export function startHousekeeping(prisma: PrismaClient, logger: Logger, intervalMs = 60 * 60 * 1000): { stop(): Promise<void> } {
+  let current: Promise<void> = Promise.resolve();
+  const run = () => {
+    current = sweepExpired(prisma).then(
       (deleted) => logger.debug({ deleted }, 'housekeeping sweep'),
       (err: unknown) => logger.warn({ err }, 'housekeeping sweep failed; will retry'),
     );
+  };
   const timer = setInterval(run, intervalMs);
   timer.unref();
-  void run();
-  return { stop: () => clearInterval(timer) };
+  run();
+  return {
+    stop: async () => {
+      clearInterval(timer);
+      await current;
+    },
+  };
 }
