@@ -1,4 +1,6 @@
+import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { rmSync } from 'node:fs';
 import path from 'node:path';
 import { freePort, pollUntil, startChild, type ChildService } from '@callplane/testing';
 import { http, runSliceScenario } from './slice-scenario';
@@ -8,8 +10,10 @@ const SERVICES = ['provisioning', 'telephony-gateway', 'analytics', 'dialer', 'v
 type Service = (typeof SERVICES)[number];
 
 /**
- * Distributed mode as operators run it: each service its own process (the `nx serve` command), configured
- * only through the environment, on PostgreSQL and the Kafka test broker. SIGTERM drains each to exit 0.
+ * Distributed mode as operators run it: each service its own process, configured only through the
+ * environment, on PostgreSQL and the Kafka test broker; SIGTERM drains each to exit 0. The slice runs the
+ * production bundles (`npm run build`'s `node dist/apps/<app>/main.js`); the refusal test runs the
+ * `nx serve` command (tsx on the sources).
  */
 describe('services as separate processes', () => {
   const running = new Map<Service, { proc: ChildService; url: string }>();
@@ -18,8 +22,12 @@ describe('services as separate processes', () => {
   const publicBaseUrl = 'https://calls.example.com';
   const namespace = `procs${randomBytes(4).toString('hex')}`;
 
+  // Inside the repo, so the bundles resolve node_modules as they do next to dist/ in the image.
+  const distDir = path.join(ROOT, 'dist', `test-${process.pid}-${randomBytes(3).toString('hex')}`);
+
   afterAll(async () => {
     await Promise.all([...running.values()].map((r) => r.proc.stop('SIGKILL')));
+    rmSync(distDir, { recursive: true, force: true });
   });
 
   const baseEnv = (port: number): NodeJS.ProcessEnv => ({
@@ -56,9 +64,10 @@ describe('services as separate processes', () => {
   it('run the first call slice across five processes and drain on SIGTERM', async () => {
     // Every service gets the same shared secrets, as from one Kubernetes Secret.
     const shared = { CREDENTIALS_KEY: randomBytes(32).toString('base64') };
+    execFileSync(process.execPath, ['scripts/build.mjs', '--dist', distDir, ...SERVICES], { cwd: ROOT, stdio: 'pipe' });
     for (const svc of SERVICES) {
       const port = await freePort();
-      const proc = startChild(path.join(ROOT, 'node_modules/.bin/tsx'), [`apps/${svc}/src/main.ts`], { cwd: ROOT, env: { ...baseEnv(port), ...shared } });
+      const proc = startChild(process.execPath, [path.join(distDir, 'apps', svc, 'main.js')], { cwd: ROOT, env: { ...baseEnv(port), ...shared } });
       running.set(svc, { proc, url: `http://127.0.0.1:${port}` });
     }
     for (const [svc, { proc, url }] of running) {
