@@ -4,3 +4,4 @@ export * from './service-harness';
 export * from './process';
 export * from './twilio-signature';
 export * from './api-fixtures';
+export * from './fakes/fake-http-server';
