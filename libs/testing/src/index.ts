@@ -5,3 +5,6 @@ export * from './process';
 export * from './twilio-signature';
 export * from './api-fixtures';
 export * from './fakes/fake-http-server';
+export * from './fakes/plivo.fake';
+export * from './fakes/exotel.fake';
+export * from './fakes/vobiz.fake';
