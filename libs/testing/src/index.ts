@@ -8,3 +8,5 @@ export * from './fakes/fake-http-server';
 export * from './fakes/plivo.fake';
 export * from './fakes/exotel.fake';
 export * from './fakes/vobiz.fake';
+export * from './fakes/livekit.fake';
+export * from './fakes/twilio.fake';
