@@ -16,6 +16,8 @@ const FAST_CONSUMER = { sessionTimeoutMs: 4_000, heartbeatIntervalMs: 500, fetch
 const seqOf = (e: EventEnvelope) => (e.data as { seq: number }).seq;
 
 describe('KafkaEventBus', () => {
+  // The mock cluster holds group joins and rebalances for seconds; on a loaded machine two members take a while.
+  jest.setTimeout(150_000);
   const buses: KafkaEventBus[] = [];
   const newBus = (opts: Partial<ConstructorParameters<typeof KafkaEventBus>[0]> = {}) => {
     const bus = new KafkaEventBus({ brokers: brokers(), clientId: 'events-spec', logger, consumer: FAST_CONSUMER, pingTimeoutMs: 1_000, ...opts });
