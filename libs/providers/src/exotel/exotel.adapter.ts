@@ -1,0 +1,125 @@
+import axios, { type AxiosInstance } from 'axios';
+import { toE164 } from '@callplane/contracts';
+import { PROVIDER_TIMEOUT_MS, ProviderError, type AccountNumber, type ProviderAdapter } from '../provider-adapter';
+
+/** API.md "Credentials per provider": what the customer pastes for an Exotel account. */
+export interface ExotelCredentials {
+  api_key: string;
+  api_token: string;
+  account_sid: string;
+  /** Exotel's regional API host; `api.exotel.com` (Singapore) when absent. */
+  subdomain?: string;
+}
+
+export interface ExotelAdapterOptions {
+  /** `EXOTEL_API_BASE_URL`: replaces `https://{subdomain}` (tests point it at FakeExotel). */
+  apiBaseUrl?: string;
+  timeoutMs?: number;
+}
+
+// Only Exotel's own hosts: the subdomain is customer input and must not steer our requests anywhere else.
+const SUBDOMAINS = ['api.exotel.com', 'api.in.exotel.com'];
+const DEFAULT_SUBDOMAIN = 'api.exotel.com';
+// Exotel pages the list 50 at a time; a bound keeps a provider bug from looping us forever.
+const MAX_PAGES = 50;
+
+interface ExophonePage {
+  incoming_phone_numbers?: Array<{ sid?: unknown; phone_number?: unknown; friendly_name?: unknown }>;
+  next_page_uri?: string | null;
+}
+
+export function createExotelAdapter(opts: ExotelAdapterOptions = {}): ProviderAdapter<ExotelCredentials> {
+  const http: AxiosInstance = axios.create({ timeout: opts.timeoutMs ?? PROVIDER_TIMEOUT_MS });
+
+  const baseUrl = (c: ExotelCredentials): string => {
+    if (opts.apiBaseUrl) return opts.apiBaseUrl.replace(/\/+$/, '');
+    const subdomain = c.subdomain?.trim() || DEFAULT_SUBDOMAIN;
+    if (!SUBDOMAINS.includes(subdomain)) {
+      throw new ProviderError('invalid_credentials', `Exotel subdomain must be one of ${SUBDOMAINS.join(', ')}`);
+    }
+    return `https://${subdomain}`;
+  };
+
+  /** Every ExoPhone on the account (developer.exotel.com/api/exophone-details), following `next_page_uri`. */
+  const listExophones = async (c: ExotelCredentials): Promise<NonNullable<ExophonePage['incoming_phone_numbers']>> => {
+    requireFields(c);
+    const base = baseUrl(c);
+    const auth = { username: c.api_key, password: c.api_token };
+    const phones: NonNullable<ExophonePage['incoming_phone_numbers']> = [];
+    let path: string | null = `/v2_beta/Accounts/${encodeURIComponent(c.account_sid)}/IncomingPhoneNumbers`;
+    for (let page = 0; path && page < MAX_PAGES; page++) {
+      const body: ExophonePage = await get(http, `${base}${path}`, auth);
+      if (!Array.isArray(body?.incoming_phone_numbers)) {
+        throw new ProviderError('provider_unavailable', 'Exotel answered the ExoPhone list without incoming_phone_numbers');
+      }
+      phones.push(...body.incoming_phone_numbers);
+      // next_page_uri is a path on the same host; anything else is not followed.
+      path = typeof body.next_page_uri === 'string' && body.next_page_uri.startsWith('/') ? body.next_page_uri : null;
+    }
+    return phones;
+  };
+
+  return {
+    provider: 'exotel',
+
+    async validateCredentials(c) {
+      await listExophones(c);
+    },
+
+    async listNumbers(c) {
+      const phones = await listExophones(c);
+      return phones.map((p): AccountNumber => {
+        const raw = String(p.phone_number ?? '');
+        // Exotel lists ExoPhones as 0-prefixed Indian national numbers (`09513886363`).
+        const number = toE164(raw, 'IN');
+        const friendlyName = typeof p.friendly_name === 'string' && p.friendly_name ? p.friendly_name : raw;
+        const providerId = String(p.sid ?? '');
+        return number
+          ? { number, providerId, friendlyName, importable: true }
+          : { number: raw, providerId, friendlyName, importable: false, reason: 'Exotel lists this ExoPhone with a number that is not a valid phone number' };
+      });
+    },
+  };
+}
+
+function requireFields(c: ExotelCredentials): void {
+  for (const key of ['api_key', 'api_token', 'account_sid'] as const) {
+    if (typeof c?.[key] !== 'string' || !c[key].trim()) throw new ProviderError('invalid_credentials', `Exotel credentials need ${key}`);
+  }
+}
+
+async function get<T>(http: AxiosInstance, url: string, auth: { username: string; password: string }): Promise<T> {
+  try {
+    return (await http.get<T>(url, { auth, headers: { accept: 'application/json' } })).data;
+  } catch (err) {
+    throw toProviderError(err);
+  }
+}
+
+/**
+ * Exotel's HTTP failures in API.md's codes. The axios error is not kept as `cause`: its config carries the
+ * Basic credentials, and errors get logged.
+ */
+function toProviderError(err: unknown): ProviderError {
+  if (!axios.isAxiosError(err)) return new ProviderError('provider_unavailable', `Exotel request failed: ${String(err)}`);
+  const status = err.response?.status;
+  if (status === undefined) {
+    return new ProviderError('provider_unavailable', `Exotel did not answer (${err.code ?? 'network error'})`);
+  }
+  if (status === 401 || status === 403) {
+    return new ProviderError('invalid_credentials', `Exotel refused the API key and token (HTTP ${status})`, { providerStatus: status });
+  }
+  // 429: Exotel rate-limits (200 req/min on vSIP); waiting helps, like a 5xx.
+  if (status >= 500 || status === 429) {
+    return new ProviderError('provider_unavailable', `Exotel API failed (HTTP ${status})`, { providerStatus: status });
+  }
+  return new ProviderError('provider_rejected', `Exotel rejected the request (HTTP ${status}): ${exotelMessage(err.response?.data)}`, {
+    providerStatus: status,
+  });
+}
+
+/** The message from Exotel's `{RestException: {Message}}` error body, when there is one. */
+function exotelMessage(data: unknown): string {
+  const m = (data as { RestException?: { Message?: unknown } } | undefined)?.RestException?.Message;
+  return typeof m === 'string' ? m : 'no message';
+}
