@@ -2,7 +2,7 @@
  * All-in-one: every app in one process on one port, with an embedded PostgreSQL (PGlite) under .data/
  * and the in-process bus. Same code as the distributed services; only the drivers differ.
  */
-import { bootService, exitOnStartupError, SecretBox } from '@callplane/service-kit';
+import { bootService, exitOnStartupError, secretBoxFromConfig } from '@callplane/service-kit';
 /* eslint-disable @nx/enforce-module-boundaries -- the all-in-one is the one composition root that runs every app in one process (ARCHITECTURE.md, Modes); Nx forbids importing apps without exception, so the exemption is stated here, for these lines only. */
 import { createAnalyticsModule } from '../../analytics/src/app';
 import { createDialerModule } from '../../dialer/src/app';
@@ -16,7 +16,7 @@ import { welcomeText } from './welcome';
 
 export async function startAllInOne(env: NodeJS.ProcessEnv = process.env, opts: { handleSignals?: boolean } = {}) {
   const config = loadAllInOneConfig(env);
-  const secrets = new SecretBox(config.CREDENTIALS_KEY);
+  const secrets = secretBoxFromConfig(config);
   let seeded: SeedResult | null = null;
   const running = await bootService({
     name: 'all-in-one',

@@ -1,6 +1,6 @@
 import { loadEnv, SERVICE_BASE_ENV } from '@callplane/config';
 
-export const PROVISIONING_ENV = [...SERVICE_BASE_ENV, 'PUBLIC_BASE_URL', 'CREDENTIALS_KEY'] as const;
+export const PROVISIONING_ENV = [...SERVICE_BASE_ENV, 'PUBLIC_BASE_URL', 'CREDENTIALS_KEY', 'CREDENTIALS_KEY_PREVIOUS'] as const;
 
 export type ProvisioningConfig = ReturnType<typeof loadProvisioningConfig>;
 

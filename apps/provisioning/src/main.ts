@@ -1,4 +1,4 @@
-import { bootService, exitOnStartupError, SecretBox } from '@callplane/service-kit';
+import { bootService, exitOnStartupError, secretBoxFromConfig } from '@callplane/service-kit';
 import { createProvisioningModule } from './app';
 import { loadProvisioningConfig } from './config';
 
@@ -8,7 +8,7 @@ async function main() {
     name: 'provisioning',
     config,
     modules: ({ platform, routerDeps }) => [
-      createProvisioningModule({ platform, routerDeps, secrets: new SecretBox(config.CREDENTIALS_KEY), publicBaseUrl: config.PUBLIC_BASE_URL }),
+      createProvisioningModule({ platform, routerDeps, secrets: secretBoxFromConfig(config), publicBaseUrl: config.PUBLIC_BASE_URL }),
     ],
   });
 }

@@ -1,4 +1,4 @@
-import { bootService, exitOnStartupError, SecretBox } from '@callplane/service-kit';
+import { bootService, exitOnStartupError, secretBoxFromConfig } from '@callplane/service-kit';
 import { createGatewayModule } from './app';
 import { loadGatewayConfig } from './config';
 
@@ -11,7 +11,7 @@ async function main() {
       createGatewayModule({
         platform,
         routerDeps,
-        secrets: new SecretBox(config.CREDENTIALS_KEY),
+        secrets: secretBoxFromConfig(config),
         publicBaseUrl: config.PUBLIC_BASE_URL,
         livekitSipHost: config.LIVEKIT_SIP_HOST,
       }),

@@ -34,6 +34,12 @@ export const envFields = {
   PUBLIC_BASE_URL: url.transform((v) => v.replace(/\/+$/, '')),
   ADMIN_TOKEN: z.string().min(16, 'must be at least 16 characters'),
   CREDENTIALS_KEY: base64Key32,
+  /** Earlier keys, comma-separated, still accepted for reading while stored secrets are re-sealed (key rotation). */
+  CREDENTIALS_KEY_PREVIOUS: z
+    .string()
+    .transform((v) => v.split(',').map((k) => k.trim()).filter(Boolean))
+    .refine((keys) => keys.every((k) => base64Key32.safeParse(k).success), 'must be comma-separated 32-byte base64 keys')
+    .optional(),
   LIVEKIT_URL: url.optional(),
   LIVEKIT_API_KEY: z.string().min(1).optional(),
   LIVEKIT_API_SECRET: z.string().min(1).optional(),

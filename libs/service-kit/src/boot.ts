@@ -6,7 +6,7 @@ import { prismaIdempotencyStore } from './idempotency';
 import { createLogger, type Logger } from './logger';
 import { createMetrics } from './metrics';
 import { createPlatform, type Platform } from './platform';
-import { SecretBox } from './secrets';
+import { secretBoxFromConfig } from './secrets';
 import { listen, onShutdown } from './server';
 import type { ServiceModule } from './service-module';
 
@@ -23,6 +23,7 @@ export interface BaseServiceConfig {
   KAFKA_NAMESPACE?: string;
   /** When set, responses holding a secret (API keys) are kept encrypted for Idempotency-Key replays. */
   CREDENTIALS_KEY?: string;
+  CREDENTIALS_KEY_PREVIOUS?: string[];
 }
 
 export interface BootOptions<C extends BaseServiceConfig> {
@@ -63,7 +64,7 @@ export async function bootService<C extends BaseServiceConfig>(opts: BootOptions
   });
   const routerDeps: ApiRouterDeps = {
     authenticator: databaseAuthenticator(platform.db.prisma, config.ADMIN_TOKEN),
-    idempotency: prismaIdempotencyStore(platform.db.prisma, { secrets: config.CREDENTIALS_KEY ? new SecretBox(config.CREDENTIALS_KEY) : undefined }),
+    idempotency: prismaIdempotencyStore(platform.db.prisma, { secrets: config.CREDENTIALS_KEY ? secretBoxFromConfig({ CREDENTIALS_KEY: config.CREDENTIALS_KEY, CREDENTIALS_KEY_PREVIOUS: config.CREDENTIALS_KEY_PREVIOUS }) : undefined }),
   };
   const modules = await opts.modules({ platform, routerDeps, logger });
   await opts.beforeListen?.({ platform, logger });

@@ -134,3 +134,20 @@ describe('API keys', () => {
     expect(constantTimeEqual(a, b)).toBe(expected);
   });
 });
+
+describe('secretBoxFromConfig', () => {
+  it('seals with the current key and still opens what a previous key sealed (rotation through settings)', async () => {
+    const { randomBytes } = await import('node:crypto');
+    const { loadEnv } = await import('@callplane/config');
+    const { secretBoxFromConfig, SecretBox: Box } = await import('./secrets');
+    const oldKey = randomBytes(32).toString('base64');
+    const newKey = randomBytes(32).toString('base64');
+    const sealedBefore = new Box(oldKey).seal('auth-token-before-rotation');
+    const config = loadEnv(['CREDENTIALS_KEY', 'CREDENTIALS_KEY_PREVIOUS'], { CREDENTIALS_KEY: newKey, CREDENTIALS_KEY_PREVIOUS: ` ${oldKey} ` });
+    const box = secretBoxFromConfig(config);
+    expect(box.open(sealedBefore)).toBe('auth-token-before-rotation');
+    const sealedAfter = box.seal('auth-token-after');
+    expect(() => new Box(oldKey).open(sealedAfter)).toThrow();
+    expect(() => loadEnv(['CREDENTIALS_KEY_PREVIOUS'], { CREDENTIALS_KEY_PREVIOUS: 'short' })).toThrow(/CREDENTIALS_KEY_PREVIOUS/);
+  });
+});

@@ -49,6 +49,11 @@ function keyId(key: Buffer): string {
   return createHash('sha256').update(key).digest('hex').slice(0, 8);
 }
 
+/** The box for a service's settings: seals with CREDENTIALS_KEY, still opens what CREDENTIALS_KEY_PREVIOUS sealed. */
+export function secretBoxFromConfig(config: { CREDENTIALS_KEY: string; CREDENTIALS_KEY_PREVIOUS?: string[] }): SecretBox {
+  return new SecretBox(config.CREDENTIALS_KEY, config.CREDENTIALS_KEY_PREVIOUS ?? []);
+}
+
 /** Last four characters, the only part of a secret the API ever shows. */
 export const secretHint = (secret: string): string => `…${secret.slice(-4)}`;
 
