@@ -1,1 +1,2 @@
 export * from './sip-uri';
+export * from './livekit-sip';
