@@ -1,6 +1,6 @@
 import { loadEnv, SERVICE_BASE_ENV } from '@callplane/config';
 
-export const PROVISIONING_ENV = [...SERVICE_BASE_ENV, 'PUBLIC_BASE_URL', 'CREDENTIALS_KEY', 'CREDENTIALS_KEY_PREVIOUS'] as const;
+export const PROVISIONING_ENV = [...SERVICE_BASE_ENV, 'PUBLIC_BASE_URL', 'CREDENTIALS_KEY', 'CREDENTIALS_KEY_PREVIOUS', 'TWILIO_API_BASE_URL', 'PLIVO_API_BASE_URL', 'EXOTEL_API_BASE_URL', 'VOBIZ_API_BASE_URL'] as const;
 
 export type ProvisioningConfig = ReturnType<typeof loadProvisioningConfig>;
 

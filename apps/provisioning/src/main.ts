@@ -1,5 +1,5 @@
 import { bootService, exitOnStartupError, secretBoxFromConfig } from '@callplane/service-kit';
-import { createProvisioningModule } from './app';
+import { createProvisioningModule, defaultAdapters } from './app';
 import { loadProvisioningConfig } from './config';
 
 async function main() {
@@ -8,7 +8,13 @@ async function main() {
     name: 'provisioning',
     config,
     modules: ({ platform, routerDeps }) => [
-      createProvisioningModule({ platform, routerDeps, secrets: secretBoxFromConfig(config), publicBaseUrl: config.PUBLIC_BASE_URL }),
+      createProvisioningModule({
+        platform,
+        routerDeps,
+        secrets: secretBoxFromConfig(config),
+        publicBaseUrl: config.PUBLIC_BASE_URL,
+        adapters: defaultAdapters({ twilio: config.TWILIO_API_BASE_URL, plivo: config.PLIVO_API_BASE_URL, exotel: config.EXOTEL_API_BASE_URL, vobiz: config.VOBIZ_API_BASE_URL }),
+      }),
     ],
   });
 }

@@ -8,3 +8,4 @@ export * from './api/admin';
 export * from './api/agents';
 export * from './api/phone-numbers';
 export * from './api/sessions';
+export * from './api/byok';

@@ -1,0 +1,37 @@
+import { byokCredentialsSchemas, type ByokProviderName } from '@callplane/contracts';
+import { ProviderError, type ProviderAdapter } from '@callplane/providers';
+import { AppError, fieldIssues } from '@callplane/service-kit';
+
+export type ByokAdapters = { [P in ByokProviderName]: ProviderAdapter<never> };
+
+/** API.md's import errors: which HTTP status each provider failure answers with. */
+const STATUS: Record<ProviderError['code'], number> = {
+  invalid_credentials: 422,
+  plivo_subaccount_credentials: 422,
+  plivo_zentrunk_required: 422,
+  plivo_india_number_locked: 409,
+  provider_rejected: 422,
+  provider_unavailable: 502,
+};
+
+export function providerFailure(err: unknown): never {
+  if (err instanceof ProviderError) {
+    throw new AppError(err.code, err.message, { status: STATUS[err.code], retryable: err.retryable, ...(err.opts.providerStatus ? { details: { provider_status: err.opts.providerStatus } } : {}) });
+  }
+  throw err;
+}
+
+/** Numbers on the customer's own provider account, checked with their credentials; nothing is stored. */
+export async function listAvailableNumbers(adapters: ByokAdapters, provider: ByokProviderName, credentials: unknown) {
+  const parsed = byokCredentialsSchemas[provider].safeParse(credentials);
+  if (!parsed.success) {
+    throw new AppError('validation_failed', `The ${provider} credentials are incomplete or malformed. See details.`, { details: fieldIssues(parsed.error, 'credentials') });
+  }
+  const adapter = adapters[provider] as ProviderAdapter<typeof parsed.data>;
+  // Validate first: a plan that can't import (e.g. Plivo without Zentrunk) is better said before a list.
+  await adapter.validateCredentials(parsed.data).catch(providerFailure);
+  const numbers = await adapter.listNumbers(parsed.data).catch(providerFailure);
+  return {
+    data: numbers.map((n) => ({ number: n.number, friendly_name: n.friendlyName, importable: n.importable, ...(n.reason ? { reason: n.reason } : {}) })),
+  };
+}

@@ -1,0 +1,26 @@
+import { z } from 'zod';
+
+const secret = z.string().trim().min(1).max(256);
+
+/** Credentials per provider (API.md, "Phone numbers"). Never returned; stored only sealed. */
+export const byokCredentialsSchemas = {
+  twilio: z.object({ account_sid: z.string().trim().regex(/^AC[0-9a-fA-F]{32}$/, 'must be a Twilio Account SID (AC + 32 hex characters)'), auth_token: secret }).strict(),
+  plivo: z.object({ auth_id: z.string().trim().regex(/^[A-Z]{2}[A-Z0-9]{18}$/, 'must be a 20-character Plivo Auth ID'), auth_token: secret }).strict(),
+  exotel: z
+    .object({ api_key: secret, api_token: secret, account_sid: secret, subdomain: z.enum(['api.exotel.com', 'api.in.exotel.com']).optional() })
+    .strict(),
+  /** Vobiz's REST credentials list the account's numbers; SIP-only credentials are taken at import. */
+  vobiz: z.object({ auth_id: secret, auth_token: secret }).strict(),
+} as const;
+export type ByokProviderName = keyof typeof byokCredentialsSchemas;
+export const BYOK_PROVIDERS = Object.keys(byokCredentialsSchemas) as ByokProviderName[];
+
+export const byokAvailableBodySchema = z.object({ credentials: z.record(z.string(), z.unknown()) }).strict();
+
+export const byokAvailableNumberSchema = z.object({
+  number: z.string(),
+  friendly_name: z.string(),
+  importable: z.boolean(),
+  reason: z.string().optional(),
+});
+export const byokAvailableResponseSchema = z.object({ data: z.array(byokAvailableNumberSchema) });
