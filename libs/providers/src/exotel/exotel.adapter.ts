@@ -1,6 +1,7 @@
 import axios, { type AxiosInstance } from 'axios';
 import { toE164 } from '@callplane/contracts';
 import { PROVIDER_TIMEOUT_MS, ProviderError, type AccountNumber, type ProviderAdapter } from '../provider-adapter';
+import { httpProviderError } from '../http-provider-error';
 
 /** API.md "Credentials per provider": what the customer pastes for an Exotel account. */
 export interface ExotelCredentials {
@@ -96,30 +97,11 @@ async function get<T>(http: AxiosInstance, url: string, auth: { username: string
   }
 }
 
-/**
- * Exotel's HTTP failures in API.md's codes. The axios error is not kept as `cause`: its config carries the
- * Basic credentials, and errors get logged.
- */
-function toProviderError(err: unknown): ProviderError {
-  if (!axios.isAxiosError(err)) return new ProviderError('provider_unavailable', `Exotel request failed: ${String(err)}`);
-  const status = err.response?.status;
-  if (status === undefined) {
-    return new ProviderError('provider_unavailable', `Exotel did not answer (${err.code ?? 'network error'})`);
-  }
-  if (status === 401 || status === 403) {
-    return new ProviderError('invalid_credentials', `Exotel refused the API key and token (HTTP ${status})`, { providerStatus: status });
-  }
-  // 429: Exotel rate-limits (200 req/min on vSIP); waiting helps, like a 5xx.
-  if (status >= 500 || status === 429) {
-    return new ProviderError('provider_unavailable', `Exotel API failed (HTTP ${status})`, { providerStatus: status });
-  }
-  return new ProviderError('provider_rejected', `Exotel rejected the request (HTTP ${status}): ${exotelMessage(err.response?.data)}`, {
-    providerStatus: status,
-  });
-}
+const toProviderError = (err: unknown): ProviderError =>
+  httpProviderError('Exotel', err, { credentials: 'the API key and token', messageOf: exotelMessage });
 
 /** The message from Exotel's `{RestException: {Message}}` error body, when there is one. */
-function exotelMessage(data: unknown): string {
+function exotelMessage(data: unknown): string | undefined {
   const m = (data as { RestException?: { Message?: unknown } } | undefined)?.RestException?.Message;
-  return typeof m === 'string' ? m : 'no message';
+  return typeof m === 'string' ? m : undefined;
 }

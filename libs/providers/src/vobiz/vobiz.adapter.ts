@@ -1,6 +1,7 @@
 import axios, { type AxiosInstance } from 'axios';
 import { toE164 } from '@callplane/contracts';
 import { PROVIDER_TIMEOUT_MS, ProviderError, type AccountNumber, type ProviderAdapter } from '../provider-adapter';
+import { httpProviderError } from '../http-provider-error';
 
 /**
  * Vobiz REST API credentials (PROVIDERS.md: base `https://api.vobiz.ai/api/v1/Account/{auth_id}/`, headers
@@ -97,17 +98,11 @@ async function request<T>(call: () => Promise<{ data: T }>): Promise<T> {
   }
 }
 
-/** Vobiz's HTTP failures in API.md's codes. The axios error is not kept as `cause`: its headers carry the token. */
-function toProviderError(err: unknown): ProviderError {
-  if (!axios.isAxiosError(err)) return new ProviderError('provider_unavailable', `Vobiz request failed: ${String(err)}`);
-  const status = err.response?.status;
-  if (status === undefined) return new ProviderError('provider_unavailable', `Vobiz did not answer (${err.code ?? 'network error'})`);
-  if (status === 401 || status === 403) {
-    return new ProviderError('invalid_credentials', `Vobiz refused the Auth ID and token (HTTP ${status})`, { providerStatus: status });
-  }
-  if (status >= 500 || status === 429) return new ProviderError('provider_unavailable', `Vobiz API failed (HTTP ${status})`, { providerStatus: status });
-  const message = (err.response?.data as { error?: unknown } | undefined)?.error;
-  return new ProviderError('provider_rejected', `Vobiz rejected the request (HTTP ${status}): ${typeof message === 'string' ? message : 'no message'}`, {
-    providerStatus: status,
+const toProviderError = (err: unknown): ProviderError =>
+  httpProviderError('Vobiz', err, {
+    credentials: 'the Auth ID and token',
+    messageOf: (data) => {
+      const m = (data as { error?: unknown } | undefined)?.error;
+      return typeof m === 'string' ? m : undefined;
+    },
   });
-}
