@@ -67,6 +67,6 @@ export function onShutdown(logger: Logger, graceSeconds: number, steps: { drain(
       },
     );
   };
-  process.once('SIGTERM', handler);
-  process.once('SIGINT', handler);
+  process.on('SIGTERM', handler);
+  process.on('SIGINT', handler);
 }

@@ -24,7 +24,9 @@ export interface ChildService {
 
 /** Runs a service as its own process, the way an operator or the container runtime starts it. */
 export function startChild(command: string, args: string[], opts: { cwd: string; env: NodeJS.ProcessEnv }): ChildService {
-  const child = spawn(command, args, { cwd: opts.cwd, env: opts.env, stdio: ['ignore', 'pipe', 'pipe'] });
+  // Its own process group: launchers such as tsx run the service as a grandchild, which a signal to the
+  // launcher alone (SIGKILL in particular) would leave running.
+  const child = spawn(command, args, { cwd: opts.cwd, env: opts.env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
   let out = '';
   child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
   child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
@@ -34,7 +36,17 @@ export function startChild(command: string, args: string[], opts: { cwd: string;
     output: () => out,
     exited,
     stop(signal = 'SIGTERM') {
-      if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+      if (child.exitCode === null && child.signalCode === null && child.pid) {
+        // A graceful signal goes to the launcher, which relays it once; SIGKILL takes the whole group.
+        if (signal !== 'SIGKILL') child.kill(signal);
+        else {
+          try {
+            process.kill(-child.pid, signal);
+          } catch {
+            child.kill(signal);
+          }
+        }
+      }
       return exited;
     },
   };
