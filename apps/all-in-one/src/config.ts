@@ -1,12 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { envFields, loadEnv } from '@callplane/config';
+import { envFields, loadEnv, SERVICE_BASE_ENV } from '@callplane/config';
 
 export const ALL_IN_ONE_ENV = [
-  'PORT', 'HOST', 'LOG_LEVEL', 'DATABASE_URL', 'DATABASE_POOL_SIZE', 'KAFKA_BROKERS', 'KAFKA_IDEMPOTENT', 'KAFKA_NAMESPACE', 'PUBLIC_BASE_URL',
-  'ADMIN_TOKEN', 'CREDENTIALS_KEY', 'CREDENTIALS_KEY_PREVIOUS', 'LIVEKIT_URL', 'LIVEKIT_API_KEY', 'LIVEKIT_API_SECRET', 'LIVEKIT_SIP_HOST',
-  'WEBHOOK_ALLOW_PRIVATE_TARGETS', 'SHUTDOWN_GRACE_SECONDS',
+  ...SERVICE_BASE_ENV, 'PUBLIC_BASE_URL', 'CREDENTIALS_KEY', 'CREDENTIALS_KEY_PREVIOUS',
+  'LIVEKIT_URL', 'LIVEKIT_API_KEY', 'LIVEKIT_API_SECRET', 'LIVEKIT_SIP_HOST', 'WEBHOOK_ALLOW_PRIVATE_TARGETS',
   'TWILIO_API_BASE_URL', 'PLIVO_API_BASE_URL', 'EXOTEL_API_BASE_URL', 'VOBIZ_API_BASE_URL',
 ] as const;
 

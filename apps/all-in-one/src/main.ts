@@ -29,7 +29,7 @@ export async function startAllInOne(env: NodeJS.ProcessEnv = process.env, opts: 
         routerDeps,
         secrets,
         publicBaseUrl: config.PUBLIC_BASE_URL,
-        adapters: defaultAdapters({ twilio: config.TWILIO_API_BASE_URL, plivo: config.PLIVO_API_BASE_URL, exotel: config.EXOTEL_API_BASE_URL, vobiz: config.VOBIZ_API_BASE_URL }),
+        adapters: defaultAdapters(config),
       }),
       createGatewayModule({ platform, routerDeps, secrets, publicBaseUrl: config.PUBLIC_BASE_URL, livekitSipHost: config.LIVEKIT_SIP_HOST }),
       createDialerModule({ platform, routerDeps }),

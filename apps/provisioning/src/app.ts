@@ -35,12 +35,12 @@ export function createProvisioningModule(opts: ProvisioningModuleOptions): Servi
   };
 }
 
-/** The providers' real APIs; main.ts passes the `*_API_BASE_URL` overrides. */
-export function defaultAdapters(bases: { twilio?: string; plivo?: string; exotel?: string; vobiz?: string } = {}): ByokAdapters {
+/** One adapter per provider: the providers' real APIs unless the `*_API_BASE_URL` settings point elsewhere. */
+export function defaultAdapters(bases: { TWILIO_API_BASE_URL?: string; PLIVO_API_BASE_URL?: string; EXOTEL_API_BASE_URL?: string; VOBIZ_API_BASE_URL?: string } = {}): ByokAdapters {
   return {
-    twilio: createTwilioAdapter({ apiBaseUrl: bases.twilio }),
-    plivo: createPlivoAdapter({ apiBaseUrl: bases.plivo }),
-    exotel: createExotelAdapter({ apiBaseUrl: bases.exotel }),
-    vobiz: createVobizAdapter({ apiBaseUrl: bases.vobiz }),
+    twilio: createTwilioAdapter({ apiBaseUrl: bases.TWILIO_API_BASE_URL }),
+    plivo: createPlivoAdapter({ apiBaseUrl: bases.PLIVO_API_BASE_URL }),
+    exotel: createExotelAdapter({ apiBaseUrl: bases.EXOTEL_API_BASE_URL }),
+    vobiz: createVobizAdapter({ apiBaseUrl: bases.VOBIZ_API_BASE_URL }),
   } as ByokAdapters;
 }

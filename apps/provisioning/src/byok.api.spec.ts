@@ -32,7 +32,7 @@ describe('BYOK: numbers available on the customer’s provider account', () => {
           routerDeps,
           secrets: new SecretBox(randomBytes(32)),
           publicBaseUrl: 'https://voice.example.com',
-          adapters: defaultAdapters({ twilio: twilio.url, plivo: plivo.url, exotel: exotel.url, vobiz: vobiz.url }),
+          adapters: defaultAdapters({ TWILIO_API_BASE_URL: twilio.url, PLIVO_API_BASE_URL: plivo.url, EXOTEL_API_BASE_URL: exotel.url, VOBIZ_API_BASE_URL: vobiz.url }),
         }),
       ],
     });

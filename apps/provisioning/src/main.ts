@@ -13,7 +13,7 @@ async function main() {
         routerDeps,
         secrets: secretBoxFromConfig(config),
         publicBaseUrl: config.PUBLIC_BASE_URL,
-        adapters: defaultAdapters({ twilio: config.TWILIO_API_BASE_URL, plivo: config.PLIVO_API_BASE_URL, exotel: config.EXOTEL_API_BASE_URL, vobiz: config.VOBIZ_API_BASE_URL }),
+        adapters: defaultAdapters(config),
       }),
     ],
   });

@@ -20,7 +20,6 @@ export function createGatewayModule(opts: GatewayModuleOptions): ServiceModule {
   const numbers = new NumberRoutingCache(opts.platform.db.prisma, opts.secrets);
   const now = opts.now ?? (() => new Date());
   const deps: GatewayDeps = {
-    prisma: opts.platform.db.prisma,
     numbers,
     sessions: new SessionOpener({ prisma: opts.platform.db.prisma, outbox: opts.platform.relay, now }),
     publicBaseUrl: opts.publicBaseUrl,

@@ -1,10 +1,8 @@
-import type { PrismaClient } from '@callplane/db';
 import type { Logger } from '@callplane/service-kit';
 import type { NumberRoutingCache } from './number-routing';
 import type { SessionOpener } from './sessions';
 
 export interface GatewayDeps {
-  prisma: PrismaClient;
   numbers: NumberRoutingCache;
   sessions: SessionOpener;
   publicBaseUrl: string;

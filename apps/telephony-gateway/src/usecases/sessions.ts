@@ -1,5 +1,5 @@
 import { buildEventEnvelope, lifecycleEventType, newId, TOPICS, type CallDirection, type EventEnvelope, type CallLifecycleData, type CallState, type CallType, type Provider } from '@callplane/contracts';
-import { Prisma, type CallSession } from '@callplane/db';
+import { Prisma, type CallSession, type PrismaClient } from '@callplane/db';
 import { AppError } from '@callplane/service-kit';
 import type { GatewayDeps } from './deps';
 
@@ -60,7 +60,7 @@ export class SessionOpener {
   private queue: Pending[] = [];
   private flushing = false;
 
-  constructor(private readonly deps: Pick<GatewayDeps, 'prisma' | 'outbox' | 'now'>) {}
+  constructor(private readonly deps: { prisma: PrismaClient; now(): Date } & Pick<GatewayDeps, 'outbox'>) {}
 
   open(input: NewSession): Promise<{ session: CallSession; created: boolean }> {
     const at = this.deps.now();
