@@ -5,3 +5,6 @@ export * from './twilio/twilio.adapter';
 export * from './plivo/plivo.adapter';
 export * from './exotel/exotel.adapter';
 export * from './vobiz/vobiz.adapter';
+export * from './import/import-plan';
+export * from './import/import-runner';
+export * from './import/livekit-steps';
