@@ -32,8 +32,8 @@ export interface ImportContext {
   tenantId: string;
   /** E.164. */
   number: string;
-  /** The provider's id for the number, from `preflight` (Twilio PN…, Exotel ExoPhone sid, Plivo digits). */
-  providerNumberId: string;
+  /** What `preflight` found: the provider's id for the number (Twilio PN…, Exotel ExoPhone sid, Plivo digits), India facts. */
+  preflight: PreflightResult;
   /** `PUBLIC_BASE_URL`, no trailing slash. */
   publicBaseUrl: string;
   /** `LIVEKIT_SIP_HOST`: where carriers send calls for LiveKit (host or host:port). */
