@@ -6,7 +6,7 @@ import { bootService, exitOnStartupError, secretBoxFromConfig } from '@callplane
 /* eslint-disable @nx/enforce-module-boundaries -- the all-in-one is the one composition root that runs every app in one process (ARCHITECTURE.md, Modes); Nx forbids importing apps without exception, so the exemption is stated here, for these lines only. */
 import { createAnalyticsModule } from '../../analytics/src/app';
 import { createDialerModule } from '../../dialer/src/app';
-import { createProvisioningModule, defaultAdapters } from '../../provisioning/src/app';
+import { createProvisioningModule, defaultAdapters, defaultImporters, livekitFromConfig } from '../../provisioning/src/app';
 import { createGatewayModule } from '../../telephony-gateway/src/app';
 import { createVoiceAgentModule } from '../../voice-agent/src/app';
 /* eslint-enable @nx/enforce-module-boundaries */
@@ -30,6 +30,8 @@ export async function startAllInOne(env: NodeJS.ProcessEnv = process.env, opts: 
         secrets,
         publicBaseUrl: config.PUBLIC_BASE_URL,
         adapters: defaultAdapters(config),
+        importers: defaultImporters(config),
+        livekit: livekitFromConfig(config),
       }),
       createGatewayModule({ platform, routerDeps, secrets, publicBaseUrl: config.PUBLIC_BASE_URL, livekitSipHost: config.LIVEKIT_SIP_HOST }),
       createDialerModule({ platform, routerDeps }),

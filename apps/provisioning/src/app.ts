@@ -1,9 +1,20 @@
-import { createExotelAdapter, createPlivoAdapter, createTwilioAdapter, createVobizAdapter } from '@callplane/providers';
+import { LiveKitSip } from '@callplane/livekit';
+import {
+  createExotelAdapter,
+  createExotelImporter,
+  createPlivoAdapter,
+  createPlivoImporter,
+  createTwilioAdapter,
+  createTwilioImporter,
+  createVobizAdapter,
+  createVobizImporter,
+} from '@callplane/providers';
 import type { ApiRouterDeps, Platform, SecretBox, ServiceModule } from '@callplane/service-kit';
 import { adminRoutes } from './routes/admin.routes';
 import { agentRoutes } from './routes/agents.routes';
 import { byokRoutes } from './routes/byok.routes';
 import type { ByokAdapters } from './usecases/byok-available.usecase';
+import type { ByokImporters } from './usecases/byok-import.usecase';
 import { phoneNumberRoutes } from './routes/phone-numbers.routes';
 import type { ProvisioningDeps } from './usecases/deps';
 
@@ -14,6 +25,9 @@ export interface ProvisioningModuleOptions {
   publicBaseUrl: string;
   /** One adapter per provider, pointed at the providers' real APIs or at the `*_API_BASE_URL` overrides. */
   adapters?: Partial<ByokAdapters>;
+  importers?: Partial<ByokImporters>;
+  /** LiveKit's API and SIP host; without it BYOK imports answer `503 livekit_not_configured`. */
+  livekit?: { url: string; apiKey: string; apiSecret: string; sipHost: string };
 }
 
 /** Agents, phone numbers and the operator API. Stateless: scale by replicas. */
@@ -23,6 +37,8 @@ export function createProvisioningModule(opts: ProvisioningModuleOptions): Servi
     secrets: opts.secrets,
     publicBaseUrl: opts.publicBaseUrl,
     outbox: opts.platform.relay,
+    importers: { ...defaultImporters(), ...opts.importers },
+    ...(opts.livekit ? { livekit: { sip: new LiveKitSip(opts.livekit), sipHost: opts.livekit.sipHost } } : {}),
   };
   return {
     name: 'provisioning',
@@ -30,17 +46,35 @@ export function createProvisioningModule(opts: ProvisioningModuleOptions): Servi
       adminRoutes(opts.routerDeps, deps),
       agentRoutes(opts.routerDeps, deps),
       phoneNumberRoutes(opts.routerDeps, deps),
-      byokRoutes(opts.routerDeps, { ...defaultAdapters(), ...opts.adapters }),
+      byokRoutes(opts.routerDeps, deps, { ...defaultAdapters(), ...opts.adapters }),
     ],
   };
 }
 
+type ApiBases = { TWILIO_API_BASE_URL?: string; PLIVO_API_BASE_URL?: string; EXOTEL_API_BASE_URL?: string; VOBIZ_API_BASE_URL?: string };
+
 /** One adapter per provider: the providers' real APIs unless the `*_API_BASE_URL` settings point elsewhere. */
-export function defaultAdapters(bases: { TWILIO_API_BASE_URL?: string; PLIVO_API_BASE_URL?: string; EXOTEL_API_BASE_URL?: string; VOBIZ_API_BASE_URL?: string } = {}): ByokAdapters {
+export function defaultAdapters(bases: ApiBases = {}): ByokAdapters {
   return {
     twilio: createTwilioAdapter({ apiBaseUrl: bases.TWILIO_API_BASE_URL }),
     plivo: createPlivoAdapter({ apiBaseUrl: bases.PLIVO_API_BASE_URL }),
     exotel: createExotelAdapter({ apiBaseUrl: bases.EXOTEL_API_BASE_URL }),
     vobiz: createVobizAdapter({ apiBaseUrl: bases.VOBIZ_API_BASE_URL }),
   } as ByokAdapters;
+}
+
+/** One importer per provider, on the same API bases as the adapters. Vobiz imports are SIP-only (no API base). */
+export function defaultImporters(bases: ApiBases = {}): ByokImporters {
+  return {
+    twilio: createTwilioImporter({ apiBaseUrl: bases.TWILIO_API_BASE_URL }),
+    plivo: createPlivoImporter({ apiBaseUrl: bases.PLIVO_API_BASE_URL }),
+    exotel: createExotelImporter({ apiBaseUrl: bases.EXOTEL_API_BASE_URL }),
+    vobiz: createVobizImporter(),
+  } as ByokImporters;
+}
+
+/** LiveKit settings for imports, when all of them are set. */
+export function livekitFromConfig(config: { LIVEKIT_URL?: string; LIVEKIT_API_KEY?: string; LIVEKIT_API_SECRET?: string; LIVEKIT_SIP_HOST?: string }) {
+  const { LIVEKIT_URL: url, LIVEKIT_API_KEY: apiKey, LIVEKIT_API_SECRET: apiSecret, LIVEKIT_SIP_HOST: sipHost } = config;
+  return url && apiKey && apiSecret && sipHost ? { url, apiKey, apiSecret, sipHost } : undefined;
 }

@@ -1,5 +1,5 @@
 import { bootService, exitOnStartupError, secretBoxFromConfig } from '@callplane/service-kit';
-import { createProvisioningModule, defaultAdapters } from './app';
+import { createProvisioningModule, defaultAdapters, defaultImporters, livekitFromConfig } from './app';
 import { loadProvisioningConfig } from './config';
 
 async function main() {
@@ -14,6 +14,8 @@ async function main() {
         secrets: secretBoxFromConfig(config),
         publicBaseUrl: config.PUBLIC_BASE_URL,
         adapters: defaultAdapters(config),
+        importers: defaultImporters(config),
+        livekit: livekitFromConfig(config),
       }),
     ],
   });

@@ -29,6 +29,8 @@ describe('provisioning API over HTTP: phone numbers', () => {
         inbound: { configured: false, manual_steps: expect.stringContaining(`${PUBLIC_BASE_URL}/twilio/incoming/${res.body.id}`) },
         outbound: { enabled: false },
         locked: null,
+        state: 'active',
+        attention: null,
         created_at: expect.stringMatching(/Z$/),
       });
       expect(res.text).not.toContain(secret);

@@ -38,6 +38,9 @@ export function presentPhoneNumber(p: PhoneNumber, publicBaseUrl: string): Phone
     inbound: { configured: p.inboundConfigured, manual_steps: p.inboundManualSteps },
     outbound: { enabled: p.outboundEnabled },
     locked: p.lockedReason ? { reason: p.lockedReason } : null,
+    state: p.state as PhoneNumberDto['state'],
+    attention: p.attentionReason ? { reason: p.attentionReason } : null,
+    ...(p.deleteWarning ? { delete_warning: p.deleteWarning } : {}),
     created_at: p.createdAt.toISOString(),
   };
 }

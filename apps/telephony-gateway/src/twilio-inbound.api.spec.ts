@@ -48,7 +48,9 @@ describe('POST /twilio/incoming/:phone_id', () => {
     await svc?.stop();
   });
 
-  async function seed(opts: { assigned?: boolean; enabled?: boolean; signingSecret?: string; afterHours?: AfterHours; provider?: string; number?: string } = {}) {
+  async function seed(
+    opts: { assigned?: boolean; enabled?: boolean; signingSecret?: string; afterHours?: AfterHours; provider?: string; number?: string; sipAuth?: { username: string; password: string } } = {},
+  ) {
     const tenantId = newId('tenant');
     await svc.prisma.tenant.create({ data: { id: tenantId, name: `Gateway spec ${uniqueSuffix()}` } });
     const agentId = newId('agent');
@@ -73,6 +75,7 @@ describe('POST /twilio/incoming/:phone_id', () => {
         agentId: opts.assigned === false ? null : agentId,
         enabled: opts.enabled ?? true,
         signingSecretEnc: opts.signingSecret ? secrets.seal(opts.signingSecret) : null,
+        sipAuthEnc: opts.sipAuth ? secrets.seal(JSON.stringify(opts.sipAuth)) : null,
       },
     });
     return { tenantId, agentId, phoneId, number };
@@ -125,6 +128,17 @@ describe('POST /twilio/incoming/:phone_id', () => {
     const events = await eventsFor(m![2]!);
     expect(events.map((e) => [e.topic, (e.envelope as { type: string }).type])).toEqual([[TOPICS.callLifecycle, 'call.initiating']]);
     expect((events[0]!.envelope as { tenant_id: string }).tenant_id).toBe(tenantId);
+  });
+
+  test("an imported number's SIP credentials go on the <Sip> element, so LiveKit's inbound trunk for it accepts the call", async () => {
+    const sipAuth = { username: 'cp0a1b2c3d4e5f', password: 'Gq7LmZpX2vR9tY4wK8sN3bH6cJ5dF1aE' };
+    const plain = await seed();
+    const imported = await seed({ sipAuth });
+    const withAuth = await webhook(imported.phoneId, voiceParams(imported.number));
+    expect(withAuth.text).toMatch(new RegExp(`<Sip username="${sipAuth.username}" password="${sipAuth.password}"`));
+    const without = await webhook(plain.phoneId, voiceParams(plain.number));
+    expect(DIAL.exec(without.text)).not.toBeNull();
+    expect(without.text).not.toMatch(/username=|password=/);
   });
 
   test('a caller who withholds their number is recorded as sent', async () => {

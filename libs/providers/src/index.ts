@@ -8,3 +8,7 @@ export * from './vobiz/vobiz.adapter';
 export * from './import/import-plan';
 export * from './import/import-runner';
 export * from './import/livekit-steps';
+export * from './vobiz/vobiz.importer';
+export * from './twilio/twilio.importer';
+export * from './plivo/plivo.importer';
+export * from './exotel/exotel.importer';

@@ -1,7 +1,7 @@
 import { randomBytes, randomInt } from 'node:crypto';
 import { toE164 } from '@callplane/contracts';
 import type { PrismaClient } from '@callplane/db';
-import { bootService, type BootOptions, type RunningService } from '@callplane/service-kit';
+import { bootService, createLogger, type BootOptions, type Logger, type RunningService } from '@callplane/service-kit';
 
 export interface TestServiceConfig {
   PORT: number;
@@ -33,6 +33,8 @@ export async function bootTestService(opts: {
   name: string;
   modules: BootOptions<TestServiceConfig>['modules'];
   adminToken?: string;
+  /** Where the service logs; by default pino at TEST_LOG_LEVEL (silent). Tests that read logs pass `captureLogs().logger`. */
+  logger?: BootOptions<TestServiceConfig>['logger'];
 }): Promise<TestService> {
   const databaseUrl = process.env.DATABASE_URL;
   if (!databaseUrl) throw new Error('DATABASE_URL is unset: run through jest, whose globalSetup creates the test database');
@@ -52,6 +54,7 @@ export async function bootTestService(opts: {
     config,
     handleSignals: false,
     modules: opts.modules,
+    ...(opts.logger ? { logger: opts.logger } : {}),
   });
   return {
     url: `http://127.0.0.1:${running.port}`,
@@ -152,3 +155,10 @@ export function uniquePhoneNumber(): string {
 
 /** A Twilio-format call SID: `CA` + 32 hex characters. */
 export const newCallSid = (): string => `CA${randomBytes(16).toString('hex')}`;
+
+/** A debug-level logger whose every line is kept, for asserting what a service did (and did not) log. */
+export function captureLogs(name = 'test'): { logger: Logger; text(): string } {
+  const lines: string[] = [];
+  const logger = createLogger({ name, level: 'debug', destination: { write: (line: string) => void lines.push(line) } });
+  return { logger, text: () => lines.join('') };
+}

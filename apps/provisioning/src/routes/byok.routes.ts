@@ -1,21 +1,68 @@
-import { BYOK_PROVIDERS, byokAvailableBodySchema, byokAvailableResponseSchema } from '@callplane/contracts';
+import {
+  BYOK_PROVIDERS,
+  byokAvailableBodySchema,
+  byokAvailableResponseSchema,
+  byokImportBodySchema,
+  exotelConfigureInboundResponseSchema,
+  phoneNumberSchema,
+} from '@callplane/contracts';
 import { ApiRouter, type ApiRouterDeps } from '@callplane/service-kit';
 import { z } from 'zod';
 import { listAvailableNumbers, type ByokAdapters } from '../usecases/byok-available.usecase';
+import { configureExotelInbound, importNumber } from '../usecases/byok-import.usecase';
+import type { ProvisioningDeps } from '../usecases/deps';
 
-export function byokRoutes(routerDeps: ApiRouterDeps, adapters: ByokAdapters): ApiRouter {
-  return new ApiRouter(routerDeps).route(
-    {
-      method: 'post',
-      path: '/voice/phone-numbers/byok/:provider/available',
-      tag: 'Phone numbers',
-      summary: "List the numbers on your own provider account (Twilio, Plivo, Exotel, Vobiz)",
-      description: 'The credentials are used for this request only and never stored or returned. Provider failures: 422 invalid_credentials, plivo_subaccount_credentials, plivo_zentrunk_required; 502 provider_unavailable (retry).',
-      auth: 'user',
-      params: z.object({ provider: z.enum(BYOK_PROVIDERS as [string, ...string[]]) }),
-      body: byokAvailableBodySchema,
-      responses: { 200: { description: 'Numbers on the account', schema: byokAvailableResponseSchema } },
-    },
-    async ({ params, body }) => ({ status: 200, body: await listAvailableNumbers(adapters, params.provider as keyof ByokAdapters, body.credentials) }),
-  );
+const tag = 'Phone numbers';
+const providerParams = z.object({ provider: z.enum(BYOK_PROVIDERS as [string, ...string[]]) });
+type Provider = keyof ByokAdapters;
+
+export function byokRoutes(routerDeps: ApiRouterDeps, deps: ProvisioningDeps, adapters: ByokAdapters): ApiRouter {
+  return new ApiRouter(routerDeps)
+    .route(
+      {
+        method: 'post',
+        path: '/voice/phone-numbers/byok/:provider/available',
+        tag,
+        summary: 'List the numbers on your own provider account (Twilio, Plivo, Exotel, Vobiz)',
+        description:
+          'The credentials are used for this request only and never stored or returned. Provider failures: 422 invalid_credentials, plivo_subaccount_credentials, plivo_zentrunk_required; 502 provider_unavailable (retry).',
+        auth: 'user',
+        params: providerParams,
+        body: byokAvailableBodySchema,
+        responses: { 200: { description: 'Numbers on the account', schema: byokAvailableResponseSchema } },
+      },
+      async ({ params, body }) => ({ status: 200, body: await listAvailableNumbers(adapters, params.provider as Provider, body.credentials) }),
+    )
+    .route(
+      {
+        method: 'post',
+        path: '/voice/phone-numbers/byok/:provider/import',
+        tag,
+        summary: 'Import a number from your own provider account and set it up for inbound and outbound calls',
+        description:
+          'Runs the provider\'s setup steps (SIP trunks, credentials, LiveKit trunks and dispatch rule, inbound routing) one by one. A failed step undoes the earlier ones; ' +
+          'what cannot be undone leaves the number in state needs_attention with the reason. Credentials are stored encrypted and shown only as credential_hint. ' +
+          'Errors: 422 invalid_credentials, plivo_subaccount_credentials, plivo_zentrunk_required, provider_rejected; 409 plivo_india_number_locked, number_already_exists, import_in_progress; ' +
+          '502 provider_unavailable, livekit_unavailable (retry); 503 livekit_not_configured.',
+        auth: 'user',
+        idempotent: true,
+        params: providerParams,
+        body: byokImportBodySchema,
+        responses: { 201: { description: 'Imported', schema: phoneNumberSchema } },
+      },
+      async ({ params, body, principal, log }) => ({ status: 201, body: await importNumber(deps, log, principal.tenantId, params.provider as Provider, body) }),
+    )
+    .route(
+      {
+        method: 'post',
+        path: '/voice/exotel/byok/configure-inbound/:phone_id',
+        tag,
+        summary: "Point an imported ExoPhone's inbound calls at Callplane again",
+        description: 'Sets the ExoPhone\'s VoiceUrl to the Passthru URL. Safe to retry. When Exotel refuses, answers configured: false with the manual steps.',
+        auth: 'user',
+        params: z.object({ phone_id: z.string().max(100) }),
+        responses: { 200: { description: 'The outcome', schema: exotelConfigureInboundResponseSchema } },
+      },
+      async ({ params, principal, log }) => ({ status: 200, body: await configureExotelInbound(deps, log, principal.tenantId, params.phone_id) }),
+    );
 }

@@ -32,9 +32,21 @@ export function phoneNumberRoutes(routerDeps: ApiRouterDeps, deps: ProvisioningD
       async ({ principal, params }) => ({ status: 200, body: await getPhoneNumber(deps, principal.tenantId, params.phone_id) }),
     )
     .route(
-      { method: 'delete', path: '/voice/phone-numbers/:phone_id', tag, summary: 'Release a phone number', auth: 'user', params: phoneParams, responses: { 204: { description: 'Deleted' } } },
-      async ({ principal, params }) => {
-        await deletePhoneNumber(deps, principal.tenantId, params.phone_id);
+      {
+        method: 'delete',
+        path: '/voice/phone-numbers/:phone_id',
+        tag,
+        summary: 'Release a phone number',
+        description:
+          'For an imported number, removes what the import created (carrier inbound routing, LiveKit dispatch rule and trunks, carrier trunks and credentials) before forgetting it. ' +
+          'If the provider refuses part of that, the number stays, in state needs_attention, and a later DELETE carries on (502 provider_unavailable or release_incomplete). ' +
+          'Read delete_warning on GET first: an Indian Plivo number cannot be imported again after release.',
+        auth: 'user',
+        params: phoneParams,
+        responses: { 204: { description: 'Deleted' } },
+      },
+      async ({ principal, params, log }) => {
+        await deletePhoneNumber(deps, log, principal.tenantId, params.phone_id);
         return { status: 204 };
       },
     );

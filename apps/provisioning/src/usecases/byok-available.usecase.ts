@@ -14,10 +14,14 @@ const STATUS: Record<ProviderError['code'], number> = {
   provider_unavailable: 502,
 };
 
+/** A provider failure as the API answers it; `message` and `details` may add what happened on our side. */
+export function providerAppError(err: ProviderError, extra: { message?: string; details?: Record<string, unknown> } = {}): AppError {
+  const details = { ...(err.opts.providerStatus ? { provider_status: err.opts.providerStatus } : {}), ...extra.details };
+  return new AppError(err.code, extra.message ?? err.message, { status: STATUS[err.code], retryable: err.retryable, ...(Object.keys(details).length ? { details } : {}) });
+}
+
 export function providerFailure(err: unknown): never {
-  if (err instanceof ProviderError) {
-    throw new AppError(err.code, err.message, { status: STATUS[err.code], retryable: err.retryable, ...(err.opts.providerStatus ? { details: { provider_status: err.opts.providerStatus } } : {}) });
-  }
+  if (err instanceof ProviderError) throw providerAppError(err);
   throw err;
 }
 

@@ -1,5 +1,6 @@
 import type { PrismaClient } from '@callplane/db';
 import type { SecretBox } from '@callplane/service-kit';
+import type { ByokImporters, ImportLiveKit } from './byok-import.usecase';
 
 export interface ProvisioningDeps {
   prisma: PrismaClient;
@@ -7,4 +8,8 @@ export interface ProvisioningDeps {
   publicBaseUrl: string;
   /** Wakes the outbox relay after a commit so events leave at once rather than at the next poll. */
   outbox: { notify(): void };
+  /** One importer per BYOK provider. */
+  importers: ByokImporters;
+  /** Unset when LiveKit is not configured: imports are refused (`503 livekit_not_configured`). */
+  livekit?: ImportLiveKit;
 }

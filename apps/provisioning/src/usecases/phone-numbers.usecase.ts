@@ -1,7 +1,8 @@
 import { newId, toE164, TOPICS, type AssignPhone, type ByoNumberCreate, type ListQuery } from '@callplane/contracts';
 import { Prisma } from '@callplane/db';
 import { enqueueEvent } from '@callplane/events';
-import { afterCursor, AppError, decodeCursor, notFound, page, secretHint } from '@callplane/service-kit';
+import { afterCursor, AppError, decodeCursor, notFound, page, secretHint, type Logger } from '@callplane/service-kit';
+import { releaseImported } from './byok-import.usecase';
 import { presentPhoneNumber, webhookUrl } from '../presenters';
 import type { ProvisioningDeps } from './deps';
 import { numberChangeData } from './number-events';
@@ -63,12 +64,22 @@ export async function getPhoneNumber(deps: ProvisioningDeps, tenantId: string, i
   return presentPhoneNumber(p, deps.publicBaseUrl);
 }
 
-export async function deletePhoneNumber(deps: ProvisioningDeps, tenantId: string, id: string): Promise<void> {
+/**
+ * Release: an imported number's provider and LiveKit resources are removed first, newest first (inbound routing at
+ * the carrier, then LiveKit's rule and trunks, then the carrier's trunks and credentials); the row goes last, so a
+ * teardown that stops half-way is still recorded and a second DELETE carries on.
+ */
+export async function deletePhoneNumber(deps: ProvisioningDeps, log: Logger, tenantId: string, id: string): Promise<void> {
+  const found = await deps.prisma.phoneNumber.findFirst({ where: { id, tenantId } });
+  if (!found) throw notFound('The phone number');
+  if (found.byok) await releaseImported(deps, log, found);
   await deps.prisma.$transaction(async (tx) => {
-    const p = await tx.phoneNumber.findFirst({ where: { id, tenantId } });
-    if (!p) throw notFound('The phone number');
-    await tx.phoneNumber.delete({ where: { id } });
-    await enqueueEvent(tx, { topic: TOPICS.numbersChanges, type: 'number.released', tenantId, key: p.id, data: numberChangeData(p) });
+    const deleted = await tx.phoneNumber.deleteMany({ where: { id, tenantId } });
+    if (deleted.count === 0) return; // a concurrent DELETE finished first
+    if (found.provider === 'plivo' && found.lockedReason) {
+      await tx.plivoIndiaBinding.updateMany({ where: { number: found.number }, data: { releasedAt: new Date() } });
+    }
+    await enqueueEvent(tx, { topic: TOPICS.numbersChanges, type: 'number.released', tenantId, key: found.id, data: numberChangeData(found) });
   });
   deps.outbox.notify();
 }

@@ -13,6 +13,8 @@ export interface RoutedNumber {
   provider: string;
   enabled: boolean;
   signingKey: string | null;
+  /** SIP digest credentials LiveKit's inbound trunk for this number expects (imported numbers). */
+  sipAuth: { username: string; password: string } | null;
   agent: { id: string; afterHours: AfterHours | null } | null;
 }
 
@@ -83,6 +85,7 @@ export class NumberRoutingCache {
         enabled: true,
         signingSecretEnc: true,
         credentialsEnc: true,
+        sipAuthEnc: true,
         agent: { select: { id: true, afterHours: true } },
       },
     });
@@ -95,6 +98,7 @@ export class NumberRoutingCache {
       provider: p.provider,
       enabled: p.enabled,
       signingKey: this.signingKey(p),
+      sipAuth: p.sipAuthEnc ? (JSON.parse(this.secrets.open(p.sipAuthEnc)) as { username: string; password: string }) : null,
       agent: p.agent ? { id: p.agent.id, afterHours: (p.agent.afterHours as AfterHours | null) ?? null } : null,
     };
   }

@@ -15,6 +15,24 @@ export const byokCredentialsSchemas = {
 export type ByokProviderName = keyof typeof byokCredentialsSchemas;
 export const BYOK_PROVIDERS = Object.keys(byokCredentialsSchemas) as ByokProviderName[];
 
+/** Credentials taken at import (API.md): as for listing, except Vobiz, whose import takes the SIP trunk's. */
+export const byokImportCredentialsSchemas = {
+  ...byokCredentialsSchemas,
+  vobiz: z
+    .object({
+      sip_domain: z.string().trim().regex(/^[A-Za-z0-9.-]+(:\d{1,5})?$/, 'must be the trunk\'s SIP host name, such as abc123.sip.vobiz.ai'),
+      username: secret,
+      password: secret,
+    })
+    .strict(),
+} as const;
+
+export const byokImportBodySchema = z
+  .object({ credentials: z.record(z.string(), z.unknown()), number: z.string().trim().min(1).max(32) })
+  .strict();
+
+export const exotelConfigureInboundResponseSchema = z.object({ configured: z.boolean(), manual_steps: z.string().optional() });
+
 export const byokAvailableBodySchema = z.object({ credentials: z.record(z.string(), z.unknown()) }).strict();
 
 export const byokAvailableNumberSchema = z.object({

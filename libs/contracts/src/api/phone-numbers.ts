@@ -24,6 +24,11 @@ export const phoneNumberSchema = z.object({
   inbound: z.object({ configured: z.boolean(), manual_steps: z.string().nullable() }),
   outbound: z.object({ enabled: z.boolean() }),
   locked: z.object({ reason: z.string() }).nullable(),
+  state: z
+    .enum(['importing', 'active', 'needs_attention'])
+    .describe('needs_attention: an import or release failed part-way and could not be undone; attention.reason says what is left'),
+  attention: z.object({ reason: z.string() }).nullable(),
+  delete_warning: z.string().optional().describe('What deleting costs, e.g. an Indian Plivo number that cannot be imported again'),
   created_at: z.string(),
 });
 export type PhoneNumberDto = z.infer<typeof phoneNumberSchema>;

@@ -36,9 +36,23 @@ export class PlivoClient {
    * 401 is `invalid_credentials`; 5xx, timeouts and network failures are `provider_unavailable`.
    */
   async get<T>(path: string, params?: Record<string, string | number>): Promise<AxiosResponse<T>> {
+    return this.request<T>('GET', path, { params });
+  }
+
+  /** POST a JSON body; statuses are mapped as for `get`. */
+  async post<T>(path: string, data: Record<string, unknown>): Promise<AxiosResponse<T>> {
+    return this.request<T>('POST', path, { data });
+  }
+
+  /** DELETE a resource; statuses are mapped as for `get` (a 404 is answered, for callers that treat it as gone). */
+  async delete<T>(path: string): Promise<AxiosResponse<T>> {
+    return this.request<T>('DELETE', path, {});
+  }
+
+  private async request<T>(method: 'GET' | 'POST' | 'DELETE', url: string, opts: { params?: Record<string, string | number>; data?: unknown }): Promise<AxiosResponse<T>> {
     let res: AxiosResponse<T>;
     try {
-      res = await this.http.get<T>(path, { params });
+      res = await this.http.request<T>({ method, url, ...opts });
     } catch (err) {
       // The axios error carries the request config (with the auth token): keep only its code, never the error itself.
       const code = axios.isAxiosError(err) ? (err.code ?? 'network error') : 'network error';

@@ -109,7 +109,17 @@ describe('FakeExotel', () => {
       expect(items(await http.get(trunks)).map((t) => t.trunk_sid)).toEqual([tsid]);
       expect(fake.trunks(SID)[0]).toMatchObject({ trunkSid: tsid, phoneNumbers: [{ mode: 'flow' }], whitelistedIps: [{ ip: '203.0.113.7' }] });
 
-      expect((await http.delete(`${trunks}/${tsid}`)).status).toBe(200);
+      const dup = await http.post(`${trunks}/${tsid}/phone-numbers`, { phone_number: '+919513886363', mode: 'pstn' });
+      expect(dup.status).toBe(200);
+      expect(dup.data.response).toMatchObject({ code: 409, status: 'failure' });
+      expect(fake.trunks(SID)[0]!.phoneNumbers).toHaveLength(1);
+
+      expect((await http.delete(trunks)).status).toBe(400);
+      expect((await http.delete(`${trunks}?trunk_sid=trnope`)).status).toBe(404);
+      const deleted = await http.delete(`${trunks}?trunk_sid=${tsid}`);
+      expect(deleted.status).toBe(200);
+      expect(data(deleted)).toMatchObject({ trunk_sid: tsid });
+      expect((await http.delete(`${trunks}?trunk_sid=${tsid}`)).status).toBe(404);
       expect((await http.get(`${trunks}/${tsid}`)).status).toBe(404);
       expect((await http.post(`${trunks}/${tsid}/whitelisted-ips`, { ip: '203.0.113.8', mask: 32 })).status).toBe(404);
       expect(fake.trunks(SID)).toHaveLength(0);
@@ -119,6 +129,10 @@ describe('FakeExotel', () => {
       const bad = { auth: { username: 'key1', password: 'nope' } };
       expect((await http.post(trunks, { trunk_name: 'x', nso_code: 'ANY-ANY', domain_name: 'd' }, bad)).status).toBe(401);
       expect((await http.get(trunks, bad)).status).toBe(401);
+      const kept = await create('kept_trunk');
+      expect((await http.delete(`${trunks}?trunk_sid=${data(kept).trunk_sid as string}`, bad)).status).toBe(401);
+      expect(fake.trunks(SID).map((t) => t.trunkName)).toEqual(['kept_trunk']);
+      await http.delete(`${trunks}?trunk_sid=${data(kept).trunk_sid as string}`);
       expect((await http.post(`/v2/accounts/other/trunks`, { trunk_name: 'x', nso_code: 'ANY-ANY', domain_name: 'd' })).status).toBe(401);
       expect(fake.trunks(SID)).toHaveLength(0);
       expect(fake.trunks('other')).toHaveLength(0);

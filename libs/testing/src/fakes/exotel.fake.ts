@@ -171,12 +171,19 @@ export class FakeExotel extends FakeHttpServer {
       return 'status' in acct ? acct : v2List(req, [...acct.trunks.values()].map(trunkJson));
     });
     this.route('GET', `${base}/:tsid`, (req) => this.withTrunk(req, (t) => v2Ok(req, trunkJson(t))));
-    this.route('DELETE', `${base}/:tsid`, (req) =>
-      this.withTrunk(req, (t, acct) => {
-        acct.trunks.delete(t.trunkSid);
-        return v2Ok(req, trunkJson(t));
-      }),
-    );
+    // Documented with the trunk as a query parameter (developer.exotel.com/api/delete-trunk), not a path segment;
+    // it removes the trunk's number mappings, whitelisted IPs and destination URIs with it. *Unconfirmed*: the
+    // answers to a missing (400) or unknown (404) trunk_sid.
+    this.route('DELETE', base, (req) => {
+      const acct = this.authed(req, 'v2');
+      if ('status' in acct) return acct;
+      const tsid = req.query.trunk_sid;
+      if (!tsid) return v2Error(req, 400, 'trunk_sid is mandatory');
+      const trunk = acct.trunks.get(tsid);
+      if (!trunk) return v2Error(req, 404, 'Trunk not found');
+      acct.trunks.delete(tsid);
+      return v2Ok(req, trunkJson(trunk));
+    });
 
     this.route('POST', `${base}/:tsid/phone-numbers`, (req) =>
       this.withTrunk(req, (t, acct) => {
@@ -187,6 +194,10 @@ export class FakeExotel extends FakeHttpServer {
         // *Unconfirmed*: that Exotel refuses a number that isn't one of the account's ExoPhones (we do, with 400).
         const owned = [...acct.exophones.values()].some((e) => sameIndianNumber(e.phoneNumber, b.phone_number as string));
         if (!owned) return v2Error(req, 400, 'phone_number is not an ExoPhone of this account');
+        // Documented: a number already on this trunk is refused with HTTP 200 and `response.code` 409 (error 1008).
+        if (t.phoneNumbers.some((p) => p.phoneNumber === b.phone_number)) {
+          return v2Error(req, 409, `Unable to create DidTrunkMapping with TrunkSid ${t.trunkSid}`, 200);
+        }
         const row = { id: this.id(), phoneNumber: b.phone_number, mode };
         t.phoneNumbers.push(row);
         return v2Ok(req, { id: row.id, phone_number: row.phoneNumber, mode: row.mode, trunk_sid: t.trunkSid });
@@ -304,9 +315,10 @@ function v2List(req: RecordedRequest, items: unknown[]): FakeResponse {
   };
 }
 
-function v2Error(req: RecordedRequest, status: number, message: string): FakeResponse {
+/** `httpStatus`: Exotel answers some failures (a duplicate) with HTTP 200 and the real code in `response.code`. */
+function v2Error(req: RecordedRequest, status: number, message: string, httpStatus = status): FakeResponse {
   return {
-    status,
-    body: { ...envelope(req, status), response: { code: status, error_data: { code: status, message, description: message }, status: 'failure', data: null } },
+    status: httpStatus,
+    body: { ...envelope(req, httpStatus), response: { code: status, error_data: { code: status, message, description: message }, status: 'failure', data: null } },
   };
 }

@@ -157,6 +157,23 @@ describe('FakePlivo', () => {
     expect(fake.requestsTo('POST', /Zentrunk\/Credential/).map((r) => r.body)).toEqual([body, body]);
   });
 
+  it('fails the next trunk creation of one direction only, creating nothing, while the other direction still works', async () => {
+    const api = client(MAIN);
+    const cred = await api.post('Zentrunk/Credential/', { name: 'c', username: 'u', password: 'p4ssword!' });
+    const uri = await api.post('Zentrunk/URI/', { name: 'lk', uri: 'sip.example.com' });
+    fake.failNextTrunk('inbound', { status: 500, body: { error: 'internal error' } });
+
+    const out = await api.post('Zentrunk/Trunk/', { name: 'out', trunk_direction: 'outbound', credential_uuid: cred.data.credential_uuid });
+    expect(out.status).toBe(201);
+    const failed = await api.post('Zentrunk/Trunk/', { name: 'in', trunk_direction: 'inbound', primary_uri_uuid: uri.data.uri_uuid });
+    expect(failed.status).toBe(500);
+    expect(fake.trunks(MAIN.authId).map((t) => t.trunk_direction)).toEqual(['outbound']);
+
+    const retried = await api.post('Zentrunk/Trunk/', { name: 'in', trunk_direction: 'inbound', primary_uri_uuid: uri.data.uri_uuid });
+    expect(retried.status).toBe(201);
+    expect(fake.trunks(MAIN.authId).map((t) => t.trunk_direction)).toEqual(['outbound', 'inbound']);
+  });
+
   it('the plivo SDK is usable here for XML: <Dial><User>sip:…</User></Dial>', () => {
     // The SDK's typings say `callerID`, but its runtime only accepts `callerId` (dist/utils/plivoxml.js), and the throw
     // leaves an empty <Dial/> behind in that Response: don't trust the .d.ts, and build a fresh Response per answer.

@@ -72,6 +72,7 @@ const normaliseNumber = (n: string): string => n.replace(/^\+/, '');
 
 export class FakePlivo extends FakeHttpServer {
   private readonly accounts = new Map<string, AccountState>();
+  private readonly trunkFaults: Array<{ direction: 'inbound' | 'outbound'; respond: FakeResponse }> = [];
   private trunkSeq = 0;
 
   constructor(opts: { accounts: FakePlivoAccountConfig[] }) {
@@ -85,6 +86,14 @@ export class FakePlivo extends FakeHttpServer {
 
   get url(): string {
     return this.baseUrl;
+  }
+
+  /**
+   * The next `POST Zentrunk/Trunk/` for this direction (once auth, the plan and `trunk_direction` pass) answers `respond` and
+   * creates nothing: `failNext` matches paths only, and both trunk directions share one path.
+   */
+  failNextTrunk(direction: 'inbound' | 'outbound', respond: FakeResponse): void {
+    this.trunkFaults.push({ direction, respond });
   }
 
   // State, read back by tests (copies, so a test cannot change the fake behind its back).
@@ -253,6 +262,8 @@ export class FakePlivo extends FakeHttpServer {
     if (missing) return missing;
     const direction = body.trunk_direction;
     if (direction !== 'inbound' && direction !== 'outbound') return badRequest('trunk_direction must be inbound or outbound');
+    const fault = this.trunkFaults.findIndex((f) => f.direction === direction);
+    if (fault >= 0) return this.trunkFaults.splice(fault, 1)[0]!.respond;
     const credential = typeof body.credential_uuid === 'string' ? body.credential_uuid : null;
     const primaryUri = typeof body.primary_uri_uuid === 'string' ? body.primary_uri_uuid : null;
     if (direction === 'outbound' && (!credential || !acc.credentials.has(credential))) return badRequest('outbound trunk needs an existing credential_uuid');

@@ -111,6 +111,43 @@ describe('FakeTwilio driven by the twilio SDK', () => {
     expect(fake.credentialLists.has(list.sid)).toBe(false);
   });
 
+  it('deletes one credential from a list with DELETE …/Credentials/{CR}.json, then answers 404 for it', async () => {
+    const c = client();
+    const list = await c.sip.credentialLists.create({ friendlyName: 'to-empty' });
+    const keep = await c.sip.credentialLists(list.sid).credentials.create({ username: 'keep', password: 'KeepPassword123' });
+    const gone = await c.sip.credentialLists(list.sid).credentials.create({ username: 'gone', password: 'GonePassword123' });
+
+    expect(await c.sip.credentialLists(list.sid).credentials(gone.sid).remove()).toBe(true);
+    const [req] = fake.requestsTo('DELETE', new RegExp(`/SIP/CredentialLists/${list.sid}/Credentials/${gone.sid}\\.json$`));
+    expect(req!.path).toBe(`/2010-04-01/Accounts/${AC}/SIP/CredentialLists/${list.sid}/Credentials/${gone.sid}.json`);
+    expect(fake.credentialLists.get(list.sid)!.credentials.map((x) => x.sid)).toEqual([keep.sid]);
+
+    await expect(c.sip.credentialLists(list.sid).credentials(gone.sid).remove()).rejects.toMatchObject({ status: 404, code: 20404 });
+    await expect(pointTwilioAt(twilio(OTHER_AC, 'other-token'), fake.url).sip.credentialLists(list.sid).credentials(keep.sid).remove()).rejects.toMatchObject({
+      status: 404,
+    });
+    expect(fake.credentialLists.get(list.sid)!.credentials).toHaveLength(1);
+  });
+
+  it('removes a trunk association and an origination URL, answering 404 once they are gone', async () => {
+    const c = client();
+    const list = await c.sip.credentialLists.create({ friendlyName: 'assoc' });
+    const trunk = await c.trunking.v1.trunks.create({ friendlyName: 'assoc', domainName: 'assoc-test.pstn.twilio.com' });
+    await c.trunking.v1.trunks(trunk.sid).credentialsLists.create({ credentialListSid: list.sid });
+    const ou = await c.trunking.v1.trunks(trunk.sid).originationUrls.create({ friendlyName: 'lk', sipUrl: 'sip:lk.example.com', priority: 10, weight: 10, enabled: true });
+
+    expect(await c.trunking.v1.trunks(trunk.sid).credentialsLists(list.sid).remove()).toBe(true);
+    expect(await c.trunking.v1.trunks(trunk.sid).originationUrls(ou.sid).remove()).toBe(true);
+    expect(fake.trunks.get(trunk.sid)).toMatchObject({ credentialListSids: [], originationUrls: [] });
+    // The list itself stays: only the association is removed.
+    expect(fake.credentialLists.has(list.sid)).toBe(true);
+
+    await expect(c.trunking.v1.trunks(trunk.sid).credentialsLists(list.sid).remove()).rejects.toMatchObject({ status: 404 });
+    await expect(c.trunking.v1.trunks(trunk.sid).originationUrls(ou.sid).remove()).rejects.toMatchObject({ status: 404 });
+    await c.trunking.v1.trunks(trunk.sid).remove();
+    await expect(c.trunking.v1.trunks(trunk.sid).remove()).rejects.toMatchObject({ status: 404, code: 20404 });
+  });
+
   it('builds an Elastic SIP trunk: origination URL, credential list and number attached', async () => {
     const c = client();
     const list = await c.sip.credentialLists.create({ friendlyName: 'trunk-auth' });

@@ -242,6 +242,14 @@ export class FakeTwilio extends FakeHttpServer {
       if (!list || list.accountSid !== ac) return notFound(req.path);
       return apiPage(req, 'credentials', list.credentials.map((c) => credentialJson(list, c)));
     });
+    // Credential resource: DELETE .../SIP/CredentialLists/{CL}/Credentials/{CR}.json answers 204 (twilio-node
+    // lib/rest/api/v2010/account/sip/credentialList/credential.js `remove`); an unknown list or credential, 404.
+    this.api('DELETE', '/SIP/CredentialLists/:cl/Credentials/:cr.json', (req, ac) => {
+      const list = this.credentialLists.get(req.params.cl!);
+      if (!list || list.accountSid !== ac || !list.credentials.some((c) => c.sid === req.params.cr)) return notFound(req.path);
+      list.credentials = list.credentials.filter((c) => c.sid !== req.params.cr);
+      return { status: 204 };
+    });
   }
 
   private routeTrunking(): void {
