@@ -110,8 +110,11 @@ describe('BYOK import: recorded steps, undo and needs_attention', () => {
     expect(apiError(res).details).toMatchObject({ step: 'livekit.outbound', state: 'needs_attention' });
     const id = (apiError(res).details as unknown as { phone_id: string }).phone_id;
 
+    const agent = await h.createAgent(a.apiKey);
+    const assign = await h.call('PUT', `/voice/agents/${agent.id}/phone`, { token: a.apiKey, json: { phone_id: id, enabled: true } });
+    expect({ status: assign.status, code: apiError(assign).code }).toEqual({ status: 409, code: 'number_not_active' });
     const got = await h.call('GET', `/voice/phone-numbers/${id}`, { token: a.apiKey });
-    expect(got.body).toMatchObject({ state: 'needs_attention', attention: { reason: expect.stringContaining('livekit.inbound') }, outbound: { enabled: false } });
+    expect(got.body).toMatchObject({ agent_id: null, state: 'needs_attention', attention: { reason: expect.stringContaining('livekit.inbound') }, outbound: { enabled: false } });
     expect(fakes.livekit.inboundTrunks).toHaveLength(1);
     expect(fakes.livekit.dispatchRules).toHaveLength(1);
 
@@ -187,6 +190,35 @@ describe('BYOK import: recorded steps, undo and needs_attention', () => {
     const r = await h.call('POST', `/voice/exotel/byok/configure-inbound/${res.body.id as string}`, { token: a.apiKey });
     expect({ status: r.status, code: apiError(r).code }).toEqual({ status: 404, code: 'not_found' });
     await h.call('DELETE', `/voice/phone-numbers/${res.body.id as string}`, { token: a.apiKey });
+  });
+
+  it('two simultaneous imports of one number: one 201, one 409, one set of LiveKit trunks', async () => {
+    const number = nextNumber();
+    const before = fakes.livekit.outboundTrunks.length;
+    const results = await Promise.all([vobizImport(a.apiKey, number), vobizImport(a.apiKey, number)]);
+    const statuses = results.map((r) => r.status).sort();
+    expect(statuses).toEqual([201, 409]);
+    const loser = results.find((r) => r.status === 409)!;
+    expect(['import_in_progress', 'number_already_exists']).toContain(apiError(loser).code);
+    expect(fakes.livekit.outboundTrunks.length - before).toBe(1);
+    await h.call('DELETE', `/voice/phone-numbers/${results.find((r) => r.status === 201)!.body.id as string}`, { token: a.apiKey });
+  });
+
+  it('an import interrupted mid-way (a crash) blocks a second import, and DELETE cleans it up once it is stale', async () => {
+    const number = nextNumber();
+    const res = await vobizImport(a.apiKey, number);
+    const id = res.body.id as string;
+    const prisma = h.service().prisma;
+    // What a crash after the steps but before the final write leaves behind.
+    await prisma.phoneNumber.update({ where: { id }, data: { state: 'importing', updatedAt: new Date() } });
+    expect(apiError(await vobizImport(a.apiKey, number)).code).toBe('import_in_progress');
+    const fresh = await h.call('DELETE', `/voice/phone-numbers/${id}`, { token: a.apiKey });
+    expect({ status: fresh.status, code: apiError(fresh).code }).toEqual({ status: 409, code: 'import_in_progress' });
+    expect(fakes.livekit.outboundTrunks).toHaveLength(1);
+
+    await prisma.phoneNumber.update({ where: { id }, data: { updatedAt: new Date(Date.now() - 10 * 60_000) } });
+    expect((await h.call('DELETE', `/voice/phone-numbers/${id}`, { token: a.apiKey })).status).toBe(204);
+    expect(fakes.livekit.inboundTrunks.concat(fakes.livekit.outboundTrunks, fakes.livekit.dispatchRules)).toEqual([]);
   });
 
   it('no credential and no generated SIP password ever reached the logs (debug level, every test above)', async () => {

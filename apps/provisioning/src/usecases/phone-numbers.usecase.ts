@@ -90,9 +90,12 @@ export async function assignPhone(deps: ProvisioningDeps, tenantId: string, agen
     const agent = await tx.agent.findFirst({ where: { id: agentId, tenantId }, select: { id: true } });
     if (!agent) throw notFound('The agent');
     // Lock the number row so two concurrent assignments cannot both pass the check below.
-    const locked = await tx.$queryRaw<Array<{ agent_id: string | null }>>`SELECT agent_id FROM phone_numbers WHERE id = ${input.phone_id} AND tenant_id = ${tenantId} FOR UPDATE`;
+    const locked = await tx.$queryRaw<Array<{ agent_id: string | null; state: string }>>`SELECT agent_id, state FROM phone_numbers WHERE id = ${input.phone_id} AND tenant_id = ${tenantId} FOR UPDATE`;
     const current = locked[0];
     if (!current) throw notFound('The phone number');
+    if (current.state !== 'active') {
+      throw new AppError('number_not_active', `This number is ${current.state.replace('_', ' ')}: wait for the import to finish, or delete it and import it again, before assigning it.`);
+    }
     if (current.agent_id && current.agent_id !== agentId) {
       throw new AppError('number_assigned_elsewhere', `This number already serves agent ${current.agent_id}. Unassign it there first.`);
     }
