@@ -4,6 +4,7 @@ import type { ApiRouterDeps, Platform, SecretBox, ServiceModule } from '@callpla
 import { twilioRoutes } from './routes/twilio.routes';
 import type { GatewayDeps } from './usecases/deps';
 import { NumberRoutingCache } from './usecases/number-routing';
+import { CallTransitions } from './usecases/call-transitions';
 import { SessionOpener } from './usecases/sessions';
 
 export interface GatewayModuleOptions {
@@ -22,6 +23,7 @@ export function createGatewayModule(opts: GatewayModuleOptions): ServiceModule {
   const deps: GatewayDeps = {
     numbers,
     sessions: new SessionOpener({ prisma: opts.platform.db.prisma, outbox: opts.platform.relay, now }),
+    transitions: new CallTransitions({ prisma: opts.platform.db.prisma, outbox: opts.platform.relay }),
     publicBaseUrl: opts.publicBaseUrl,
     livekitSipHost: opts.livekitSipHost,
     outbox: opts.platform.relay,

@@ -9,3 +9,4 @@ export * from './api/agents';
 export * from './api/phone-numbers';
 export * from './api/sessions';
 export * from './api/byok';
+export * from './call-state-machine';

@@ -9,6 +9,8 @@ export interface EnqueueEventInput<T = unknown> {
   key: string;
   data: T;
   version?: number;
+  /** When it happened, if not now (a provider's own timestamp). */
+  occurredAt?: Date;
 }
 
 /**
@@ -16,7 +18,7 @@ export interface EnqueueEventInput<T = unknown> {
  * change commits. Call `relay.notify()` after the commit to publish without waiting for the next poll.
  */
 export async function enqueueEvent<T>(tx: DbTx, input: EnqueueEventInput<T>): Promise<EventEnvelope<T>> {
-  const envelope = buildEventEnvelope({ type: input.type, tenantId: input.tenantId, key: input.key, data: input.data, version: input.version });
+  const envelope = buildEventEnvelope({ type: input.type, tenantId: input.tenantId, key: input.key, data: input.data, version: input.version, occurredAt: input.occurredAt });
   await tx.outboxEvent.create({
     data: {
       id: envelope.id,

@@ -13,6 +13,8 @@ export interface RoutedNumber {
   provider: string;
   enabled: boolean;
   signingKey: string | null;
+  /** The customer's provider credentials (imported numbers), e.g. to confirm an Exotel call with Exotel's API. */
+  credentials: Record<string, string> | null;
   /** SIP digest credentials LiveKit's inbound trunk for this number expects (imported numbers). */
   sipAuth: { username: string; password: string } | null;
   agent: { id: string; afterHours: AfterHours | null } | null;
@@ -98,6 +100,7 @@ export class NumberRoutingCache {
       provider: p.provider,
       enabled: p.enabled,
       signingKey: this.signingKey(p),
+      credentials: p.credentialsEnc ? (JSON.parse(this.secrets.open(p.credentialsEnc)) as Record<string, string>) : null,
       sipAuth: p.sipAuthEnc ? (JSON.parse(this.secrets.open(p.sipAuthEnc)) as { username: string; password: string }) : null,
       agent: p.agent ? { id: p.agent.id, afterHours: (p.agent.afterHours as AfterHours | null) ?? null } : null,
     };

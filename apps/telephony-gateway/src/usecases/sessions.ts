@@ -79,6 +79,7 @@ export class SessionOpener {
       status: input.state,
       endReason: input.endReason ?? null,
       sipStatus: null,
+      roomName: null,
       createdAt: at,
       answeredAt: null,
       endedAt: terminal ? at : null,

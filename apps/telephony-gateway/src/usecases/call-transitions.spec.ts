@@ -1,0 +1,108 @@
+import { connectPostgres, type Database } from '@callplane/db';
+import { newCallSid } from '@callplane/testing';
+import type { CallState } from '@callplane/contracts';
+import { CallTransitions, type CallReport } from './call-transitions';
+import { SessionOpener } from './sessions';
+
+/** The state machine applied to stored sessions, on real PostgreSQL with parallel reports. */
+describe('CallTransitions', () => {
+  let db: Database;
+  beforeAll(() => {
+    db = connectPostgres({ url: process.env.DATABASE_URL!, poolSize: 20 });
+  });
+  afterAll(async () => {
+    await db.close();
+  });
+
+  const outbox = { notify: () => undefined };
+  const transitions = () => new CallTransitions({ prisma: db.prisma, outbox });
+  const phoneNumberId = 'pn_transitions_spec';
+  async function openCall() {
+    const providerCallId = newCallSid();
+    const opener = new SessionOpener({ prisma: db.prisma, outbox, now: () => new Date('2026-11-25T10:00:00Z') });
+    const { session } = await opener.open({
+      tenantId: 'ten_transitions_spec',
+      agentId: null,
+      phoneNumberId,
+      direction: 'inbound',
+      callType: 'production',
+      fromNumber: '+14155550100',
+      toNumber: '+14155550101',
+      provider: 'sip',
+      providerCallId,
+      state: 'initiating',
+    });
+    return { session, providerCallId };
+  }
+  const eventTypes = async (sessionId: string) =>
+    (await db.prisma.outboxEvent.findMany({ where: { key: sessionId }, orderBy: [{ createdAt: 'asc' }, { id: 'asc' }] })).map((e) => (e.envelope as { type: string }).type);
+  const at = (s: string) => new Date(`2026-11-25T10:00:${s}Z`);
+
+  it('moves a call forward with timestamps, one event per transition, and finds it by provider call id', async () => {
+    const { session, providerCallId } = await openCall();
+    const t = transitions();
+    const ref = { phoneNumberId, providerCallId };
+    expect((await t.report({ call: ref, state: 'ringing', at: at('01') })).kind).toBe('applied');
+    expect((await t.report({ call: ref, state: 'in_progress', at: at('03') })).kind).toBe('applied');
+    const done = await t.report({ call: ref, state: 'completed', at: at('45'), sipStatus: 200, endReason: 'caller_hangup' });
+    expect(done.kind).toBe('applied');
+    const stored = await db.prisma.callSession.findUniqueOrThrow({ where: { id: session.id } });
+    expect(stored).toMatchObject({ status: 'completed', answeredAt: at('03'), endedAt: at('45'), sipStatus: 200, endReason: 'caller_hangup' });
+    expect(await eventTypes(session.id)).toEqual(['call.initiating', 'call.ringing', 'call.in_progress', 'call.completed']);
+    const last = await db.prisma.outboxEvent.findFirstOrThrow({ where: { key: session.id, envelope: { path: ['type'], equals: 'call.completed' } } });
+    expect(last.envelope).toMatchObject({ occurred_at: '2026-11-25T10:00:45.000Z', data: { state: 'completed', answered_at: '2026-11-25T10:00:03.000Z', end_reason: 'caller_hangup' } });
+  });
+
+  it('late and out-of-order reports change nothing and emit nothing', async () => {
+    const { session } = await openCall();
+    const t = transitions();
+    const ref = { sessionId: session.id };
+    await t.report({ call: ref, state: 'completed', at: at('30'), answeredAt: at('10') });
+    for (const state of ['ringing', 'in_progress', 'busy', 'completed', 'initiating'] as CallState[]) {
+      expect((await t.report({ call: ref, state, at: at('40') })).kind).toBe('ignored');
+    }
+    expect(await eventTypes(session.id)).toEqual(['call.initiating', 'call.completed']);
+    // The answered time comes from the report when we never saw the answer.
+    expect(await db.prisma.callSession.findUniqueOrThrow({ where: { id: session.id } })).toMatchObject({ status: 'completed', answeredAt: at('10'), endReason: 'completed' });
+  });
+
+  it('an unknown call is reported as such and nothing is written', async () => {
+    const before = await db.prisma.outboxEvent.count();
+    expect((await transitions().report({ call: { phoneNumberId, providerCallId: newCallSid() }, state: 'completed', at: at('00') })).kind).toBe('unknown_call');
+    expect((await transitions().report({ call: { roomName: 'call-nowhere' }, state: 'completed', at: at('00') })).kind).toBe('unknown_call');
+    expect(await db.prisma.outboxEvent.count()).toBe(before);
+  });
+
+  it('the same report delivered 20 times at once, through several "replicas", yields one transition and one event (repeated 10 times)', async () => {
+    for (let round = 0; round < 10; round++) {
+      const { session } = await openCall();
+      const replicas = [transitions(), transitions(), transitions()];
+      const report: CallReport = { call: { sessionId: session.id }, state: 'in_progress', at: at('05') };
+      const outcomes = await Promise.all(Array.from({ length: 20 }, (_, i) => replicas[i % 3]!.report(report)));
+      expect(outcomes.filter((o) => o.kind === 'applied')).toHaveLength(1);
+      expect(await eventTypes(session.id)).toEqual(['call.initiating', 'call.in_progress']);
+    }
+  });
+
+  it('racing reports of different states settle on the furthest one, with each event in order', async () => {
+    for (let round = 0; round < 10; round++) {
+      const { session } = await openCall();
+      const t = transitions();
+      const states: CallState[] = ['ringing', 'in_progress', 'completed', 'ringing', 'in_progress'];
+      await Promise.all(states.map((state) => t.report({ call: { sessionId: session.id }, state, at: at('05') })));
+      const types = await eventTypes(session.id);
+      expect(types.at(-1)).toBe('call.completed');
+      expect(new Set(types).size).toBe(types.length);
+      const order = ['call.initiating', 'call.ringing', 'call.in_progress', 'call.completed'];
+      expect(types.map((x) => order.indexOf(x))).toEqual([...types.map((x) => order.indexOf(x))].sort((a, b) => a - b));
+    }
+  });
+
+  it('remembers the LiveKit room once and finds the call by it', async () => {
+    const { session } = await openCall();
+    const t = transitions();
+    await t.report({ call: { sessionId: session.id }, state: 'ringing', at: at('01'), roomName: 'call-abc' });
+    const byRoom = await t.report({ call: { roomName: 'call-abc' }, state: 'completed', at: at('09'), endReason: 'room_closed' });
+    expect(byRoom).toMatchObject({ kind: 'applied', session: { id: session.id, roomName: 'call-abc', endReason: 'room_closed' } });
+  });
+});

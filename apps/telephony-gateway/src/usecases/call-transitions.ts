@@ -1,0 +1,77 @@
+import { isTerminalState, lifecycleEventType, nextCallState, TOPICS, type CallState } from '@callplane/contracts';
+import type { CallSession, PrismaClient } from '@callplane/db';
+import { enqueueEvent } from '@callplane/events';
+import { lifecycleData } from './sessions';
+
+/** How a report names its call: our session id, a provider's call id on one of our numbers, or the LiveKit room. */
+export type CallRef = { sessionId: string } | { phoneNumberId: string; providerCallId: string } | { roomName: string };
+
+export interface CallReport {
+  call: CallRef;
+  /** The state the source reports, already normalised to ours. */
+  state: CallState;
+  /** When the source says it happened (a provider timestamp), else now. */
+  at: Date;
+  sipStatus?: number | null;
+  /** Why the call ended (terminal states only): `caller_hangup`, `busy`, `no_answer`, `room_closed`… */
+  endReason?: string | null;
+  /** When the call was answered, if the report knows and we don't (Twilio's completed callback: end − CallDuration). */
+  answeredAt?: Date | null;
+  /** Remember the LiveKit room the call runs in, the first time it is seen. */
+  roomName?: string;
+}
+
+export type ReportOutcome = { kind: 'unknown_call' } | { kind: 'ignored'; session: CallSession } | { kind: 'applied'; session: CallSession };
+
+const DEFAULT_END_REASON: Partial<Record<CallState, string>> = { completed: 'completed', failed: 'failed', no_answer: 'no_answer', busy: 'busy', canceled: 'canceled' };
+
+/**
+ * Applies reports from every source to call sessions through the one state machine (`nextCallState`), under a row
+ * lock: the session and its `call.lifecycle` event are written in one transaction, or nothing is. A duplicate,
+ * late or out-of-order report changes nothing and emits nothing, so retries from providers and replicas racing
+ * each other produce one event per transition.
+ */
+export class CallTransitions {
+  constructor(private readonly deps: { prisma: PrismaClient; outbox: { notify(): void } }) {}
+
+  async report(r: CallReport): Promise<ReportOutcome> {
+    const outcome = await this.deps.prisma.$transaction(async (tx): Promise<ReportOutcome> => {
+      const locked = await this.lock(tx as unknown as PrismaClient, r.call);
+      if (!locked) return { kind: 'unknown_call' };
+      const current = await tx.callSession.findUniqueOrThrow({ where: { id: locked } });
+      const next = nextCallState(current.status as CallState, r.state);
+      const room = r.roomName && !current.roomName ? { roomName: r.roomName } : {};
+      if (!next) {
+        // Nothing moves, but a room seen for the first time is still worth keeping (it finds later reports).
+        const session = Object.keys(room).length ? await tx.callSession.update({ where: { id: current.id }, data: room }) : current;
+        return { kind: 'ignored', session };
+      }
+      const terminal = isTerminalState(next);
+      const answeredAt = current.answeredAt ?? (next === 'in_progress' ? r.at : (r.answeredAt ?? null));
+      const session = await tx.callSession.update({
+        where: { id: current.id },
+        data: {
+          status: next,
+          answeredAt,
+          endedAt: terminal ? r.at : null,
+          sipStatus: r.sipStatus ?? current.sipStatus,
+          endReason: terminal ? (r.endReason ?? current.endReason ?? DEFAULT_END_REASON[next] ?? null) : current.endReason,
+          ...room,
+        },
+      });
+      await enqueueEvent(tx, { topic: TOPICS.callLifecycle, type: lifecycleEventType(next), tenantId: session.tenantId, key: session.id, data: lifecycleData(session), occurredAt: r.at });
+      return { kind: 'applied', session };
+    });
+    if (outcome.kind === 'applied') this.deps.outbox.notify();
+    return outcome;
+  }
+
+  /** Locks the session row (FOR UPDATE) so concurrent reports for one call apply one after another. */
+  private async lock(tx: PrismaClient, ref: CallRef): Promise<string | null> {
+    let rows: Array<{ id: string }>;
+    if ('sessionId' in ref) rows = await tx.$queryRaw`SELECT id FROM call_sessions WHERE id = ${ref.sessionId} FOR UPDATE`;
+    else if ('roomName' in ref) rows = await tx.$queryRaw`SELECT id FROM call_sessions WHERE room_name = ${ref.roomName} ORDER BY created_at DESC LIMIT 1 FOR UPDATE`;
+    else rows = await tx.$queryRaw`SELECT id FROM call_sessions WHERE phone_number_id = ${ref.phoneNumberId} AND provider_call_id = ${ref.providerCallId} FOR UPDATE`;
+    return rows[0]?.id ?? null;
+  }
+}
