@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { TOPICS } from '@callplane/contracts';
 import type { ApiRouterDeps, Platform, SecretBox, ServiceModule } from '@callplane/service-kit';
+import { livekitRoutes } from './routes/livekit.routes';
 import { twilioRoutes } from './routes/twilio.routes';
 import type { GatewayDeps } from './usecases/deps';
 import { NumberRoutingCache } from './usecases/number-routing';
@@ -13,6 +14,8 @@ export interface GatewayModuleOptions {
   secrets: SecretBox;
   publicBaseUrl: string;
   livekitSipHost: string;
+  /** LiveKit's API key pair, to verify its webhooks; without it `/livekit/webhook` answers 503. */
+  livekit?: { apiKey: string; apiSecret: string };
   now?: () => Date;
 }
 
@@ -21,6 +24,7 @@ export function createGatewayModule(opts: GatewayModuleOptions): ServiceModule {
   const numbers = new NumberRoutingCache(opts.platform.db.prisma, opts.secrets);
   const now = opts.now ?? (() => new Date());
   const deps: GatewayDeps = {
+    prisma: opts.platform.db.prisma,
     numbers,
     sessions: new SessionOpener({ prisma: opts.platform.db.prisma, outbox: opts.platform.relay, now }),
     transitions: new CallTransitions({ prisma: opts.platform.db.prisma, outbox: opts.platform.relay }),
@@ -32,7 +36,7 @@ export function createGatewayModule(opts: GatewayModuleOptions): ServiceModule {
   };
   return {
     name: 'telephony-gateway',
-    routers: [twilioRoutes(opts.routerDeps, deps)],
+    routers: [twilioRoutes(opts.routerDeps, deps), livekitRoutes(opts.routerDeps, deps, opts.livekit)],
     // Every replica must see every number change to keep its own cache true: a consumer group per process.
     start: () =>
       opts.platform.bus.subscribe({

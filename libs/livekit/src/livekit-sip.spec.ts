@@ -34,6 +34,8 @@ describe('LiveKitSip against FakeLiveKit', () => {
       authUsername: 'carrier',
       authPassword: 'sip-pass-1',
       allowedAddresses: ['54.172.60.0/30'],
+      // The session header our webhooks add becomes an attribute the agent and the webhook handler read.
+      headersToAttributes: { 'X-Callplane-Session': 'callplane.session_id' },
     });
     expect(fake.dispatchRules).toHaveLength(1);
     const rule = fake.dispatchRules[0]!;

@@ -5,6 +5,7 @@ import {
   TwirpError,
   type CreateSipOutboundTrunkOptions,
 } from 'livekit-server-sdk';
+import { SESSION_ATTRIBUTE, SESSION_HEADER } from './sip-uri';
 
 export interface LiveKitConfig {
   url: string;
@@ -98,6 +99,8 @@ export class LiveKitSip {
         authUsername: input.auth?.username,
         authPassword: input.auth?.password,
         allowedAddresses: input.allowedAddresses,
+        // Calls our webhooks forward carry their session id in a header: the agent and our webhook handler read it here.
+        headersToAttributes: { [SESSION_HEADER]: SESSION_ATTRIBUTE },
       }),
     );
     const trunkId = trunk.sipTrunkId;

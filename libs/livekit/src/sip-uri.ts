@@ -15,3 +15,6 @@ export function livekitSipUri(toNumber: string, sipHost: string, opts: { transpo
 
 /** The SIP header that carries our session id to LiveKit, so the agent can find the session. */
 export const SESSION_HEADER = 'X-Callplane-Session';
+
+/** The participant attribute LiveKit's inbound trunks map `SESSION_HEADER` to (`headersToAttributes`). */
+export const SESSION_ATTRIBUTE = 'callplane.session_id';

@@ -12,3 +12,4 @@ export * from './vobiz/vobiz.importer';
 export * from './twilio/twilio.importer';
 export * from './plivo/plivo.importer';
 export * from './exotel/exotel.importer';
+export * from './twilio/twilio-status';

@@ -1,3 +1,4 @@
+import type { IncomingMessage } from 'node:http';
 import type { OpenAPIRegistry } from '@asteasolutions/zod-to-openapi';
 import express, { type ErrorRequestHandler, type Express, type Router } from 'express';
 import { AppError } from './errors';
@@ -82,7 +83,14 @@ export function createHttpApp(opts: HttpAppOptions): HttpApp {
     next();
   });
   const limit = opts.bodyLimit ?? '256kb';
-  app.use(express.json({ limit, type: ['application/json', 'application/*+json'] }));
+  app.use(
+    express.json({
+      limit,
+      type: ['application/json', 'application/*+json'],
+      // Kept for routes that verify a signature over the exact bytes (LiveKit webhooks: a sha256 claim of the body).
+      verify: (req, _res, buf) => void ((req as RawBodyRequest).rawBody = buf),
+    }),
+  );
   app.use(express.urlencoded({ extended: false, limit, parameterLimit: 1000 }));
   for (const r of opts.routers) app.use(r.router);
 
@@ -131,4 +139,14 @@ function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
       },
     );
   });
+}
+
+/** A request whose JSON body was parsed keeps the bytes it was parsed from. */
+export interface RawBodyRequest extends IncomingMessage {
+  rawBody?: Buffer;
+}
+
+/** The exact body bytes of a JSON request, as text ('' when there was none). */
+export function rawBodyText(req: IncomingMessage): string {
+  return (req as RawBodyRequest).rawBody?.toString('utf8') ?? '';
 }

@@ -10,3 +10,4 @@ export * from './fakes/exotel.fake';
 export * from './fakes/vobiz.fake';
 export * from './fakes/livekit.fake';
 export * from './fakes/twilio.fake';
+export * from './livekit-webhook';

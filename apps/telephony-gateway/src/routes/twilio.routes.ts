@@ -3,11 +3,13 @@ import { ApiRouter, type ApiRouterDeps } from '@callplane/service-kit';
 import { z } from 'zod';
 import type { GatewayDeps } from '../usecases/deps';
 import { handleTwilioInbound } from '../usecases/twilio-inbound.usecase';
+import { handleTwilioStatus } from '../usecases/twilio-status.usecase';
 
 const twilioForm = z.record(z.string(), z.string());
 
 export function twilioRoutes(routerDeps: ApiRouterDeps, deps: GatewayDeps): ApiRouter {
-  return new ApiRouter(routerDeps).route(
+  return new ApiRouter(routerDeps)
+    .route(
     {
       method: 'post',
       path: '/twilio/incoming/:phone_id',
@@ -32,5 +34,30 @@ export function twilioRoutes(routerDeps: ApiRouterDeps, deps: GatewayDeps): ApiR
       });
       return { status: 200, body: twiml, contentType: 'text/xml' };
     },
-  );
+  )
+    .route(
+      {
+        method: 'post',
+        path: '/twilio/status/:phone_id',
+        tag: 'Provider webhooks',
+        summary: 'Twilio call status callback',
+        description:
+          'Signed like the voice webhook. CallStatus (queued, ringing, in-progress, completed, busy, failed, no-answer, canceled) becomes the call\'s state through the one call-state machine: retries and late callbacks change nothing. A callback for an unknown call is accepted and ignored.',
+        auth: 'none',
+        bodyType: 'application/x-www-form-urlencoded',
+        params: z.object({ phone_id: z.string().max(100) }),
+        body: twilioForm,
+        bodyValidation: 'handler',
+        responses: { 204: { description: 'Recorded (or nothing to record)' } },
+      },
+      async ({ params, req }) => {
+        await handleTwilioStatus(deps, {
+          phoneId: params.phone_id,
+          publicUrl: `${deps.publicBaseUrl}${req.originalUrl}`,
+          signature: req.header('x-twilio-signature'),
+          params: formParams(req.body, req.header('content-type')),
+        });
+        return { status: 204 };
+      },
+    );
 }
