@@ -112,6 +112,9 @@ const errorHandler: ErrorRequestHandler = (err, _req, res, _next) => {
         : err.type === 'entity.parse.failed'
           ? new AppError('invalid_json', 'The request body is not valid JSON.')
           : new AppError('validation_failed', 'The request body could not be read.', { status: err.status ?? 400 });
+  } else if (err instanceof URIError && (err as URIError & { status?: number }).status === 400) {
+    // express could not decode a path parameter (`/numbers/%ZZ`): the client's URL is malformed.
+    e = new AppError('validation_failed', 'The URL path is not valid percent-encoding.');
   } else {
     log.error({ err }, 'unhandled error');
     e = new AppError('internal_error', 'Something went wrong on our side. Retry the request; if it keeps failing, contact support with the x-request-id.');
