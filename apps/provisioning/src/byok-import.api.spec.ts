@@ -192,6 +192,31 @@ describe('BYOK import: recorded steps, undo and needs_attention', () => {
     await h.call('DELETE', `/voice/phone-numbers/${res.body.id as string}`, { token: a.apiKey });
   });
 
+  it('a bring-your-own number gets its own LiveKit inbound trunk (with its SIP credentials) and dispatch rule; delete removes them', async () => {
+    const number = nextNumber();
+    const lk = fakes.livekit.requests.length;
+    const res = await h.call('POST', '/voice/phone-numbers', { token: a.apiKey, json: { number, signing_secret: 'byo-signing-secret-0001' } });
+    expect(res.status).toBe(201);
+    expect(res.body).toMatchObject({ provider: 'sip', byok: false, state: 'active', inbound: { configured: false } });
+    expect(h.livekitRpcs(lk)).toEqual(['CreateSIPInboundTrunk', 'CreateSIPDispatchRule']);
+    const id = res.body.id as string;
+    const stored = await h.service().prisma.phoneNumber.findUniqueOrThrow({ where: { id } });
+    const sipAuth = JSON.parse(h.secrets.open(stored.sipAuthEnc!)) as { username: string; password: string };
+    expect(fakes.livekit.inboundTrunks.at(-1)).toMatchObject({ numbers: [number], authUsername: sipAuth.username, authPassword: sipAuth.password });
+    expect(await eventsFor(id)).toEqual(['number.imported']);
+
+    const mark = fakes.livekit.requests.length;
+    expect((await h.call('DELETE', `/voice/phone-numbers/${id}`, { token: a.apiKey })).status).toBe(204);
+    expect(h.livekitRpcs(mark)).toEqual(['DeleteSIPDispatchRule', 'DeleteSIPTrunk']);
+    expect(fakes.livekit.inboundTrunks.concat(fakes.livekit.dispatchRules)).toEqual([]);
+
+    // LiveKit refusing leaves no number behind and says so.
+    fakes.livekit.failNext({ path: /CreateSIPInboundTrunk/ }, twirpError('unavailable', 'restarting'));
+    const failed = await h.call('POST', '/voice/phone-numbers', { token: a.apiKey, json: { number } });
+    expect({ status: failed.status, code: apiError(failed).code }).toEqual({ status: 502, code: 'livekit_unavailable' });
+    expect(await h.service().prisma.phoneNumber.count({ where: { number } })).toBe(0);
+  });
+
   it('two simultaneous imports of one number: one 201, one 409, one set of LiveKit trunks', async () => {
     const number = nextNumber();
     const before = fakes.livekit.outboundTrunks.length;

@@ -21,7 +21,7 @@ export function phoneNumberRoutes(routerDeps: ApiRouterDeps, deps: ProvisioningD
         body: byoNumberCreateSchema,
         responses: { 201: { description: 'Created', schema: phoneNumberSchema } },
       },
-      async ({ principal, body }) => ({ status: 201, body: await addByoNumber(deps, principal.tenantId, body) }),
+      async ({ principal, body, log }) => ({ status: 201, body: await addByoNumber(deps, log, principal.tenantId, body) }),
     )
     .route(
       { method: 'get', path: '/voice/phone-numbers', tag, summary: 'List phone numbers', auth: 'user', query: listQuerySchema, responses: { 200: { description: 'A page of numbers', schema: phoneNumberListSchema } } },

@@ -5,8 +5,10 @@ import { enqueueEvent } from '@callplane/events';
 import { LiveKitError, type LiveKitSip, type SipAuth } from '@callplane/livekit';
 import {
   ImportStepFailed,
+  livekitInboundStep,
   ProviderError,
   runImport,
+  type ImportRun,
   undoSteps,
   type ImportContext,
   type ImportPlan,
@@ -94,23 +96,7 @@ export async function importNumber(deps: ProvisioningDeps, log: Logger, tenantId
 
   const ctx = importContext(deps, livekit, { id, tenantId, number, providerNumberId: preflight.providerNumberId, indiaLocal: preflight.indiaLocal ?? false }, sipAuth);
   const plan = importer.plan(credentials, ctx);
-  const journal = journalTo(deps, id);
-  let run;
-  try {
-    run = await runImport(plan, journal);
-  } catch (err) {
-    if (!(err instanceof ImportStepFailed)) throw err; // the journal could not be written: the row says `importing`
-    log.warn({ phone_id: id, provider, step: err.step, err: describe(err.cause) }, 'import step failed; undoing the steps before it');
-    const undone = await undoSteps(plan, err.records, journal);
-    if (undone.remaining.length === 0) {
-      await deps.prisma.phoneNumber.delete({ where: { id } });
-      throw importFailure(err, 'Nothing was left configured: fix the cause and import again.');
-    }
-    const reason = attentionReason('import', undone.failure!.step, undone.failure!.error, undone.remaining);
-    log.error({ phone_id: id, provider, step: undone.failure!.step, err: describe(undone.failure!.error) }, 'import could not be undone; number needs attention');
-    await deps.prisma.phoneNumber.update({ where: { id }, data: { state: 'needs_attention', attentionReason: reason } });
-    throw importFailure(err, `Callplane could not remove everything it created, so number ${id} is marked needs_attention: delete it to finish the cleanup.`, { phone_id: id, state: 'needs_attention' });
-  }
+  const run = await runPlan(deps, log, id, provider, plan);
   for (const s of run.skipped) log.warn({ phone_id: id, provider, step: s.name, err: describe(s.error) }, 'best-effort import step failed; the number shows manual steps');
 
   const configured = plan.inbound.automatic && run.skipped.length === 0;
@@ -134,6 +120,38 @@ export async function importNumber(deps: ProvisioningDeps, log: Logger, tenantId
   });
   deps.outbox.notify();
   return presentPhoneNumber(imported, deps.publicBaseUrl);
+}
+
+/**
+ * Runs a number's setup plan, journaling each step on its row. A failed step undoes the ones before it and the row
+ * goes; what cannot be undone leaves the row `needs_attention` with the reason. Either way the caller gets the API
+ * error to answer with.
+ */
+export async function runPlan(deps: ProvisioningDeps, log: Logger, id: string, provider: string, plan: ImportPlan): Promise<ImportRun> {
+  const journal = journalTo(deps, id);
+  try {
+    return await runImport(plan, journal);
+  } catch (err) {
+    if (!(err instanceof ImportStepFailed)) throw err; // the journal could not be written: the row says `importing`
+    log.warn({ phone_id: id, provider, step: err.step, err: describe(err.cause) }, 'import step failed; undoing the steps before it');
+    const undone = await undoSteps(plan, err.records, journal);
+    if (undone.remaining.length === 0) {
+      await deps.prisma.phoneNumber.delete({ where: { id } });
+      throw importFailure(err, 'Nothing was left configured: fix the cause and import again.');
+    }
+    const reason = attentionReason('import', undone.failure!.step, undone.failure!.error, undone.remaining);
+    log.error({ phone_id: id, provider, step: undone.failure!.step, err: describe(undone.failure!.error) }, 'import could not be undone; number needs attention');
+    await deps.prisma.phoneNumber.update({ where: { id }, data: { state: 'needs_attention', attentionReason: reason } });
+    throw importFailure(err, `Callplane could not remove everything it created, so number ${id} is marked needs_attention: delete it to finish the cleanup.`, { phone_id: id, state: 'needs_attention' });
+  }
+}
+
+/**
+ * A bring-your-own number's LiveKit side: an inbound trunk for the number, authenticated with SIP credentials of
+ * its own (the gateway's TwiML presents them), and the dispatch rule that sends the agent.
+ */
+export function byoPlan(ctx: ImportContext, manualSteps: string): ImportPlan {
+  return { steps: [livekitInboundStep(ctx, { auth: ctx.sipAuth })], inbound: { automatic: false, manualSteps } };
 }
 
 /**
@@ -170,7 +188,7 @@ export async function configureExotelInbound(deps: ProvisioningDeps, log: Logger
   }
   const { plan, credentials, ctx, importer } = rebuildPlan(deps, p);
   try {
-    await importer.configureInbound!(credentials, ctx);
+    await importer!.configureInbound!(credentials, ctx);
   } catch (err) {
     if (!(err instanceof ProviderError)) throw err;
     log.warn({ phone_id: p.id, err: describe(err) }, 'Exotel inbound configuration failed; manual steps shown');
@@ -183,6 +201,11 @@ export async function configureExotelInbound(deps: ProvisioningDeps, log: Logger
 
 function rebuildPlan(deps: ProvisioningDeps, p: PhoneNumber) {
   const livekit = requireLiveKit(deps);
+  if (p.provider === 'sip') {
+    const sipAuth = JSON.parse(deps.secrets.open(p.sipAuthEnc!)) as SipAuth;
+    const ctx = importContext(deps, livekit, { id: p.id, tenantId: p.tenantId, number: p.number, providerNumberId: '', indiaLocal: false }, sipAuth);
+    return { plan: byoPlan(ctx, p.inboundManualSteps ?? ''), credentials: null, ctx, importer: null };
+  }
   const provider = p.provider as ByokProviderName;
   const importer = deps.importers[provider] as NumberImporter<unknown>;
   const credentials: unknown = JSON.parse(deps.secrets.open(p.credentialsEnc!));
@@ -191,7 +214,7 @@ function rebuildPlan(deps: ProvisioningDeps, p: PhoneNumber) {
   return { plan: importer.plan(credentials, ctx) as ImportPlan, credentials, ctx, importer };
 }
 
-function importContext(
+export function importContext(
   deps: ProvisioningDeps,
   livekit: ImportLiveKit,
   n: { id: string; tenantId: string; number: string; providerNumberId: string; indiaLocal: boolean },
@@ -236,7 +259,7 @@ function journalTo(deps: ProvisioningDeps, id: string) {
   };
 }
 
-function requireLiveKit(deps: ProvisioningDeps): ImportLiveKit {
+export function requireLiveKit(deps: ProvisioningDeps): ImportLiveKit {
   if (!deps.livekit) {
     throw new AppError('livekit_not_configured', 'Importing numbers needs LiveKit: the operator must set LIVEKIT_URL, LIVEKIT_API_KEY, LIVEKIT_API_SECRET and LIVEKIT_SIP_HOST.', { status: 503 });
   }

@@ -1,8 +1,9 @@
+import { randomBytes } from 'node:crypto';
 import { newId, toE164, TOPICS, type AssignPhone, type ByoNumberCreate, type ListQuery } from '@callplane/contracts';
 import { Prisma } from '@callplane/db';
 import { enqueueEvent } from '@callplane/events';
 import { afterCursor, AppError, decodeCursor, notFound, page, secretHint, type Logger } from '@callplane/service-kit';
-import { releaseImported } from './byok-import.usecase';
+import { byoPlan, importContext, newSipPassword, releaseImported, runPlan } from './byok-import.usecase';
 import { presentPhoneNumber, webhookUrl } from '../presenters';
 import type { ProvisioningDeps } from './deps';
 import { numberChangeData } from './number-events';
@@ -10,8 +11,10 @@ import { numberChangeData } from './number-events';
 /**
  * A number from any SIP/voice provider (`provider: "sip"`): the customer points the provider's voice
  * webhook at our URL. With a signing secret (the provider's auth token), unsigned webhooks are refused.
+ * With LiveKit configured, the number gets its LiveKit inbound trunk (with SIP credentials of its own, which the
+ * gateway's TwiML presents) and dispatch rule, recorded like an import's steps so a delete removes them.
  */
-export async function addByoNumber(deps: ProvisioningDeps, tenantId: string, input: ByoNumberCreate) {
+export async function addByoNumber(deps: ProvisioningDeps, log: Logger, tenantId: string, input: ByoNumberCreate) {
   const number = toE164(input.number);
   if (!number) {
     throw new AppError('validation_failed', 'number is not a valid phone number: send it in E.164 form, such as +14155551234.', {
@@ -19,33 +22,48 @@ export async function addByoNumber(deps: ProvisioningDeps, tenantId: string, inp
     });
   }
   const id = newId('phoneNumber');
+  const manualSteps = `In your provider's console, set this number's voice webhook to ${webhookUrl(deps.publicBaseUrl, { id, provider: 'sip' })} (HTTP POST).`;
+  const sipAuth = deps.livekit ? { username: `cp${randomBytes(6).toString('hex')}`, password: newSipPassword() } : null;
+  const row = {
+    id,
+    tenantId,
+    number,
+    provider: 'sip',
+    byok: false,
+    signingSecretEnc: input.signing_secret ? deps.secrets.seal(input.signing_secret) : null,
+    credentialHint: input.signing_secret ? secretHint(input.signing_secret) : null,
+    sipAuthEnc: sipAuth ? deps.secrets.seal(JSON.stringify(sipAuth)) : null,
+    inboundConfigured: false,
+    inboundManualSteps: manualSteps,
+    outboundEnabled: false,
+  };
   try {
-    const created = await deps.prisma.$transaction(async (tx) => {
-      const p = await tx.phoneNumber.create({
-        data: {
-          id,
-          tenantId,
-          number,
-          provider: 'sip',
-          byok: false,
-          signingSecretEnc: input.signing_secret ? deps.secrets.seal(input.signing_secret) : null,
-          credentialHint: input.signing_secret ? secretHint(input.signing_secret) : null,
-          inboundConfigured: false,
-          inboundManualSteps: `In your provider's console, set this number's voice webhook to ${webhookUrl(deps.publicBaseUrl, { id, provider: 'sip' })} (HTTP POST).`,
-          outboundEnabled: false,
-        },
+    if (!deps.livekit || !sipAuth) {
+      // No LiveKit (the sandbox): nothing to set up beyond the row.
+      const created = await deps.prisma.$transaction(async (tx) => {
+        const p = await tx.phoneNumber.create({ data: row });
+        await enqueueEvent(tx, { topic: TOPICS.numbersChanges, type: 'number.imported', tenantId, key: p.id, data: numberChangeData(p) });
+        return p;
       });
-      await enqueueEvent(tx, { topic: TOPICS.numbersChanges, type: 'number.imported', tenantId, key: p.id, data: numberChangeData(p) });
-      return p;
-    });
-    deps.outbox.notify();
-    return presentPhoneNumber(created, deps.publicBaseUrl);
+      deps.outbox.notify();
+      return presentPhoneNumber(created, deps.publicBaseUrl);
+    }
+    await deps.prisma.phoneNumber.create({ data: { ...row, state: 'importing' } });
   } catch (err) {
     if (err instanceof Prisma.PrismaClientKnownRequestError && err.code === 'P2002') {
       throw new AppError('number_already_exists', `${number} is already registered on Callplane. Delete it there first, or contact support if it isn't yours.`);
     }
     throw err;
   }
+  const ctx = importContext(deps, deps.livekit, { id, tenantId, number, providerNumberId: '', indiaLocal: false }, sipAuth);
+  await runPlan(deps, log, id, 'sip', byoPlan(ctx, manualSteps));
+  const created = await deps.prisma.$transaction(async (tx) => {
+    const p = await tx.phoneNumber.update({ where: { id }, data: { state: 'active' } });
+    await enqueueEvent(tx, { topic: TOPICS.numbersChanges, type: 'number.imported', tenantId, key: p.id, data: numberChangeData(p) });
+    return p;
+  });
+  deps.outbox.notify();
+  return presentPhoneNumber(created, deps.publicBaseUrl);
 }
 
 export async function listPhoneNumbers(deps: ProvisioningDeps, tenantId: string, q: ListQuery) {
@@ -72,7 +90,7 @@ export async function getPhoneNumber(deps: ProvisioningDeps, tenantId: string, i
 export async function deletePhoneNumber(deps: ProvisioningDeps, log: Logger, tenantId: string, id: string): Promise<void> {
   const found = await deps.prisma.phoneNumber.findFirst({ where: { id, tenantId } });
   if (!found) throw notFound('The phone number');
-  if (found.byok) await releaseImported(deps, log, found);
+  await releaseImported(deps, log, found);
   await deps.prisma.$transaction(async (tx) => {
     const deleted = await tx.phoneNumber.deleteMany({ where: { id, tenantId } });
     if (deleted.count === 0) return; // a concurrent DELETE finished first
