@@ -26,7 +26,7 @@ export function createGatewayModule(opts: GatewayModuleOptions): ServiceModule {
   const deps: GatewayDeps = {
     prisma: opts.platform.db.prisma,
     numbers,
-    sessions: new SessionOpener({ prisma: opts.platform.db.prisma, outbox: opts.platform.relay, now }),
+    sessions: new SessionOpener({ prisma: opts.platform.db.prisma, pool: opts.platform.db.pool ?? null, outbox: opts.platform.relay, now }),
     transitions: new CallTransitions({ prisma: opts.platform.db.prisma, outbox: opts.platform.relay }),
     publicBaseUrl: opts.publicBaseUrl,
     livekitSipHost: opts.livekitSipHost,

@@ -81,6 +81,15 @@ describe('call reports: Twilio status callbacks and LiveKit webhooks', () => {
       expect(await eventTypes(c.sessionId)).toEqual(['call.initiating', 'call.in_progress', 'call.completed']);
     });
 
+    it("the <Sip> leg's callbacks (their own CallSid, the call's as ParentCallSid) move the call: LiveKit answering puts it in progress", async () => {
+      const c = await inboundCall();
+      const leg = newCallSid();
+      expect((await status(c.phoneId, { CallSid: leg, ParentCallSid: c.callSid, CallStatus: 'ringing' })).status).toBe(204);
+      expect((await status(c.phoneId, { CallSid: leg, ParentCallSid: c.callSid, CallStatus: 'in-progress' })).status).toBe(204);
+      expect(await eventTypes(c.sessionId)).toEqual(['call.initiating', 'call.ringing', 'call.in_progress']);
+      expect(await svc.prisma.callSession.count({ where: { providerCallId: leg } })).toBe(0);
+    });
+
     it('completed without a prior answer takes the answer time from CallDuration', async () => {
       const c = await inboundCall();
       await status(c.phoneId, { CallSid: c.callSid, CallStatus: 'completed', CallDuration: '30', Timestamp: 'Wed, 25 Nov 2026 10:01:00 +0000' });

@@ -11,7 +11,9 @@ const SIP_HOST = 'sip.livekit.example.com';
 const DAYS = ['sun', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat'] as const;
 
 const sayHangup = (message: string) => `<Response><Say>${message}</Say><Hangup/></Response>`;
-const DIAL = new RegExp(`<Response><Dial answerOnBridge="true"><Sip>sip:(\\+\\d+)@${SIP_HOST.replace(/\./g, '\\.')};transport=tcp\\?X-Callplane-Session=(cs_[a-z0-9]{20})</Sip></Dial></Response>$`);
+const DIAL = new RegExp(
+  `<Response><Dial answerOnBridge="true"><Sip(?: username="[^"]+" password="[^"]+")? statusCallback="${PUBLIC_BASE_URL}/twilio/status/pn_[a-z0-9]{20}" statusCallbackEvent="initiated ringing answered completed" statusCallbackMethod="POST">sip:(\\+\\d+)@${SIP_HOST.replace(/\./g, '\\.')};transport=tcp\\?X-Callplane-Session=(cs_[a-z0-9]{20})</Sip></Dial></Response>$`,
+);
 
 /** A schedule whose only window is on the day after tomorrow (UTC): closed now, whatever the time. */
 function closedNow(message: string): AfterHours {
@@ -136,6 +138,7 @@ describe('POST /twilio/incoming/:phone_id', () => {
     const imported = await seed({ sipAuth });
     const withAuth = await webhook(imported.phoneId, voiceParams(imported.number));
     expect(withAuth.text).toMatch(new RegExp(`<Sip username="${sipAuth.username}" password="${sipAuth.password}"`));
+    expect(DIAL.exec(withAuth.text)).not.toBeNull();
     const without = await webhook(plain.phoneId, voiceParams(plain.number));
     expect(DIAL.exec(without.text)).not.toBeNull();
     expect(without.text).not.toMatch(/username=|password=/);

@@ -1,4 +1,5 @@
 import { PrismaPg } from '@prisma/adapter-pg';
+import pg from 'pg';
 import type { SqlMigrationAwareDriverAdapterFactory } from '@prisma/driver-adapter-utils';
 import { PrismaClient } from './generated/prisma/client';
 import { openMigrationEngine } from './migrate/schema-engine';
@@ -9,6 +10,11 @@ export type DbTx = Parameters<Parameters<PrismaClient['$transaction']>[0]>[0];
 
 export interface Database {
   prisma: PrismaClient;
+  /**
+   * The node-postgres pool under `prisma` (distributed mode; absent for the embedded database): for the few hot
+   * statements where Prisma's per-query overhead matters. Same connections, same limits.
+   */
+  pool?: pg.Pool;
   /** Cheap round trip for readiness probes. */
   ping(): Promise<void>;
   close(): Promise<void>;
@@ -22,8 +28,18 @@ export interface PgOptions {
 
 /** Distributed mode: a real PostgreSQL server through node-postgres. */
 export function connectPostgres(opts: PgOptions): Database {
-  const adapter = new PrismaPg({ connectionString: opts.url, max: opts.poolSize ?? 10 });
-  return wrap(new PrismaClient({ adapter }));
+  const pool = new pg.Pool({ connectionString: opts.url, max: opts.poolSize ?? 10 });
+  // An idle connection the server dropped: the pool replaces it on the next query; nothing to crash over.
+  pool.on('error', () => undefined);
+  const db = wrap(new PrismaClient({ adapter: new PrismaPg(pool) }));
+  return {
+    ...db,
+    pool,
+    async close() {
+      await db.close();
+      await pool.end().catch(() => undefined);
+    },
+  };
 }
 
 /**

@@ -85,10 +85,10 @@ export class ApiRouter {
     const handler = handlerFn as (input: RouteInput<unknown, unknown, unknown>) => Promise<HttpResult>;
     this.register(spec);
     this.router[spec.method](spec.path, async (req: Request, res: Response) => {
-      const principal = await authenticate(spec.auth, req.headers.authorization, this.deps.authenticator);
+      const principal = spec.auth === 'none' ? null : await authenticate(spec.auth, req.headers.authorization, this.deps.authenticator);
       if (principal?.kind === 'user') bindPrincipal(res, { tenant_id: principal.tenantId, user_id: principal.userId });
       const params = parse(spec.params, req.params, 'params');
-      const query = parse(spec.query, { ...(req.query as object) }, 'query');
+      const query = spec.query ? parse(spec.query, { ...(req.query as object) }, 'query') : undefined;
       const validateBody = spec.body !== undefined && spec.bodyValidation !== 'handler';
       if (validateBody && spec.method !== 'get') {
         const type = spec.bodyType ?? 'application/json';
@@ -177,7 +177,17 @@ export function send(res: Response, result: HttpResult): void {
     return;
   }
   if (result.contentType && !result.contentType.includes('json')) {
-    res.type(result.contentType).send(String(result.body));
+    const text = String(result.body);
+    const method = res.req.method;
+    if (method !== 'GET' && method !== 'HEAD' && result.status < 300 && result.status !== 205 && /^[\w.+-]+\/[\w.+-]+$/.test(result.contentType)) {
+      // Provider webhooks (POST): no conditional request to answer, so none of res.send's ETag hashing and
+      // freshness checks; the same Content-Type (with charset) and Content-Length it would send.
+      res.setHeader('Content-Type', `${result.contentType}; charset=utf-8`);
+      res.setHeader('Content-Length', Buffer.byteLength(text));
+      res.end(text);
+      return;
+    }
+    res.type(result.contentType).send(text);
     return;
   }
   res.json(result.body);

@@ -39,7 +39,12 @@ describe('createHttpApp', () => {
       })
       .route({ method: 'get', path: '/refuse', tag: 't', summary: 's', auth: 'none', responses: { 200: { description: 'never' } } }, async () => {
         throw new AppError('provider_unavailable', 'The provider did not answer. Retry.');
-      });
+      })
+      .route(
+        { method: 'post', path: '/xml/:id', tag: 't', summary: 's', auth: 'none', params: z.object({ id: z.string().max(5) }), bodyType: 'application/x-www-form-urlencoded', body: z.record(z.string(), z.string()), bodyValidation: 'handler', responses: { 200: { description: 'xml' } } },
+        async ({ params, req }) => ({ status: 200, body: `<r id="${params.id}">${(req.body as Record<string, string>).a ?? ''} é</r>`, contentType: 'text/xml' }),
+      )
+      .route({ method: 'get', path: '/xml/:id', tag: 't', summary: 's', auth: 'none', responses: { 200: { description: 'xml' } } }, async () => ({ status: 200, body: '<r/>', contentType: 'text/xml' }));
     const logger = createLogger({ name: 'http-app-spec', destination: new Writable({ write: (c, _e, cb) => ((logs += c.toString()), cb()) }) });
     const http = createHttpApp({
       logger,
@@ -94,6 +99,22 @@ describe('createHttpApp', () => {
     const refused = await fetch(`${base}/refuse`);
     expect(refused.status).toBe(502);
     expect(((await refused.json()) as { error: { code: string } }).error.code).toBe('provider_unavailable');
+  });
+
+  it('answers a text body to a POST with the type, charset and length res.send gives it, and no ETag; GETs keep theirs', async () => {
+    const res = await fetch(`${base}/xml/ab`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'a=x%26y' });
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toBe('text/xml; charset=utf-8');
+    const text = await res.text();
+    expect(text).toBe('<r id="ab">x&y é</r>');
+    expect(res.headers.get('content-length')).toBe(String(Buffer.byteLength(text)));
+    expect(res.headers.get('etag')).toBeNull();
+    expect(res.headers.get('x-request-id')).toBeTruthy();
+    const get = await fetch(`${base}/xml/ab`);
+    expect(get.headers.get('content-type')).toBe('text/xml; charset=utf-8');
+    expect(get.headers.get('etag')).toBeTruthy();
+    const tooLong = await fetch(`${base}/xml/abcdef`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'a=1' });
+    expect(tooLong.status).toBe(400);
   });
 
   it('answers unknown routes with 404 not_found', async () => {

@@ -3,7 +3,11 @@ import { connectPostgres, type Database } from '@callplane/db';
 import { newId } from '@callplane/contracts';
 import { SessionOpener, type NewSession } from './sessions';
 
-describe('SessionOpener', () => {
+// The hot path writes on the database's pg pool; the embedded database (no pg pool) writes through Prisma: both keep the same rules.
+describe.each([
+  ['the pg pool', true],
+  ['Prisma', false],
+] as const)('SessionOpener through %s', (_how, usePool) => {
   let db: Database;
   let notified = 0;
   beforeAll(() => {
@@ -13,7 +17,7 @@ describe('SessionOpener', () => {
     await db.close();
   });
 
-  const opener = () => new SessionOpener({ prisma: db.prisma, outbox: { notify: () => void notified++ }, now: () => new Date() });
+  const opener = () => new SessionOpener({ prisma: db.prisma, outbox: { notify: () => void notified++ }, now: () => new Date(), pool: usePool ? db.pool : null });
   const call = (over: Partial<NewSession> = {}): NewSession => ({
     tenantId: 'ten_sessions_spec',
     agentId: null,
@@ -71,5 +75,23 @@ describe('SessionOpener', () => {
     const first = await o.open(c);
     await expect(o.open({ ...c, tenantId: 'ten_other', phoneNumberId: newId('phoneNumber') })).rejects.toMatchObject({ code: 'conflict', status: 409 });
     expect(await db.prisma.callSession.findUniqueOrThrow({ where: { id: first.session.id } })).toMatchObject({ tenantId: c.tenantId, phoneNumberId: c.phoneNumberId });
+  });
+
+  it('stores the session as it answers it, with its call.initiating event', async () => {
+    const o = opener();
+    const c = call({ fromNumber: 'quote" back\\slash {brace}, comma', agentId: null });
+    const { session, created } = await o.open(c);
+    expect(created).toBe(true);
+    const stored = await db.prisma.callSession.findUniqueOrThrow({ where: { id: session.id } });
+    expect(stored).toEqual(session);
+    const [event] = await db.prisma.outboxEvent.findMany({ where: { key: session.id } });
+    expect(event).toMatchObject({ topic: 'call.lifecycle', publishedAt: null });
+    expect(event!.envelope).toMatchObject({ type: 'call.initiating', key: session.id, data: { session_id: session.id, from_number: c.fromNumber, agent_id: null } });
+  });
+
+  it('an after-hours call is stored closed, with its end time', async () => {
+    const { session } = await opener().open(call({ state: 'completed', endReason: 'after_hours' }));
+    const stored = await db.prisma.callSession.findUniqueOrThrow({ where: { id: session.id } });
+    expect(stored).toMatchObject({ status: 'completed', endReason: 'after_hours', endedAt: session.createdAt });
   });
 });

@@ -46,6 +46,39 @@ interface Pending {
 
 const MAX_BATCH = 100;
 
+/** What a pg pool offers that the opener uses; a `pg` Pool fits. */
+export interface SqlPool {
+  query<R extends object>(q: { name?: string; text: string; values?: unknown[] }): Promise<{ rows: R[] }>;
+}
+
+export interface SessionOpenerDeps extends Pick<GatewayDeps, 'outbox'> {
+  prisma: PrismaClient;
+  now(): Date;
+  /** The pg pool under `prisma` (`Database.pool`) for the session statement; absent (the embedded database): through Prisma. */
+  pool?: SqlPool | null;
+}
+
+const OPEN_SESSIONS_STATEMENT = 'callplane_open_call_sessions_v1';
+/** Timestamps are stored as UTC wall time in `timestamp(3)`, as Prisma writes them; the cast drops the "Z". */
+const OPEN_SESSIONS_SQL = `
+  WITH input AS (
+    SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[],
+                         $9::text[], $10::text[], $11::text[], $12::text[], $13::timestamp(3)[], $14::timestamp(3)[], $15::text[], $16::jsonb[])
+      AS t (id, tenant_id, agent_id, phone_number_id, direction, call_type, from_number, to_number, provider, provider_call_id,
+            status, end_reason, created_at, ended_at, event_id, envelope)
+  ),
+  s AS (
+    INSERT INTO call_sessions (id, tenant_id, agent_id, phone_number_id, direction, call_type, from_number, to_number,
+                               provider, provider_call_id, status, end_reason, created_at, ended_at, updated_at)
+    SELECT id, tenant_id, agent_id, phone_number_id, direction, call_type, from_number, to_number,
+           provider, provider_call_id, status, end_reason, created_at, ended_at, created_at FROM input
+    ON CONFLICT (provider, provider_call_id) DO NOTHING
+    RETURNING id
+  )
+  INSERT INTO outbox_events (id, topic, key, envelope, created_at)
+  SELECT i.event_id, $17, i.id, i.envelope, i.created_at FROM input i JOIN s ON s.id = i.id
+  RETURNING key AS id`;
+
 /**
  * Opens call sessions, each with its first lifecycle event, atomically: one statement inserts the session
  * and its outbox row, so either both exist or neither. A provider retrying the same call (same provider +
@@ -60,7 +93,7 @@ export class SessionOpener {
   private queue: Pending[] = [];
   private flushing = false;
 
-  constructor(private readonly deps: { prisma: PrismaClient; now(): Date } & Pick<GatewayDeps, 'outbox'>) {}
+  constructor(private readonly deps: SessionOpenerDeps) {}
 
   open(input: NewSession): Promise<{ session: CallSession; created: boolean }> {
     const at = this.deps.now();
@@ -112,27 +145,7 @@ export class SessionOpener {
 
   private async write(batch: Pending[]): Promise<void> {
     const { prisma } = this.deps;
-    // Timestamps are stored as UTC wall time in `timestamp(3)`, as Prisma writes them; the cast drops the "Z".
-    const rows = batch.map(({ session: s, envelope }) => {
-      const ts = s.createdAt.toISOString();
-      return Prisma.sql`(${s.id}, ${s.tenantId}, ${s.agentId}, ${s.phoneNumberId}, ${s.direction}, ${s.callType}, ${s.fromNumber}, ${s.toNumber},
-        ${s.provider}, ${s.providerCallId}, ${s.status}, ${s.endReason}, ${ts}::timestamp(3), ${s.endedAt ? ts : null}::timestamp(3),
-        ${envelope.id}, ${JSON.stringify(envelope)}::jsonb)`;
-    });
-    const created = await prisma.$queryRaw<Array<{ id: string }>>`
-      WITH input (id, tenant_id, agent_id, phone_number_id, direction, call_type, from_number, to_number, provider, provider_call_id,
-                  status, end_reason, created_at, ended_at, event_id, envelope) AS (VALUES ${Prisma.join(rows)}),
-      s AS (
-        INSERT INTO call_sessions (id, tenant_id, agent_id, phone_number_id, direction, call_type, from_number, to_number,
-                                   provider, provider_call_id, status, end_reason, created_at, ended_at, updated_at)
-        SELECT id, tenant_id, agent_id, phone_number_id, direction, call_type, from_number, to_number,
-               provider, provider_call_id, status, end_reason, created_at, ended_at, created_at FROM input
-        ON CONFLICT (provider, provider_call_id) DO NOTHING
-        RETURNING id
-      )
-      INSERT INTO outbox_events (id, topic, key, envelope, created_at)
-      SELECT i.event_id, ${TOPICS.callLifecycle}, i.id, i.envelope, i.created_at FROM input i JOIN s ON s.id = i.id
-      RETURNING key AS id`;
+    const created = await this.insert(batch);
     const createdIds = new Set(created.map((r) => r.id));
     if (createdIds.size > 0) this.deps.outbox.notify();
 
@@ -157,4 +170,50 @@ export class SessionOpener {
       } else p.resolve({ session: found, created: false });
     }
   }
+  /** Inserts the batch's sessions and their events in one statement; returns the ids of the sessions it created. */
+  private async insert(batch: Pending[]): Promise<Array<{ id: string }>> {
+    const pool = this.deps.pool;
+    if (!pool) return this.insertWithPrisma(batch);
+    // One prepared statement whatever the batch size: a column per array, in the order of OPEN_SESSIONS_SQL.
+    const cols: Array<Array<string | null>> = Array.from({ length: 16 }, () => new Array<string | null>(batch.length));
+    for (let i = 0; i < batch.length; i++) {
+      const { session: s, envelope } = batch[i]!;
+      const ts = s.createdAt.toISOString();
+      const row = [s.id, s.tenantId, s.agentId, s.phoneNumberId, s.direction, s.callType, s.fromNumber, s.toNumber,
+        s.provider, s.providerCallId, s.status, s.endReason, ts, s.endedAt ? ts : null, envelope.id, JSON.stringify(envelope)];
+      for (let c = 0; c < 16; c++) cols[c]![i] = row[c]!;
+    }
+    const res = await pool.query<{ id: string }>({ name: OPEN_SESSIONS_STATEMENT, text: OPEN_SESSIONS_SQL, values: [...cols, TOPICS.callLifecycle] });
+    return res.rows;
+  }
+
+  /** The same statement through Prisma, for databases without a pg pool (the embedded one). */
+  private insertWithPrisma(batch: Pending[]): Promise<Array<{ id: string }>> {
+    // Timestamps are stored as UTC wall time in `timestamp(3)`, as Prisma writes them; the cast drops the "Z".
+    const rows = batch.map(({ session: s, envelope }) => {
+      const ts = s.createdAt.toISOString();
+      return Prisma.sql`(${s.id}, ${s.tenantId}, ${s.agentId}, ${s.phoneNumberId}, ${s.direction}, ${s.callType}, ${s.fromNumber}, ${s.toNumber},
+        ${s.provider}, ${s.providerCallId}, ${s.status}, ${s.endReason}, ${ts}::timestamp(3), ${s.endedAt ? ts : null}::timestamp(3),
+        ${envelope.id}, ${JSON.stringify(envelope)}::jsonb)`;
+    });
+    return this.deps.prisma.$queryRaw<Array<{ id: string }>>`
+      WITH input (id, tenant_id, agent_id, phone_number_id, direction, call_type, from_number, to_number, provider, provider_call_id,
+                  status, end_reason, created_at, ended_at, event_id, envelope) AS (VALUES ${Prisma.join(rows)}),
+      s AS (
+        INSERT INTO call_sessions (id, tenant_id, agent_id, phone_number_id, direction, call_type, from_number, to_number,
+                                   provider, provider_call_id, status, end_reason, created_at, ended_at, updated_at)
+        SELECT id, tenant_id, agent_id, phone_number_id, direction, call_type, from_number, to_number,
+               provider, provider_call_id, status, end_reason, created_at, ended_at, created_at FROM input
+        ON CONFLICT (provider, provider_call_id) DO NOTHING
+        RETURNING id
+      )
+      INSERT INTO outbox_events (id, topic, key, envelope, created_at)
+      SELECT i.event_id, ${TOPICS.callLifecycle}, i.id, i.envelope, i.created_at FROM input i JOIN s ON s.id = i.id
+      RETURNING key AS id`;
+  }
+
+  /**
+   * The hot statement skips Prisma's raw-query path (its per-query cost was a large share of a webhook's CPU):
+   * a small pg pool on the platform's own connection settings, read from its Prisma pg adapter.
+   */
 }

@@ -61,7 +61,11 @@ export async function handleTwilioInbound(deps: GatewayDeps, req: TwilioInboundR
   const closed = session.status === 'completed' && session.endReason === 'after_hours';
   if (logging) log().info({ session_id: session.id, duplicate: !created, after_hours: closed }, created ? 'inbound call: session opened' : 'inbound call: provider retry');
   if (closed) return twimlSayHangup(afterHours?.message ?? UNASSIGNED_MESSAGE);
-  return twimlDialSip(livekitSipUri(phone.number, deps.livekitSipHost, { headers: { [SESSION_HEADER]: session.id } }), phone.sipAuth ?? {});
+  // The <Sip> leg's progress (LiveKit answering, the leg ending) comes back as status callbacks on the parent CallSid.
+  return twimlDialSip(livekitSipUri(phone.number, deps.livekitSipHost, { headers: { [SESSION_HEADER]: session.id } }), {
+    ...(phone.sipAuth ?? {}),
+    statusCallback: `${deps.publicBaseUrl}/twilio/status/${phone.id}`,
+  });
 }
 
 /**

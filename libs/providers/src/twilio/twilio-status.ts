@@ -20,6 +20,7 @@ const TWILIO_STATUS: Record<string, CallState> = {
 
 const statusParams = z.object({
   CallSid: z.string().regex(/^CA[0-9a-fA-F]{32}$/, 'must be a Twilio call SID (CA + 32 hex characters)'),
+  ParentCallSid: z.string().regex(/^CA[0-9a-fA-F]{32}$/, 'must be a Twilio call SID (CA + 32 hex characters)').optional(),
   CallStatus: z.string().refine((s) => s in TWILIO_STATUS, 'must be a Twilio call status (queued, ringing, in-progress, completed, busy, failed, no-answer, canceled)'),
   CallDuration: z.string().regex(/^\d{1,7}$/).optional(),
   SipResponseCode: z.string().regex(/^[1-6]\d\d$/).optional(),
@@ -27,6 +28,7 @@ const statusParams = z.object({
 });
 
 export interface CallStatusReport {
+  /** The call the session belongs to: the parent call for a <Dial> leg's callback. */
   providerCallId: string;
   state: CallState;
   /** Seconds the call was connected (Twilio's CallDuration, on completed). */
@@ -45,7 +47,8 @@ export function parseTwilioStatusParams(params: Record<string, string>): { ok: t
   return {
     ok: true,
     report: {
-      providerCallId: d.CallSid,
+      // A <Dial> leg's callback names its parent: the call the session was opened for.
+      providerCallId: d.ParentCallSid ?? d.CallSid,
       state: TWILIO_STATUS[d.CallStatus]!,
       ...(d.CallDuration !== undefined ? { durationSeconds: Number(d.CallDuration) } : {}),
       ...(d.SipResponseCode !== undefined ? { sipStatus: Number(d.SipResponseCode) } : {}),
