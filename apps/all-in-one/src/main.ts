@@ -33,7 +33,7 @@ export async function startAllInOne(env: NodeJS.ProcessEnv = process.env, opts: 
         importers: defaultImporters(config),
         livekit: livekitFromConfig(config),
       }),
-      createGatewayModule({ platform, routerDeps, secrets, publicBaseUrl: config.PUBLIC_BASE_URL, livekitSipHost: config.LIVEKIT_SIP_HOST, livekit: config.LIVEKIT_API_KEY && config.LIVEKIT_API_SECRET ? { apiKey: config.LIVEKIT_API_KEY, apiSecret: config.LIVEKIT_API_SECRET } : undefined }),
+      createGatewayModule({ platform, routerDeps, secrets, publicBaseUrl: config.PUBLIC_BASE_URL, livekitSipHost: config.LIVEKIT_SIP_HOST, exotel: { apiBaseUrl: config.EXOTEL_API_BASE_URL }, livekit: config.LIVEKIT_API_KEY && config.LIVEKIT_API_SECRET ? { apiKey: config.LIVEKIT_API_KEY, apiSecret: config.LIVEKIT_API_SECRET } : undefined }),
       createDialerModule({ platform, routerDeps }),
       createAnalyticsModule({ platform, routerDeps }),
       createVoiceAgentModule({ platform }),

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { TOPICS } from '@callplane/contracts';
 import type { ApiRouterDeps, Platform, SecretBox, ServiceModule } from '@callplane/service-kit';
+import { exotelRoutes } from './routes/exotel.routes';
 import { livekitRoutes } from './routes/livekit.routes';
 import { twilioRoutes } from './routes/twilio.routes';
 import type { GatewayDeps } from './usecases/deps';
@@ -16,6 +17,8 @@ export interface GatewayModuleOptions {
   livekitSipHost: string;
   /** LiveKit's API key pair, to verify its webhooks; without it `/livekit/webhook` answers 503. */
   livekit?: { apiKey: string; apiSecret: string };
+  /** Exotel's API for call confirmations: `EXOTEL_API_BASE_URL` (tests point it at FakeExotel) and a timeout. */
+  exotel?: { apiBaseUrl?: string; timeoutMs?: number };
   now?: () => Date;
 }
 
@@ -36,7 +39,11 @@ export function createGatewayModule(opts: GatewayModuleOptions): ServiceModule {
   };
   return {
     name: 'telephony-gateway',
-    routers: [twilioRoutes(opts.routerDeps, deps), livekitRoutes(opts.routerDeps, deps, opts.livekit)],
+    routers: [
+      twilioRoutes(opts.routerDeps, deps),
+      exotelRoutes(opts.routerDeps, deps, opts.exotel ?? {}),
+      livekitRoutes(opts.routerDeps, deps, opts.livekit),
+    ],
     // Every replica must see every number change to keep its own cache true: a consumer group per process.
     start: () =>
       opts.platform.bus.subscribe({

@@ -14,6 +14,7 @@ async function main() {
         secrets: secretBoxFromConfig(config),
         publicBaseUrl: config.PUBLIC_BASE_URL,
         livekitSipHost: config.LIVEKIT_SIP_HOST,
+        exotel: { apiBaseUrl: config.EXOTEL_API_BASE_URL },
         livekit: config.LIVEKIT_API_KEY && config.LIVEKIT_API_SECRET ? { apiKey: config.LIVEKIT_API_KEY, apiSecret: config.LIVEKIT_API_SECRET } : undefined,
       }),
     ],

@@ -13,3 +13,6 @@ export * from './twilio/twilio.importer';
 export * from './plivo/plivo.importer';
 export * from './exotel/exotel.importer';
 export * from './twilio/twilio-status';
+export * from './exotel/exoml';
+export * from './exotel/exotel-calls';
+export * from './exotel/exotel-webhooks';

@@ -20,6 +20,8 @@ export interface RoutedNumber {
   agent: { id: string; afterHours: AfterHours | null } | null;
 }
 
+const PHONE_ID = /^[A-Za-z0-9_-]{1,100}$/;
+
 interface Entry {
   at: number;
   value: RoutedNumber | null;
@@ -44,6 +46,8 @@ export class NumberRoutingCache {
   ) {}
 
   async get(phoneId: string): Promise<RoutedNumber | null> {
+    // Ids are `pn_` + letters and digits: anything else (a NUL byte PostgreSQL would refuse, a path) is no number of ours.
+    if (!PHONE_ID.test(phoneId)) return null;
     const now = (this.opts.now ?? Date.now)();
     const hit = this.entries.get(phoneId);
     if (hit && now - hit.at < (this.opts.ttlMs ?? 10_000)) return hit.value;

@@ -32,18 +32,11 @@ interface ExophonePage {
 export function createExotelAdapter(opts: ExotelAdapterOptions = {}): ProviderAdapter<ExotelCredentials> {
   const http: AxiosInstance = axios.create({ timeout: opts.timeoutMs ?? PROVIDER_TIMEOUT_MS });
 
-  const baseUrl = (c: ExotelCredentials): string => {
-    if (opts.apiBaseUrl) return opts.apiBaseUrl.replace(/\/+$/, '');
-    const subdomain = c.subdomain?.trim() || DEFAULT_SUBDOMAIN;
-    if (!SUBDOMAINS.includes(subdomain)) {
-      throw new ProviderError('invalid_credentials', `Exotel subdomain must be one of ${SUBDOMAINS.join(', ')}`);
-    }
-    return `https://${subdomain}`;
-  };
+  const baseUrl = (c: ExotelCredentials): string => exotelApiBase(c, opts.apiBaseUrl);
 
   /** Every ExoPhone on the account (developer.exotel.com/api/exophone-details), following `next_page_uri`. */
   const listExophones = async (c: ExotelCredentials): Promise<NonNullable<ExophonePage['incoming_phone_numbers']>> => {
-    requireFields(c);
+    requireExotelCredentials(c);
     const base = baseUrl(c);
     const auth = { username: c.api_key, password: c.api_token };
     const phones: NonNullable<ExophonePage['incoming_phone_numbers']> = [];
@@ -83,7 +76,18 @@ export function createExotelAdapter(opts: ExotelAdapterOptions = {}): ProviderAd
   };
 }
 
-function requireFields(c: ExotelCredentials): void {
+/** `https://{subdomain}` of the account (only Exotel's own hosts), or `EXOTEL_API_BASE_URL` when set. */
+export function exotelApiBase(c: ExotelCredentials, apiBaseUrl?: string): string {
+  if (apiBaseUrl) return apiBaseUrl.replace(/\/+$/, '');
+  const subdomain = c.subdomain?.trim() || DEFAULT_SUBDOMAIN;
+  if (!SUBDOMAINS.includes(subdomain)) {
+    throw new ProviderError('invalid_credentials', `Exotel subdomain must be one of ${SUBDOMAINS.join(', ')}`);
+  }
+  return `https://${subdomain}`;
+}
+
+/** api_key, api_token and account_sid are all needed before any request; throws `invalid_credentials`. */
+export function requireExotelCredentials(c: ExotelCredentials): void {
   for (const key of ['api_key', 'api_token', 'account_sid'] as const) {
     if (typeof c?.[key] !== 'string' || !c[key].trim()) throw new ProviderError('invalid_credentials', `Exotel credentials need ${key}`);
   }
@@ -93,11 +97,12 @@ async function get<T>(http: AxiosInstance, url: string, auth: { username: string
   try {
     return (await http.get<T>(url, { auth, headers: { accept: 'application/json' } })).data;
   } catch (err) {
-    throw toProviderError(err);
+    throw toExotelProviderError(err);
   }
 }
 
-const toProviderError = (err: unknown): ProviderError =>
+/** An axios failure from either Exotel API in our provider error codes (shared by the adapter and call lookups). */
+export const toExotelProviderError = (err: unknown): ProviderError =>
   httpProviderError('Exotel', err, { credentials: 'the API key and token', messageOf: exotelMessage });
 
 /** The message from Exotel's `{RestException: {Message}}` error body, when there is one. */

@@ -69,6 +69,52 @@ describe('FakeExotel', () => {
     });
   });
 
+  describe('Call Details', () => {
+    const details = (callSid: string, opts: { sid?: string; auth?: { username: string; password: string } } = {}) =>
+      http.get(`/v1/Accounts/${opts.sid ?? SID}/Calls/${callSid}.json`, opts.auth ? { auth: opts.auth } : {});
+
+    it('reports a registered call in Exotel’s shape, numbers as registered', async () => {
+      fake.addCall({ account: SID, sid: 'c0ffee00c0ffee00c0ffee00c0ffee01', from: '09876543210', to: '09513886363', status: 'in-progress' });
+      const res = await details('c0ffee00c0ffee00c0ffee00c0ffee01');
+      expect(res.status).toBe(200);
+      expect(res.data.Call).toMatchObject({
+        Sid: 'c0ffee00c0ffee00c0ffee00c0ffee01',
+        AccountSid: SID,
+        From: '09876543210',
+        To: '09513886363',
+        Status: 'in-progress',
+        Direction: 'inbound',
+        EndTime: null,
+      });
+      expect(fake.callLookups('c0ffee00c0ffee00c0ffee00c0ffee01')).toHaveLength(1);
+    });
+
+    it('addCall again changes the call (its status moves on)', async () => {
+      fake.addCall({ account: SID, sid: 'c0ffee00c0ffee00c0ffee00c0ffee02', from: '09876543210', to: '09513886363', status: 'ringing' });
+      fake.addCall({ account: SID, sid: 'c0ffee00c0ffee00c0ffee00c0ffee02', from: '09876543210', to: '09513886363', status: 'completed' });
+      expect((await details('c0ffee00c0ffee00c0ffee00c0ffee02')).data.Call).toMatchObject({ Status: 'completed', Duration: '60' });
+    });
+
+    it('answers 404 for a call that is not on the account, including another account’s call', async () => {
+      fake.addCall({ account: 'other', sid: 'c0ffee00c0ffee00c0ffee00c0ffee03', from: '09876543210', to: '09513886363', status: 'completed' });
+      const unknown = await details('c0ffee00c0ffee00c0ffee00c0ffeeff');
+      expect(unknown.status).toBe(404);
+      expect(unknown.data.RestException.Status).toBe(404);
+      expect((await details('c0ffee00c0ffee00c0ffee00c0ffee03')).status).toBe(404);
+      expect((await details('c0ffee00c0ffee00c0ffee00c0ffee03', { sid: 'other', auth: { username: 'key2', password: 'token2' } })).status).toBe(200);
+    });
+
+    it('answers 401 to wrong credentials, even for a call that exists', async () => {
+      fake.addCall({ account: SID, sid: 'c0ffee00c0ffee00c0ffee00c0ffee04', from: '09876543210', to: '09513886363', status: 'completed' });
+      expect((await details('c0ffee00c0ffee00c0ffee00c0ffee04', { auth: { username: 'key1', password: 'wrong' } })).status).toBe(401);
+      expect((await details('c0ffee00c0ffee00c0ffee00c0ffee04', { auth: { username: 'key2', password: 'token2' } })).status).toBe(401);
+    });
+
+    it('refuses a call on an account it does not know', () => {
+      expect(() => fake.addCall({ account: 'nobody', sid: 'x', from: '1', to: '2', status: 'completed' })).toThrow(/no account nobody/);
+    });
+  });
+
   describe('vSIP trunks', () => {
     const trunks = `/v2/accounts/${SID}/trunks`;
     const create = (trunk_name: string) => http.post(trunks, { trunk_name, nso_code: 'ANY-ANY', domain_name: `${SID}.pstn.exotel.com` });

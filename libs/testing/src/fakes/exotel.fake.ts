@@ -6,8 +6,10 @@ import { basicAuth, FakeHttpServer, type FakeResponse, type RecordedRequest } fr
  * - ExoPhones (`/v2_beta/Accounts/{sid}/IncomingPhoneNumbers`, form bodies), developer.exotel.com/api/exophone-details
  *   and /api/assign-number-to-a-flow;
  * - vSIP trunks (`/v2/accounts/{sid}/trunks…`, JSON bodies in Exotel's `{request_id, method, http_code, response}`
- *   envelope), developer.exotel.com/api/sip-trunking-apis.
- * Both use HTTP Basic auth `api_key:api_token`; the account is the `{sid}` in the path.
+ *   envelope), developer.exotel.com/api/sip-trunking-apis;
+ * - Call Details (`/v1/Accounts/{sid}/Calls/{CallSid}.json`), developer.exotel.com/api/call-details: the calls a
+ *   test registers with `addCall`, so the gateway can confirm an inbound call really is on the account.
+ * All use HTTP Basic auth `api_key:api_token`; the account is the `{sid}` in the path.
  */
 
 export interface FakeExophone {
@@ -35,10 +37,24 @@ export interface FakeExotelTrunk {
   destinations: Array<{ id: string; destination: string }>;
 }
 
+/** A call on an account, as the Call Details API reports it. Numbers as Exotel writes them (`09876543210`). */
+export interface FakeExotelCall {
+  /** The account the call belongs to. */
+  account: string;
+  sid: string;
+  from: string;
+  to: string;
+  /** `queued`, `ringing`, `in-progress`, `completed`, `busy`, `failed`, `no-answer`, `canceled`. */
+  status: string;
+  /** `inbound` unless told. */
+  direction?: string;
+}
+
 interface AccountState {
   config: FakeExotelAccountConfig;
   exophones: Map<string, FakeExophone>;
   trunks: Map<string, FakeExotelTrunk>;
+  calls: Map<string, FakeExotelCall>;
 }
 
 // Exotel's documented rule for trunk_name: alphanumeric + underscores, at most 16 characters.
@@ -57,10 +73,12 @@ export class FakeExotel extends FakeHttpServer {
         config: a,
         exophones: new Map((a.exophones ?? []).map((e) => [e.sid, { voiceUrl: null, ...e }])),
         trunks: new Map(),
+        calls: new Map(),
       });
     }
     this.exophoneRoutes();
     this.trunkRoutes();
+    this.callRoutes();
   }
 
   get url(): string {
@@ -76,6 +94,18 @@ export class FakeExotel extends FakeHttpServer {
   /** Current vSIP trunks of an account. */
   trunks(accountSid: string): FakeExotelTrunk[] {
     return [...(this.accounts.get(accountSid)?.trunks.values() ?? [])].map((t) => structuredClone(t));
+  }
+
+  /** Puts a call on an account (or replaces it: a status change), for the Call Details API to report. */
+  addCall(call: FakeExotelCall): void {
+    const acct = this.accounts.get(call.account);
+    if (!acct) throw new Error(`FakeExotel: no account ${call.account}`);
+    acct.calls.set(call.sid, { direction: 'inbound', ...call });
+  }
+
+  /** Call Details requests for one call (any account), to count how often a call was looked up. */
+  callLookups(callSid: string): RecordedRequest[] {
+    return this.requests.filter((r) => r.method === 'GET' && callPath(r.path)?.callSid === callSid);
   }
 
   /**
@@ -242,6 +272,20 @@ export class FakeExotel extends FakeHttpServer {
     );
   }
 
+  // ---- Call Details (v1, JSON with the `.json` suffix) ----
+
+  private callRoutes(): void {
+    // The real API answers XML without the suffix; our client always asks for JSON, so the fake answers JSON only.
+    this.route('GET', '/v1/Accounts/:sid/Calls/:callSid', (req) => {
+      const acct = this.authed(req, 'v2_beta');
+      if ('status' in acct) return acct;
+      const sid = req.params.callSid!.replace(/\.json$/, '');
+      const call = acct.calls.get(sid);
+      // *Unconfirmed*: the exact 404 body for a CallSid that is not on the account.
+      return call ? { status: 200, body: { Call: callJson(call) } } : restException(404, `Call ${sid} not found`);
+    });
+  }
+
   // ---- helpers ----
 
   /** The account named in the path, if the Basic credentials are its own; otherwise a 401 in that API's shape. */
@@ -275,6 +319,34 @@ function exophoneJson(e: FakeExophone): Record<string, unknown> {
     voice_url: e.voiceUrl ?? null,
     sms_url: null,
   };
+}
+
+/** Shape from developer.exotel.com/docs/voice-v1/api-reference/call-details (JSON, without `details=true`). */
+function callJson(c: FakeExotelCall): Record<string, unknown> {
+  const terminal = ['completed', 'busy', 'failed', 'no-answer', 'canceled'].includes(c.status);
+  return {
+    Sid: c.sid,
+    ParentCallSid: null,
+    DateCreated: '2026-03-10 19:30:00',
+    DateUpdated: '2026-03-10 19:30:05',
+    AccountSid: c.account,
+    To: c.to,
+    From: c.from,
+    PhoneNumberSid: c.direction === 'inbound' ? c.to : c.from,
+    Status: c.status,
+    StartTime: '2026-03-10 19:30:00',
+    EndTime: terminal ? '2026-03-10 19:31:00' : null,
+    Duration: terminal ? '60' : null,
+    Price: null,
+    Direction: c.direction,
+    AnsweredBy: null,
+    RecordingUrl: null,
+  };
+}
+
+function callPath(path: string): { sid: string; callSid: string } | null {
+  const m = /^\/v1\/Accounts\/([^/]+)\/Calls\/([^/]+?)(?:\.json)?\/?$/.exec(path);
+  return m ? { sid: decodeURIComponent(m[1]!), callSid: decodeURIComponent(m[2]!) } : null;
 }
 
 function trunkJson(t: FakeExotelTrunk): Record<string, unknown> {
