@@ -1,6 +1,6 @@
 import type { PrismaClient } from '@callplane/db';
 import type { Logger } from '@callplane/service-kit';
-import type { CallTransitions } from './call-transitions';
+import type { CallTransitions } from '@callplane/calls';
 import type { NumberRoutingCache } from './number-routing';
 import type { SessionOpener } from './sessions';
 

@@ -2,7 +2,7 @@ import { toE164, type CallState, type Provider } from '@callplane/contracts';
 import { SESSION_ATTRIBUTE } from '@callplane/livekit';
 import { AppError } from '@callplane/service-kit';
 import type { WebhookEvent, WebhookReceiver } from 'livekit-server-sdk';
-import type { CallRef, ReportOutcome } from './call-transitions';
+import type { CallRef, ReportOutcome } from '@callplane/calls';
 import type { GatewayDeps } from './deps';
 
 /** ParticipantInfo.Kind.SIP (livekit/protocol livekit_models.proto); the SDK does not re-export the enum. */

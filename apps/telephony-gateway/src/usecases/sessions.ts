@@ -1,4 +1,5 @@
 import { buildEventEnvelope, lifecycleEventType, newId, TOPICS, type CallDirection, type EventEnvelope, type CallLifecycleData, type CallState, type CallType, type Provider } from '@callplane/contracts';
+import { lifecycleData } from '@callplane/calls';
 import { Prisma, type CallSession, type PrismaClient } from '@callplane/db';
 import { AppError } from '@callplane/service-kit';
 import type { GatewayDeps } from './deps';
@@ -17,25 +18,6 @@ export interface NewSession {
   endReason?: string | null;
 }
 
-export function lifecycleData(s: CallSession): CallLifecycleData {
-  return {
-    session_id: s.id,
-    state: s.status as CallState,
-    direction: s.direction as CallDirection,
-    call_type: s.callType as CallType,
-    agent_id: s.agentId,
-    phone_number_id: s.phoneNumberId,
-    from_number: s.fromNumber,
-    to_number: s.toNumber,
-    provider: s.provider as Provider,
-    provider_call_id: s.providerCallId,
-    sip_status: s.sipStatus,
-    end_reason: s.endReason,
-    started_at: s.createdAt.toISOString(),
-    answered_at: s.answeredAt?.toISOString() ?? null,
-    ended_at: s.endedAt?.toISOString() ?? null,
-  };
-}
 
 interface Pending {
   session: CallSession;

@@ -1,6 +1,6 @@
 import { parseTwilioStatusParams, verifyTwilioSignature } from '@callplane/providers';
 import { AppError } from '@callplane/service-kit';
-import type { ReportOutcome } from './call-transitions';
+import type { ReportOutcome } from '@callplane/calls';
 import type { GatewayDeps } from './deps';
 import type { TwilioInboundRequest } from './twilio-inbound.usecase';
 

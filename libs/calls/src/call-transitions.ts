@@ -1,7 +1,7 @@
 import { isTerminalState, lifecycleEventType, nextCallState, TOPICS, type CallState } from '@callplane/contracts';
 import type { CallSession, PrismaClient } from '@callplane/db';
 import { enqueueEvent } from '@callplane/events';
-import { lifecycleData } from './sessions';
+import { lifecycleData } from './lifecycle';
 
 /** How a report names its call: our session id, a provider's call id on one of our numbers, or the LiveKit room. */
 export type CallRef = { sessionId: string } | { phoneNumberId: string; providerCallId: string } | { roomName: string };
@@ -26,6 +26,9 @@ export type ReportOutcome = { kind: 'unknown_call' } | { kind: 'ignored'; sessio
 const DEFAULT_END_REASON: Partial<Record<CallState, string>> = { completed: 'completed', failed: 'failed', no_answer: 'no_answer', busy: 'busy', canceled: 'canceled' };
 
 /**
+ * The one writer of call state after a call starts. Every service that learns something about a call (the gateway
+ * from provider and LiveKit webhooks, the dialer from LiveKit's answer to its INVITE) reports it here.
+ *
  * Applies reports from every source to call sessions through the one state machine (`nextCallState`), under a row
  * lock: the session and its `call.lifecycle` event are written in one transaction, or nothing is. A duplicate,
  * late or out-of-order report changes nothing and emits nothing, so retries from providers and replicas racing

@@ -1,8 +1,8 @@
 import { connectPostgres, type Database } from '@callplane/db';
 import { newCallSid } from '@callplane/testing';
-import type { CallState } from '@callplane/contracts';
+import { newId, type CallState } from '@callplane/contracts';
 import { CallTransitions, type CallReport } from './call-transitions';
-import { SessionOpener } from './sessions';
+import { openOutboundSession } from './open-session';
 
 /** The state machine applied to stored sessions, on real PostgreSQL with parallel reports. */
 describe('CallTransitions', () => {
@@ -17,20 +17,24 @@ describe('CallTransitions', () => {
   const outbox = { notify: () => undefined };
   const transitions = () => new CallTransitions({ prisma: db.prisma, outbox });
   const phoneNumberId = 'pn_transitions_spec';
+  /** A call as the gateway or the dialer opens it: a session and its call.initiating event. */
   async function openCall() {
     const providerCallId = newCallSid();
-    const opener = new SessionOpener({ prisma: db.prisma, outbox, now: () => new Date('2026-11-25T10:00:00Z') });
-    const { session } = await opener.open({
-      tenantId: 'ten_transitions_spec',
-      agentId: null,
-      phoneNumberId,
-      direction: 'inbound',
-      callType: 'production',
-      fromNumber: '+14155550100',
-      toNumber: '+14155550101',
-      provider: 'sip',
-      providerCallId,
-      state: 'initiating',
+    const id = newId('callSession');
+    const session = await db.prisma.$transaction(async (tx) => {
+      const s = await openOutboundSession(tx, {
+        id,
+        tenantId: 'ten_transitions_spec',
+        agentId: 'agt_transitions_spec',
+        phoneNumberId,
+        callType: 'production',
+        fromNumber: '+14155550100',
+        toNumber: '+14155550101',
+        provider: 'sip',
+        roomName: `call-${id}`,
+        at: new Date('2026-11-25T10:00:00Z'),
+      });
+      return tx.callSession.update({ where: { id: s.id }, data: { providerCallId, roomName: null } });
     });
     return { session, providerCallId };
   }

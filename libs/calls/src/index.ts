@@ -1,0 +1,3 @@
+export * from './call-transitions';
+export * from './lifecycle';
+export * from './open-session';
