@@ -1,2 +1,3 @@
 export * from './sip-uri';
 export * from './livekit-sip';
+export * from './livekit-calls';
