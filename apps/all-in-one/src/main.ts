@@ -5,7 +5,7 @@
 import { bootService, exitOnStartupError, secretBoxFromConfig } from '@callplane/service-kit';
 /* eslint-disable @nx/enforce-module-boundaries -- the all-in-one is the one composition root that runs every app in one process (ARCHITECTURE.md, Modes); Nx forbids importing apps without exception, so the exemption is stated here, for these lines only. */
 import { createAnalyticsModule } from '../../analytics/src/app';
-import { createDialerModule } from '../../dialer/src/app';
+import { createDialerModule, dialerSettingsFrom } from '../../dialer/src/app';
 import { createProvisioningModule, defaultAdapters, defaultImporters, livekitFromConfig } from '../../provisioning/src/app';
 import { createGatewayModule } from '../../telephony-gateway/src/app';
 import { createVoiceAgentModule } from '../../voice-agent/src/app';
@@ -34,7 +34,7 @@ export async function startAllInOne(env: NodeJS.ProcessEnv = process.env, opts: 
         livekit: livekitFromConfig(config),
       }),
       createGatewayModule({ platform, routerDeps, secrets, publicBaseUrl: config.PUBLIC_BASE_URL, livekitSipHost: config.LIVEKIT_SIP_HOST, exotel: { apiBaseUrl: config.EXOTEL_API_BASE_URL }, livekit: config.LIVEKIT_API_KEY && config.LIVEKIT_API_SECRET ? { apiKey: config.LIVEKIT_API_KEY, apiSecret: config.LIVEKIT_API_SECRET } : undefined }),
-      createDialerModule({ platform, routerDeps }),
+      createDialerModule({ platform, routerDeps, secrets, settings: dialerSettingsFrom(config), livekit: livekitFromConfig(config) }),
       createAnalyticsModule({ platform, routerDeps }),
       createVoiceAgentModule({ platform }),
     ],

@@ -3,7 +3,7 @@ import { bootService, type RunningService, SecretBox } from '@callplane/service-
 import { randomBytes } from 'node:crypto';
 /* eslint-disable @nx/enforce-module-boundaries -- the slice test composes the five services as the all-in-one does */
 import { createAnalyticsModule } from '../../analytics/src/app';
-import { createDialerModule } from '../../dialer/src/app';
+import { createDialerModule, dialerSettingsFrom } from '../../dialer/src/app';
 import { createProvisioningModule } from '../../provisioning/src/app';
 import { createGatewayModule } from '../../telephony-gateway/src/app';
 import { createVoiceAgentModule } from '../../voice-agent/src/app';
@@ -50,7 +50,7 @@ describe('first call slice, distributed (PostgreSQL + Kafka)', () => {
       createGatewayModule({ platform, routerDeps, secrets, publicBaseUrl, livekitSipHost: sipHost }),
     ]);
     const analytics = await boot('analytics', ({ platform, routerDeps }) => [createAnalyticsModule({ platform, routerDeps })]);
-    const dialer = await boot('dialer', ({ platform, routerDeps }) => [createDialerModule({ platform, routerDeps })]);
+    const dialer = await boot('dialer', ({ platform, routerDeps }) => [createDialerModule({ platform, routerDeps, secrets, settings: dialerSettingsFrom({ TEST_CALL_USER_DAILY_LIMIT: 5, TEST_CALL_DESTINATION_DAILY_LIMIT: 3, TEST_CALL_MAX_SECONDS: 120, TEST_CALL_DISPATCH_TIMEOUT_SECONDS: 90, DIAL_RINGING_TIMEOUT_SECONDS: 30, WEBHOOK_ALLOW_PRIVATE_TARGETS: false }) })]);
     const voiceAgent = await boot('voice-agent', ({ platform }) => [createVoiceAgentModule({ platform })]);
 
     for (const s of [provisioning, gateway, analytics, dialer, voiceAgent]) {

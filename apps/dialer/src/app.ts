@@ -1,14 +1,88 @@
-import type { ApiRouterDeps, Platform, ServiceModule } from '@callplane/service-kit';
+import { CallTransitions } from '@callplane/calls';
+import { TOPICS, type CallLifecycleData, type EventEnvelope } from '@callplane/contracts';
+import { subscribeDeduped } from '@callplane/events';
+import { LiveKitCalls } from '@callplane/livekit';
+import type { ApiRouterDeps, Platform, SecretBox, ServiceModule } from '@callplane/service-kit';
+import { outboundRoutes } from './routes/outbound.routes';
+import { studioRoutes } from './routes/studio.routes';
+import { trialPoolRoutes } from './routes/trial-pool.routes';
+import { webhookSettingsRoutes } from './routes/webhook-settings.routes';
+import { recordCallProgress } from './usecases/call-progress';
+import type { DialerDeps, DialerSettings } from './usecases/deps';
+import { startScheduler } from './usecases/scheduler';
+import { enqueueStatusWebhooks } from './usecases/status-webhooks';
+import { releaseTrialNumber } from './usecases/trial-pool';
+import { startTestCallWatchdog } from './usecases/test-call-watchdog';
+import { startWebhookDelivery } from './usecases/webhook-delivery';
 
 export interface DialerModuleOptions {
   platform: Platform;
   routerDeps: ApiRouterDeps;
+  secrets: SecretBox;
+  settings: DialerSettings;
+  /** LiveKit's API; without it calls are refused as failed (`livekit_not_configured`). */
+  livekit?: { url: string; apiKey: string; apiSecret: string };
+  now?: () => Date;
+}
+
+/** Settings from the environment (TEST_CALL_*, DIAL_RINGING_TIMEOUT_SECONDS, WEBHOOK_ALLOW_PRIVATE_TARGETS). */
+export function dialerSettingsFrom(config: {
+  TEST_CALL_USER_DAILY_LIMIT: number;
+  TEST_CALL_DESTINATION_DAILY_LIMIT: number;
+  TEST_CALL_MAX_SECONDS: number;
+  TEST_CALL_DISPATCH_TIMEOUT_SECONDS: number;
+  DIAL_RINGING_TIMEOUT_SECONDS: number;
+  WEBHOOK_ALLOW_PRIVATE_TARGETS: boolean;
+}): DialerSettings {
+  return {
+    testCallUserDailyLimit: config.TEST_CALL_USER_DAILY_LIMIT,
+    testCallDestinationDailyLimit: config.TEST_CALL_DESTINATION_DAILY_LIMIT,
+    testCallMaxSeconds: config.TEST_CALL_MAX_SECONDS,
+    testCallDispatchTimeoutSeconds: config.TEST_CALL_DISPATCH_TIMEOUT_SECONDS,
+    ringingTimeoutSeconds: config.DIAL_RINGING_TIMEOUT_SECONDS,
+    webhookAllowPrivateTargets: config.WEBHOOK_ALLOW_PRIVATE_TARGETS,
+  };
 }
 
 /**
- * Outbound dial, scheduled calls, campaigns, studio test calls and customer status webhooks.
- * Its routes and workers arrive with the dialer issue; the service already runs, with health, metrics and drain.
+ * Outbound dial, scheduled calls, studio test calls and customer status webhooks. Workers (scheduler, test-call
+ * watchdog, webhook delivery) coordinate across replicas through PostgreSQL row locks (`FOR UPDATE SKIP LOCKED`).
  */
-export function createDialerModule(_opts: DialerModuleOptions): ServiceModule {
-  return { name: 'dialer', routers: [] };
+export function createDialerModule(opts: DialerModuleOptions): ServiceModule {
+  const { platform } = opts;
+  const deps: DialerDeps = {
+    prisma: platform.db.prisma,
+    secrets: opts.secrets,
+    ...(opts.livekit ? { livekit: new LiveKitCalls(opts.livekit) } : {}),
+    transitions: new CallTransitions({ prisma: platform.db.prisma, outbox: platform.relay }),
+    outbox: platform.relay,
+    logger: platform.logger.child({ module: 'dialer' }),
+    settings: opts.settings,
+    now: opts.now ?? (() => new Date()),
+    inflight: new Set(),
+  };
+  const workers: Array<{ stop(): Promise<void> }> = [];
+  return {
+    name: 'dialer',
+    routers: [outboundRoutes(opts.routerDeps, deps), studioRoutes(opts.routerDeps, deps), trialPoolRoutes(opts.routerDeps, deps), webhookSettingsRoutes(opts.routerDeps, deps)],
+    async start() {
+      // Outbound calls' progress: the dialer's own records, the trial pool, and the customers' status webhooks.
+      await subscribeDeduped(platform.bus, platform.db.prisma, {
+        group: 'dialer.call-progress',
+        topics: [TOPICS.callLifecycle],
+        handle: async (event, tx) => {
+          const e = event as EventEnvelope<CallLifecycleData>;
+          if (e.data?.direction !== 'outbound') return;
+          await recordCallProgress(deps, e, tx);
+          await releaseTrialNumber(deps, e, tx);
+          await enqueueStatusWebhooks(deps, e, tx);
+        },
+      });
+      workers.push(startScheduler(deps), startTestCallWatchdog(deps), startWebhookDelivery(deps));
+    },
+    async stop() {
+      await Promise.all(workers.splice(0).map((w) => w.stop()));
+      await Promise.allSettled([...deps.inflight]);
+    },
+  };
 }

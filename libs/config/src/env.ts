@@ -49,6 +49,12 @@ export const envFields = {
   EXOTEL_API_BASE_URL: url.optional(),
   VOBIZ_API_BASE_URL: url.optional(),
   WEBHOOK_ALLOW_PRIVATE_TARGETS: bool.default(false),
+  TEST_CALL_USER_DAILY_LIMIT: z.coerce.number().int().min(0).max(10_000).default(5),
+  TEST_CALL_DESTINATION_DAILY_LIMIT: z.coerce.number().int().min(0).max(10_000).default(3),
+  TEST_CALL_MAX_SECONDS: z.coerce.number().int().min(10).max(3600).default(120),
+  TEST_CALL_DISPATCH_TIMEOUT_SECONDS: z.coerce.number().int().min(5).max(600).default(90),
+  /** How long an outbound call may ring before it counts as unanswered. */
+  DIAL_RINGING_TIMEOUT_SECONDS: z.coerce.number().int().min(5).max(300).default(30),
   SHUTDOWN_GRACE_SECONDS: z.coerce.number().int().min(0).max(3600).default(25),
 } as const;
 

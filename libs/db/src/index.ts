@@ -4,12 +4,17 @@ export type {
   AgentModel as Agent,
   CallSessionModel as CallSession,
   IdempotencyRecordModel as IdempotencyRecord,
+  OutboundCallModel as OutboundCall,
   OutboxEventModel as OutboxEvent,
   PhoneNumberModel as PhoneNumber,
   ProcessedEventModel as ProcessedEvent,
   SessionViewModel as SessionView,
   TenantModel as Tenant,
+  TestCallCounterModel as TestCallCounter,
+  TrialNumberModel as TrialNumber,
   UserModel as User,
+  WebhookDeliveryModel as WebhookDelivery,
+  WebhookSecretModel as WebhookSecret,
 } from './generated/prisma/models';
 export { openMigrationEngine, type MigrationEngine } from './migrate/schema-engine';
 export { pgMigrationAdapter } from './migrate/pg-migration-adapter';

@@ -1,0 +1,31 @@
+import type { CallTransitions } from '@callplane/calls';
+import type { PrismaClient } from '@callplane/db';
+import type { LiveKitCalls } from '@callplane/livekit';
+import type { Logger, SecretBox } from '@callplane/service-kit';
+
+/** Limits and timeouts from the environment (API.md: TEST_CALL_*; DIAL_RINGING_TIMEOUT_SECONDS). */
+export interface DialerSettings {
+  testCallUserDailyLimit: number;
+  testCallDestinationDailyLimit: number;
+  testCallMaxSeconds: number;
+  testCallDispatchTimeoutSeconds: number;
+  ringingTimeoutSeconds: number;
+  /** WEBHOOK_ALLOW_PRIVATE_TARGETS: customer webhooks may go to loopback/private addresses (tests, closed networks). */
+  webhookAllowPrivateTargets: boolean;
+}
+
+export interface DialerDeps {
+  prisma: PrismaClient;
+  secrets: SecretBox;
+  /** Unset when LiveKit is not configured: calls cannot be placed (the sandbox media plane arrives with the voice agent). */
+  livekit?: LiveKitCalls;
+  /** The one writer of call state after a call starts (libs/calls). */
+  transitions: CallTransitions;
+  outbox: { notify(): void };
+  logger: Logger;
+  settings: DialerSettings;
+  /** Injectable for quota days and timeouts in tests. */
+  now(): Date;
+  /** Background dispatches in flight, so a drain can wait for them. */
+  inflight: Set<Promise<unknown>>;
+}
