@@ -340,6 +340,32 @@ describe('POST /twilio/incoming/:phone_id', () => {
       expect(res.status).toBe(403);
     });
 
+    test('two gateway replicas on one database, 20 identical deliveries split between them, 20 rounds: one session and one event each time', async () => {
+      const replica = await bootTestService({
+        name: 'telephony-gateway',
+        modules: ({ platform, routerDeps }) => [createGatewayModule({ platform, routerDeps, secrets, publicBaseUrl: PUBLIC_BASE_URL, livekitSipHost: SIP_HOST })],
+      });
+      try {
+        const secret = `auth-token-${randomBytes(8).toString('hex')}`;
+        const { phoneId, number } = await seed({ signingSecret: secret });
+        for (let round = 0; round < 20; round++) {
+          const params = voiceParams(number);
+          const path = `/twilio/incoming/${phoneId}`;
+          const signature = twilioSignature(secret, `${PUBLIC_BASE_URL}${path}`, params);
+          const results = await Promise.all(
+            Array.from({ length: 20 }, (_, i) => httpRequest('POST', `${i % 2 ? replica.url : svc.url}${path}`, { form: params, headers: { 'x-twilio-signature': signature } })),
+          );
+          expect(results.map((r) => r.status)).toEqual(Array(20).fill(200));
+          expect(new Set(results.map((r) => r.text)).size).toBe(1);
+          const sessions = await sessionsFor(params.CallSid);
+          expect(sessions).toHaveLength(1);
+          expect((await eventsFor(sessions[0]!.id)).map((e) => (e.envelope as { type: string }).type)).toEqual(['call.initiating']);
+        }
+      } finally {
+        await replica.stop();
+      }
+    });
+
     test('10 concurrent identical signed deliveries: all 200 with the same TwiML, one session, one event', async () => {
       const secret = `auth-token-${randomBytes(8).toString('hex')}`;
       const { phoneId, number } = await seed({ signingSecret: secret });
