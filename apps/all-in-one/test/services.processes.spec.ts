@@ -87,9 +87,15 @@ describe('services as separate processes', () => {
 
     await runSliceScenario({ provisioning: u('provisioning'), gateway: u('telephony-gateway'), analytics: u('analytics'), publicBaseUrl, adminToken }, sipHost);
 
-    // Each service publishes its own contract; the gateway's lists the webhook, not the agents API.
+    // Each service publishes its own contract; the gateway's lists the provider webhooks, not the agents API.
     const gatewayDoc = await http('GET', `${u('telephony-gateway')}/openapi.json`);
-    expect(Object.keys(gatewayDoc.json.paths as object)).toEqual(['/twilio/incoming/{phone_id}']);
+    expect(Object.keys(gatewayDoc.json.paths as object).sort()).toEqual([
+      '/exotel/incoming/{phone_id}',
+      '/exotel/status/{phone_id}',
+      '/livekit/webhook',
+      '/twilio/incoming/{phone_id}',
+      '/twilio/status/{phone_id}',
+    ]);
 
     for (const [svc, { proc }] of running) {
       const code = await proc.stop('SIGTERM');

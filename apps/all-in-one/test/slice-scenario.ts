@@ -67,7 +67,10 @@ export async function runSliceScenario(e: SliceEndpoints, sipHost: string): Prom
   const answer = await http('POST', `${e.gateway}/twilio/incoming/${phoneId}`, { form: params, headers: { 'x-twilio-signature': signature } });
   expect(answer.status).toBe(200);
   expect(answer.headers.get('content-type')).toMatch(/text\/xml/);
-  const sipMatch = new RegExp(`<Response><Dial answerOnBridge="true"><Sip>sip:\\+14155550142@${sipHost.replace(/\./g, '\\.')};transport=tcp\\?X-Callplane-Session=(cs_[a-z0-9]+)</Sip></Dial></Response>`).exec(answer.text);
+  // The <Sip> carries the number's own SIP credentials when LiveKit set up its trunk, and the status callback for the leg.
+  const sipMatch = new RegExp(
+    `<Response><Dial answerOnBridge="true"><Sip(?: username="[^"]+" password="[^"]+")? statusCallback="[^"]+/twilio/status/pn_[a-z0-9]+" statusCallbackEvent="initiated ringing answered completed" statusCallbackMethod="POST">sip:\\+14155550142@${sipHost.replace(/\./g, '\\.')};transport=tcp\\?X-Callplane-Session=(cs_[a-z0-9]+)</Sip></Dial></Response>`,
+  ).exec(answer.text);
   expect(sipMatch).not.toBeNull();
   const sessionId = sipMatch![1]!;
 
