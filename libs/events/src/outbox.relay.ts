@@ -4,8 +4,25 @@ import { Prisma, type DbTx, type PrismaClient } from '@callplane/db';
 import { backoffDelay, Sleeper, type BackoffOptions } from './backoff';
 import type { EventBus } from './event-bus';
 
+/** A client checked out of a node-postgres pool: what the relay uses of it. */
+export interface RelayPoolClient {
+  query<R extends object>(q: { name?: string; text: string; values?: unknown[] }): Promise<{ rows: R[] }>;
+  /** An error (or `true`) destroys the connection instead of returning it to the pool. */
+  release(err?: Error | boolean): void;
+}
+
+/** What the relay uses of a node-postgres pool; a `pg` Pool (`Database.pool`) fits. */
+export interface RelayPool {
+  connect(): Promise<RelayPoolClient>;
+}
+
 export interface OutboxRelayOptions {
   prisma: PrismaClient;
+  /**
+   * The node-postgres pool under `prisma` (`Database.pool`): the claim and mark statements run on it as prepared
+   * statements, skipping Prisma's per-query overhead. Absent (the embedded database): everything goes through Prisma.
+   */
+  pool?: RelayPool | null;
   bus: EventBus;
   logger?: Logger;
   /** Rows claimed and published per transaction. Default 100. */
@@ -34,9 +51,62 @@ interface OutboxRow {
   topic: string;
   key: string;
   envelope: unknown;
+  /** An older unpublished row of the same key is held by another relay: publishing this one now would break key order. */
+  blocked: boolean;
+}
+
+interface Outcome {
+  rows: OutboxRow[];
+  error?: unknown;
 }
 
 const DEFERRED_RETRY_MS = 50;
+
+/**
+ * The claim, in one statement: the oldest pending rows this relay can lock, each flagged when an older unpublished row
+ * of its key is not among them (locked by another relay: SKIP LOCKED can hand us a key's newer rows while another relay
+ * holds its older ones). `filter` narrows the topics; `$1` is the batch size.
+ */
+const claimSql = (filter: string, limit: string) => `
+  WITH claimed AS MATERIALIZED (
+    SELECT id, topic, key, envelope, created_at FROM outbox_events
+    WHERE published_at IS NULL ${filter}
+    ORDER BY created_at, id
+    LIMIT ${limit}
+    FOR UPDATE SKIP LOCKED),
+  blocked AS (
+    SELECT b.id FROM claimed b WHERE EXISTS (
+      SELECT 1 FROM outbox_events o
+      WHERE o.published_at IS NULL AND o.topic = b.topic AND o.key = b.key
+        AND (o.created_at, o.id) < (b.created_at, b.id)
+        AND NOT EXISTS (SELECT 1 FROM claimed x WHERE x.id = o.id)))
+  SELECT c.id, c.topic, c.key, c.envelope, c.id IN (SELECT id FROM blocked) AS blocked
+  FROM claimed c
+  ORDER BY c.created_at, c.id`;
+// The check is a semi-join (computed once for the batch), not a sub-select per row: the per-row form's estimated cost,
+// with stale statistics on a busy outbox, crossed jit_above_cost and spent ~200 ms compiling every batch.
+
+/** The claim for Prisma: the same text, the topic filter and batch size as values. */
+const PRISMA_CLAIM_PARTS = claimSql('\u0000', '\u0001').split(/[\u0000\u0001]/);
+
+/** Prepared once per connection (statement names are per connection in node-postgres). */
+const PG_CLAIM_ALL = { name: 'outbox_relay_claim_all_v1', text: claimSql('', '$1') };
+const PG_CLAIM_TOPICS = { name: 'outbox_relay_claim_topics_v1', text: claimSql('AND topic = ANY($2::text[])', '$1') };
+
+/**
+ * The mark, in one statement for the whole batch: every row's attempt is counted; published rows get `published_at`,
+ * failed ones their error. `published_at` is a timestamp without time zone holding UTC, as Prisma writes it.
+ */
+const PG_MARK = {
+  name: 'outbox_relay_mark_v1',
+  text: `
+  UPDATE outbox_events AS o
+  SET attempts = o.attempts + 1,
+      published_at = CASE WHEN m.error IS NULL THEN ($3::timestamptz AT TIME ZONE 'UTC') ELSE o.published_at END,
+      last_error = COALESCE(m.error, o.last_error)
+  FROM unnest($1::text[], $2::text[]) AS m(id, error)
+  WHERE o.id = m.id`,
+};
 
 /**
  * Publishes outbox rows to the bus. Any number of relays (replicas) run at once: each batch claims rows
@@ -44,6 +114,9 @@ const DEFERRED_RETRY_MS = 50;
  * in that same transaction, so a row is marked only after the broker acked it and a crash in between just
  * publishes it again (consumers dedupe on the event id). Failed publishes stay pending, counted in
  * `attempts`/`last_error`, and are retried with backoff.
+ *
+ * A batch is four round trips whatever its size (begin, claim, mark, commit), on the node-postgres pool when there is
+ * one; notify() calls arriving while a batch runs are folded into one more batch after it.
  */
 export class OutboxRelay {
   private readonly logger: Logger;
@@ -54,6 +127,8 @@ export class OutboxRelay {
   private loop?: Promise<void>;
   private running = false;
   private notified = false;
+  /** The loop is sleeping on `pollSleeper` (not mid-batch, not backing off): only then does notify() need to wake it. */
+  private idle = false;
 
   constructor(private readonly opts: OutboxRelayOptions) {
     this.logger = (opts.logger ?? pino({ name: 'events' })).child({ component: 'outbox-relay' });
@@ -76,10 +151,13 @@ export class OutboxRelay {
     this.loop = undefined;
   }
 
-  /** Look now, e.g. right after committing a transaction that enqueued events. Does not cut a failure backoff short. */
+  /**
+   * Look now, e.g. right after committing a transaction that enqueued events. Cheap enough to call per event: calls
+   * while a batch is running only mark that another batch is due. Does not cut a failure backoff short.
+   */
   notify(): void {
     this.notified = true;
-    this.pollSleeper.wake();
+    if (this.idle) this.pollSleeper.wake();
   }
 
   /** Publishes until no row (of this relay's topics) is pending; for tests and shutdown. Rejects with the last error after `timeoutMs`. */
@@ -101,8 +179,9 @@ export class OutboxRelay {
   /** One claim-publish-mark transaction. Never throws: failures are reported in the result. */
   async publishBatch(): Promise<RelayBatchResult> {
     try {
-      return await this.opts.prisma.$transaction((tx) => this.claimAndPublish(tx), {
-        timeout: this.opts.transactionTimeoutMs ?? 60_000,
+      if (this.opts.pool) return await this.publishBatchPg(this.opts.pool);
+      return await this.opts.prisma.$transaction((tx) => this.publishBatchPrisma(tx), {
+        timeout: this.transactionTimeoutMs(),
         maxWait: 10_000,
       });
     } catch (err) {
@@ -114,6 +193,8 @@ export class OutboxRelay {
   private async run(): Promise<void> {
     let failures = 0;
     while (this.running) {
+      // Whatever notify() said so far, this batch sees it.
+      this.notified = false;
       const r = await this.publishBatch();
       if (!this.running) break;
       if (r.failed > 0) {
@@ -122,68 +203,134 @@ export class OutboxRelay {
       }
       failures = 0;
       if (r.claimed === this.batchSize && r.published > 0) continue; // likely more waiting
-      if (this.notified) {
-        this.notified = false;
-        continue;
+      if (this.notified) continue; // committed while the batch ran: one more batch takes them all
+      this.idle = true;
+      try {
+        await this.pollSleeper.sleep(r.deferred > 0 ? DEFERRED_RETRY_MS : this.pollIntervalMs);
+      } finally {
+        this.idle = false;
       }
-      await this.pollSleeper.sleep(r.deferred > 0 ? DEFERRED_RETRY_MS : this.pollIntervalMs);
-      this.notified = false;
     }
   }
 
-  private async claimAndPublish(tx: DbTx): Promise<RelayBatchResult> {
-    const rows = await tx.$queryRaw<OutboxRow[]>`
-      SELECT id, topic, key, envelope FROM outbox_events
-      WHERE published_at IS NULL ${this.topicFilter()}
-      ORDER BY created_at, id
-      LIMIT ${this.batchSize}
-      FOR UPDATE SKIP LOCKED`;
+  /** node-postgres: begin, one claim statement, publish, one mark statement, commit, on one pooled connection. */
+  private async publishBatchPg(pool: RelayPool): Promise<RelayBatchResult> {
+    const client = await pool.connect();
+    let broken: Error | undefined;
+    try {
+      // One round trip; no JIT: compiling costs far more than this small statement ever runs (see claimSql).
+      await client.query({ text: 'BEGIN; SET LOCAL jit = off' });
+      try {
+        const topics = this.opts.topics;
+        const { rows } = topics
+          ? await client.query<OutboxRow>({ ...PG_CLAIM_TOPICS, values: [this.batchSize, topics] })
+          : await client.query<OutboxRow>({ ...PG_CLAIM_ALL, values: [this.batchSize] });
+        if (rows.length === 0) {
+          await client.query({ text: 'COMMIT' });
+          return { claimed: 0, published: 0, deferred: 0, failed: 0 };
+        }
+        const { outcomes, deferred } = await this.withTimeout(this.publishRows(rows));
+        if (outcomes.length > 0) {
+          const ids: string[] = [];
+          const errors: Array<string | null> = [];
+          for (const o of outcomes) {
+            const message = o.error === undefined ? null : errorMessage(o.error);
+            for (const row of o.rows) {
+              ids.push(row.id);
+              errors.push(message);
+            }
+          }
+          await client.query({ ...PG_MARK, values: [ids, errors, new Date().toISOString()] });
+        }
+        await client.query({ text: 'COMMIT' });
+        return this.summarise(rows.length, deferred, outcomes);
+      } catch (err) {
+        await client.query({ text: 'ROLLBACK' }).catch((e: unknown) => {
+          broken = e instanceof Error ? e : new Error(String(e));
+        });
+        throw err;
+      }
+    } catch (err) {
+      // A failed BEGIN/COMMIT leaves the connection in an unknown state: do not hand it back.
+      broken ??= err instanceof Error ? err : new Error(String(err));
+      throw err;
+    } finally {
+      client.release(broken);
+    }
+  }
+
+  /** Prisma (the embedded database): the same two statements inside an interactive transaction. */
+  private async publishBatchPrisma(tx: DbTx): Promise<RelayBatchResult> {
+    const rows = await tx.$queryRaw<OutboxRow[]>(new Prisma.Sql(PRISMA_CLAIM_PARTS, [this.topicFilter(), this.batchSize]));
     if (rows.length === 0) return { claimed: 0, published: 0, deferred: 0, failed: 0 };
+    const { outcomes, deferred } = await this.publishRows(rows);
+    const marks = outcomes.flatMap((o) => {
+      const message = o.error === undefined ? null : errorMessage(o.error);
+      return o.rows.map((r) => Prisma.sql`(${r.id}::text, ${message}::text)`);
+    });
+    if (marks.length > 0) {
+      await tx.$executeRaw`
+        UPDATE outbox_events AS o
+        SET attempts = o.attempts + 1,
+            published_at = CASE WHEN m.error IS NULL THEN ${new Date()} ELSE o.published_at END,
+            last_error = COALESCE(m.error, o.last_error)
+        FROM (VALUES ${Prisma.join(marks)}) AS m(id, error)
+        WHERE o.id = m.id`;
+    }
+    return this.summarise(rows.length, deferred, outcomes);
+  }
 
-    // SKIP LOCKED can hand us a key's newer rows while another relay holds its older ones; publishing them now
-    // would break per-key order, so hold back every row that has an older unpublished row we did not claim.
-    const ids = Prisma.join(rows.map((r) => r.id));
-    const blocked = await tx.$queryRaw<Array<{ id: string }>>`
-      SELECT c.id FROM outbox_events c
-      WHERE c.id IN (${ids}) AND EXISTS (
-        SELECT 1 FROM outbox_events o
-        WHERE o.published_at IS NULL AND o.topic = c.topic AND o.key = c.key
-          AND o.id NOT IN (${ids}) AND (o.created_at, o.id) < (c.created_at, c.id))`;
-    const blockedIds = new Set(blocked.map((b) => b.id));
-    const ready = rows.filter((r) => !blockedIds.has(r.id));
-
+  /** Publishes the claimed rows that are not blocked, per topic and in created order. Never throws. */
+  private async publishRows(rows: OutboxRow[]): Promise<{ outcomes: Outcome[]; deferred: number }> {
     const byTopic = new Map<string, OutboxRow[]>();
-    for (const row of ready) byTopic.set(row.topic, [...(byTopic.get(row.topic) ?? []), row]);
-
+    let deferred = 0;
+    for (const row of rows) {
+      if (row.blocked) {
+        deferred++;
+        continue;
+      }
+      const list = byTopic.get(row.topic);
+      if (list) list.push(row);
+      else byTopic.set(row.topic, [row]);
+    }
     // Topics are independent streams, so one failing topic does not hold back the others.
     const outcomes = await Promise.all(
-      [...byTopic].map(async ([topic, topicRows]) => {
+      [...byTopic].map(async ([topic, topicRows]): Promise<Outcome> => {
         try {
           await this.opts.bus.publish(topic, topicRows.map((r) => parseEnvelope(r.envelope)));
-          return { topicRows, error: undefined };
+          return { rows: topicRows };
         } catch (error) {
-          return { topicRows, error };
+          return { rows: topicRows, error };
         }
       }),
     );
+    return { outcomes, deferred };
+  }
 
+  private summarise(claimed: number, deferred: number, outcomes: Outcome[]): RelayBatchResult {
     let published = 0;
     let failed = 0;
     let lastError: unknown;
-    for (const { topicRows, error } of outcomes) {
-      const where = { id: { in: topicRows.map((r) => r.id) } };
+    for (const { rows, error } of outcomes) {
       if (error === undefined) {
-        await tx.outboxEvent.updateMany({ where, data: { publishedAt: new Date(), attempts: { increment: 1 } } });
-        published += topicRows.length;
+        published += rows.length;
       } else {
-        const message = error instanceof Error ? error.message : String(error);
-        await tx.outboxEvent.updateMany({ where, data: { attempts: { increment: 1 }, lastError: message.slice(0, 2_000) } });
-        this.logger.warn({ err: error, topic: topicRows[0]?.topic, count: topicRows.length }, 'Publishing outbox events failed; will retry');
-        failed += topicRows.length;
+        this.logger.warn({ err: error, topic: rows[0]?.topic, count: rows.length }, 'Publishing outbox events failed; will retry');
+        failed += rows.length;
         lastError = error;
       }
     }
-    return { claimed: rows.length, published, deferred: blockedIds.size, failed, error: lastError };
+    return { claimed, published, deferred, failed, error: lastError };
+  }
+
+  /** The pg path's counterpart of Prisma's transaction timeout: a publish that outlasts it rolls the batch back. */
+  private withTimeout<T>(p: Promise<T>): Promise<T> {
+    const ms = this.transactionTimeoutMs();
+    let timer: NodeJS.Timeout | undefined;
+    const expired = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`Outbox batch timed out after ${ms} ms`)), ms);
+    });
+    return Promise.race([p, expired]).finally(() => clearTimeout(timer));
   }
 
   private async pendingCount(): Promise<number> {
@@ -198,9 +345,17 @@ export class OutboxRelay {
     return topics.length > 0 ? Prisma.sql`AND topic IN (${Prisma.join([...topics])})` : Prisma.sql`AND false`;
   }
 
+  private transactionTimeoutMs(): number {
+    return this.opts.transactionTimeoutMs ?? 60_000;
+  }
+
   private retryOptions(): BackoffOptions {
     return { baseMs: 200, maxMs: 30_000, ...this.opts.retry };
   }
+}
+
+function errorMessage(error: unknown): string {
+  return (error instanceof Error ? error.message : String(error)).slice(0, 2_000);
 }
 
 function parseEnvelope(value: unknown): EventEnvelope {

@@ -39,7 +39,7 @@ export async function createPlatform(opts: PlatformOptions): Promise<Platform> {
     : undefined;
   const inProcess = kafka ? undefined : new InProcessEventBus({ logger: log });
   const bus: EventBus = kafka ? (opts.kafkaNamespace ? namespacedBus(kafka, opts.kafkaNamespace) : kafka) : inProcess!;
-  const relay = new OutboxRelay({ prisma: db.prisma, bus, logger: log });
+  const relay = new OutboxRelay({ prisma: db.prisma, ...(db.pool ? { pool: db.pool } : {}), bus, logger: log });
   if (opts.relayOutbox !== false) relay.start();
   return {
     db,

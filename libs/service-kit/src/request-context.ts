@@ -1,12 +1,22 @@
-import { randomUUID } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import type { NextFunction, Request, Response } from 'express';
 import type { Logger } from './logger';
+
+const VALID_REQUEST_ID = /^[\w.-]{1,128}$/;
+/** Random per process, so ids from replicas and restarts do not collide; a counter after it keeps them unique within one. */
+const REQUEST_ID_PREFIX = `req_${randomBytes(9).toString('base64url').replace(/[^\w]/g, '0')}`;
+let requestCounter = 0;
+
+/** A new request id: `req_<process prefix>.<counter in base 36>`, which an incoming `x-request-id` check accepts. */
+export function nextRequestId(): string {
+  return `${REQUEST_ID_PREFIX}.${(++requestCounter).toString(36)}`;
+}
 
 /** Per-request logging context: every line carries the request id, and the tenant and user once authenticated. */
 export function requestContext(logger: Logger) {
   return (req: Request, res: Response, next: NextFunction) => {
     const incoming = req.header('x-request-id');
-    const requestId = incoming && /^[\w.-]{1,128}$/.test(incoming) ? incoming : randomUUID();
+    const requestId = incoming && VALID_REQUEST_ID.test(incoming) ? incoming : nextRequestId();
     res.setHeader('x-request-id', requestId);
     res.locals.requestId = requestId;
     res.locals.rootLog = logger;
