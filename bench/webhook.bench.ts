@@ -24,15 +24,9 @@ import { formatTable, verdict, type Row } from './support/report';
 import { runLoad } from './support/run-load';
 import { seedNumber } from './support/seed-number';
 import { newCallSid } from './support/twilio-requests';
+import { benchArgs } from './support/args';
 
-const args = process.argv.slice(2);
-const flag = (name: string) => args.includes(`--${name}`);
-const option = (name: string, fallback: number) => {
-  const i = args.indexOf(`--${name}`);
-  const v = i >= 0 ? Number(args[i + 1]) : fallback;
-  if (!Number.isFinite(v) || v <= 0) throw new Error(`--${name} takes a positive number`);
-  return v;
-};
+const { flag, option } = benchArgs();
 
 const QUICK = flag('quick');
 const CONNECTIONS = option('connections', 32);

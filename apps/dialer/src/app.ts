@@ -1,7 +1,7 @@
 import { CallTransitions } from '@callplane/calls';
 import { TOPICS, type CallLifecycleData, type EventEnvelope } from '@callplane/contracts';
 import { subscribeDeduped } from '@callplane/events';
-import { LiveKitCalls } from '@callplane/livekit';
+import { LiveKitCalls, LiveKitSip } from '@callplane/livekit';
 import type { ApiRouterDeps, Platform, SecretBox, ServiceModule } from '@callplane/service-kit';
 import { outboundRoutes } from './routes/outbound.routes';
 import { studioRoutes } from './routes/studio.routes';
@@ -64,7 +64,7 @@ export function createDialerModule(opts: DialerModuleOptions): ServiceModule {
   const workers: Array<{ stop(): Promise<void> }> = [];
   return {
     name: 'dialer',
-    routers: [outboundRoutes(opts.routerDeps, deps), studioRoutes(opts.routerDeps, deps), trialPoolRoutes(opts.routerDeps, deps), webhookSettingsRoutes(opts.routerDeps, deps)],
+    routers: [outboundRoutes(opts.routerDeps, deps), studioRoutes(opts.routerDeps, deps), trialPoolRoutes(opts.routerDeps, deps, { sip: opts.livekit && new LiveKitSip(opts.livekit) }), webhookSettingsRoutes(opts.routerDeps, deps)],
     async start() {
       // Outbound calls' progress: the dialer's own records, the trial pool, and the customers' status webhooks.
       await subscribeDeduped(platform.bus, platform.db.prisma, {

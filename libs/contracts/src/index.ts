@@ -9,4 +9,8 @@ export * from './api/agents';
 export * from './api/phone-numbers';
 export * from './api/sessions';
 export * from './api/byok';
+export * from './api/studio';
+export * from './api/webhooks';
+export * from './api/outbound';
 export * from './call-state-machine';
+export * from './call-events';

@@ -1,5 +1,6 @@
 import type { EventEnvelope } from '@callplane/contracts';
 import type { DbTx, PrismaClient } from '@callplane/db';
+import { subscribeBatched } from './batch';
 import type { EventBus } from './event-bus';
 
 export interface DedupedSubscription {
@@ -30,6 +31,43 @@ export function subscribeDeduped(bus: EventBus, prisma: PrismaClient, sub: Dedup
             ON CONFLICT (consumer, event_id) DO NOTHING`;
           if (inserted === 0) return; // already handled by this group
           await sub.handle(event, tx);
+        },
+        { timeout: sub.transactionTimeoutMs ?? 30_000, maxWait: 10_000 },
+      ),
+  });
+}
+
+export interface DedupedBatchSubscription {
+  group: string;
+  topics: readonly string[];
+  /** Runs in one transaction with the batch's `processed_events` rows; gets only events this group has not handled before, each once. */
+  handle(events: EventEnvelope[], tx: DbTx): Promise<void>;
+  maxBatchSize?: number;
+  transactionTimeoutMs?: number;
+}
+
+/**
+ * `subscribeDeduped` for batches: one transaction per batch records every event id (one statement) and
+ * hands the handler the events whose id was new, in delivery order. A failure rolls the whole batch back
+ * and the bus delivers it again; offsets are committed after the commit.
+ */
+export function subscribeDedupedBatch(bus: EventBus, prisma: PrismaClient, sub: DedupedBatchSubscription): Promise<void> {
+  return subscribeBatched(bus, {
+    group: sub.group,
+    topics: sub.topics,
+    maxBatchSize: sub.maxBatchSize,
+    handler: (events) =>
+      prisma.$transaction(
+        async (tx) => {
+          const ids = [...new Set(events.map((e) => e.id))];
+          const fresh = await tx.$queryRaw<Array<{ event_id: string }>>`
+            INSERT INTO processed_events (consumer, event_id, processed_at)
+            SELECT ${sub.group}, id, ${new Date()} FROM unnest(${ids}::text[]) AS id
+            ON CONFLICT (consumer, event_id) DO NOTHING
+            RETURNING event_id`;
+          const todo = new Set(fresh.map((r) => r.event_id));
+          const once = events.filter((e) => todo.delete(e.id));
+          if (once.length > 0) await sub.handle(once, tx);
         },
         { timeout: sub.transactionTimeoutMs ?? 30_000, maxWait: 10_000 },
       ),

@@ -18,6 +18,27 @@ export interface Subscription {
   fromBeginning?: boolean;
 }
 
+/** Handles a batch of events. Throwing means "none of these is done": the whole batch is delivered again. */
+export interface BatchHandler {
+  (events: EventEnvelope[]): Promise<void>;
+}
+
+/**
+ * Like `Subscription`, for consumers that write many events in one transaction. A batch holds events of the
+ * group's queue (in-process) or of one or more topic-partitions (Kafka merges the partitions fetched together:
+ * each partition's events contiguous and in order); within it, one key's events keep their order, and a key's
+ * later events never reach the handler before the call carrying its earlier ones resolved. Offsets (of every
+ * partition in the batch) are committed only after the handler resolves.
+ */
+export interface BatchSubscription {
+  group: string;
+  topics: readonly string[];
+  handler: BatchHandler;
+  fromBeginning?: boolean;
+  /** Most events handed to one handler call. Default 500. */
+  maxBatchSize?: number;
+}
+
 /**
  * The one door to the event backbone (STYLE.md #4): Kafka in distributed mode, in-memory queues in the
  * all-in-one. Business code publishes through the outbox and subscribes through this interface only.
@@ -27,6 +48,11 @@ export interface EventBus {
   publish(topic: string, events: EventEnvelope[]): Promise<void>;
   /** Joins `sub.group`; resolves once the member is consuming. */
   subscribe(sub: Subscription): Promise<void>;
+  /**
+   * Joins `sub.group` as a batch consumer. Optional: drivers without it are used through
+   * `subscribeBatched`, which falls back to batches of one.
+   */
+  subscribeBatch?(sub: BatchSubscription): Promise<void>;
   /** Readiness: throws when the bus is unreachable. */
   ping(): Promise<void>;
   /** Stops consumers (letting in-flight handlers finish), flushes and disconnects. */

@@ -2,7 +2,8 @@ import pino, { type Logger } from 'pino';
 import type { EventEnvelope } from '@callplane/contracts';
 import { backoffDelay, Sleeper, type BackoffOptions } from './backoff';
 import { decodeEnvelope, encodeEnvelope } from './envelope-codec';
-import type { EventBus, EventHandler, Subscription } from './event-bus';
+import { DEFAULT_MAX_BATCH_SIZE } from './batch';
+import type { BatchHandler, BatchSubscription, EventBus, EventHandler, Subscription } from './event-bus';
 
 export interface InProcessEventBusOptions {
   logger?: Logger;
@@ -21,6 +22,8 @@ interface Group {
   topics: Set<string>;
   members: EventHandler[];
   lanes: Map<string, Lane>;
+  /** Set for a batch group: one queue for the group, drained in order, up to `max` events per handler call. */
+  batch?: { members: BatchHandler[]; queue: EventEnvelope[]; running: boolean; max: number; turn: number };
 }
 
 /**
@@ -66,14 +69,32 @@ export class InProcessEventBus implements EventBus {
   }
 
   async subscribe(sub: Subscription): Promise<void> {
-    if (this.closing) throw new Error('InProcessEventBus is closed');
-    let group = this.groups.get(sub.group);
-    if (!group) {
-      group = { name: sub.group, topics: new Set(), members: [], lanes: new Map() };
-      this.groups.set(sub.group, group);
-    }
+    const group = this.joinGroup(sub.group, false);
     group.members.push(sub.handler);
-    for (const topic of sub.topics) {
+    this.addTopics(group, sub.topics);
+  }
+
+  /** A batch group drains one queue for the whole group in publish order (so one key's events stay in order), a batch per handler call. */
+  async subscribeBatch(sub: BatchSubscription): Promise<void> {
+    const group = this.joinGroup(sub.group, true);
+    group.batch ??= { members: [], queue: [], running: false, max: sub.maxBatchSize ?? DEFAULT_MAX_BATCH_SIZE, turn: 0 };
+    group.batch.members.push(sub.handler);
+    this.addTopics(group, sub.topics);
+  }
+
+  private joinGroup(name: string, batch: boolean): Group {
+    if (this.closing) throw new Error('InProcessEventBus is closed');
+    let group = this.groups.get(name);
+    if (!group) {
+      group = { name, topics: new Set(), members: [], lanes: new Map() };
+      this.groups.set(name, group);
+    }
+    if (batch ? group.members.length > 0 : group.batch) throw new Error(`group ${name} mixes batch and per-event members`);
+    return group;
+  }
+
+  private addTopics(group: Group, topics: readonly string[]): void {
+    for (const topic of topics) {
       group.topics.add(topic);
       const held = this.backlog.get(topic);
       this.backlog.delete(topic);
@@ -101,6 +122,7 @@ export class InProcessEventBus implements EventBus {
   }
 
   private enqueue(group: Group, event: EventEnvelope): void {
+    if (group.batch) return this.enqueueBatch(group, group.batch, event);
     let lane = group.lanes.get(event.key);
     if (!lane) {
       lane = { queue: [], running: false };
@@ -146,6 +168,40 @@ export class InProcessEventBus implements EventBus {
         if (this.closing) return false;
       }
     }
+  }
+
+  private enqueueBatch(group: Group, batch: NonNullable<Group['batch']>, event: EventEnvelope): void {
+    batch.queue.push(event);
+    this.pending++;
+    if (batch.running) return;
+    batch.running = true;
+    const run = this.runBatches(group, batch).finally(() => this.running.delete(run));
+    this.running.add(run);
+  }
+
+  private async runBatches(group: Group, batch: NonNullable<Group['batch']>): Promise<void> {
+    // Next macrotask, as for lanes; events published meanwhile join the first batch.
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    const logger = this.logger.child({ group: group.name });
+    while (!this.closing && batch.queue.length > 0) {
+      const events = batch.queue.slice(0, batch.max);
+      const member = batch.members[batch.turn++ % batch.members.length] as BatchHandler;
+      for (let attempt = 0; ; attempt++) {
+        try {
+          await member(events);
+          break;
+        } catch (err) {
+          logger.error({ err, events: events.length, first_event_id: events[0]?.id, attempt }, 'Batch handler failed; will redeliver');
+          if (this.closing) return; // the batch stays queued
+          await this.sleeper.sleep(backoffDelay(attempt, { baseMs: 50, maxMs: 10_000, ...this.opts.handlerRetry }));
+          if (this.closing) return;
+        }
+      }
+      batch.queue.splice(0, events.length);
+      this.pending -= events.length;
+    }
+    batch.running = false;
+    if (this.pending === 0) this.releaseIdleWaiters();
   }
 
   private releaseIdleWaiters(): void {

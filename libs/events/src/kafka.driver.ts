@@ -1,9 +1,10 @@
-import { Kafka, Partitioners, type Admin, type Consumer, type EachMessagePayload, type Producer } from 'kafkajs';
+import { Kafka, Partitioners, type Admin, type Consumer, type EachBatchPayload, type EachMessagePayload, type Producer } from 'kafkajs';
 import pino, { type Logger } from 'pino';
 import type { EventEnvelope } from '@callplane/contracts';
 import { backoffDelay, Sleeper, type BackoffOptions } from './backoff';
 import { decodeEnvelope, encodeEnvelope } from './envelope-codec';
-import type { EventBus, Subscription } from './event-bus';
+import { BatchCoalescer, DEFAULT_MAX_BATCH_SIZE } from './batch';
+import type { BatchSubscription, EventBus, Subscription } from './event-bus';
 import { kafkaLogCreator, kafkaLogLevel } from './kafka-log.adapter';
 
 export interface KafkaEventBusOptions {
@@ -30,6 +31,18 @@ export interface KafkaEventBusOptions {
     heartbeatIntervalMs?: number;
     /** Longest a fetch waits for data. Default 5 s; the mock does not answer early when data arrives, so tests lower it. */
     fetchMaxWaitMs?: number;
+    /**
+     * Fetched partition batches a batch consumer takes at once (kafkajs workers); the batches taken together are
+     * merged into shared handler calls. Default 64: every partition of a typical assignment.
+     */
+    partitionsConsumedConcurrently?: number;
+    /** How long a batch consumer waits for more partitions' batches before it starts a handler call. Default 5 ms. */
+    batchLingerMs?: number;
+    /**
+     * Merged handler calls (transactions) a batch consumer runs at once, each with other partitions (a partition
+     * is in one call at a time). Default 2: one call's database round trips overlap the other's work.
+     */
+    batchConcurrency?: number;
   };
 }
 
@@ -84,6 +97,36 @@ export class KafkaEventBus implements EventBus {
   }
 
   async subscribe(sub: Subscription): Promise<void> {
+    const logger = this.logger.child({ group: sub.group });
+    await this.startConsumer(sub, (consumer) => consumer.run({ eachMessage: (payload) => this.deliver(sub, logger, payload) }));
+  }
+
+  /**
+   * Batch consumer: kafkajs hands over what one fetch returned for one partition, for many partitions at once
+   * (`partitionsConsumedConcurrently`). Those partition batches are cut into chunks of at most `maxBatchSize`
+   * and merged, across partitions, into handler calls of at most `maxBatchSize` events (`BatchCoalescer`:
+   * what arrives while a handler call runs, or within `batchLingerMs` of the first when idle, goes into the
+   * next call). Each partition's chunks run in order and one at a time (its next chunk, and its next fetch,
+   * only after the previous one's call resolved), so one key's events stay in order. Offsets of every merged
+   * partition are resolved and committed only once the handler call resolved; if it fails it is retried whole,
+   * and if this member stops or loses the group meanwhile, none of the merged partitions' offsets move.
+   */
+  async subscribeBatch(sub: BatchSubscription): Promise<void> {
+    const logger = this.logger.child({ group: sub.group });
+    const max = sub.maxBatchSize ?? DEFAULT_MAX_BATCH_SIZE;
+    const coalescer = new BatchCoalescer<EventEnvelope, BatchPart>({ maxItems: max, lingerMs: this.opts.consumer?.batchLingerMs ?? 5, concurrency: this.opts.consumer?.batchConcurrency ?? 2 }, (events, parts) =>
+      this.runMergedBatch(sub, logger, events, parts),
+    );
+    await this.startConsumer(sub, (consumer) =>
+      consumer.run({
+        eachBatchAutoResolve: false,
+        partitionsConsumedConcurrently: this.opts.consumer?.partitionsConsumedConcurrently ?? 64,
+        eachBatch: (payload) => this.deliverBatch(logger, payload, max, coalescer),
+      }),
+    );
+  }
+
+  private async startConsumer(sub: { group: string; topics: readonly string[]; fromBeginning?: boolean }, run: (consumer: Consumer) => Promise<void>): Promise<void> {
     if (this.closing) throw new Error('KafkaEventBus is closed');
     const logger = this.logger.child({ group: sub.group });
     const consumer = this.kafka.consumer({
@@ -110,7 +153,7 @@ export class KafkaEventBus implements EventBus {
       await consumer.connect();
       // A new group starts from the beginning unless told otherwise: events published before the service first started are not skipped.
       await consumer.subscribe({ topics: [...sub.topics], fromBeginning: sub.fromBeginning ?? true });
-      await consumer.run({ eachMessage: (payload) => this.deliver(sub, logger, payload) });
+      await run(consumer);
       await withTimeout(joined, this.opts.joinTimeoutMs ?? 60_000, `consumer group ${sub.group} did not join`);
     } catch (err) {
       // A member that failed to start must not linger and join later behind the caller's back.
@@ -168,6 +211,64 @@ export class KafkaEventBus implements EventBus {
     }
   }
 
+  private async deliverBatch(logger: Logger, payload: EachBatchPayload, max: number, coalescer: BatchCoalescer<EventEnvelope, BatchPart>): Promise<void> {
+    const { batch, resolveOffset, heartbeat, isRunning, isStale, commitOffsetsIfNecessary } = payload;
+    const { topic, partition } = batch;
+    let chunk: EventEnvelope[] = [];
+    let chunkLastOffset: string | undefined;
+    const flush = async () => {
+      if (chunkLastOffset === undefined) return;
+      const part: BatchPart = { topic, partition, lastOffset: chunkLastOffset, resolveOffset, heartbeat, commitOffsetsIfNecessary };
+      const events = chunk;
+      chunk = [];
+      chunkLastOffset = undefined;
+      // Resolves once the merged handler call that carried this chunk resolved and its offsets were committed.
+      await coalescer.submit(events, part);
+    };
+    for (const message of batch.messages) {
+      // Stopping or lost the partition: leave the rest unresolved for whoever consumes it next.
+      if (!isRunning() || isStale()) return;
+      const decoded = decodeEnvelope(message.value);
+      if (decoded.ok) chunk.push(decoded.event);
+      else logger.error({ topic, partition, offset: message.offset, reason: decoded.reason }, 'Skipping malformed event');
+      chunkLastOffset = message.offset;
+      if (chunk.length >= max) await flush();
+    }
+    if (isRunning() && !isStale()) await flush();
+  }
+
+  /** One merged batch: handled until it succeeds, then every part's offset resolved and all committed in one request. */
+  private async runMergedBatch(sub: BatchSubscription, logger: Logger, events: EventEnvelope[], parts: BatchPart[]): Promise<void> {
+    if (events.length > 0) await this.handleBatchUntilDone(sub, logger, events, parts);
+    const offsets = new Map<string, { topic: string; partition: number; offset: string }>();
+    for (const p of parts) {
+      p.resolveOffset(p.lastOffset);
+      // Parts are in submission order: a partition's later chunk carries its later offset.
+      offsets.set(`${p.topic}|${p.partition}`, { topic: p.topic, partition: p.partition, offset: (BigInt(p.lastOffset) + 1n).toString() });
+    }
+    const topics = new Map<string, Array<{ partition: number; offset: string }>>();
+    for (const o of offsets.values()) topics.set(o.topic, [...(topics.get(o.topic) ?? []), { partition: o.partition, offset: o.offset }]);
+    // Commit now rather than when kafkajs next commits: a later batch that keeps failing must not hold back this one's commit.
+    await parts[0]!.commitOffsetsIfNecessary({ topics: [...topics].map(([topic, partitions]) => ({ topic, partitions })) });
+  }
+
+  private async handleBatchUntilDone(sub: BatchSubscription, logger: Logger, events: EventEnvelope[], parts: BatchPart[]): Promise<void> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await sub.handler(events);
+        return;
+      } catch (err) {
+        const at = parts.map((p) => `${p.topic}[${p.partition}]@${p.lastOffset}`);
+        logger.error({ err, at, events: events.length, first_event_id: events[0]?.id, attempt }, 'Batch handler failed; will redeliver');
+        if (this.closing) throw err;
+        await this.sleeper.sleep(backoffDelay(attempt, { baseMs: 200, maxMs: 10_000, ...this.opts.handlerRetry }));
+        if (this.closing) throw err;
+        // Throws when the group is rebalancing: every merged part fails, nothing is committed, the new owners get them again.
+        await parts[0]!.heartbeat();
+      }
+    }
+  }
+
   private connectProducer(): Promise<void> {
     this.producerConnected ??= this.producer.connect().catch((err: unknown) => {
       this.producerConnected = undefined; // the next publish tries again
@@ -187,6 +288,16 @@ export class KafkaEventBus implements EventBus {
     });
     return this.admin;
   }
+}
+
+/** One partition's chunk inside a merged batch, with what is needed to resolve and commit its offset. */
+interface BatchPart {
+  topic: string;
+  partition: number;
+  lastOffset: string;
+  resolveOffset: EachBatchPayload['resolveOffset'];
+  heartbeat: EachBatchPayload['heartbeat'];
+  commitOffsetsIfNecessary: EachBatchPayload['commitOffsetsIfNecessary'];
 }
 
 function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {

@@ -119,7 +119,11 @@ const errorHandler: ErrorRequestHandler = (err, _req, res, _next) => {
     log.error({ err }, 'unhandled error');
     e = new AppError('internal_error', 'Something went wrong on our side. Retry the request; if it keeps failing, contact support with the x-request-id.');
   }
-  if (e.status >= 500 && err instanceof AppError) log.error({ err }, 'request failed');
+  // 503 is a refusal we chose (a pool exhausted, a dependency not configured): worth a warning, not an error.
+  if (e.status >= 500 && err instanceof AppError) {
+    if (e.status === 503) log.warn({ code: e.code }, 'request refused: service unavailable');
+    else log.error({ err }, 'request failed');
+  }
   if (res.headersSent) return;
   res.status(e.status).json({ error: { code: e.code, message: e.message, ...(e.details !== undefined ? { details: e.details } : {}) } });
 };

@@ -1,7 +1,79 @@
+import { recentNumbersSchema, testCallCreatedSchema, testCallCreateSchema, testCallQuotaSchema, testCallStatusSchema } from '@callplane/contracts';
 import { ApiRouter, type ApiRouterDeps } from '@callplane/service-kit';
+import { z } from 'zod';
 import type { DialerDeps } from '../usecases/deps';
+import { endTestCall, recentTestNumbers, requestTestCall, testCallQuota, testCallStatus } from '../usecases/studio.usecase';
 
-/** Studio test calls (API.md "Studio test calls"). */
-export function studioRoutes(routerDeps: ApiRouterDeps, _deps: DialerDeps): ApiRouter {
-  return new ApiRouter(routerDeps);
+const sessionParams = z.object({ session_id: z.string().max(100) });
+const caller = (p: { tenantId: string; userId: string }) => ({ tenantId: p.tenantId, userId: p.userId });
+
+/** Studio test calls (API.md "Studio test calls"): from the platform's trial pool, within daily quotas. */
+export function studioRoutes(routerDeps: ApiRouterDeps, deps: DialerDeps): ApiRouter {
+  const { settings } = deps;
+  return new ApiRouter(routerDeps)
+    .route(
+      {
+        method: 'post',
+        path: '/voice/studio/test-call',
+        tag: 'Studio',
+        summary: 'Call a phone with an agent, from the trial pool',
+        description:
+          `+91 and +1 destinations only. Each user has ${settings.testCallUserDailyLimit} test calls a day and each destination receives at most ` +
+          `${settings.testCallDestinationDailyLimit} a day (days in UTC); a refused request uses none. A call lasts at most ${settings.testCallMaxSeconds} s, ` +
+          `and ends with error dispatch_timeout when it is not ringing within ${settings.testCallDispatchTimeoutSeconds} s. Refusals: 429 test_call_user_quota, ` +
+          '429 test_call_destination_quota, 400 test_call_unsupported_destination, 503 pool_exhausted.',
+        auth: 'user',
+        idempotent: true,
+        body: testCallCreateSchema,
+        responses: { 201: { description: 'The call is being placed', schema: testCallCreatedSchema } },
+      },
+      async ({ principal, body, log }) => {
+        const created = await requestTestCall(deps, caller(principal), body);
+        log.info({ session_id: created.session_id }, 'studio test call requested');
+        return { status: 201, body: created };
+      },
+    )
+    .route(
+      {
+        method: 'get',
+        path: '/voice/studio/test-call/:session_id/status',
+        tag: 'Studio',
+        summary: 'Where a test call stands',
+        auth: 'user',
+        params: sessionParams,
+        responses: { 200: { description: 'Status', schema: testCallStatusSchema } },
+      },
+      async ({ principal, params }) => ({ status: 200, body: await testCallStatus(deps, caller(principal), params.session_id) }),
+    )
+    .route(
+      {
+        method: 'post',
+        path: '/voice/studio/test-call/:session_id/end',
+        tag: 'Studio',
+        summary: 'Hang up a test call',
+        auth: 'user',
+        params: sessionParams,
+        responses: { 200: { description: 'Ended (or already over)', schema: z.object({ ended: z.literal(true) }) } },
+      },
+      async ({ principal, params }) => {
+        await endTestCall(deps, caller(principal), params.session_id);
+        return { status: 200, body: { ended: true } };
+      },
+    )
+    .route(
+      { method: 'get', path: '/voice/studio/quota', tag: 'Studio', summary: "Today's test calls of the user", auth: 'user', responses: { 200: { description: 'Quota', schema: testCallQuotaSchema } } },
+      async ({ principal }) => ({ status: 200, body: await testCallQuota(deps, caller(principal)) }),
+    )
+    .route(
+      {
+        method: 'get',
+        path: '/voice/studio/recent-numbers',
+        tag: 'Studio',
+        summary: 'Destinations the user tested recently, newest first',
+        auth: 'user',
+        query: z.object({ limit: z.preprocess((v) => (v === '' ? undefined : v), z.coerce.number().int().min(1).max(50).default(10)) }),
+        responses: { 200: { description: 'Recent destinations', schema: recentNumbersSchema } },
+      },
+      async ({ principal, query }) => ({ status: 200, body: await recentTestNumbers(deps, caller(principal), query.limit) }),
+    );
 }

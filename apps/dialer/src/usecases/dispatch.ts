@@ -39,7 +39,14 @@ export async function dispatchOutboundCall(deps: DialerDeps, callId: string): Pr
   const plan = await planCall(deps, call);
   const roomName = `${CALL_ROOM_PREFIX}${call.id}`;
   const at = deps.now();
-  await prisma.$transaction(async (tx) => {
+  const opened = await prisma.$transaction(async (tx) => {
+    // Conditional on the row still being `dispatching`: a second dispatch of the same row (a stale claim taken
+    // over by another replica) stops here instead of failing on the session's primary key.
+    const { count } = await tx.outboundCall.updateMany({
+      where: { id: call.id, state: 'dispatching' },
+      data: { state: 'dispatched', roomName, dispatchedAt: at, error: plan.ok ? null : plan.error },
+    });
+    if (count === 0) return false;
     await openOutboundSession(tx, {
       id: call.id,
       tenantId: call.tenantId,
@@ -52,8 +59,9 @@ export async function dispatchOutboundCall(deps: DialerDeps, callId: string): Pr
       roomName,
       at,
     });
-    await tx.outboundCall.update({ where: { id: call.id }, data: { state: 'dispatched', roomName, dispatchedAt: at, error: plan.ok ? null : plan.error } });
+    return true;
   });
+  if (!opened) return;
   deps.outbox.notify();
   if (!plan.ok) {
     await deps.transitions.report({ call: { sessionId: call.id }, state: 'failed', at, endReason: plan.error });
@@ -78,7 +86,8 @@ export async function dispatchOutboundCall(deps: DialerDeps, callId: string): Pr
     const notConnected = err instanceof CallNotConnected;
     const reason = notConnected ? err.state : 'dispatch_failed';
     deps.logger.info({ session_id: call.id, err: err instanceof Error ? err.message : String(err) }, notConnected ? 'outbound call not connected' : 'outbound call dispatch failed');
-    if (!notConnected) await prisma.outboundCall.update({ where: { id: call.id }, data: { error: err instanceof LiveKitError ? err.message.slice(0, 500) : 'dispatch_failed' } });
+    // Only when nothing set a reason first (the studio watchdog's dispatch_timeout wins over the hung dial's error).
+    if (!notConnected) await prisma.outboundCall.updateMany({ where: { id: call.id, error: null }, data: { error: err instanceof LiveKitError ? err.message.slice(0, 500) : 'dispatch_failed' } });
     await deps.transitions.report({
       call: { sessionId: call.id },
       state: notConnected ? err.state : 'failed',
@@ -114,6 +123,8 @@ async function planCall(deps: DialerDeps, call: OutboundCall): Promise<CallPlan>
   } else if (call.fromPhoneId) {
     const phone = await prisma.phoneNumber.findUnique({ where: { id: call.fromPhoneId } });
     provider = (phone?.provider as Provider | undefined) ?? 'sip';
+    // Checked again here: a scheduled or campaign call fires after its number may have lost outbound calling.
+    if (phone && (!phone.outboundEnabled || phone.state !== 'active')) return { ok: false, provider, error: 'from_number_not_outbound' };
     const steps = (phone?.importSteps ?? []) as Array<{ name: string; output: Record<string, string> }>;
     trunkId = steps.find((s) => s.name === 'livekit.outbound')?.output.trunk_id;
   }

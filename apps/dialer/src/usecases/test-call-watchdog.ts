@@ -1,6 +1,101 @@
+import type { CallState } from '@callplane/contracts';
+import type { DbTx } from '@callplane/db';
+import { CALL_ROOM_PREFIX } from '@callplane/livekit';
 import type { DialerDeps } from './deps';
+import { releaseLease } from './trial-pool';
 
-/** A background worker; `stop` waits for the round in progress. */
-export function startTestCallWatchdog(_deps: DialerDeps): { stop(): Promise<void> } {
-  return { stop: async () => undefined };
+const INTERVAL_MS = 1_000;
+const BATCH = 20;
+
+interface Overdue {
+  id: string;
+  room_name: string | null;
+  state: string;
+}
+
+type Cut = { error: 'dispatch_timeout'; report: CallState; endReason: 'dispatch_timeout' } | { error: null; report: CallState; endReason: 'max_duration' };
+const DISPATCH_TIMEOUT: Cut = { error: 'dispatch_timeout', report: 'failed', endReason: 'dispatch_timeout' };
+const MAX_DURATION: Cut = { error: null, report: 'completed', endReason: 'max_duration' };
+
+/**
+ * Ends studio test calls that overstay, every second: one not ringing within `testCallDispatchTimeoutSeconds` of its
+ * dispatch (`error: dispatch_timeout`, reported `failed`), and one live longer than `testCallMaxSeconds` (reported
+ * `completed`, reason `max_duration`: our own cap, on top of the maxCallDuration dispatch gives LiveKit). Either way
+ * the room is deleted and the trial number released. Rows are claimed FOR UPDATE SKIP LOCKED, so replicas share the
+ * work without doing any call twice. `stop` waits for the round in progress.
+ */
+export function startTestCallWatchdog(deps: DialerDeps, opts: { intervalMs?: number } = {}): { stop(): Promise<void> } {
+  let stopped = false;
+  let round: Promise<void> = Promise.resolve();
+  let timer: NodeJS.Timeout | undefined;
+  const tick = () => {
+    round = runTestCallWatchdogOnce(deps)
+      .then(() => undefined)
+      .catch((err: unknown) => deps.logger.warn({ err: err instanceof Error ? err.message : String(err) }, 'test-call watchdog round failed'))
+      .finally(() => {
+        if (!stopped) timer = setTimeout(tick, opts.intervalMs ?? INTERVAL_MS);
+      });
+  };
+  timer = setTimeout(tick, opts.intervalMs ?? INTERVAL_MS);
+  return {
+    async stop() {
+      stopped = true;
+      clearTimeout(timer);
+      await round;
+    },
+  };
+}
+
+/** One round; answers how many calls it ended of each kind. Exported so tests drive the clock and the rounds. */
+export async function runTestCallWatchdogOnce(deps: DialerDeps): Promise<{ dispatchTimeouts: number; maxDurations: number }> {
+  const now = deps.now();
+  const dispatchCutoff = new Date(now.getTime() - deps.settings.testCallDispatchTimeoutSeconds * 1000);
+  const durationCutoff = new Date(now.getTime() - deps.settings.testCallMaxSeconds * 1000);
+  // The call session (written by every source through CallTransitions) says whether the call rang or was answered;
+  // the row is what is claimed, so each overdue call is handled by one replica.
+  const dispatchTimeouts = await endOverdue(deps, DISPATCH_TIMEOUT, (tx) =>
+    tx.$queryRaw<Overdue[]>`
+      SELECT o.id, o.room_name, o.state FROM outbound_calls o LEFT JOIN call_sessions s ON s.id = o.id
+      WHERE o.call_type = 'studio_test' AND o.state IN ('dispatching', 'dispatched') AND o.ended_at IS NULL AND o.error IS NULL
+        AND o.ringing_at IS NULL AND o.answered_at IS NULL AND (s.id IS NULL OR s.status = 'initiating')
+        AND COALESCE(o.dispatched_at, o.created_at) <= ${dispatchCutoff}
+      ORDER BY o.created_at LIMIT ${BATCH} FOR UPDATE OF o SKIP LOCKED`,
+  );
+  const maxDurations = await endOverdue(deps, MAX_DURATION, (tx) =>
+    tx.$queryRaw<Overdue[]>`
+      SELECT o.id, o.room_name, o.state FROM outbound_calls o JOIN call_sessions s ON s.id = o.id
+      WHERE o.call_type = 'studio_test' AND o.state = 'dispatched' AND o.ended_at IS NULL
+        AND s.status = 'in_progress' AND COALESCE(o.answered_at, s.answered_at) <= ${durationCutoff}
+      ORDER BY o.created_at LIMIT ${BATCH} FOR UPDATE OF o SKIP LOCKED`,
+  );
+  return { dispatchTimeouts, maxDurations };
+}
+
+/**
+ * Ends each claimed call while its row stays locked: room deleted, terminal state reported, then the row marked and
+ * the number released in the claiming transaction. A round that fails part-way leaves the row unmarked; the next
+ * round repeats it harmlessly (a deleted room counts as ended, a second terminal report changes nothing).
+ */
+async function endOverdue(deps: DialerDeps, cut: Cut, claim: (tx: DbTx) => Promise<Overdue[]>): Promise<number> {
+  return deps.prisma.$transaction(
+    async (tx) => {
+      const rows = await claim(tx);
+      for (const row of rows) {
+        const log = deps.logger.child({ session_id: row.id });
+        const at = deps.now();
+        if (deps.livekit && row.state === 'dispatched') await deps.livekit.endCall(row.room_name ?? `${CALL_ROOM_PREFIX}${row.id}`);
+        // A call still `dispatching` never got a session: there is nothing to report, only the row to close.
+        if (row.state === 'dispatched') await deps.transitions.report({ call: { sessionId: row.id }, state: cut.report, at, endReason: cut.endReason });
+        await tx.outboundCall.update({
+          where: { id: row.id },
+          data: { endedAt: at, ...(cut.error ? { error: cut.error } : {}), ...(row.state === 'dispatching' ? { state: 'failed' } : {}) },
+        });
+        await releaseLease(tx, row.id);
+        log.info({ reason: cut.endReason }, 'studio test call ended by the watchdog');
+      }
+      return rows.length;
+    },
+    // Deleting rooms is a LiveKit round trip per call (10 s request timeout): the claim must outlast a slow batch.
+    { maxWait: 10_000, timeout: 60_000 },
+  );
 }

@@ -1,6 +1,123 @@
-import type { CallLifecycleData, EventEnvelope } from '@callplane/contracts';
-import type { DbTx } from '@callplane/db';
+import { randomBytes } from 'node:crypto';
+import {
+  isTerminalState,
+  toE164,
+  TRIAL_REGION_OF_PROVIDER,
+  trialRegionOf,
+  type CallLifecycleData,
+  type EventEnvelope,
+  type TrialNumberCreate,
+  type TrialNumberDto,
+  type TrialProvider,
+  type TrialRegion,
+} from '@callplane/contracts';
+import { Prisma, type DbTx, type TrialNumber } from '@callplane/db';
+import { LiveKitError, type CreateOutboundInput, type LiveKitSipIds } from '@callplane/livekit';
+import { AppError } from '@callplane/service-kit';
 import type { DialerDeps } from './deps';
 
-/** Runs for every `call.lifecycle` event of an outbound call, in the consumer's deduplicated transaction. */
-export async function releaseTrialNumber(_deps: DialerDeps, _event: EventEnvelope<CallLifecycleData>, _tx: DbTx): Promise<void> {}
+/** The part of `LiveKitSip` the trial pool needs: an outbound trunk per number, removed again when the row cannot be written. */
+export interface TrialTrunks {
+  createOutbound(input: CreateOutboundInput): Promise<{ trunkId: string }>;
+  remove(ids: LiveKitSipIds): Promise<void>;
+}
+
+const newTrialNumberId = (): string => `tpn_${randomBytes(10).toString('hex')}`;
+
+/**
+ * `POST /admin/trial-pool`: a platform-owned number for studio test calls. Its region follows the number (+91 → IN
+ * through Vobiz, +1 → US through Plivo). With LiveKit configured, its outbound trunk is created first: a number
+ * in the pool can always dial. Credentials are sealed and never returned.
+ */
+export async function addTrialNumber(deps: DialerDeps, input: TrialNumberCreate, sip?: TrialTrunks): Promise<TrialNumberDto> {
+  const number = toE164(input.number);
+  if (!number) throw invalid('number', 'must be a valid phone number in E.164, such as +919876543210');
+  const region = trialRegionOf(number);
+  if (!region) throw invalid('number', 'trial numbers serve +91 (India, provider vobiz) or +1 (US, provider plivo) only');
+  if (TRIAL_REGION_OF_PROVIDER[input.provider] !== region) {
+    throw invalid('provider', region === 'IN' ? 'a +91 trial number must use provider vobiz' : 'a +1 trial number must use provider plivo');
+  }
+  if (await deps.prisma.trialNumber.findUnique({ where: { number }, select: { id: true } })) throw alreadyInPool(number);
+
+  const id = newTrialNumberId();
+  const { sip_domain, username, password } = input.credentials;
+  let trunkId: string | null = null;
+  if (sip) {
+    try {
+      // Plivo's Zentrunk takes TCP (as BYOK imports use it); Vobiz trunks negotiate the transport.
+      ({ trunkId } = await sip.createOutbound({ number, name: `trial ${id}`, address: sip_domain, auth: { username, password }, ...(input.provider === 'plivo' ? { transport: 'tcp' as const } : {}) }));
+    } catch (err) {
+      throw livekitFailure(err);
+    }
+  }
+  try {
+    const row = await deps.prisma.trialNumber.create({
+      data: { id, number, provider: input.provider, region, credentialsEnc: deps.secrets.seal(JSON.stringify(input.credentials)), livekitOutboundTrunkId: trunkId, createdAt: deps.now() },
+    });
+    deps.logger.info({ trial_number_id: id, region, provider: input.provider }, 'trial number added to the pool');
+    return presentTrialNumber(row);
+  } catch (err) {
+    if (trunkId) await sip?.remove({ outboundTrunkId: trunkId }).catch((e: unknown) => deps.logger.warn({ trial_number_id: id, err: String(e) }, 'could not remove the outbound trunk of a trial number that was not added'));
+    if (err instanceof Prisma.PrismaClientKnownRequestError && err.code === 'P2002') throw alreadyInPool(number);
+    throw err;
+  }
+}
+
+/** `GET /admin/trial-pool`: every pool number with the call holding it. */
+export async function listTrialNumbers(deps: DialerDeps): Promise<{ data: TrialNumberDto[] }> {
+  const rows = await deps.prisma.trialNumber.findMany({ orderBy: [{ region: 'asc' }, { createdAt: 'asc' }] });
+  return { data: rows.map(presentTrialNumber) };
+}
+
+/**
+ * Runs for every `call.lifecycle` event of an outbound call, in the consumer's deduplicated transaction: when a
+ * studio test call ends, its trial number goes back to the pool. Keyed on the holder, so a repeated or late event
+ * (or a number already released by the watchdog) changes nothing.
+ */
+export async function releaseTrialNumber(_deps: DialerDeps, event: EventEnvelope<CallLifecycleData>, tx: DbTx): Promise<void> {
+  const data = event.data;
+  if (data?.call_type !== 'studio_test' || !isTerminalState(data.state)) return;
+  await releaseLease(tx, data.session_id);
+}
+
+/** Frees the trial number a test call holds, if it still holds one. */
+export async function releaseLease(tx: DbTx, sessionId: string): Promise<boolean> {
+  const n = await tx.$executeRaw`UPDATE trial_numbers SET in_use_by = NULL WHERE in_use_by = ${sessionId}`;
+  return n > 0;
+}
+
+/**
+ * Leases the free number of `region` that has rested longest. SKIP LOCKED: requests racing for the pool each take a
+ * different number instead of queueing on one; a request that finds none free is refused, never made to wait.
+ */
+export async function leaseTrialNumber(tx: DbTx, region: TrialRegion, sessionId: string, at: Date): Promise<Pick<TrialNumber, 'id' | 'number'> | null> {
+  const rows = await tx.$queryRaw<Array<{ id: string; number: string }>>`
+    UPDATE trial_numbers SET in_use_by = ${sessionId}, leased_at = ${at}
+    WHERE id = (SELECT id FROM trial_numbers WHERE region = ${region} AND in_use_by IS NULL ORDER BY leased_at NULLS FIRST LIMIT 1 FOR UPDATE SKIP LOCKED)
+    RETURNING id, number`;
+  return rows[0] ?? null;
+}
+
+export function presentTrialNumber(row: TrialNumber): TrialNumberDto {
+  return {
+    id: row.id,
+    number: row.number,
+    provider: row.provider as TrialProvider,
+    region: row.region as TrialRegion,
+    in_use_by: row.inUseBy,
+    leased_at: row.leasedAt?.toISOString() ?? null,
+    created_at: row.createdAt.toISOString(),
+  };
+}
+
+const invalid = (field: string, message: string) => new AppError('validation_failed', `Some fields are invalid: ${field}. See details.`, { details: [{ field, message }] });
+const alreadyInPool = (number: string) => new AppError('number_already_exists', `${number} is already in the trial pool.`);
+
+function livekitFailure(err: unknown): AppError {
+  if (err instanceof LiveKitError) {
+    return err.retryable
+      ? new AppError('livekit_unavailable', 'LiveKit could not create the outbound trunk right now. Retry in a minute.', { cause: err })
+      : new AppError('livekit_rejected', `LiveKit refused the outbound trunk: ${err.message}`, { cause: err });
+  }
+  return new AppError('internal_error', 'The outbound trunk could not be created.', { cause: err });
+}

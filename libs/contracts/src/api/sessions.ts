@@ -55,3 +55,62 @@ export const sessionListQuerySchema = listQuerySchema
   })
   .strict();
 export type SessionListQuery = z.infer<typeof sessionListQuerySchema>;
+
+const moneyTotals = z.object({ telephony: z.number(), llm: z.number(), tts: z.number(), stt: z.number(), total: z.number() });
+const summaryBucketSchema = z.object({
+  calls: z.number().int(),
+  answered_calls: z.number().int(),
+  duration_seconds: z.number().int(),
+  telephony_minutes: z.number().int(),
+  cost: moneyTotals,
+});
+
+export const analyticsSummaryQuerySchema = z.object({ since: isoDate.optional(), until: isoDate.optional() }).strict();
+export type AnalyticsSummaryQuery = z.infer<typeof analyticsSummaryQuerySchema>;
+
+/** Calls started in [since, until). Studio test calls are free to the customer's end users and reported apart from paying calls. */
+export const analyticsSummarySchema = z.object({
+  since: z.string().nullable(),
+  until: z.string().nullable(),
+  currency: z.string(),
+  paying: summaryBucketSchema,
+  studio_test: summaryBucketSchema,
+});
+export type AnalyticsSummaryDto = z.infer<typeof analyticsSummarySchema>;
+
+export const leadSchema = z.object({ number: z.string(), first_seen_at: z.string(), last_seen_at: z.string(), calls: z.number().int() });
+export type LeadDto = z.infer<typeof leadSchema>;
+export const leadListSchema = listOf(leadSchema);
+export const leadListQuerySchema = listQuerySchema.strict();
+
+// Prices. `model: "*"` prices every model of a provider that has no line of its own.
+const price = z.number().nonnegative().max(1_000);
+const pricedModel = { provider: z.string().min(1).max(100), model: z.string().min(1).max(200) };
+
+export const priceTableSchema = z
+  .object({
+    currency: z.string().regex(/^[A-Z]{3}$/, 'must be an ISO 4217 code such as USD'),
+    /** Per started minute of the call's answered duration. */
+    telephony_per_minute: z.array(z.object({ provider: z.enum(PROVIDERS), direction: z.enum(CALL_DIRECTIONS), price })).max(100),
+    llm_per_1k_tokens: z.array(z.object({ ...pricedModel, prompt: price, completion: price })).max(500),
+    tts_per_1k_characters: z.array(z.object({ ...pricedModel, price })).max(500),
+    stt_per_minute: z.array(z.object({ ...pricedModel, price })).max(500),
+  })
+  .strict()
+  .superRefine((t, ctx) => {
+    const unique = (field: string, keys: string[]) => {
+      const seen = new Set<string>();
+      keys.forEach((k, i) => {
+        if (seen.has(k)) ctx.addIssue({ code: 'custom', path: [field, i], message: 'duplicates an earlier line' });
+        seen.add(k);
+      });
+    };
+    unique('telephony_per_minute', t.telephony_per_minute.map((l) => `${l.provider}|${l.direction}`));
+    unique('llm_per_1k_tokens', t.llm_per_1k_tokens.map((l) => `${l.provider}|${l.model}`));
+    unique('tts_per_1k_characters', t.tts_per_1k_characters.map((l) => `${l.provider}|${l.model}`));
+    unique('stt_per_minute', t.stt_per_minute.map((l) => `${l.provider}|${l.model}`));
+  });
+export type PriceTable = z.infer<typeof priceTableSchema>;
+
+export const priceTableVersionSchema = z.object({ version: z.number().int(), created_at: z.string(), prices: priceTableSchema });
+export type PriceTableVersionDto = z.infer<typeof priceTableVersionSchema>;

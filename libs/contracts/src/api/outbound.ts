@@ -1,0 +1,60 @@
+import { z } from 'zod';
+import { toE164 } from '../phone';
+import { httpUrlSchema } from './common';
+
+/** Bounds on `context`: it travels in the agent's dispatch metadata and LiveKit room metadata, which are size-limited. */
+export const DIAL_CONTEXT_LIMITS = { maxKeys: 50, maxKeyLength: 64, maxValueLength: 1000 } as const;
+
+/** How far ahead a call may be scheduled. */
+export const MAX_SCHEDULE_AHEAD_DAYS = 365;
+
+/** A phone number as customers type it (`+1 415-555-1234`, `14155551234`), normalised to E.164. */
+export const dialNumberSchema = z
+  .string()
+  .trim()
+  .min(1)
+  .max(32)
+  .transform((v, ctx) => {
+    const e164 = toE164(v);
+    if (!e164) {
+      ctx.addIssue({ code: 'custom', message: 'must be a valid phone number in E.164 form, such as +14155551234' });
+      return z.NEVER;
+    }
+    return e164;
+  });
+
+/** `{{variable}}` names for the agent's prompt and greeting, each with a plain string value (no nesting). */
+export const dialContextSchema = z
+  .record(
+    z.string().regex(new RegExp(`^[A-Za-z_][A-Za-z0-9_]{0,${DIAL_CONTEXT_LIMITS.maxKeyLength - 1}}$`), 'keys must be variable names such as customer_name'),
+    z.string().max(DIAL_CONTEXT_LIMITS.maxValueLength),
+  )
+  .refine((c) => Object.keys(c).length <= DIAL_CONTEXT_LIMITS.maxKeys, `at most ${DIAL_CONTEXT_LIMITS.maxKeys} variables`)
+  .describe('Prompt variables: `{"customer_name": "Asha"}` fills `{{customer_name}}` in the agent\'s prompt and greeting');
+
+export const dialRequestSchema = z
+  .object({
+    agent_id: z.string().min(1).max(100),
+    to_number: dialNumberSchema.describe('The callee, E.164'),
+    from_number: dialNumberSchema.describe('One of your numbers with outbound enabled, E.164'),
+    context: dialContextSchema.optional(),
+    scheduled_at: z.iso
+      .datetime({ offset: true, message: 'must be an ISO-8601 date-time such as 2026-03-10T14:00:00Z' })
+      .optional()
+      .describe('Place the call at this time (in the future) instead of now'),
+    webhook_url: httpUrlSchema.optional().describe("Status webhooks for this call go here instead of the agent's status_webhook_url"),
+  })
+  .strict();
+export type DialRequest = z.infer<typeof dialRequestSchema>;
+
+export const dialResponseSchema = z.object({
+  session_id: z.string(),
+  status: z.enum(['initiating', 'scheduled']),
+});
+export type DialResponse = z.infer<typeof dialResponseSchema>;
+
+export const cancelScheduledResponseSchema = z.object({
+  session_id: z.string(),
+  status: z.literal('canceled'),
+});
+export type CancelScheduledResponse = z.infer<typeof cancelScheduledResponseSchema>;
