@@ -8,7 +8,7 @@ ARG NODE_IMAGE=node:20-bookworm-slim
 # ---- deps: every dependency, for building ----
 FROM ${NODE_IMAGE} AS deps
 WORKDIR /app
-COPY package.json package-lock.json ./
+COPY package.json package-lock.json .npmrc ./
 RUN --mount=type=cache,target=/root/.npm npm ci --no-audit --no-fund
 
 # ---- build: Prisma client generation + esbuild bundles into dist/ ----
@@ -29,7 +29,7 @@ WORKDIR /app
 ENV NODE_ENV=production \
     NODE_OPTIONS=--enable-source-maps \
     CALLPLANE_PRISMA_DIR=/app/dist/prisma
-COPY package.json package-lock.json ./
+COPY package.json package-lock.json .npmrc ./
 RUN --mount=type=cache,target=/root/.npm npm ci --omit=dev --no-audit --no-fund
 COPY --from=build /app/dist ./dist
 # The all-in-one keeps its embedded database under /app/.data; everything else is read-only at run time.

@@ -1,0 +1,68 @@
+import { AudioFrame } from '@livekit/rtc-node';
+import type { PushAudioInput } from './audio-io';
+import { voiceSamples } from './synthetic-voice';
+
+/**
+ * The far end of a simulated phone line: streams the caller's audio into the session in real time, 20 ms
+ * frames of silence, with voice-like speech wherever `speak()` puts it (a phone line never goes quiet, and
+ * VAD needs the silence after speech to end the utterance). Frames follow an absolute schedule, so timer
+ * jitter does not stretch or shrink the audio.
+ */
+export class FarEndAudio {
+  readonly sampleRate: number;
+  readonly #input: PushAudioInput;
+  readonly #frameSamples: number;
+  #pending: Int16Array[] = [];
+  #sent = 0;
+  #startedAt = 0;
+  #timer: NodeJS.Timeout | null = null;
+
+  constructor(input: PushAudioInput, opts: { sampleRate?: number } = {}) {
+    this.#input = input;
+    this.sampleRate = opts.sampleRate ?? 16_000;
+    this.#frameSamples = this.sampleRate / 50;
+  }
+
+  start(): void {
+    this.#startedAt = Date.now();
+    this.#timer = setInterval(() => this.#pump(), 20);
+  }
+
+  /** Queues `durationMs` of speech after whatever is still queued. */
+  speak(durationMs: number): void {
+    this.#pending.push(voiceSamples(durationMs, this.sampleRate));
+  }
+
+  get speaking(): boolean {
+    return this.#pending.length > 0;
+  }
+
+  /** Hang up: the audio stops. */
+  stop(): void {
+    if (this.#timer) clearInterval(this.#timer);
+    this.#timer = null;
+    this.#input.end();
+  }
+
+  #pump(): void {
+    const due = Math.floor(((Date.now() - this.#startedAt) * this.sampleRate) / 1000);
+    while (this.#sent + this.#frameSamples <= due) {
+      this.#input.push(this.#nextFrame());
+      this.#sent += this.#frameSamples;
+    }
+  }
+
+  #nextFrame(): AudioFrame {
+    const data = new Int16Array(this.#frameSamples);
+    let filled = 0;
+    while (filled < data.length && this.#pending.length > 0) {
+      const head = this.#pending[0]!;
+      const take = Math.min(head.length, data.length - filled);
+      data.set(head.subarray(0, take), filled);
+      filled += take;
+      if (take === head.length) this.#pending.shift();
+      else this.#pending[0] = head.subarray(take);
+    }
+    return new AudioFrame(data, this.sampleRate, 1, this.#frameSamples);
+  }
+}

@@ -1,0 +1,152 @@
+/**
+ * @jest-environment ./apps/voice-agent/test/host-typed-arrays.environment.js
+ */
+import type { CallTranscriptData, CallUsageData, VoiceConfig } from '@callplane/contracts';
+import { callTranscriptDataSchema, callUsageDataSchema } from '@callplane/contracts';
+import { pollUntil } from '@callplane/testing';
+import { initializeLogger, type VAD } from '@livekit/agents';
+import * as silero from '@livekit/agents-plugin-silero';
+import pino from 'pino';
+import { PlayoutAudioOutput, PushAudioInput } from '../local/audio-io';
+import { FarEndAudio } from '../local/far-end';
+import type { CallPlan } from './agent-config';
+import { CallSession, type CallEventSink } from './call-session';
+import { choosePlugins } from './plugins';
+
+const voice: VoiceConfig = {
+  greeting: 'Hi Asha, Ava here.',
+  tts: { provider: 'local', model: 'synthetic', voice: 'default' },
+  stt: { provider: 'local', model: 'scripted', language: 'en' },
+  max_duration: 600,
+  recording: false,
+  transcription: true,
+};
+const INSTRUCTIONS = ['You are Ava.', 'INTENT price | cost => It is ten dollars.', 'INTENT bye | goodbye => Goodbye Asha! [end_call]', 'FALLBACK => Sorry?'].join('\n');
+
+function plan(overrides: Partial<CallPlan> = {}): CallPlan {
+  return {
+    sessionId: 'sess_1',
+    tenantId: 'ten_1',
+    direction: 'outbound',
+    callType: 'production',
+    agent: { id: 'agt_1', name: 'Ava' },
+    instructions: INSTRUCTIONS,
+    greeting: voice.greeting,
+    voice,
+    context: {},
+    maxDurationSeconds: 60,
+    fromNumber: '+14155550100',
+    toNumber: '+14155550199',
+    phoneId: null,
+    ...overrides,
+  };
+}
+
+class RecordingSink implements CallEventSink {
+  transcripts: CallTranscriptData[] = [];
+  usages: CallUsageData[] = [];
+  transcript(d: CallTranscriptData) {
+    this.transcripts.push(callTranscriptDataSchema.parse(d));
+  }
+  usage(d: CallUsageData) {
+    callUsageDataSchema.parse(d);
+    this.usages.push(d);
+  }
+  get turns() {
+    return this.transcripts.flatMap((t) => t.turns);
+  }
+}
+
+describe('CallSession (real audio frames through AgentSession, Silero VAD, local stand-ins)', () => {
+  let vad: VAD;
+  const running: Array<{ far: FarEndAudio; call: CallSession }> = [];
+
+  beforeAll(async () => {
+    initializeLogger({ pretty: false, level: process.env.AGENTS_LOG ?? 'silent' /* AGENTS_LOG=debug to see the framework's log */ });
+    // Silero ships its ONNX model in the plugin package and runs on onnxruntime-node's CPU build: no network.
+    vad = await silero.VAD.load({ minSilenceDuration: 400 });
+  });
+
+  afterAll(async () => {
+    await vad.close();
+  });
+
+  afterEach(async () => {
+    for (const { far, call } of running.splice(0)) {
+      far.stop();
+      call.callerHungUp();
+      await call.ended;
+    }
+  });
+
+  function startCall(p: CallPlan, callerScript: string[]) {
+    const input = new PushAudioInput();
+    const output = new PlayoutAudioOutput(24_000);
+    const sink = new RecordingSink();
+    const plugins = choosePlugins(p.voice, { keys: {}, callerScript, localVoice: { msPerChar: 40 } });
+    const call = new CallSession({ plan: p, sessionId: p.sessionId!, plugins, vad, audioInput: input, audioOutput: output, sink, logger: pino({ level: 'silent' }), usageIntervalMs: 60_000 });
+    const far = new FarEndAudio(input);
+    running.push({ far, call });
+    return { call, far, output, sink };
+  }
+
+  it('greets first, answers a caller utterance, and reports the turns in order and the usage', async () => {
+    const { call, far, output, sink } = startCall(plan(), ['What does it cost?']);
+    far.start();
+    await call.start();
+
+    // The greeting is the first thing on the line: agent audio before the caller says anything.
+    const greeting = await pollUntil(() => (output.segments[0]?.finishedAt ? output.segments[0] : undefined), { description: 'greeting played out' });
+    expect(greeting.frames.length).toBeGreaterThan(0);
+    expect(greeting.frames[0]!.sampleRate).toBe(24_000);
+    expect(sink.turns[0]).toMatchObject({ seq: 0, role: 'agent', text: 'Hi Asha, Ava here.' });
+
+    far.speak(1_200);
+    await pollUntil(() => sink.turns.length >= 3, { timeoutMs: 15_000, description: 'caller turn and agent reply' });
+    expect(sink.turns.map((t) => [t.seq, t.role, t.text])).toEqual([
+      [0, 'agent', 'Hi Asha, Ava here.'],
+      [1, 'caller', 'What does it cost?'],
+      [2, 'agent', 'It is ten dollars.'],
+    ]);
+    // The reply was heard as audio too, after the caller's speech.
+    await pollUntil(() => output.segments.length >= 2, { description: 'reply audio' });
+
+    far.stop();
+    call.callerHungUp();
+    const outcome = await call.ended;
+    expect(outcome.endReason).toBe('caller_hangup');
+    const final = sink.usages[sink.usages.length - 1]!;
+    expect(final.report_seq).toBe(sink.usages.length);
+    expect(final.llm).toEqual([expect.objectContaining({ provider: 'local', model: 'scripted-intents' })]);
+    expect(final.llm![0]!.completion_tokens).toBeGreaterThan(0);
+    expect(final.tts![0]).toMatchObject({ provider: 'local', model: 'synthetic-voice', characters: 'Hi Asha, Ava here.'.length + 'It is ten dollars.'.length });
+    expect(final.stt![0]!.seconds).toBeGreaterThan(1);
+  });
+
+  it('hangs up through the end_call tool after the goodbye is heard', async () => {
+    const { call, far, output, sink } = startCall(plan(), ['Okay, goodbye.']);
+    far.start();
+    await call.start();
+    await pollUntil(() => output.segments[0]?.finishedAt, { description: 'greeting played out' });
+    far.speak(1_000);
+    const outcome = await call.ended;
+    expect(outcome.endReason).toBe('agent_hangup');
+    expect(sink.turns.map((t) => t.text)).toEqual(['Hi Asha, Ava here.', 'Okay, goodbye.', 'Goodbye Asha!']);
+    const goodbye = output.segments[output.segments.length - 1]!;
+    expect(goodbye.interrupted).toBe(false);
+    expect(goodbye.finishedAt).toBeDefined();
+  });
+
+  it('stops at max duration with a closing line', async () => {
+    const { call, far, output, sink } = startCall(plan({ maxDurationSeconds: 2 }), []);
+    far.start();
+    const startedAt = Date.now();
+    await call.start();
+    const outcome = await call.ended;
+    expect(outcome.endReason).toBe('max_duration');
+    expect(Date.now() - startedAt).toBeGreaterThanOrEqual(2_000);
+    expect(sink.turns.map((t) => t.text)).toEqual(['Hi Asha, Ava here.', 'We have reached the time limit for this call. Thank you, goodbye.']);
+    expect(output.segments).toHaveLength(2);
+    expect(output.segments[1]!.finishedAt).toBeDefined();
+  });
+});

@@ -1,0 +1,171 @@
+import type { CallTranscriptData, CallUsageData, TranscriptTurn } from '@callplane/contracts';
+import { llm, voice, type VAD } from '@livekit/agents';
+import type { Logger } from 'pino';
+import type { CallPlan } from './agent-config';
+import type { PluginSet } from './plugins';
+import { TtsCharacterCounter, usageData } from './usage-report';
+import { guardVadStreamClose } from './vad-close-guard';
+
+/** Where a call's `call.transcript` and `call.usage` event data go (the outbox writer, later; a recorder in tests). */
+export interface CallEventSink {
+  transcript(data: CallTranscriptData): void | Promise<void>;
+  usage(data: CallUsageData): void | Promise<void>;
+}
+
+export type CallEndReason = 'agent_hangup' | 'max_duration' | 'caller_hangup' | 'error';
+
+export interface CallOutcome {
+  endReason: CallEndReason;
+  turns: TranscriptTurn[];
+  usage: CallUsageData;
+}
+
+export interface CallSessionDeps {
+  plan: CallPlan;
+  /** The plan's session id, or for inbound calls the one read from the SIP participant. */
+  sessionId: string;
+  plugins: Pick<PluginSet, 'stt' | 'llm' | 'tts'>;
+  vad: VAD;
+  /** The room's audio in production; the sandbox's or a test's replacements otherwise. */
+  audioInput: voice.AudioInput;
+  audioOutput: voice.AudioOutput;
+  sink: CallEventSink;
+  logger: Logger;
+  /** Spoken at `max_duration` before hanging up. */
+  closingLine?: string;
+  /** Cumulative usage is reported this often while the call runs, and once at the end. */
+  usageIntervalMs?: number;
+}
+
+const DEFAULT_CLOSING_LINE = 'We have reached the time limit for this call. Thank you, goodbye.';
+const END_CALL_DESCRIPTION =
+  'End the call and hang up. Call it only when the conversation is clearly over (the caller said goodbye or has nothing more to ask), after saying goodbye.';
+
+/**
+ * One call's media loop: an AgentSession with the chosen STT/LLM/TTS and the VAD, greeting first, an
+ * `end_call` tool, a hard stop at `max_duration` with a closing line, and the transcript and usage reported
+ * through the sink. The states are few: started → (agent_hangup | max_duration | caller_hangup | error) → ended.
+ * Removing the SIP participant / deleting the room on end is the worker's job (it owns the room).
+ */
+export class CallSession {
+  readonly ended: Promise<CallOutcome>;
+  readonly #deps: CallSessionDeps;
+  readonly #log: Logger;
+  readonly #session: voice.AgentSession;
+  readonly #turns: TranscriptTurn[] = [];
+  #resolveEnded!: (o: CallOutcome) => void;
+  #endReason: CallEndReason | null = null;
+  #usageSeq = 0;
+  #maxTimer: NodeJS.Timeout | null = null;
+  #usageTimer: NodeJS.Timeout | null = null;
+  #sinkWrites: Promise<unknown> = Promise.resolve();
+  readonly #ttsCounter: TtsCharacterCounter;
+
+  constructor(deps: CallSessionDeps) {
+    this.#deps = deps;
+    this.#log = deps.logger.child({ session_id: deps.sessionId, tenant_id: deps.plan.tenantId, agent_id: deps.plan.agent.id });
+    this.ended = new Promise((resolve) => (this.#resolveEnded = resolve));
+    this.#session = new voice.AgentSession({
+      stt: deps.plugins.stt,
+      llm: deps.plugins.llm,
+      tts: deps.plugins.tts,
+      vad: guardVadStreamClose(deps.vad),
+      turnHandling: {
+        // VAD endpointing and VAD barge-in: the adaptive modes call LiveKit Cloud inference.
+        turnDetection: 'vad',
+        interruption: { mode: 'vad' },
+      },
+      // Phone audio reaches us after the carrier's echo cancellation; no warm-up window to mute the caller.
+      aecWarmupDuration: null,
+      userAwayTimeout: null,
+    });
+    this.#session.input.audio = deps.audioInput;
+    this.#session.output.audio = deps.audioOutput;
+    this.#session.on(voice.AgentSessionEventTypes.ConversationItemAdded, (ev) => this.#onItem(ev.item));
+    this.#ttsCounter = new TtsCharacterCounter(deps.plugins.tts.capabilities.streaming);
+    this.#session.on(voice.AgentSessionEventTypes.MetricsCollected, (ev) => {
+      if (ev.metrics.type === 'tts_metrics') this.#ttsCounter.add(ev.metrics);
+    });
+    this.#session.on(voice.AgentSessionEventTypes.Close, (ev) => void this.#onClose(ev));
+  }
+
+  get sessionId(): string {
+    return this.#deps.sessionId;
+  }
+
+  /** Starts the loop and speaks the greeting. Call once the callee is connected (the SIP participant is active). */
+  async start(): Promise<void> {
+    const { plan } = this.#deps;
+    const agent = new voice.Agent({
+      instructions: plan.instructions,
+      tools: {
+        end_call: llm.tool({
+          description: END_CALL_DESCRIPTION,
+          execute: async (_args, { ctx }) => {
+            this.#endReason ??= 'agent_hangup';
+            // Hang up once the goodbye that came with the tool call has been heard. Returning nothing asks for no reply.
+            ctx.speechHandle.addDoneCallback(() => this.#session.shutdown({ drain: true, reason: 'agent_hangup' }));
+            return undefined;
+          },
+        }),
+      },
+    });
+    await this.#session.start({ agent, record: false });
+    this.#maxTimer = setTimeout(() => void this.#maxDurationReached(), plan.maxDurationSeconds * 1000);
+    const every = this.#deps.usageIntervalMs ?? 30_000;
+    this.#usageTimer = setInterval(() => this.#reportUsage(), every);
+    this.#session.say(plan.greeting, { allowInterruptions: true });
+    this.#log.info({ max_duration_seconds: plan.maxDurationSeconds }, 'call session started, greeting');
+  }
+
+  /** The caller hung up (the SIP participant left): stop at once, nothing more can be heard. */
+  callerHungUp(): void {
+    this.#endReason ??= 'caller_hangup';
+    this.#session.shutdown({ drain: false, reason: 'caller_hangup' });
+  }
+
+  async #maxDurationReached(): Promise<void> {
+    if (this.#endReason) return;
+    this.#endReason = 'max_duration';
+    this.#log.info('max duration reached: closing line, then hang-up');
+    try {
+      this.#session.interrupt({ force: true });
+      const closing = this.#session.say(this.#deps.closingLine ?? DEFAULT_CLOSING_LINE, { allowInterruptions: false });
+      await closing.waitForPlayout();
+    } catch (err) {
+      this.#log.warn({ err }, 'could not speak the closing line');
+    }
+    this.#session.shutdown({ drain: false, reason: 'max_duration' });
+  }
+
+  #onItem(item: llm.ChatMessage | llm.AgentHandoffItem): void {
+    if (item.type !== 'message' || (item.role !== 'user' && item.role !== 'assistant')) return;
+    const text = (item.textContent ?? '').trim();
+    if (!text) return;
+    const turn: TranscriptTurn = { seq: this.#turns.length, role: item.role === 'user' ? 'caller' : 'agent', text, at: new Date(item.createdAt).toISOString() };
+    this.#turns.push(turn);
+    if (this.#deps.plan.voice.transcription === false) return;
+    this.#write(() => this.#deps.sink.transcript({ session_id: this.sessionId, turns: [turn] }));
+  }
+
+  #reportUsage(): CallUsageData {
+    const data = usageData(this.sessionId, ++this.#usageSeq, this.#session.usage, this.#ttsCounter);
+    this.#write(() => this.#deps.sink.usage(data));
+    return data;
+  }
+
+  // In order, one at a time; a failing sink is logged, never fatal to the call (the outbox retries, not us).
+  #write(fn: () => void | Promise<void>): void {
+    this.#sinkWrites = this.#sinkWrites.then(fn).catch((err: unknown) => this.#log.error({ err }, 'call event sink failed'));
+  }
+
+  async #onClose(ev: voice.CloseEvent): Promise<void> {
+    if (this.#maxTimer) clearTimeout(this.#maxTimer);
+    if (this.#usageTimer) clearInterval(this.#usageTimer);
+    const endReason: CallEndReason = this.#endReason ?? (ev.error ? 'error' : 'caller_hangup');
+    const usage = this.#reportUsage();
+    await this.#sinkWrites;
+    this.#log.info({ end_reason: endReason, turns: this.#turns.length }, 'call session ended');
+    this.#resolveEnded({ endReason, turns: [...this.#turns], usage });
+  }
+}

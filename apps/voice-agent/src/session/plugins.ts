@@ -1,0 +1,134 @@
+import { STT_PROVIDERS, TTS_PROVIDERS, type VoiceConfig } from '@callplane/contracts';
+import type { llm, stt, tts } from '@livekit/agents';
+import * as cartesia from '@livekit/agents-plugin-cartesia';
+import * as deepgram from '@livekit/agents-plugin-deepgram';
+import * as elevenlabs from '@livekit/agents-plugin-elevenlabs';
+import * as openai from '@livekit/agents-plugin-openai';
+import { ScriptedIntentLLM } from '../local/scripted-llm';
+import { ScriptedCallerSTT } from '../local/scripted-stt';
+import { SyntheticVoiceTTS } from '../local/synthetic-voice';
+
+/** Vendor credentials the worker holds (one set per deployment; BYOK per tenant comes later). */
+export interface ProviderKeys {
+  deepgram?: string;
+  openai?: string;
+  cartesia?: string;
+  elevenlabs?: string;
+}
+
+export function providerKeysFromEnv(env: NodeJS.ProcessEnv = process.env): ProviderKeys {
+  const key = (name: string) => (env[name] ? env[name] : undefined);
+  return { deepgram: key('DEEPGRAM_API_KEY'), openai: key('OPENAI_API_KEY'), cartesia: key('CARTESIA_API_KEY'), elevenlabs: key('ELEVENLABS_API_KEY') };
+}
+
+/** A provider in the agent's config that this worker cannot run. Not retryable: the agent's config must change. */
+export class UnsupportedProviderError extends Error {
+  override readonly name = 'UnsupportedProviderError';
+  readonly retryable = false;
+
+  constructor(
+    readonly kind: 'stt' | 'tts',
+    readonly provider: string,
+  ) {
+    const known = (kind === 'stt' ? STT_PROVIDERS : TTS_PROVIDERS) as readonly string[];
+    super(
+      known.includes(provider)
+        ? `${kind.toUpperCase()} provider "${provider}" is accepted by the API but has no plugin in this voice agent (supported: ${supported(kind).join(', ')})`
+        : `unknown ${kind.toUpperCase()} provider "${provider}" (supported: ${supported(kind).join(', ')})`,
+    );
+  }
+}
+
+const STT_PLUGINS = ['deepgram', 'openai', 'local'] as const;
+const TTS_PLUGINS = ['cartesia', 'elevenlabs', 'deepgram', 'openai', 'local'] as const;
+const supported = (kind: 'stt' | 'tts'): readonly string[] => (kind === 'stt' ? STT_PLUGINS : TTS_PLUGINS);
+
+/** Which implementation was picked for one stage, and why, for the call's log line. */
+export interface StageChoice {
+  provider: string;
+  model: string;
+  /** `local` = a stand-in: asked for (provider `local`) or because the provider's key is not configured. */
+  source: 'plugin' | 'local';
+  reason?: 'configured_local' | 'no_api_key';
+}
+
+export interface PluginSet {
+  stt: stt.STT;
+  llm: llm.LLM;
+  tts: tts.TTS;
+  chosen: { stt: StageChoice; llm: StageChoice; tts: StageChoice };
+}
+
+export interface ChoosePluginsOptions {
+  keys: ProviderKeys;
+  /** The agent config has no LLM field yet: OpenAI chat with this model when OPENAI_API_KEY is set. */
+  llmModel?: string;
+  /** Lines the scripted caller recogniser returns when STT runs on the local stand-in. */
+  callerScript?: readonly string[];
+  /** Options for the synthetic voice when TTS runs on the local stand-in. */
+  localVoice?: { msPerChar?: number; sampleRate?: number };
+}
+
+/**
+ * Builds the STT, LLM and TTS for a call from the agent's `voice` config: the official plugin when the
+ * provider's key is configured, the local stand-in otherwise (so a sandbox call runs with no accounts).
+ * Providers the contract accepts but this worker has no plugin for (azure, google, assemblyai) and names it
+ * does not know are refused with `UnsupportedProviderError` before anything is constructed. Constructing a
+ * plugin does not touch the network; connections open on first use.
+ */
+export function choosePlugins(voice: VoiceConfig, opts: ChoosePluginsOptions): PluginSet {
+  const sttProvider = voice.stt.provider as string;
+  const ttsProvider = voice.tts.provider as string;
+  if (!(STT_PLUGINS as readonly string[]).includes(sttProvider)) throw new UnsupportedProviderError('stt', sttProvider);
+  if (!(TTS_PLUGINS as readonly string[]).includes(ttsProvider)) throw new UnsupportedProviderError('tts', ttsProvider);
+  const { keys } = opts;
+
+  const sttPick = pickStt(voice.stt, keys, opts.callerScript ?? []);
+  const ttsPick = pickTts(voice.tts, keys, opts.localVoice);
+  const llmModel = opts.llmModel ?? 'gpt-4o-mini';
+  const llmPick: [llm.LLM, StageChoice] = keys.openai
+    ? [new openai.LLM({ apiKey: keys.openai, model: llmModel }), { provider: 'openai', model: llmModel, source: 'plugin' }]
+    : [new ScriptedIntentLLM(), { provider: 'local', model: 'scripted-intents', source: 'local', reason: 'no_api_key' }];
+
+  return { stt: sttPick[0], tts: ttsPick[0], llm: llmPick[0], chosen: { stt: sttPick[1], tts: ttsPick[1], llm: llmPick[1] } };
+}
+
+function pickStt(cfg: VoiceConfig['stt'], keys: ProviderKeys, script: readonly string[]): [stt.STT, StageChoice] {
+  const local = (reason: StageChoice['reason']): [stt.STT, StageChoice] => [
+    new ScriptedCallerSTT(script, { language: cfg.language }),
+    { provider: 'local', model: 'scripted-caller', source: 'local', reason },
+  ];
+  const plugin = (s: stt.STT): [stt.STT, StageChoice] => [s, { provider: cfg.provider, model: cfg.model, source: 'plugin' }];
+  switch (cfg.provider) {
+    case 'deepgram':
+      return keys.deepgram ? plugin(new deepgram.STT({ apiKey: keys.deepgram, model: cfg.model, language: cfg.language })) : local('no_api_key');
+    case 'openai':
+      return keys.openai ? plugin(new openai.STT({ apiKey: keys.openai, model: cfg.model, language: cfg.language })) : local('no_api_key');
+    default:
+      return local('configured_local');
+  }
+}
+
+function pickTts(cfg: VoiceConfig['tts'], keys: ProviderKeys, localVoice: ChoosePluginsOptions['localVoice']): [tts.TTS, StageChoice] {
+  const local = (reason: StageChoice['reason']): [tts.TTS, StageChoice] => [
+    new SyntheticVoiceTTS(localVoice),
+    { provider: 'local', model: 'synthetic-voice', source: 'local', reason },
+  ];
+  const plugin = (t: tts.TTS): [tts.TTS, StageChoice] => [t, { provider: cfg.provider, model: cfg.model, source: 'plugin' }];
+  switch (cfg.provider) {
+    case 'cartesia':
+      return keys.cartesia ? plugin(new cartesia.TTS({ apiKey: keys.cartesia, model: cfg.model, voice: cfg.voice })) : local('no_api_key');
+    case 'elevenlabs':
+      return keys.elevenlabs ? plugin(new elevenlabs.TTS({ apiKey: keys.elevenlabs, model: cfg.model, voiceId: cfg.voice })) : local('no_api_key');
+    case 'deepgram':
+      // Aura names the voice inside the model id (`aura-2-andromeda-en`); accept either the full id as the voice
+      // or model `aura-2` + voice `andromeda-en`.
+      return keys.deepgram
+        ? plugin(new deepgram.TTS({ apiKey: keys.deepgram, model: cfg.voice.startsWith('aura') ? cfg.voice : `${cfg.model}-${cfg.voice}` }))
+        : local('no_api_key');
+    case 'openai':
+      return keys.openai ? plugin(new openai.TTS({ apiKey: keys.openai, model: cfg.model, voice: cfg.voice as openai.TTSVoices })) : local('no_api_key');
+    default:
+      return local('configured_local');
+  }
+}
