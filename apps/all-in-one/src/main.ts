@@ -36,7 +36,8 @@ export async function startAllInOne(env: NodeJS.ProcessEnv = process.env, opts: 
       createGatewayModule({ platform, routerDeps, secrets, publicBaseUrl: config.PUBLIC_BASE_URL, livekitSipHost: config.LIVEKIT_SIP_HOST, exotel: { apiBaseUrl: config.EXOTEL_API_BASE_URL }, livekit: config.LIVEKIT_API_KEY && config.LIVEKIT_API_SECRET ? { apiKey: config.LIVEKIT_API_KEY, apiSecret: config.LIVEKIT_API_SECRET } : undefined }),
       createDialerModule({ platform, routerDeps, secrets, settings: dialerSettingsFrom(config), livekit: livekitFromConfig(config) }),
       createAnalyticsModule({ platform, routerDeps }),
-      createVoiceAgentModule({ platform }),
+      // The same LiveKit settings as the dialer's: without them the voice agent runs the sandbox media plane the dialer then uses.
+      createVoiceAgentModule({ platform, livekit: livekitFromConfig(config) }),
     ],
     beforeListen: async ({ platform }) => {
       seeded = await seedDefaultTenant(platform.db.prisma);

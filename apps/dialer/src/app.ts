@@ -20,7 +20,7 @@ export interface DialerModuleOptions {
   routerDeps: ApiRouterDeps;
   secrets: SecretBox;
   settings: DialerSettings;
-  /** LiveKit's API; without it calls are refused as failed (`livekit_not_configured`). */
+  /** LiveKit's API; without it only sandbox numbers can be called (others fail `livekit_not_configured`). */
   livekit?: { url: string; apiKey: string; apiSecret: string };
   now?: () => Date;
 }

@@ -1,21 +1,59 @@
+import { CallTransitions } from '@callplane/calls';
+import { SANDBOX_CALL_REQUESTED_EVENT_TYPE, TOPICS } from '@callplane/contracts';
+import { subscribeDeduped } from '@callplane/events';
 import type { Platform, ServiceModule } from '@callplane/service-kit';
+import { DEFAULT_SANDBOX_SETTINGS, type SandboxSettings } from './sandbox/sandbox-call';
+import { SandboxMediaPlane } from './sandbox/sandbox-media-plane';
+import { outboxCallEventSink } from './session/outbox-sink';
+import { localRecognizerNotice } from './session/plugins';
 
 export interface VoiceAgentModuleOptions {
   platform: Platform;
   livekit?: { url: string; apiKey: string; apiSecret: string };
+  /** The sandbox carrier's timings and caller script (tests shorten them). */
+  sandbox?: Partial<SandboxSettings>;
 }
 
 /**
- * The LiveKit Agents worker that runs the media loop. Until the voice-agent issue lands it registers
- * no worker and takes no calls; it still starts, reports health and drains like every service.
+ * The voice agent. With LiveKit configured it is to be the LiveKit Agents worker (not registered yet). Without
+ * LiveKit it runs the sandbox media plane: the dialer's `sandbox.call_requested` commands become calls on the
+ * sandbox carrier, run through the same CallSession, with the caller played by a bot on this machine.
  */
 export function createVoiceAgentModule(opts: VoiceAgentModuleOptions): ServiceModule {
-  const log = opts.platform.logger.child({ module: 'voice-agent' });
+  const { platform } = opts;
+  const log = platform.logger.child({ module: 'voice-agent' });
+  const prisma = platform.db.prisma;
+  const sandbox = opts.livekit
+    ? null
+    : new SandboxMediaPlane({
+        report: (r) => transitions.report(r),
+        sink: (tenantId) => outboxCallEventSink({ prisma, outbox: platform.relay }, tenantId),
+        logger: log,
+        settings: { ...DEFAULT_SANDBOX_SETTINGS, ...opts.sandbox },
+      });
+  const transitions = new CallTransitions({ prisma, outbox: platform.relay });
   return {
     name: 'voice-agent',
     routers: [],
     async start() {
-      log.info({ livekit: opts.livekit ? opts.livekit.url : 'not configured' }, 'voice-agent worker idle: media loop not enabled yet');
+      if (!sandbox) {
+        log.info({ livekit: opts.livekit?.url }, 'voice-agent worker idle: LiveKit media loop not enabled yet');
+        return;
+      }
+      // Said once at start, so whoever runs the all-in-one knows why the sandbox is not recognising real speech.
+      const notice = localRecognizerNotice();
+      if (notice) log.warn(notice);
+      await subscribeDeduped(platform.bus, prisma, {
+        group: 'voice-agent.sandbox-calls',
+        topics: [TOPICS.dialerCommands],
+        handle: async (event) => {
+          if (event.type === SANDBOX_CALL_REQUESTED_EVENT_TYPE) sandbox.place(event.data);
+        },
+      });
+      log.info('LiveKit not configured: sandbox media plane takes outbound calls to the sandbox numbers');
+    },
+    async stop() {
+      await sandbox?.drain();
     },
   };
 }

@@ -14,3 +14,4 @@ export * from './api/webhooks';
 export * from './api/outbound';
 export * from './call-state-machine';
 export * from './call-events';
+export * from './sandbox';

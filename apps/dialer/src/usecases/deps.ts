@@ -17,7 +17,7 @@ export interface DialerSettings {
 export interface DialerDeps {
   prisma: PrismaClient;
   secrets: SecretBox;
-  /** Unset when LiveKit is not configured: calls cannot be placed (the sandbox media plane arrives with the voice agent). */
+  /** Unset when LiveKit is not configured: only calls to the sandbox carrier's numbers can be placed (by the voice agent's sandbox media plane). */
   livekit?: LiveKitCalls;
   /** The one writer of call state after a call starts (libs/calls). */
   transitions: CallTransitions;

@@ -1,6 +1,7 @@
 import { openOutboundSession } from '@callplane/calls';
-import type { CallType, Provider, VoiceConfig } from '@callplane/contracts';
+import { isSandboxNumber, SANDBOX_CALL_REQUESTED_EVENT_TYPE, TOPICS, type CallType, type Provider, type VoiceConfig } from '@callplane/contracts';
 import type { OutboundCall } from '@callplane/db';
+import { enqueueEvent } from '@callplane/events';
 import { CALL_ROOM_PREFIX, CallNotConnected, LiveKitError } from '@callplane/livekit';
 import type { DialerDeps } from './deps';
 
@@ -31,6 +32,11 @@ const DEFAULT_MAX_DURATION = 600;
  *   4. report the outcome through the call-state machine: answered → in_progress; SIP 486 → busy; 480/408/487 →
  *      no_answer; any other failure → failed (the room is deleted so nothing stays billable).
  * Later progress (hang-up, room closed) arrives through the gateway's LiveKit webhooks.
+ *
+ * Without LiveKit, a call to the sandbox carrier's reserved numbers (libs/contracts `sandbox.ts`) is handed to the
+ * voice agent's sandbox media plane instead of steps 2–4: a `sandbox.call_requested` command on `dialer.commands`,
+ * written with the session in step 1's transaction, carrying the same metadata; the voice agent reports the call's
+ * progress through the call-state machine. Any other destination without LiveKit fails (`livekit_not_configured`).
  */
 export async function dispatchOutboundCall(deps: DialerDeps, callId: string): Promise<void> {
   const { prisma } = deps;
@@ -59,6 +65,9 @@ export async function dispatchOutboundCall(deps: DialerDeps, callId: string): Pr
       roomName,
       at,
     });
+    if (plan.ok && plan.media.kind === 'sandbox') {
+      await enqueueEvent(tx, { topic: TOPICS.dialerCommands, type: SANDBOX_CALL_REQUESTED_EVENT_TYPE, tenantId: call.tenantId, key: call.id, data: plan.metadata });
+    }
     return true;
   });
   if (!opened) return;
@@ -67,15 +76,16 @@ export async function dispatchOutboundCall(deps: DialerDeps, callId: string): Pr
     await deps.transitions.report({ call: { sessionId: call.id }, state: 'failed', at, endReason: plan.error });
     return;
   }
+  if (plan.media.kind === 'sandbox') return; // the voice agent's sandbox media plane takes it from here
 
-  const livekit = plan.livekit;
+  const { livekit, trunkId } = plan.media;
   try {
     await livekit.prepareRoom({ roomName, metadata: plan.metadata as unknown as Record<string, unknown>, maxCallDurationSeconds: plan.metadata.max_duration_seconds });
     await livekit.dial({
       sessionId: call.id,
       roomName,
       metadata: plan.metadata as unknown as Record<string, unknown>,
-      trunkId: plan.trunkId,
+      trunkId,
       to: call.toNumber,
       from: call.fromNumber,
       ringingTimeoutSeconds: deps.settings.ringingTimeoutSeconds,
@@ -107,9 +117,10 @@ export function startDispatch(deps: DialerDeps, callId: string): void {
   deps.inflight.add(p);
 }
 
-type CallPlan =
-  | { ok: true; provider: Provider; trunkId: string; metadata: OutboundCallMetadata; livekit: NonNullable<DialerDeps['livekit']> }
-  | { ok: false; provider: Provider; error: string };
+/** Where the call's media runs: LiveKit (a room and a SIP participant on the number's trunk), or the sandbox carrier. */
+type CallMedia = { kind: 'livekit'; livekit: NonNullable<DialerDeps['livekit']>; trunkId: string } | { kind: 'sandbox' };
+
+type CallPlan = { ok: true; provider: Provider; media: CallMedia; metadata: OutboundCallMetadata } | { ok: false; provider: Provider; error: string };
 
 /** What the call needs, read now (a snapshot: later agent edits do not change a call in flight). */
 async function planCall(deps: DialerDeps, call: OutboundCall): Promise<CallPlan> {
@@ -128,8 +139,15 @@ async function planCall(deps: DialerDeps, call: OutboundCall): Promise<CallPlan>
     const steps = (phone?.importSteps ?? []) as Array<{ name: string; output: Record<string, string> }>;
     trunkId = steps.find((s) => s.name === 'livekit.outbound')?.output.trunk_id;
   }
-  if (!deps.livekit) return { ok: false, provider, error: 'livekit_not_configured' };
-  if (!trunkId) return { ok: false, provider, error: 'no_outbound_trunk' };
+  let media: CallMedia;
+  if (deps.livekit) {
+    if (!trunkId) return { ok: false, provider, error: 'no_outbound_trunk' };
+    media = { kind: 'livekit', livekit: deps.livekit, trunkId };
+  } else if (isSandboxNumber(call.toNumber)) {
+    media = { kind: 'sandbox' };
+  } else {
+    return { ok: false, provider, error: 'livekit_not_configured' };
+  }
   const agent = await prisma.agent.findUnique({ where: { id: call.agentId } });
   if (!agent) return { ok: false, provider, error: 'agent_not_found' };
   const voice = agent.voice as unknown as VoiceConfig;
@@ -137,8 +155,7 @@ async function planCall(deps: DialerDeps, call: OutboundCall): Promise<CallPlan>
   return {
     ok: true,
     provider,
-    trunkId,
-    livekit: deps.livekit,
+    media,
     metadata: {
       session_id: call.id,
       tenant_id: call.tenantId,

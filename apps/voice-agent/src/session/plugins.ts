@@ -4,6 +4,8 @@ import * as cartesia from '@livekit/agents-plugin-cartesia';
 import * as deepgram from '@livekit/agents-plugin-deepgram';
 import * as elevenlabs from '@livekit/agents-plugin-elevenlabs';
 import * as openai from '@livekit/agents-plugin-openai';
+import { EspeakTTS } from '../local/espeak-tts';
+import { PocketsphinxSTT } from '../local/pocketsphinx-stt';
 import { ScriptedIntentLLM } from '../local/scripted-llm';
 import { ScriptedCallerSTT } from '../local/scripted-stt';
 import { SyntheticVoiceTTS } from '../local/synthetic-voice';
@@ -50,6 +52,8 @@ export interface StageChoice {
   /** `local` = a stand-in: asked for (provider `local`) or because the provider's key is not configured. */
   source: 'plugin' | 'local';
   reason?: 'configured_local' | 'no_api_key';
+  /** The local recogniser is the scripted one because pocketsphinx is not installed (see `localRecognizerNotice`). */
+  fallback?: 'pocketsphinx_unavailable';
 }
 
 export interface PluginSet {
@@ -63,15 +67,41 @@ export interface ChoosePluginsOptions {
   keys: ProviderKeys;
   /** The agent config has no LLM field yet: OpenAI chat with this model when OPENAI_API_KEY is set. */
   llmModel?: string;
-  /** Lines the scripted caller recogniser returns when STT runs on the local stand-in. */
+  /**
+   * The caller's expected lines (the sandbox scripts): the grammar PocketsphinxSTT recognises against, and what
+   * the scripted recogniser returns, in order, when pocketsphinx is not installed.
+   */
   callerScript?: readonly string[];
-  /** Options for the synthetic voice when TTS runs on the local stand-in. */
-  localVoice?: { msPerChar?: number; sampleRate?: number };
+  /** Options for the local voice: the espeak voice's rate (default 24 kHz), the synthetic voice's pace. */
+  localVoice?: { msPerChar?: number; sampleRate?: number; voice?: string };
+  /** Whether pocketsphinx can run here; default: probed once (`PocketsphinxSTT.isAvailable()`). Tests set it. */
+  pocketsphinxAvailable?: boolean;
+}
+
+let probed: boolean | undefined;
+/** Whether pocketsphinx and its English model are installed (probed once per process). */
+export function pocketsphinxAvailable(): boolean {
+  probed ??= PocketsphinxSTT.isAvailable();
+  return probed;
+}
+
+/**
+ * The one line to print at start (the all-in-one, the worker) when calls on the local stack will not really
+ * listen to the caller; null when pocketsphinx is installed.
+ */
+export function localRecognizerNotice(available: boolean = pocketsphinxAvailable()): string | null {
+  return available
+    ? null
+    : 'pocketsphinx is not installed: local calls use the scripted recogniser (local.ScriptedCallerSTT), which returns the caller script\'s next line for each utterance instead of recognising speech; install it with `apt-get install pocketsphinx pocketsphinx-en-us`';
 }
 
 /**
  * Builds the STT, LLM and TTS for a call from the agent's `voice` config: the official plugin when the
- * provider's key is configured, the local stand-in otherwise (so a sandbox call runs with no accounts).
+ * provider's key is configured, the local stack otherwise (so a sandbox call runs with no accounts and no
+ * network): espeak-ng speech (EspeakTTS), pocketsphinx recognition against the caller script's grammar
+ * (PocketsphinxSTT; the scripted recogniser when pocketsphinx is not installed) and the rule-based
+ * ScriptedIntentLLM. Provider `local` picks a local stage explicitly: model `synthetic` is the wordless synthetic
+ * voice, `scripted` the scripted recogniser (tests that drive synthetic audio); any other model is the default.
  * Providers the contract accepts but this worker has no plugin for (azure, google, assemblyai) and names it
  * does not know are refused with `UnsupportedProviderError` before anything is constructed. Constructing a
  * plugin does not touch the network; connections open on first use.
@@ -83,7 +113,7 @@ export function choosePlugins(voice: VoiceConfig, opts: ChoosePluginsOptions): P
   if (!(TTS_PLUGINS as readonly string[]).includes(ttsProvider)) throw new UnsupportedProviderError('tts', ttsProvider);
   const { keys } = opts;
 
-  const sttPick = pickStt(voice.stt, keys, opts.callerScript ?? []);
+  const sttPick = pickStt(voice.stt, keys, opts.callerScript ?? [], opts.pocketsphinxAvailable ?? pocketsphinxAvailable());
   const ttsPick = pickTts(voice.tts, keys, opts.localVoice);
   const llmModel = opts.llmModel ?? 'gpt-4o-mini';
   const llmPick: [llm.LLM, StageChoice] = keys.openai
@@ -93,11 +123,21 @@ export function choosePlugins(voice: VoiceConfig, opts: ChoosePluginsOptions): P
   return { stt: sttPick[0], tts: ttsPick[0], llm: llmPick[0], chosen: { stt: sttPick[1], tts: ttsPick[1], llm: llmPick[1] } };
 }
 
-function pickStt(cfg: VoiceConfig['stt'], keys: ProviderKeys, script: readonly string[]): [stt.STT, StageChoice] {
-  const local = (reason: StageChoice['reason']): [stt.STT, StageChoice] => [
-    new ScriptedCallerSTT(script, { language: cfg.language }),
-    { provider: 'local', model: 'scripted-caller', source: 'local', reason },
-  ];
+const SCRIPTED_STT_MODELS = ['scripted', 'scripted-caller'];
+const SYNTHETIC_TTS_MODELS = ['synthetic', 'synthetic-voice'];
+
+function pickStt(cfg: VoiceConfig['stt'], keys: ProviderKeys, script: readonly string[], sphinx: boolean): [stt.STT, StageChoice] {
+  const local = (reason: StageChoice['reason']): [stt.STT, StageChoice] => {
+    const scripted = cfg.provider === 'local' && SCRIPTED_STT_MODELS.includes(cfg.model);
+    if (!scripted && sphinx) {
+      const recogniser = new PocketsphinxSTT({ phrases: script, language: cfg.language });
+      return [recogniser, { provider: 'local', model: recogniser.model, source: 'local', reason }];
+    }
+    return [
+      new ScriptedCallerSTT(script, { language: cfg.language }),
+      { provider: 'local', model: 'scripted-caller', source: 'local', reason, ...(scripted ? {} : { fallback: 'pocketsphinx_unavailable' as const }) },
+    ];
+  };
   const plugin = (s: stt.STT): [stt.STT, StageChoice] => [s, { provider: cfg.provider, model: cfg.model, source: 'plugin' }];
   switch (cfg.provider) {
     case 'deepgram':
@@ -110,10 +150,10 @@ function pickStt(cfg: VoiceConfig['stt'], keys: ProviderKeys, script: readonly s
 }
 
 function pickTts(cfg: VoiceConfig['tts'], keys: ProviderKeys, localVoice: ChoosePluginsOptions['localVoice']): [tts.TTS, StageChoice] {
-  const local = (reason: StageChoice['reason']): [tts.TTS, StageChoice] => [
-    new SyntheticVoiceTTS(localVoice),
-    { provider: 'local', model: 'synthetic-voice', source: 'local', reason },
-  ];
+  const local = (reason: StageChoice['reason']): [tts.TTS, StageChoice] =>
+    cfg.provider === 'local' && SYNTHETIC_TTS_MODELS.includes(cfg.model)
+      ? [new SyntheticVoiceTTS(localVoice), { provider: 'local', model: 'synthetic-voice', source: 'local', reason }]
+      : [new EspeakTTS({ sampleRate: localVoice?.sampleRate, voice: localVoice?.voice }), { provider: 'local', model: 'espeak-ng', source: 'local', reason }];
   const plugin = (t: tts.TTS): [tts.TTS, StageChoice] => [t, { provider: cfg.provider, model: cfg.model, source: 'plugin' }];
   switch (cfg.provider) {
     case 'cartesia':

@@ -1,0 +1,124 @@
+import type { CallReport } from '@callplane/calls';
+import { sandboxBehaviour } from '@callplane/contracts';
+import type { VAD } from '@livekit/agents';
+import type { Logger } from 'pino';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { PlayoutAudioOutput, PushAudioInput } from '../local/audio-io';
+import { FarEndAudio } from '../local/far-end';
+import { CallPlanError, planCall, type CallPlan } from '../session/agent-config';
+import { CallSession, type CallEventSink } from '../session/call-session';
+import { choosePlugins } from '../session/plugins';
+import { CallerBot } from './caller-bot';
+
+export interface SandboxSettings {
+  /** How long the never-answering number rings before the 480. */
+  ringingTimeoutMs: number;
+  /** How long the answering number rings before it picks up. */
+  answerAfterMs: number;
+  /** What the caller bot says, one line per turn. */
+  callerScript: readonly string[];
+  /** The caller bot hangs up this long after the agent's reply to its last line. */
+  callerHangUpAfterMs: number;
+  /** Spoken length per character of the agent's synthetic voice and of the caller bot's lines. */
+  msPerChar: number;
+  usageIntervalMs: number;
+}
+
+export const DEFAULT_SANDBOX_SETTINGS: SandboxSettings = {
+  ringingTimeoutMs: 20_000,
+  answerAfterMs: 1_000,
+  callerScript: ['Hi, how much does it cost?', 'Okay, thank you. Goodbye.'],
+  callerHangUpAfterMs: 1_500,
+  msPerChar: 60,
+  usageIntervalMs: 30_000,
+};
+
+export interface SandboxCallDeps {
+  /** The call-state machine's writer (libs/calls `CallTransitions.report`). */
+  report(r: CallReport): Promise<unknown>;
+  /** Where the call's transcript and usage go (the outbox). */
+  sink(tenantId: string): CallEventSink;
+  /** Silero, loaded once per worker on the first answered call. */
+  vad(): Promise<VAD>;
+  logger: Logger;
+  settings: SandboxSettings;
+  /** Aborted when the worker stops: calls still ringing end at once (a connected call is let finish). */
+  signal: AbortSignal;
+}
+
+/**
+ * One outbound call on the sandbox carrier (libs/contracts `sandbox.ts`), from the dialer's call metadata: the
+ * destination decides the outcome (busy 486, failed 503/404, no answer 480 after ringing), and the answering
+ * number connects a caller bot to the same CallSession (AgentSession) a LiveKit call runs, with only the room's
+ * audio input and output replaced. Progress is reported through the call-state machine like any carrier's.
+ */
+export async function runSandboxCall(deps: SandboxCallDeps, metadata: unknown): Promise<void> {
+  const sessionId = (metadata as { session_id?: unknown } | null)?.session_id;
+  if (typeof sessionId !== 'string') {
+    deps.logger.error('sandbox call request without a session id: dropped');
+    return;
+  }
+  const log = deps.logger.child({ session_id: sessionId });
+  const report = (r: Omit<CallReport, 'call' | 'at'>) => deps.report({ call: { sessionId }, at: new Date(), ...r });
+
+  let plan: CallPlan;
+  try {
+    plan = await planCall({ metadata: JSON.stringify(metadata) });
+  } catch (err) {
+    if (!(err instanceof CallPlanError)) throw err;
+    log.error({ err: err.message }, 'sandbox call metadata is invalid');
+    await report({ state: 'failed', endReason: 'invalid_call_metadata' });
+    return;
+  }
+  const behaviour = plan.toNumber ? sandboxBehaviour(plan.toNumber) : null;
+  if (!behaviour) {
+    await report({ state: 'failed', endReason: 'not_a_sandbox_number' });
+    return;
+  }
+  if (behaviour.kind === 'rejects') {
+    log.info({ sip_status: behaviour.sipStatus }, 'sandbox callee rejected the call');
+    await report({ state: behaviour.state, sipStatus: behaviour.sipStatus, endReason: behaviour.state });
+    return;
+  }
+  await report({ state: 'ringing' });
+  if (behaviour.kind === 'never_answers') {
+    await sleep(deps.settings.ringingTimeoutMs, undefined, { signal: deps.signal }).catch(() => undefined);
+    await report({ state: 'no_answer', sipStatus: behaviour.sipStatus, endReason: 'no_answer' });
+    return;
+  }
+  const stillRinging = await sleep(deps.settings.answerAfterMs, true, { signal: deps.signal }).catch(() => false);
+  if (!stillRinging) {
+    await report({ state: 'canceled', endReason: 'worker_shutdown' });
+    return;
+  }
+  await connect(deps, plan, sessionId, log, report);
+}
+
+async function connect(deps: SandboxCallDeps, plan: CallPlan, sessionId: string, log: Logger, report: (r: Omit<CallReport, 'call' | 'at'>) => Promise<unknown>): Promise<void> {
+  const { settings } = deps;
+  let call: CallSession;
+  let bot: CallerBot | undefined;
+  let answered = false;
+  try {
+    // The sandbox always runs the local stand-ins: its caller speaks synthetic audio no vendor could transcribe.
+    const plugins = choosePlugins(plan.voice, { keys: {}, callerScript: settings.callerScript, localVoice: { msPerChar: settings.msPerChar } });
+    const input = new PushAudioInput();
+    const output = new PlayoutAudioOutput(24_000);
+    call = new CallSession({ plan, sessionId, plugins, vad: await deps.vad(), audioInput: input, audioOutput: output, sink: deps.sink(plan.tenantId), logger: log, usageIntervalMs: settings.usageIntervalMs });
+    const caller = new CallerBot(new FarEndAudio(input), output, { lines: settings.callerScript, msPerChar: settings.msPerChar, hangUpAfterMs: settings.callerHangUpAfterMs });
+    bot = caller;
+    await report({ state: 'in_progress', sipStatus: 200 });
+    answered = true;
+    // The caller's line opens with the answer; the agent's greeting follows once the session runs.
+    caller.start(() => call.callerHungUp());
+    void call.ended.finally(() => caller.stop());
+    await call.start();
+  } catch (err) {
+    bot?.stop();
+    log.error({ err }, 'sandbox call could not start its session');
+    await report(answered ? { state: 'completed', endReason: 'error' } : { state: 'failed', endReason: 'error' });
+    return;
+  }
+  const outcome = await call.ended;
+  await report({ state: 'completed', endReason: outcome.endReason });
+}

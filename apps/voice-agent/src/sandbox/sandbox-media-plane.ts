@@ -1,0 +1,54 @@
+import type { VAD } from '@livekit/agents';
+import * as silero from '@livekit/agents-plugin-silero';
+import type { Logger } from 'pino';
+import type { CallEventSink } from '../session/call-session';
+import { runSandboxCall, type SandboxCallDeps, type SandboxSettings } from './sandbox-call';
+
+/** The worker's sandbox carrier: places the calls the dialer asks for, tracks them, and drains them on stop. */
+export class SandboxMediaPlane {
+  readonly #running = new Map<string, Promise<void>>();
+  readonly #abort = new AbortController();
+  readonly #deps: SandboxCallDeps;
+  #vad: Promise<VAD> | null = null;
+
+  constructor(opts: { report: SandboxCallDeps['report']; sink(tenantId: string): CallEventSink; logger: Logger; settings: SandboxSettings }) {
+    this.#deps = { ...opts, vad: () => this.#loadVad(), signal: this.#abort.signal };
+  }
+
+  get activeCalls(): number {
+    return this.#running.size;
+  }
+
+  /**
+   * Starts the call in the background (it lasts minutes; the command's transaction must not). A redelivered
+   * command for a call already running here is ignored; one for a call that already ended changes nothing, since
+   * the call-state machine ignores reports for finished calls.
+   */
+  place(metadata: unknown): void {
+    if (this.#abort.signal.aborted) throw new Error('the sandbox media plane is draining: the call is left for another worker');
+    const sessionId = String((metadata as { session_id?: unknown } | null)?.session_id ?? '');
+    if (this.#running.has(sessionId)) return;
+    const p = runSandboxCall(this.#deps, metadata)
+      .catch((err: unknown) => this.#deps.logger.error({ session_id: sessionId, err }, 'sandbox call crashed'))
+      .finally(() => this.#running.delete(sessionId));
+    this.#running.set(sessionId, p);
+  }
+
+  /** Takes no new calls, ends the ones still ringing, and waits for connected calls to finish. */
+  async drain(): Promise<void> {
+    this.#abort.abort();
+    await Promise.allSettled([...this.#running.values()]);
+    const vad = this.#vad;
+    this.#vad = null;
+    if (vad) await vad.then((v) => v.close()).catch(() => undefined);
+  }
+
+  #loadVad(): Promise<VAD> {
+    // Silero's ONNX model ships in the plugin package: no network. Loaded on the first answered call only.
+    this.#vad ??= silero.VAD.load({ minSilenceDuration: 400 }).catch((err: unknown) => {
+      this.#vad = null;
+      throw err;
+    });
+    return this.#vad;
+  }
+}

@@ -1,0 +1,19 @@
+import { CALL_TRANSCRIPT_EVENT_TYPE, CALL_USAGE_EVENT_TYPE, TOPICS, type CallTranscriptData, type CallUsageData } from '@callplane/contracts';
+import type { PrismaClient } from '@callplane/db';
+import { enqueueEvent } from '@callplane/events';
+import type { CallEventSink } from './call-session';
+
+/**
+ * A call's `call.transcript` and `call.usage` events through the transactional outbox, keyed by the session id
+ * so one call's events stay in order on one partition. The relay is nudged after each commit.
+ */
+export function outboxCallEventSink(deps: { prisma: PrismaClient; outbox: { notify(): void } }, tenantId: string): CallEventSink {
+  const write = async (topic: string, type: string, key: string, data: unknown) => {
+    await deps.prisma.$transaction((tx) => enqueueEvent(tx, { topic, type, tenantId, key, data }));
+    deps.outbox.notify();
+  };
+  return {
+    transcript: (data: CallTranscriptData) => write(TOPICS.callTranscript, CALL_TRANSCRIPT_EVENT_TYPE, data.session_id, data),
+    usage: (data: CallUsageData) => write(TOPICS.callUsage, CALL_USAGE_EVENT_TYPE, data.session_id, data),
+  };
+}
