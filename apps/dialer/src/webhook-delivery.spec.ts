@@ -37,6 +37,30 @@ describe('status webhook delivery', () => {
     return { tenantId, sessionId, url, enqueue, received };
   }
 
+  it('prunes finished deliveries past the retention, never pending ones or recent ones', async () => {
+    const c = await newCall();
+    const old = new Date(clock.now().getTime() - 31 * 24 * 3600_000);
+    const row = (id: string, state: string, createdAt: Date) => ({
+      id,
+      tenantId: c.tenantId,
+      sessionId: c.sessionId,
+      url: c.url,
+      body: '{}',
+      state,
+      occurredAt: createdAt,
+      createdAt,
+      nextAttemptAt: new Date(clock.now().getTime() + 3600_000),
+    });
+    const ids = { oldDelivered: newId('event'), oldGaveUp: newId('event'), oldPending: newId('event'), recentDelivered: newId('event') };
+    await deps.prisma.webhookDelivery.createMany({
+      data: [row(ids.oldDelivered, 'delivered', old), row(ids.oldGaveUp, 'gave_up', old), row(ids.oldPending, 'pending', old), row(ids.recentDelivered, 'delivered', clock.now())],
+    });
+    expect(await worker().prune()).toBe(2);
+    const left = await deps.prisma.webhookDelivery.findMany({ where: { id: { in: Object.values(ids) } }, select: { id: true } });
+    expect(left.map((r) => r.id).sort()).toEqual([ids.oldPending, ids.recentDelivered].sort());
+    await deps.prisma.webhookDelivery.deleteMany({ where: { id: { in: Object.values(ids) } } });
+  });
+
   it('POSTs the queued body with its event id and a signature that verifies with the tenant secret', async () => {
     const call = await newCall();
     const event = await call.enqueue('ringing');

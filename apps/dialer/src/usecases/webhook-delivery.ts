@@ -48,6 +48,8 @@ export interface WebhookDeliveryOptions {
   resolve?: Resolver;
   /** 0 ≤ x < 1 for jitter; tests pin it. */
   random?: () => number;
+  /** Delivered and given-up deliveries older than this are deleted (at most hourly). Default 30 days. */
+  retentionMs?: number;
 }
 
 export interface RoundResult {
@@ -59,6 +61,8 @@ export interface RoundResult {
 export interface WebhookDeliveryWorker {
   /** Claims and sends every delivery due at `deps.now()`, batch after batch, until none is left (or the batch cap). */
   runOnce(): Promise<RoundResult>;
+  /** Deletes finished deliveries (delivered or given up) older than the retention; returns how many. */
+  prune(): Promise<number>;
   start(): void;
   /** Stops the loop and waits for the round in progress. */
   stop(): Promise<void>;
@@ -99,6 +103,8 @@ export function createWebhookDelivery(deps: DialerDeps, opts: WebhookDeliveryOpt
   const maxBatches = opts.maxBatchesPerRound ?? 50;
   const random = opts.random ?? (() => randomInt(1_000_000) / 1_000_000);
   const log = deps.logger.child({ worker: 'webhook-delivery' });
+  const retentionMs = opts.retentionMs ?? 30 * 24 * 60 * MINUTE;
+  let prunedAt = 0;
 
   let timer: NodeJS.Timeout | undefined;
   let stopped = false;
@@ -210,7 +216,19 @@ export function createWebhookDelivery(deps: DialerDeps, opts: WebhookDeliveryOpt
     return batch.length;
   }
 
+  /** Finished deliveries are kept for a while (support questions), then deleted: pending ones never are. */
+  async function prune(): Promise<number> {
+    const before = new Date(deps.now().getTime() - retentionMs);
+    const { count } = await deps.prisma.webhookDelivery.deleteMany({ where: { state: { in: ['delivered', 'gave_up'] }, createdAt: { lt: before } } });
+    if (count > 0) log.info({ deleted: count }, 'old status webhook deliveries deleted');
+    return count;
+  }
+
   async function round(): Promise<RoundResult> {
+    if (deps.now().getTime() - prunedAt >= 60 * MINUTE) {
+      prunedAt = deps.now().getTime();
+      await prune().catch((err: unknown) => log.warn({ err }, 'pruning old status webhook deliveries failed'));
+    }
     const result: RoundResult = { delivered: 0, failed: 0, gaveUp: 0 };
     for (let i = 0; i < maxBatches && !stopped; i++) {
       if ((await runBatch(result)) === 0) break;
@@ -229,6 +247,7 @@ export function createWebhookDelivery(deps: DialerDeps, opts: WebhookDeliveryOpt
 
   return {
     runOnce: () => exclusive(round),
+    prune: () => exclusive(prune),
     start: () => {
       stopped = false;
       schedule();
