@@ -40,6 +40,9 @@ export function loadAllInOneConfig(env: NodeJS.ProcessEnv = process.env) {
       ADMIN_TOKEN: secrets.admin_token,
       CREDENTIALS_KEY: secrets.credentials_key,
       LIVEKIT_SIP_HOST: 'sip.localhost',
+      // Local development: status webhooks may go to this machine (e.g. `npm run demo`'s receiver). Set it to false
+      // when the all-in-one serves untrusted users.
+      WEBHOOK_ALLOW_PRIVATE_TARGETS: 'true',
       ...Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== '')),
     },
     { DATABASE_URL: envFields.DATABASE_URL.optional(), KAFKA_BROKERS: envFields.KAFKA_BROKERS.optional() },

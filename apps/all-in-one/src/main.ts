@@ -3,6 +3,7 @@
  * and the in-process bus. Same code as the distributed services; only the drivers differ.
  */
 import { bootService, exitOnStartupError, secretBoxFromConfig } from '@callplane/service-kit';
+import { initializeLogger } from '@livekit/agents';
 /* eslint-disable @nx/enforce-module-boundaries -- the all-in-one is the one composition root that runs every app in one process (ARCHITECTURE.md, Modes); Nx forbids importing apps without exception, so the exemption is stated here, for these lines only. */
 import { createAnalyticsModule } from '../../analytics/src/app';
 import { createDialerModule, dialerSettingsFrom } from '../../dialer/src/app';
@@ -11,13 +12,19 @@ import { createGatewayModule } from '../../telephony-gateway/src/app';
 import { createVoiceAgentModule } from '../../voice-agent/src/app';
 /* eslint-enable @nx/enforce-module-boundaries */
 import { loadAllInOneConfig } from './config';
-import { seedDefaultTenant, type SeedResult } from './seed';
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { ensureSandboxFromNumber, seedDefaultTenant, type SandboxFromNumber, type SeedResult } from './seed';
 import { welcomeText } from './welcome';
 
 export async function startAllInOne(env: NodeJS.ProcessEnv = process.env, opts: { handleSignals?: boolean } = {}) {
   const config = loadAllInOneConfig(env);
   const secrets = secretBoxFromConfig(config);
+  // The sandbox media plane runs LiveKit's AgentSession in this process, and the framework logs through its own
+  // process-wide logger, which must exist before any session starts (AGENTS_LOG=debug to see it).
+  initializeLogger({ pretty: false, level: env.AGENTS_LOG ?? 'warn' });
   let seeded: SeedResult | null = null;
+  let sandbox: SandboxFromNumber | null = null;
   const running = await bootService({
     name: 'all-in-one',
     config,
@@ -41,13 +48,16 @@ export async function startAllInOne(env: NodeJS.ProcessEnv = process.env, opts: 
     ],
     beforeListen: async ({ platform }) => {
       seeded = await seedDefaultTenant(platform.db.prisma);
+      sandbox = await ensureSandboxFromNumber(platform.db.prisma);
+      // Where `npm run demo` finds the tenant that owns the sandbox from-number (ids only, nothing secret).
+      if (sandbox) writeFileSync(path.join(config.dataDir, 'sandbox.json'), `${JSON.stringify({ tenant_id: sandbox.tenantId, from_number: sandbox.number }, null, 2)}\n`);
     },
   });
-  return { running, config, seeded: seeded as SeedResult | null };
+  return { running, config, seeded: seeded as SeedResult | null, sandbox: sandbox as SandboxFromNumber | null };
 }
 
 if (require.main === module) {
   startAllInOne()
-    .then(({ config, seeded }) => process.stdout.write(welcomeText(config, seeded)))
+    .then(({ config, seeded, sandbox }) => process.stdout.write(welcomeText(config, seeded, sandbox)))
     .catch(exitOnStartupError);
 }

@@ -1,7 +1,8 @@
 import type { AllInOneConfig } from './config';
-import type { SeedResult } from './seed';
+import { SANDBOX_NUMBERS } from '@callplane/contracts';
+import type { SandboxFromNumber, SeedResult } from './seed';
 
-export function welcomeText(config: AllInOneConfig, seeded: SeedResult | null): string {
+export function welcomeText(config: AllInOneConfig, seeded: SeedResult | null, sandbox: SandboxFromNumber | null = null): string {
   const base = config.PUBLIC_BASE_URL;
   const lines = [
     '',
@@ -12,6 +13,7 @@ export function welcomeText(config: AllInOneConfig, seeded: SeedResult | null): 
     seeded?.apiKey ? `  operator token:  ${config.ADMIN_TOKEN}   (kept in ${config.dataDir}/secrets.json)` : `  operator token:  in ${config.dataDir}/secrets.json`,
     `  API reference:   ${base}/openapi.json`,
   ];
+  if (sandbox && !config.LIVEKIT_URL) lines.push(`  sandbox calls:   from ${sandbox.number} to ${SANDBOX_NUMBERS.answers} (answers and talks): try npm run demo`);
   if (seeded?.apiKey) {
     lines.push(
       `  default tenant:  ${seeded.tenantId}`,

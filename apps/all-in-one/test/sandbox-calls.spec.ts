@@ -18,6 +18,8 @@ import { randomBytes } from 'node:crypto';
 /* eslint-disable @nx/enforce-module-boundaries -- the sandbox call crosses the dialer and the voice agent, composed as the all-in-one does */
 import { createDialerModule, dialerSettingsFrom } from '../../dialer/src/app';
 import { createVoiceAgentModule } from '../../voice-agent/src/app';
+import { closeEspeak } from '../../voice-agent/src/local/espeak-tts';
+import { PocketsphinxSTT } from '../../voice-agent/src/local/pocketsphinx-stt';
 /* eslint-enable @nx/enforce-module-boundaries */
 
 const GREETING = 'Hi Asha, this is Ava from Acme.';
@@ -32,7 +34,8 @@ const CALLER_SCRIPT = ['How much does it cost?', 'Great, goodbye.'];
 /**
  * Outbound calls with no LiveKit: the dialer hands calls to the sandbox numbers to the voice agent's sandbox
  * media plane, which plays the carrier (busy, failed, no answer) or connects a caller bot to the real
- * AgentSession loop. Dialer and voice agent in one service, real PostgreSQL, the in-process bus.
+ * AgentSession loop on the local voice stack: the caller bot speaks with espeak-ng, the agent hears it through
+ * pocketsphinx and answers with espeak-ng. Dialer and voice agent in one service, real PostgreSQL, the in-process bus.
  */
 describe('sandbox media plane: outbound calls without LiveKit', () => {
   let svc: TestService | undefined;
@@ -52,7 +55,7 @@ describe('sandbox media plane: outbound calls without LiveKit', () => {
           secrets,
           settings: dialerSettingsFrom({ TEST_CALL_USER_DAILY_LIMIT: 5, TEST_CALL_DESTINATION_DAILY_LIMIT: 3, TEST_CALL_MAX_SECONDS: 120, TEST_CALL_DISPATCH_TIMEOUT_SECONDS: 90, DIAL_RINGING_TIMEOUT_SECONDS: 30, WEBHOOK_ALLOW_PRIVATE_TARGETS: true }),
         }),
-        createVoiceAgentModule({ platform, sandbox: { ringingTimeoutMs: 300, answerAfterMs: 100, callerScript: CALLER_SCRIPT, msPerChar: 30, callerHangUpAfterMs: 3_000 } }),
+        createVoiceAgentModule({ platform, sandbox: { ringingTimeoutMs: 300, answerAfterMs: 100, callerScript: CALLER_SCRIPT, callerHangUpAfterMs: 3_000 } }),
       ],
     });
     caller = await seedCaller(service());
@@ -60,6 +63,7 @@ describe('sandbox media plane: outbound calls without LiveKit', () => {
 
   afterAll(async () => {
     await svc?.stop();
+    await closeEspeak();
   });
 
   const dial = async (to: string) => {
@@ -107,12 +111,14 @@ describe('sandbox media plane: outbound calls without LiveKit', () => {
     expect(await outbox(id, TOPICS.dialerCommands)).toEqual([]);
   });
 
-  it('the answering number connects a caller bot to the agent: greeting, caller line, reply, then hang-up, with transcript and usage events', async () => {
+  it('the answering number connects a caller bot to the agent: greeting, caller line recognised from its speech, reply, then hang-up, with transcript and usage events', async () => {
+    // The caller's lines must be heard, not handed over: this test needs pocketsphinx (apt-get install pocketsphinx pocketsphinx-en-us).
+    expect(PocketsphinxSTT.isAvailable()).toBe(true);
     const id = await dial(SANDBOX_NUMBERS.answers);
     const answered = await pollUntil(async () => ((await session(id)).answeredAt ? session(id) : null), { description: 'call answered' });
     expect(answered.status).toBe('in_progress');
 
-    const done = await ended(id, 30_000);
+    const done = await ended(id, 45_000);
     expect(done).toMatchObject({ status: 'completed', endReason: 'agent_hangup' });
     expect(await lifecycle(id)).toEqual(['call.initiating', 'call.ringing', 'call.in_progress', 'call.completed']);
 
@@ -124,9 +130,9 @@ describe('sandbox media plane: outbound calls without LiveKit', () => {
     }
     expect([...turns.values()].sort((a, b) => a.seq - b.seq).map((t) => [t.role, t.text])).toEqual([
       ['agent', GREETING],
-      ['caller', 'How much does it cost?'],
+      ['caller', CALLER_SCRIPT[0]],
       ['agent', 'It is ten dollars a month.'],
-      ['caller', 'Great, goodbye.'],
+      ['caller', CALLER_SCRIPT[1]],
       ['agent', 'Thanks Asha, goodbye!'],
     ]);
 
@@ -139,12 +145,14 @@ describe('sandbox media plane: outbound calls without LiveKit', () => {
     expect(last.session_id).toBe(id);
     expect(last.llm).toEqual([expect.objectContaining({ provider: 'local', model: 'scripted-intents' })]);
     expect(last.llm[0]!.completion_tokens).toBeGreaterThan(0);
-    expect(last.tts).toEqual([{ provider: 'local', model: 'synthetic-voice', characters: GREETING.length + 'It is ten dollars a month.'.length + 'Thanks Asha, goodbye!'.length }]);
+    expect(last.tts).toEqual([{ provider: 'local', model: 'espeak-ng', characters: GREETING.length + 'It is ten dollars a month.'.length + 'Thanks Asha, goodbye!'.length }]);
+    // Recognised from the caller's audio: pocketsphinx against the caller script's grammar, not the scripted recogniser.
+    expect(last.stt).toEqual([expect.objectContaining({ provider: 'local', model: 'pocketsphinx-jsgf' })]);
     expect(last.stt[0]!.seconds).toBeGreaterThan(0);
-  });
+  }, 60_000);
 });
 
-/** A tenant with a user, an agent on the local voice stack, and a number with outbound calling, stored as provisioning stores them. */
+/** A tenant with a user, an agent on the local voice stack (espeak-ng, pocketsphinx), and a number with outbound calling, stored as provisioning stores them. */
 async function seedCaller(svc: TestService) {
   const prisma = svc.prisma;
   const tenantId = newId('tenant');
@@ -160,8 +168,8 @@ async function seedCaller(svc: TestService) {
       systemPrompt: PROMPT,
       voice: {
         greeting: 'Hi {{customer_name}}, this is Ava from Acme.',
-        tts: { provider: 'local', model: 'synthetic', voice: 'default' },
-        stt: { provider: 'local', model: 'scripted', language: 'en' },
+        tts: { provider: 'local', model: 'espeak', voice: 'default' },
+        stt: { provider: 'local', model: 'pocketsphinx', language: 'en' },
         max_duration: 120,
         recording: false,
         transcription: true,

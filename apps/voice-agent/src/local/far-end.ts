@@ -4,7 +4,8 @@ import { voiceSamples } from './synthetic-voice';
 
 /**
  * The far end of a simulated phone line: streams the caller's audio into the session in real time, 20 ms
- * frames of silence, with voice-like speech wherever `speak()` puts it (a phone line never goes quiet, and
+ * frames of silence, with speech wherever `speak()` (wordless synthetic voice) or `play()` (real samples, e.g.
+ * espeak-ng) puts it (a phone line never goes quiet, and
  * VAD needs the silence after speech to end the utterance). Frames follow an absolute schedule, so timer
  * jitter does not stretch or shrink the audio.
  */
@@ -31,6 +32,11 @@ export class FarEndAudio {
   /** Queues `durationMs` of speech after whatever is still queued. */
   speak(durationMs: number): void {
     this.#pending.push(voiceSamples(durationMs, this.sampleRate));
+  }
+
+  /** Queues recorded speech (16-bit mono at `sampleRate`) after whatever is still queued. */
+  play(samples: Int16Array): void {
+    if (samples.length > 0) this.#pending.push(samples);
   }
 
   get speaking(): boolean {

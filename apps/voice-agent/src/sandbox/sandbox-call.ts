@@ -8,18 +8,20 @@ import { FarEndAudio } from '../local/far-end';
 import { CallPlanError, planCall, type CallPlan } from '../session/agent-config';
 import { CallSession, type CallEventSink } from '../session/call-session';
 import { choosePlugins } from '../session/plugins';
-import { CallerBot } from './caller-bot';
+import { CallerBot, type CallerVoice } from './caller-bot';
 
 export interface SandboxSettings {
   /** How long the never-answering number rings before the 480. */
   ringingTimeoutMs: number;
   /** How long the answering number rings before it picks up. */
   answerAfterMs: number;
-  /** What the caller bot says, one line per turn. */
+  /** What the caller bot says, one line per turn; also the grammar the agent's local recogniser listens for. */
   callerScript: readonly string[];
+  /** How the caller bot speaks: `espeak` (real words, recognised by pocketsphinx) or the wordless `synthetic` voice. */
+  callerVoice: CallerVoice;
   /** The caller bot hangs up this long after the agent's reply to its last line. */
   callerHangUpAfterMs: number;
-  /** Spoken length per character of the agent's synthetic voice and of the caller bot's lines. */
+  /** Spoken length per character of the synthetic voice (an agent configured with it, a `synthetic` caller). */
   msPerChar: number;
   usageIntervalMs: number;
 }
@@ -28,6 +30,7 @@ export const DEFAULT_SANDBOX_SETTINGS: SandboxSettings = {
   ringingTimeoutMs: 20_000,
   answerAfterMs: 1_000,
   callerScript: ['Hi, how much does it cost?', 'Okay, thank you. Goodbye.'],
+  callerVoice: 'espeak',
   callerHangUpAfterMs: 1_500,
   msPerChar: 60,
   usageIntervalMs: 30_000,
@@ -100,12 +103,20 @@ async function connect(deps: SandboxCallDeps, plan: CallPlan, sessionId: string,
   let bot: CallerBot | undefined;
   let answered = false;
   try {
-    // The sandbox always runs the local stand-ins: its caller speaks synthetic audio no vendor could transcribe.
+    // The sandbox always runs the local voice stack, with no vendor keys: espeak-ng speech, pocketsphinx listening
+    // for the caller script (the scripted recogniser when pocketsphinx is not installed), the rule-based LLM.
     const plugins = choosePlugins(plan.voice, { keys: {}, callerScript: settings.callerScript, localVoice: { msPerChar: settings.msPerChar } });
+    log.info({ stt: plugins.chosen.stt, llm: plugins.chosen.llm, tts: plugins.chosen.tts, caller_voice: settings.callerVoice }, 'sandbox call answered: local voice stack');
     const input = new PushAudioInput();
     const output = new PlayoutAudioOutput(24_000);
     call = new CallSession({ plan, sessionId, plugins, vad: await deps.vad(), audioInput: input, audioOutput: output, sink: deps.sink(plan.tenantId), logger: log, usageIntervalMs: settings.usageIntervalMs });
-    const caller = new CallerBot(new FarEndAudio(input), output, { lines: settings.callerScript, msPerChar: settings.msPerChar, hangUpAfterMs: settings.callerHangUpAfterMs });
+    const caller = new CallerBot(new FarEndAudio(input), output, {
+      lines: settings.callerScript,
+      voice: settings.callerVoice,
+      msPerChar: settings.msPerChar,
+      hangUpAfterMs: settings.callerHangUpAfterMs,
+      onSpeechError: (err, line) => log.warn({ err, line }, 'espeak-ng could not render the caller line: spoken in the synthetic voice'),
+    });
     bot = caller;
     await report({ state: 'in_progress', sipStatus: 200 });
     answered = true;
