@@ -44,7 +44,7 @@ export async function startAllInOne(env: NodeJS.ProcessEnv = process.env, opts: 
       createDialerModule({ platform, routerDeps, secrets, settings: dialerSettingsFrom(config), livekit: livekitFromConfig(config) }),
       createAnalyticsModule({ platform, routerDeps }),
       // The same LiveKit settings as the dialer's: without them the voice agent runs the sandbox media plane the dialer then uses.
-      createVoiceAgentModule({ platform, livekit: livekitFromConfig(config) }),
+      createVoiceAgentModule({ platform, routerDeps, livekit: livekitFromConfig(config) }),
     ],
     beforeListen: async ({ platform }) => {
       seeded = await seedDefaultTenant(platform.db.prisma);

@@ -1,14 +1,17 @@
 import { CallTransitions } from '@callplane/calls';
 import { SANDBOX_CALL_REQUESTED_EVENT_TYPE, TOPICS } from '@callplane/contracts';
 import { subscribeDeduped } from '@callplane/events';
-import type { Platform, ServiceModule } from '@callplane/service-kit';
+import type { ApiRouterDeps, Platform, ServiceModule } from '@callplane/service-kit';
 import { DEFAULT_SANDBOX_SETTINGS, type SandboxSettings } from './sandbox/sandbox-call';
+import { sandboxInboundRoutes } from './sandbox/sandbox-inbound';
 import { SandboxMediaPlane } from './sandbox/sandbox-media-plane';
 import { outboxCallEventSink } from './session/outbox-sink';
 import { localRecognizerNotice } from './session/plugins';
 
 export interface VoiceAgentModuleOptions {
   platform: Platform;
+  /** With it, and no LiveKit, the operator route `POST /admin/sandbox/inbound-call` is served (simulated inbound calls). */
+  routerDeps?: ApiRouterDeps;
   livekit?: { url: string; apiKey: string; apiSecret: string };
   /** The sandbox carrier's timings and caller script (tests shorten them). */
   sandbox?: Partial<SandboxSettings>;
@@ -34,7 +37,7 @@ export function createVoiceAgentModule(opts: VoiceAgentModuleOptions): ServiceMo
   const transitions = new CallTransitions({ prisma, outbox: platform.relay });
   return {
     name: 'voice-agent',
-    routers: [],
+    routers: sandbox && opts.routerDeps ? [sandboxInboundRoutes(opts.routerDeps, { prisma, outbox: platform.relay, sandbox, now: () => new Date() })] : [],
     async start() {
       if (!sandbox) {
         log.info({ livekit: opts.livekit?.url }, 'voice-agent worker idle: LiveKit media loop not enabled yet');

@@ -1,3 +1,4 @@
 export * from './call-transitions';
 export * from './lifecycle';
 export * from './open-session';
+export * from './after-hours';

@@ -43,3 +43,46 @@ export async function openOutboundSession(tx: DbTx, input: NewOutboundSession): 
   return session;
 }
 
+
+export interface NewInboundSession {
+  id: string;
+  tenantId: string;
+  agentId: string;
+  phoneNumberId: string;
+  fromNumber: string;
+  toNumber: string;
+  provider: Provider;
+  providerCallId: string;
+  /** `initiating` when the agent answers; `completed` (with `endReason` after_hours) when it is closed. */
+  state: 'initiating' | 'completed';
+  endReason?: string | null;
+  at: Date;
+}
+
+/**
+ * Opens an inbound call's session and its first lifecycle event in the caller's transaction, as the gateway's
+ * batched writer does on its hot path; used by the sandbox's simulated inbound calls.
+ */
+export async function openInboundSession(tx: DbTx, input: NewInboundSession): Promise<CallSession> {
+  const terminal = input.state === 'completed';
+  const session = await tx.callSession.create({
+    data: {
+      id: input.id,
+      tenantId: input.tenantId,
+      agentId: input.agentId,
+      phoneNumberId: input.phoneNumberId,
+      direction: 'inbound' satisfies CallDirection,
+      callType: 'production' satisfies CallType,
+      fromNumber: input.fromNumber,
+      toNumber: input.toNumber,
+      provider: input.provider,
+      providerCallId: input.providerCallId,
+      status: input.state,
+      endReason: input.endReason ?? null,
+      createdAt: input.at,
+      endedAt: terminal ? input.at : null,
+    },
+  });
+  await enqueueEvent(tx, { topic: TOPICS.callLifecycle, type: lifecycleEventType(input.state), tenantId: session.tenantId, key: session.id, data: lifecycleData(session), occurredAt: input.at });
+  return session;
+}

@@ -97,6 +97,16 @@ export async function runSandboxCall(deps: SandboxCallDeps, metadata: unknown): 
   await connect(deps, plan, sessionId, log, report);
 }
 
+/**
+ * An inbound call on the sandbox carrier, already opened (`call.initiating`) for the number's agent: the worker
+ * answers at once, as LiveKit's SIP trunk would, and the caller bot plays the caller who dialled in.
+ */
+export async function answerSandboxInbound(deps: SandboxCallDeps, plan: CallPlan, sessionId: string): Promise<void> {
+  const log = deps.logger.child({ session_id: sessionId, direction: 'inbound' });
+  const report = (r: Omit<CallReport, 'call' | 'at'>) => deps.report({ call: { sessionId }, at: new Date(), ...r });
+  await connect(deps, plan, sessionId, log, report);
+}
+
 async function connect(deps: SandboxCallDeps, plan: CallPlan, sessionId: string, log: Logger, report: (r: Omit<CallReport, 'call' | 'at'>) => Promise<unknown>): Promise<void> {
   const { settings } = deps;
   let call: CallSession;

@@ -1,8 +1,9 @@
 import type { VAD } from '@livekit/agents';
 import * as silero from '@livekit/agents-plugin-silero';
 import type { Logger } from 'pino';
+import type { CallPlan } from '../session/agent-config';
 import type { CallEventSink } from '../session/call-session';
-import { runSandboxCall, type SandboxCallDeps, type SandboxSettings } from './sandbox-call';
+import { answerSandboxInbound, runSandboxCall, type SandboxCallDeps, type SandboxSettings } from './sandbox-call';
 
 /** The worker's sandbox carrier: places the calls the dialer asks for, tracks them, and drains them on stop. */
 export class SandboxMediaPlane {
@@ -30,6 +31,16 @@ export class SandboxMediaPlane {
     if (this.#running.has(sessionId)) return;
     const p = runSandboxCall(this.#deps, metadata)
       .catch((err: unknown) => this.#deps.logger.error({ session_id: sessionId, err }, 'sandbox call crashed'))
+      .finally(() => this.#running.delete(sessionId));
+    this.#running.set(sessionId, p);
+  }
+
+  /** Answers a simulated inbound call whose session is already open (`call.initiating`), in the background. */
+  answerInbound(plan: CallPlan, sessionId: string): void {
+    if (this.#abort.signal.aborted) throw new Error('the sandbox media plane is draining: it takes no new calls');
+    if (this.#running.has(sessionId)) return;
+    const p = answerSandboxInbound(this.#deps, plan, sessionId)
+      .catch((err: unknown) => this.#deps.logger.error({ session_id: sessionId, err }, 'sandbox inbound call crashed'))
       .finally(() => this.#running.delete(sessionId));
     this.#running.set(sessionId, p);
   }

@@ -4,7 +4,7 @@
 import type { CallTranscriptData, CallUsageData, VoiceConfig } from '@callplane/contracts';
 import { callTranscriptDataSchema, callUsageDataSchema } from '@callplane/contracts';
 import { pollUntil } from '@callplane/testing';
-import { initializeLogger, type VAD } from '@livekit/agents';
+import { initializeLogger, voice as lkVoice, type VAD } from '@livekit/agents';
 import * as silero from '@livekit/agents-plugin-silero';
 import pino from 'pino';
 import { PlayoutAudioOutput, PushAudioInput } from '../local/audio-io';
@@ -87,7 +87,7 @@ describe('CallSession (real audio frames through AgentSession, Silero VAD, local
     const call = new CallSession({ plan: p, sessionId: p.sessionId!, plugins, vad, audioInput: input, audioOutput: output, sink, logger: pino({ level: 'silent' }), usageIntervalMs: 60_000 });
     const far = new FarEndAudio(input);
     running.push({ far, call });
-    return { call, far, output, sink };
+    return { call, far, output, sink, input };
   }
 
   it('greets first, answers a caller utterance, and reports the turns in order and the usage', async () => {
@@ -135,6 +135,69 @@ describe('CallSession (real audio frames through AgentSession, Silero VAD, local
     const goodbye = output.segments[output.segments.length - 1]!;
     expect(goodbye.interrupted).toBe(false);
     expect(goodbye.finishedAt).toBeDefined();
+  });
+
+  it('speaks nothing before the session starts; the greeting is the first utterance, after start', async () => {
+    const { call, far, output, sink, input } = startCall(plan(), ['What does it cost?']);
+    let callerFrames = 0;
+    const push = input.push.bind(input);
+    input.push = (frame) => {
+      callerFrames++;
+      push(frame);
+    };
+    const frameTimes: number[] = [];
+    output.on('frame', () => frameTimes.push(Date.now()));
+    // The line is open (the far end streams silence) but the call is not connected yet: no agent audio.
+    far.start();
+    await pollUntil(() => callerFrames >= 10, { description: '200 ms of the caller line streamed' });
+    expect(frameTimes).toEqual([]);
+    expect(output.segments).toHaveLength(0);
+    const startedAt = Date.now();
+    await call.start();
+    const greeting = await pollUntil(() => (output.segments[0]?.finishedAt ? output.segments[0] : undefined), { description: 'greeting played out' });
+    expect(frameTimes.length).toBeGreaterThan(0);
+    expect(frameTimes[0]!).toBeGreaterThanOrEqual(startedAt);
+    expect(greeting.capturedAt).toBeGreaterThanOrEqual(startedAt);
+    expect(greeting.interrupted).toBe(false);
+    // The synthetic voice speaks msPerChar (40 ms) per character: the whole greeting, nothing else, came first.
+    expect(greeting.durationMs).toBeGreaterThan(0);
+    expect(sink.turns).toEqual([expect.objectContaining({ seq: 0, role: 'agent', text: plan().greeting })]);
+  });
+
+  it('ends promptly with caller_hangup when the caller hangs up while the agent is speaking', async () => {
+    const long = 'Hi Asha, Ava here. I am calling about your plan, and I have quite a lot to tell you about it today, so please bear with me.';
+    const { call, far, output } = startCall(plan({ greeting: long }), []);
+    far.start();
+    await call.start();
+    await pollUntil(() => output.segments[0], { description: 'greeting started' });
+    const hungUpAt = Date.now();
+    far.stop();
+    call.callerHungUp();
+    const outcome = await call.ended;
+    expect(outcome.endReason).toBe('caller_hangup');
+    // Nothing more is said to nobody: the session does not wait for the greeting (~5 s of audio) to play out.
+    expect(Date.now() - hungUpAt).toBeLessThan(2_000);
+    expect(output.segments).toHaveLength(1);
+    expect(outcome.usage.session_id).toBe('sess_1');
+  });
+
+  it('lets the caller barge in: caller speech during the greeting interrupts its playback, then the agent answers', async () => {
+    const long = 'Hi Asha, Ava here. I am calling about your plan, and I have quite a lot to tell you about it today, so please bear with me.';
+    const { call, far, output, sink } = startCall(plan({ greeting: long }), ['What does it cost?']);
+    const finished: lkVoice.PlaybackFinishedEvent[] = [];
+    output.on(lkVoice.AudioOutput.EVENT_PLAYBACK_FINISHED, (ev: lkVoice.PlaybackFinishedEvent) => finished.push(ev));
+    far.start();
+    await call.start();
+    const greeting = await pollUntil(() => output.segments[0], { description: 'greeting started' });
+    far.speak(1_200);
+    await pollUntil(() => finished[0], { timeoutMs: 10_000, description: 'greeting playback finished' });
+    // Cut off by the caller: reported interrupted, at a position well short of the greeting's length.
+    expect(finished[0]!.interrupted).toBe(true);
+    expect(greeting.interrupted).toBe(true);
+    expect(finished[0]!.playbackPosition * 1000).toBeLessThan(greeting.durationMs - 1_000);
+    // The caller was heard and answered.
+    await pollUntil(() => sink.turns.find((t) => t.role === 'agent' && t.text === 'It is ten dollars.'), { timeoutMs: 15_000, description: 'agent reply' });
+    expect(sink.turns.find((t) => t.role === 'caller')?.text).toBe('What does it cost?');
   });
 
   it('stops at max duration with a closing line', async () => {
