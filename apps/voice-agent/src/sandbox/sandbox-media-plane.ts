@@ -56,10 +56,18 @@ export class SandboxMediaPlane {
 
   #loadVad(): Promise<VAD> {
     // Silero's ONNX model ships in the plugin package: no network. Loaded on the first answered call only.
-    this.#vad ??= silero.VAD.load({ minSilenceDuration: 400 }).catch((err: unknown) => {
-      this.#vad = null;
-      throw err;
-    });
+    this.#vad ??= silero.VAD.load({ minSilenceDuration: 400 }).then(
+      (vad) => {
+        // One VAD serves every call; each live session adds a metrics listener (removed when it ends), so Node's
+        // default of 10 would warn "MaxListenersExceeded" from the eleventh concurrent call.
+        vad.setMaxListeners(0);
+        return vad;
+      },
+      (err: unknown) => {
+        this.#vad = null;
+        throw err;
+      },
+    );
     return this.#vad;
   }
 }
