@@ -10,10 +10,9 @@ import {
   type ExotelCredentials,
 } from '@callplane/providers';
 import { AppError } from '@callplane/service-kit';
-import { isOpen } from './after-hours';
 import type { GatewayDeps } from './deps';
 import type { RoutedNumber } from './number-routing';
-import { UNASSIGNED_MESSAGE } from './twilio-inbound.usecase';
+import { answerInboundCall } from './inbound-call';
 
 /** What a caller hears when we cannot confirm the call with Exotel: nothing is opened, and Exotel hangs up. */
 export const EXOTEL_UNAVAILABLE_MESSAGE = "Sorry, we can't take your call right now. Please try again in a few minutes. Goodbye.";
@@ -134,30 +133,19 @@ export async function handleExotelInbound(deps: ExotelDeps, req: ExotelInboundRe
     throw new AppError('forbidden', confirmation.message);
   }
 
-  if (!phone.agent || !phone.enabled) {
-    if (logging) log().info({ reason: phone.agent ? 'disabled' : 'unassigned' }, 'inbound call refused');
-    return exomlSayHangup(UNASSIGNED_MESSAGE);
-  }
-
-  const base = {
-    tenantId: phone.tenantId,
-    agentId: phone.agent.id,
-    phoneNumberId: phone.id,
-    direction: 'inbound' as const,
-    callType: 'production' as const,
-    // Exotel's API is the authority on who called; the request's CallFrom only when the API's is not a number.
-    fromNumber: E164_PATTERN.test(confirmation.call.from) ? confirmation.call.from : (exotelNumber(from, phone.country ?? 'IN') ?? from),
-    toNumber: phone.number,
-    provider: 'exotel' as const,
-    providerCallId,
-  };
-
-  const afterHours = phone.agent.afterHours;
-  const open = isOpen(afterHours, deps.now());
-  const { session, created } = await deps.sessions.open(open ? { ...base, state: 'initiating' } : { ...base, state: 'completed', endReason: 'after_hours' });
-  // A retry is answered as the first delivery was, whatever the clock says now: the stored session decides.
-  const closed = session.status === 'completed' && session.endReason === 'after_hours';
-  if (logging) log().info({ session_id: session.id, duplicate: !created, after_hours: closed }, created ? 'inbound Exotel call: session opened' : 'inbound Exotel call: provider retry');
-  if (closed) return exomlSayHangup(afterHours?.message ?? UNASSIGNED_MESSAGE);
+  const outcome = await answerInboundCall(
+    deps,
+    phone,
+    {
+      // Exotel's API is the authority on who called; the request's CallFrom only when the API's is not a number.
+      fromNumber: E164_PATTERN.test(confirmation.call.from) ? confirmation.call.from : (exotelNumber(from, phone.country ?? 'IN') ?? from),
+      toNumber: phone.number,
+      provider: 'exotel',
+      providerCallId,
+    },
+    { log, logging, label: 'inbound Exotel call' },
+  );
+  if (outcome.kind === 'say_and_hang_up') return exomlSayHangup(outcome.message);
+  const { session } = outcome;
   return exomlDialSip(livekitSipUri(phone.number, deps.livekitSipHost, { headers: { [SESSION_HEADER]: session.id } }), phone.sipAuth ?? {});
 }

@@ -3,10 +3,10 @@ import { livekitSipUri, SESSION_HEADER } from '@callplane/livekit';
 import { parseTwilioVoiceParams, twimlDialSip, twimlSayHangup, verifyTwilioSignature } from '@callplane/providers';
 import { AppError } from '@callplane/service-kit';
 import type { CountryCode } from 'libphonenumber-js';
-import { isOpen } from './after-hours';
 import type { GatewayDeps } from './deps';
+import { answerInboundCall } from './inbound-call';
 
-export const UNASSIGNED_MESSAGE = 'Sorry, this number is not taking calls right now. Please try again later. Goodbye.';
+export { UNASSIGNED_MESSAGE } from './inbound-call';
 
 export interface TwilioInboundRequest {
   phoneId: string;
@@ -37,30 +37,14 @@ export async function handleTwilioInbound(deps: GatewayDeps, req: TwilioInboundR
   const log = () => deps.logger.child({ tenant_id: phone.tenantId, phone_id: phone.id, provider_call_id: providerCallId });
   const logging = deps.logger.isLevelEnabled('info');
 
-  if (!phone.agent || !phone.enabled) {
-    if (logging) log().info({ reason: phone.agent ? 'disabled' : 'unassigned' }, 'inbound call refused');
-    return twimlSayHangup(UNASSIGNED_MESSAGE);
-  }
-
-  const base = {
-    tenantId: phone.tenantId,
-    agentId: phone.agent.id,
-    phoneNumberId: phone.id,
-    direction: 'inbound' as const,
-    callType: 'production' as const,
-    fromNumber: normalise(from, phone.country) ?? from,
-    toNumber: to === phone.number ? phone.number : (normalise(to, phone.country) ?? phone.number),
-    provider: phone.provider as Provider,
-    providerCallId,
-  };
-
-  const afterHours = phone.agent.afterHours;
-  const open = isOpen(afterHours, deps.now());
-  const { session, created } = await deps.sessions.open(open ? { ...base, state: 'initiating' } : { ...base, state: 'completed', endReason: 'after_hours' });
-  // A provider retry is answered as the first delivery was, whatever the clock says now: the stored session decides.
-  const closed = session.status === 'completed' && session.endReason === 'after_hours';
-  if (logging) log().info({ session_id: session.id, duplicate: !created, after_hours: closed }, created ? 'inbound call: session opened' : 'inbound call: provider retry');
-  if (closed) return twimlSayHangup(afterHours?.message ?? UNASSIGNED_MESSAGE);
+  const outcome = await answerInboundCall(
+    deps,
+    phone,
+    { fromNumber: normalise(from, phone.country) ?? from, toNumber: to === phone.number ? phone.number : (normalise(to, phone.country) ?? phone.number), provider: phone.provider as Provider, providerCallId },
+    { log, logging, label: 'inbound call' },
+  );
+  if (outcome.kind === 'say_and_hang_up') return twimlSayHangup(outcome.message);
+  const { session } = outcome;
   // The <Sip> leg's progress (LiveKit answering, the leg ending) comes back as status callbacks on the parent CallSid.
   return twimlDialSip(livekitSipUri(phone.number, deps.livekitSipHost, { headers: { [SESSION_HEADER]: session.id } }), {
     ...(phone.sipAuth ?? {}),
