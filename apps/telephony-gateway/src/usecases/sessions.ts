@@ -1,6 +1,6 @@
 import { buildEventEnvelope, lifecycleEventType, newId, TOPICS, type CallDirection, type EventEnvelope, type CallLifecycleData, type CallState, type CallType, type Provider } from '@callplane/contracts';
 import { lifecycleData } from '@callplane/calls';
-import { Prisma, type CallSession, type PrismaClient } from '@callplane/db';
+import type { CallSession, PrismaClient } from '@callplane/db';
 import { AppError } from '@callplane/service-kit';
 import type { GatewayDeps } from './deps';
 
@@ -152,11 +152,13 @@ export class SessionOpener {
       } else p.resolve({ session: found, created: false });
     }
   }
-  /** Inserts the batch's sessions and their events in one statement; returns the ids of the sessions it created. */
+  /**
+   * Inserts the batch's sessions and their events in one statement; returns the ids of the sessions it created. The
+   * statement goes straight to the database's pg pool when there is one (Prisma's raw-query path was a large share of
+   * a webhook's CPU), else through Prisma (the embedded database): the same SQL either way.
+   */
   private async insert(batch: Pending[]): Promise<Array<{ id: string }>> {
-    const pool = this.deps.pool;
-    if (!pool) return this.insertWithPrisma(batch);
-    // One prepared statement whatever the batch size: a column per array, in the order of OPEN_SESSIONS_SQL.
+    // A column per array, in the order of OPEN_SESSIONS_SQL: one prepared statement whatever the batch size.
     const cols: Array<Array<string | null>> = Array.from({ length: 16 }, () => new Array<string | null>(batch.length));
     for (let i = 0; i < batch.length; i++) {
       const { session: s, envelope } = batch[i]!;
@@ -165,37 +167,10 @@ export class SessionOpener {
         s.provider, s.providerCallId, s.status, s.endReason, ts, s.endedAt ? ts : null, envelope.id, JSON.stringify(envelope)];
       for (let c = 0; c < 16; c++) cols[c]![i] = row[c]!;
     }
-    const res = await pool.query<{ id: string }>({ name: OPEN_SESSIONS_STATEMENT, text: OPEN_SESSIONS_SQL, values: [...cols, TOPICS.callLifecycle] });
+    const values = [...cols, TOPICS.callLifecycle];
+    const pool = this.deps.pool;
+    if (!pool) return this.deps.prisma.$queryRawUnsafe<Array<{ id: string }>>(OPEN_SESSIONS_SQL, ...values);
+    const res = await pool.query<{ id: string }>({ name: OPEN_SESSIONS_STATEMENT, text: OPEN_SESSIONS_SQL, values });
     return res.rows;
   }
-
-  /** The same statement through Prisma, for databases without a pg pool (the embedded one). */
-  private insertWithPrisma(batch: Pending[]): Promise<Array<{ id: string }>> {
-    // Timestamps are stored as UTC wall time in `timestamp(3)`, as Prisma writes them; the cast drops the "Z".
-    const rows = batch.map(({ session: s, envelope }) => {
-      const ts = s.createdAt.toISOString();
-      return Prisma.sql`(${s.id}, ${s.tenantId}, ${s.agentId}, ${s.phoneNumberId}, ${s.direction}, ${s.callType}, ${s.fromNumber}, ${s.toNumber},
-        ${s.provider}, ${s.providerCallId}, ${s.status}, ${s.endReason}, ${ts}::timestamp(3), ${s.endedAt ? ts : null}::timestamp(3),
-        ${envelope.id}, ${JSON.stringify(envelope)}::jsonb)`;
-    });
-    return this.deps.prisma.$queryRaw<Array<{ id: string }>>`
-      WITH input (id, tenant_id, agent_id, phone_number_id, direction, call_type, from_number, to_number, provider, provider_call_id,
-                  status, end_reason, created_at, ended_at, event_id, envelope) AS (VALUES ${Prisma.join(rows)}),
-      s AS (
-        INSERT INTO call_sessions (id, tenant_id, agent_id, phone_number_id, direction, call_type, from_number, to_number,
-                                   provider, provider_call_id, status, end_reason, created_at, ended_at, updated_at)
-        SELECT id, tenant_id, agent_id, phone_number_id, direction, call_type, from_number, to_number,
-               provider, provider_call_id, status, end_reason, created_at, ended_at, created_at FROM input
-        ON CONFLICT (provider, provider_call_id) DO NOTHING
-        RETURNING id
-      )
-      INSERT INTO outbox_events (id, topic, key, envelope, created_at)
-      SELECT i.event_id, ${TOPICS.callLifecycle}, i.id, i.envelope, i.created_at FROM input i JOIN s ON s.id = i.id
-      RETURNING key AS id`;
-  }
-
-  /**
-   * The hot statement skips Prisma's raw-query path (its per-query cost was a large share of a webhook's CPU):
-   * a small pg pool on the platform's own connection settings, read from its Prisma pg adapter.
-   */
 }
