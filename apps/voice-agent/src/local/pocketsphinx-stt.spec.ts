@@ -1,5 +1,4 @@
 import { initializeLogger } from '@livekit/agents';
-import { execFile } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -10,29 +9,11 @@ import { toFrames } from './synthetic-voice';
 // The caller lines a sandbox script might hold: questions, an apostrophe, a goodbye.
 const CALLER_LINES = ['Hello, who is this?', 'What does it cost?', "Yes, that's fine, but how much per month?", 'Okay, goodbye.'];
 
-/**
- * The real recogniser is tested, not skipped: like the Kafka mock's librdkafka-dev, a machine without it gets
- * Debian's packages installed (as root, or with passwordless sudo); .ci/run installs them up front.
- */
-async function ensurePocketsphinx(): Promise<void> {
-  if (PocketsphinxSTT.isAvailable()) return;
-  const sudo = process.getuid?.() === 0 ? [] : ['sudo', '-n'];
-  const apt = (...args: string[]) =>
-    new Promise<void>((resolve, reject) => {
-      const [cmd, ...rest] = [...sudo, 'apt-get', '-o', 'DPkg::Lock::Timeout=120', ...args];
-      execFile(cmd!, rest, { env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' }, maxBuffer: 64 << 20 }, (err, _out, stderr) =>
-        err ? reject(new Error(`apt-get ${args.join(' ')} failed: ${stderr || err.message}`)) : resolve(),
-      );
-    });
-  const install = () => apt('install', '-y', '-qq', '--no-install-recommends', 'pocketsphinx', 'pocketsphinx-en-us');
-  await install().catch(() => apt('update', '-qq').then(install));
-}
-
+// The real recogniser is tested, not skipped: jest's global setup installs Debian's pocketsphinx when it is missing.
 describe('PocketsphinxSTT (Debian pocketsphinx, JSGF grammar from the caller script)', () => {
-  beforeAll(async () => {
+  beforeAll(() => {
     initializeLogger({ pretty: false, level: 'silent' });
-    await ensurePocketsphinx();
-  }, 300_000);
+  });
   afterAll(() => closeEspeak());
 
   it('is installed on this machine', () => {

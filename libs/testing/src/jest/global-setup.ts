@@ -1,7 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import pg from 'pg';
+import { ensureDebianPackages } from '../debian-packages';
 import { startKafkaMock } from '../kafka/kafka-mock';
 
 const ROOT = path.resolve(__dirname, '../../../..');
@@ -31,7 +33,17 @@ export default async function globalSetup(): Promise<void> {
   });
   if (migrate.status !== 0) throw new Error(`Migrations failed on the test database:\n${migrate.stdout}\n${migrate.stderr}`);
 
+  // The voice agent's local recogniser is tested for real: every spec that places a sandbox call needs it, so it is
+  // installed here, before any of them runs (paths as apps/voice-agent/src/local/pocketsphinx-stt.ts reads them).
+  await ensureDebianPackages({
+    packages: ['pocketsphinx', 'pocketsphinx-en-us'],
+    present: () => onPath('pocketsphinx_continuous') && existsSync('/usr/share/pocketsphinx/model/en-us/en-us/mdef'),
+    neededFor: 'the local speech recogniser (pocketsphinx_continuous and its en-us model)',
+  });
+
   const kafka = await startKafkaMock({ brokers: 3 });
   process.env.KAFKA_BROKERS = kafka.bootstrap;
   (globalThis as { __kafkaMock?: unknown }).__kafkaMock = kafka;
 }
+
+const onPath = (bin: string) => (process.env.PATH ?? '').split(path.delimiter).some((dir) => dir && existsSync(path.join(dir, bin)));

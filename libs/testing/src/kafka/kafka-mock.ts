@@ -7,6 +7,7 @@ import { promisify } from 'node:util';
 // so path aliases do not resolve there.
 // eslint-disable-next-line @nx/enforce-module-boundaries
 import { ALL_TOPICS } from '../../../contracts/src/events';
+import { ensureDebianPackages } from '../debian-packages';
 
 const run = promisify(execFile);
 
@@ -122,7 +123,8 @@ function attach(child: ChildProcessWithoutNullStreams): Promise<KafkaMock> {
 
 async function ensureBinary(): Promise<void> {
   if (existsSync(BINARY) && statSync(BINARY).mtimeMs >= statSync(SOURCE).mtimeMs) return;
-  if (!existsSync(HEADER)) await installLibrdkafka();
+  // Debian's librdkafka-dev ships rdkafka_mock.h.
+  await ensureDebianPackages({ packages: ['librdkafka-dev'], present: () => existsSync(HEADER), neededFor: HEADER });
   mkdirSync(path.dirname(BINARY), { recursive: true });
   // Compile beside the target and rename: parallel test workers may race to build, and must never run a half-written file.
   const tmp = `${BINARY}.${process.pid}.tmp`;
@@ -132,25 +134,4 @@ async function ensureBinary(): Promise<void> {
     throw new Error(`Building the Kafka mock failed: ${(err as { stderr?: string }).stderr ?? String(err)}`);
   }
   renameSync(tmp, BINARY);
-}
-
-/** Debian's librdkafka-dev ships rdkafka_mock.h. Runs apt non-interactively; refreshes the package lists only when the first try fails. */
-async function installLibrdkafka(): Promise<void> {
-  const asRoot = process.getuid?.() === 0 ? [] : ['sudo', '-n'];
-  const apt = async (...args: string[]) => {
-    const [cmd, ...rest] = [...asRoot, 'apt-get', ...args];
-    await run(cmd as string, rest, { env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' }, maxBuffer: 64 * 1024 * 1024 });
-  };
-  const install = () => apt('install', '-y', '--no-install-recommends', 'librdkafka-dev');
-  try {
-    await install();
-  } catch {
-    try {
-      await apt('update');
-      await install();
-    } catch (err) {
-      throw new Error(`Installing librdkafka-dev failed (needed for ${HEADER}): ${(err as { stderr?: string }).stderr ?? String(err)}`);
-    }
-  }
-  if (!existsSync(HEADER)) throw new Error(`librdkafka-dev installed but ${HEADER} is still missing`);
 }
