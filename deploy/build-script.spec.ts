@@ -63,6 +63,18 @@ describe('scripts/build.mjs', () => {
     expect(unknown.stderr).toMatch(/unknown target no-such-app; known: telephony-gateway, .*db-migrate, callplane-cli/);
   });
 
+  it('builds the voice agent with its LiveKit job entry beside main.js, loadable as an agent definition', () => {
+    const dist = path.join(tmp, 'dist-voice');
+    const res = build('--dist', dist, 'voice-agent');
+    expect(res.status).toBe(0);
+    const job = path.join(dist, 'apps/voice-agent/job.js');
+    expect(existsSync(path.join(dist, 'apps/voice-agent/main.js'))).toBe(true);
+    // What @livekit/agents' job process does with it: import the file, take the default export, check the marker.
+    const probe = `import(${JSON.stringify(job)}).then((m) => { const a = m.default?.default ?? m.default; process.stdout.write(JSON.stringify({ agent: a[Symbol.for('livekit.agents.AgentDefinition')] === true, entry: typeof a.entry, prewarm: typeof a.prewarm })); process.exit(0); });`;
+    const loaded = run(['-e', probe]);
+    expect(JSON.parse(loaded.stdout)).toEqual({ agent: true, entry: 'function', prewarm: 'function' });
+  });
+
   it('builds the migration tool to tools/db-migrate.js and ships the Prisma folder beside it', () => {
     const dist = path.join(tmp, 'dist');
     const res = build('--dist', dist, 'db-migrate');

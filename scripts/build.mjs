@@ -22,6 +22,8 @@ const APPS = ['telephony-gateway', 'provisioning', 'dialer', 'analytics', 'voice
 /** name → source entry and output path under the dist root. */
 const TARGETS = [
   ...APPS.map((name) => ({ name, entry: `apps/${name}/src/main.ts`, out: `apps/${name}/main.js` })),
+  // The LiveKit Agents job entry, loaded by the voice agent's job processes from beside its main.js.
+  { name: 'voice-agent', entry: 'apps/voice-agent/src/worker/job.ts', out: 'apps/voice-agent/job.js' },
   { name: 'db-migrate', entry: 'libs/db/src/migrate/cli.ts', out: 'tools/db-migrate.js' },
   { name: 'callplane-cli', entry: 'apps/provisioning/src/cli/main.ts', out: 'tools/callplane-cli.js' },
 ];
@@ -113,7 +115,7 @@ async function main() {
   }
 
   const unknown = positionals.filter((n) => !TARGETS.some((t) => t.name === n));
-  if (unknown.length) fail(`unknown target ${unknown.join(', ')}; known: ${TARGETS.map((t) => t.name).join(', ')}`);
+  if (unknown.length) fail(`unknown target ${unknown.join(', ')}; known: ${[...new Set(TARGETS.map((t) => t.name))].join(', ')}`);
   const distRoot = path.resolve(ROOT, values.dist ?? 'dist');
   const selected = positionals.length ? TARGETS.filter((t) => positionals.includes(t.name)) : TARGETS;
 
@@ -124,7 +126,7 @@ async function main() {
       continue;
     }
     const outfile = path.join(distRoot, t.out);
-    jobs.push({ label: t.name, entry: path.join(ROOT, t.entry), outfile, tsconfig, banner: prismaDirBanner(outfile, distRoot) });
+    jobs.push({ label: `${t.name} (${path.basename(t.out)})`, entry: path.join(ROOT, t.entry), outfile, tsconfig, banner: prismaDirBanner(outfile, distRoot) });
   }
 
   // Fresh copy so a migration deleted from the source never lingers in dist.

@@ -7,6 +7,7 @@ import { sandboxInboundRoutes } from './sandbox/sandbox-inbound';
 import { SandboxMediaPlane } from './sandbox/sandbox-media-plane';
 import { outboxCallEventSink } from './session/outbox-sink';
 import { localRecognizerNotice } from './session/plugins';
+import { LiveKitWorker, type LiveKitWorkerOptions } from './worker/livekit-worker';
 
 export interface VoiceAgentModuleOptions {
   platform: Platform;
@@ -15,11 +16,17 @@ export interface VoiceAgentModuleOptions {
   livekit?: { url: string; apiKey: string; apiSecret: string };
   /** The sandbox carrier's timings and caller script (tests shorten them). */
   sandbox?: Partial<SandboxSettings>;
+  /** LiveKit worker settings beyond the credentials (idle processes, load threshold, health port). */
+  worker?: Omit<LiveKitWorkerOptions, 'livekit' | 'logger'>;
+  /** How long a stopping worker lets live calls run on (default 10 minutes, below the pod's termination grace). */
+  drainGraceMs?: number;
+  /** The LiveKit worker could not keep its connection (after its retries): the process should exit and be restarted. */
+  onWorkerFatal?: (err: unknown) => void;
 }
 
 /**
- * The voice agent. With LiveKit configured it is to be the LiveKit Agents worker (not registered yet). Without
- * LiveKit it runs the sandbox media plane: the dialer's `sandbox.call_requested` commands become calls on the
+ * The voice agent. With LiveKit configured it is a LiveKit Agents worker (`voice-agent`, explicit dispatch) running
+ * each call in a child process (worker/job.ts); stopping drains it. Without LiveKit it runs the sandbox media plane: the dialer's `sandbox.call_requested` commands become calls on the
  * sandbox carrier, run through the same CallSession, with the caller played by a bot on this machine.
  */
 export function createVoiceAgentModule(opts: VoiceAgentModuleOptions): ServiceModule {
@@ -35,14 +42,17 @@ export function createVoiceAgentModule(opts: VoiceAgentModuleOptions): ServiceMo
         settings: { ...DEFAULT_SANDBOX_SETTINGS, ...opts.sandbox },
       });
   const transitions = new CallTransitions({ prisma, outbox: platform.relay });
+  const worker = opts.livekit ? new LiveKitWorker({ ...opts.worker, livekit: opts.livekit, logger: log }) : null;
   return {
     name: 'voice-agent',
     routers: sandbox && opts.routerDeps ? [sandboxInboundRoutes(opts.routerDeps, { prisma, outbox: platform.relay, sandbox, now: () => new Date() })] : [],
     async start() {
-      if (!sandbox) {
-        log.info({ livekit: opts.livekit?.url }, 'voice-agent worker idle: LiveKit media loop not enabled yet');
+      if (worker) {
+        worker.start(opts.onWorkerFatal ?? ((err) => log.fatal({ err }, 'LiveKit worker failed')));
+        log.info({ livekit: opts.livekit?.url }, 'LiveKit worker started: taking calls dispatched to voice-agent');
         return;
       }
+      if (!sandbox) return;
       // Said once at start, so whoever runs the all-in-one knows why the sandbox is not recognising real speech.
       const notice = localRecognizerNotice();
       if (notice) log.warn(notice);
@@ -56,6 +66,7 @@ export function createVoiceAgentModule(opts: VoiceAgentModuleOptions): ServiceMo
       log.info('LiveKit not configured: sandbox media plane takes outbound calls to the sandbox numbers');
     },
     async stop() {
+      await worker?.drain(opts.drainGraceMs ?? 600_000);
       await sandbox?.drain();
     },
   };

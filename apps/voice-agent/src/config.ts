@@ -1,6 +1,8 @@
 import { loadEnv, SERVICE_BASE_ENV } from '@callplane/config';
 
-export const VOICE_AGENT_ENV = [...SERVICE_BASE_ENV, 'LIVEKIT_URL', 'LIVEKIT_API_KEY', 'LIVEKIT_API_SECRET'] as const;
+export const VOICE_AGENT_ENV = [
+  ...SERVICE_BASE_ENV, 'LIVEKIT_URL', 'LIVEKIT_API_KEY', 'LIVEKIT_API_SECRET', 'AGENT_HEALTH_PORT', 'AGENT_IDLE_PROCESSES', 'AGENT_LOAD_THRESHOLD',
+] as const;
 
 export type VoiceAgentConfig = ReturnType<typeof loadVoiceAgentConfig>;
 

@@ -56,6 +56,12 @@ export const envFields = {
   /** How long an outbound call may ring before it counts as unanswered. */
   DIAL_RINGING_TIMEOUT_SECONDS: z.coerce.number().int().min(5).max(300).default(30),
   SHUTDOWN_GRACE_SECONDS: z.coerce.number().int().min(0).max(3600).default(25),
+  /** The voice agent's LiveKit Agents health server (`/`, `/worker`). */
+  AGENT_HEALTH_PORT: z.coerce.number().int().min(0).max(65535).default(8081),
+  /** Warm job processes (Silero loaded) waiting for the next call; each costs a few hundred MB. */
+  AGENT_IDLE_PROCESSES: z.coerce.number().int().min(0).max(64).optional(),
+  /** CPU load (0–1) at which the worker reports itself full to LiveKit. */
+  AGENT_LOAD_THRESHOLD: z.coerce.number().min(0.05).max(1).default(0.7),
 } as const;
 
 export type EnvField = keyof typeof envFields;

@@ -1,3 +1,4 @@
 export * from './sip-uri';
 export * from './livekit-sip';
 export * from './livekit-calls';
+export * from './livekit-recordings';

@@ -84,7 +84,7 @@ describe('local voice stack in a call: espeak speech in, pocketsphinx recognitio
     const output = new PlayoutAudioOutput(24_000);
     const transcripts: CallTranscriptData[] = [];
     const turns = () => transcripts.flatMap((t) => t.turns);
-    const call = new CallSession({ plan, sessionId: 'sess_local', plugins, vad, audioInput: input, audioOutput: output, sink: { transcript: (d) => void transcripts.push(d), usage: () => {} }, logger: pino({ level: 'silent' }), usageIntervalMs: 60_000 });
+    const call = new CallSession({ plan, sessionId: 'sess_local', plugins, vad, media: { kind: 'replaced', input, output }, sink: { transcript: (d) => void transcripts.push(d), usage: () => {} }, logger: pino({ level: 'silent' }), usageIntervalMs: 60_000 });
     const line = pacedLine(input);
     try {
       await call.start();

@@ -119,7 +119,7 @@ async function connect(deps: SandboxCallDeps, plan: CallPlan, sessionId: string,
     log.info({ stt: plugins.chosen.stt, llm: plugins.chosen.llm, tts: plugins.chosen.tts, caller_voice: settings.callerVoice }, 'sandbox call answered: local voice stack');
     const input = new PushAudioInput();
     const output = new PlayoutAudioOutput(24_000);
-    call = new CallSession({ plan, sessionId, plugins, vad: await deps.vad(), audioInput: input, audioOutput: output, sink: deps.sink(plan.tenantId), logger: log, usageIntervalMs: settings.usageIntervalMs });
+    call = new CallSession({ plan, sessionId, plugins, vad: await deps.vad(), media: { kind: 'replaced', input, output }, sink: deps.sink(plan.tenantId), logger: log, usageIntervalMs: settings.usageIntervalMs });
     const caller = new CallerBot(new FarEndAudio(input), output, {
       lines: settings.callerScript,
       voice: settings.callerVoice,

@@ -84,7 +84,7 @@ describe('CallSession (real audio frames through AgentSession, Silero VAD, local
     const output = new PlayoutAudioOutput(24_000);
     const sink = new RecordingSink();
     const plugins = choosePlugins(p.voice, { keys: {}, callerScript, localVoice: { msPerChar: 40 } });
-    const call = new CallSession({ plan: p, sessionId: p.sessionId!, plugins, vad, audioInput: input, audioOutput: output, sink, logger: pino({ level: 'silent' }), usageIntervalMs: 60_000 });
+    const call = new CallSession({ plan: p, sessionId: p.sessionId!, plugins, vad, media: { kind: 'replaced', input, output }, sink, logger: pino({ level: 'silent' }), usageIntervalMs: 60_000 });
     const far = new FarEndAudio(input);
     running.push({ far, call });
     return { call, far, output, sink, input };

@@ -1,5 +1,6 @@
 import type { CallTranscriptData, CallUsageData, TranscriptTurn } from '@callplane/contracts';
 import { llm, voice, type VAD } from '@livekit/agents';
+import type { Room } from '@livekit/rtc-node';
 import type { Logger } from 'pino';
 import type { CallPlan } from './agent-config';
 import type { PluginSet } from './plugins';
@@ -20,21 +21,29 @@ export interface CallOutcome {
   usage: CallUsageData;
 }
 
+/**
+ * Where the call's audio comes from and goes to: a LiveKit room, linked to the SIP participant (production), or
+ * replaced input and output (the sandbox carrier, tests, the benchmark). The loop is the same either way.
+ */
+export type CallMedia =
+  | { kind: 'room'; room: Room; participantIdentity: string }
+  | { kind: 'replaced'; input: voice.AudioInput; output: voice.AudioOutput };
+
 export interface CallSessionDeps {
   plan: CallPlan;
   /** The plan's session id, or for inbound calls the one read from the SIP participant. */
   sessionId: string;
   plugins: Pick<PluginSet, 'stt' | 'llm' | 'tts'>;
   vad: VAD;
-  /** The room's audio in production; the sandbox's or a test's replacements otherwise. */
-  audioInput: voice.AudioInput;
-  audioOutput: voice.AudioOutput;
+  media: CallMedia;
   sink: CallEventSink;
   logger: Logger;
   /** Spoken at `max_duration` before hanging up. */
   closingLine?: string;
   /** Cumulative usage is reported this often while the call runs, and once at the end. */
   usageIntervalMs?: number;
+  /** Where the call's recording will be (LiveKit Egress), reported with the usage. */
+  recordingUrl?: string;
 }
 
 const DEFAULT_CLOSING_LINE = 'We have reached the time limit for this call. Thank you, goodbye.';
@@ -79,8 +88,10 @@ export class CallSession {
       aecWarmupDuration: null,
       userAwayTimeout: null,
     });
-    this.#session.input.audio = deps.audioInput;
-    this.#session.output.audio = deps.audioOutput;
+    if (deps.media.kind === 'replaced') {
+      this.#session.input.audio = deps.media.input;
+      this.#session.output.audio = deps.media.output;
+    }
     this.#session.on(voice.AgentSessionEventTypes.ConversationItemAdded, (ev) => this.#onItem(ev.item));
     this.#ttsCounter = new TtsCharacterCounter(deps.plugins.tts.capabilities.streaming);
     this.#session.on(voice.AgentSessionEventTypes.MetricsCollected, (ev) => {
@@ -110,7 +121,19 @@ export class CallSession {
         }),
       },
     });
-    await this.#session.start({ agent, record: false });
+    const { media } = this.#deps;
+    await this.#session.start(
+      media.kind === 'room'
+        ? {
+            agent,
+            room: media.room,
+            record: false,
+            // Linked to the SIP participant only; its leaving is the caller hanging up (callerHungUp), which the worker sees first.
+            inputOptions: { participantIdentity: media.participantIdentity, closeOnDisconnect: false, textEnabled: false },
+            outputOptions: { transcriptionEnabled: false },
+          }
+        : { agent, record: false },
+    );
     this.#maxTimer = setTimeout(() => void this.#maxDurationReached(), plan.maxDurationSeconds * 1000);
     const every = this.#deps.usageIntervalMs ?? 30_000;
     this.#usageTimer = setInterval(() => this.#reportUsage(), every);
@@ -150,6 +173,7 @@ export class CallSession {
 
   #reportUsage(): CallUsageData {
     const data = usageData(this.sessionId, ++this.#usageSeq, this.#session.usage, this.#ttsCounter);
+    if (this.#deps.recordingUrl) data.recording_url = this.#deps.recordingUrl;
     this.#write(() => this.#deps.sink.usage(data));
     return data;
   }

@@ -1,8 +1,13 @@
 import {
   AgentDispatchClient,
+  EgressClient,
+  EgressStatus,
+  EncodedFileOutput,
+  EncodedFileType,
   RoomAgentDispatch,
   RoomConfiguration,
   RoomServiceClient,
+  S3Upload,
   ServerError,
   SipCallError,
   SipClient,
@@ -171,6 +176,94 @@ describe('FakeLiveKit through livekit-server-sdk', () => {
       fake.failNext({ path: /CreateSIPParticipant$/ }, { status: 503, body: { code: 'unavailable', msg: 'down' } });
       await expect(sip.createSipParticipant(trunkId, '+15550199', 'r')).rejects.toMatchObject({ status: 503, message: 'down' });
       expect(fake.sipParticipants).toEqual([]);
+    });
+  });
+
+  describe('egress', () => {
+    let egress: EgressClient;
+    const output = () =>
+      new EncodedFileOutput({
+        fileType: EncodedFileType.OGG,
+        filepath: 'rec/t1/s1.ogg',
+        output: { case: 's3', value: new S3Upload({ bucket: 'calls', accessKey: 'AK', secret: 'SK', region: 'us-east-1' }) },
+      });
+    beforeEach(async () => {
+      egress = new EgressClient(fake.url, apiKey, apiSecret);
+      await new RoomServiceClient(fake.url, apiKey, apiSecret).createRoom({ name: 'call-1' });
+    });
+
+    it('starts an audio-only room composite egress, keeping the request and its file output', async () => {
+      const info = await egress.startRoomCompositeEgress('call-1', output(), { audioOnly: true });
+      expect(info.egressId).toMatch(/^EG_/);
+      expect(info.status).toBe(EgressStatus.EGRESS_STARTING);
+      expect(info.roomName).toBe('call-1');
+      expect(info.roomId).toBe(fake.rooms[0]!.sid);
+      expect(info.request.case).toBe('roomComposite');
+
+      expect(fake.egresses).toHaveLength(1);
+      const [recorded] = fake.egresses;
+      expect(recorded).toMatchObject({ egressId: info.egressId, roomName: 'call-1', status: 'EGRESS_STARTING' });
+      expect(recorded!.request).toMatchObject({ roomName: 'call-1', audioOnly: true });
+      expect(recorded!.file).toEqual({
+        fileType: 'OGG',
+        filepath: 'rec/t1/s1.ogg',
+        s3: { bucket: 'calls', accessKey: 'AK', secret: 'SK', region: 'us-east-1' },
+      });
+      const [req] = fake.requestsTo('Egress', 'StartRoomCompositeEgress');
+      expect(req!.path).toBe('/twirp/livekit.Egress/StartRoomCompositeEgress');
+      expect(req!.grants?.video).toEqual({ roomRecord: true });
+    });
+
+    it('refuses a room that does not exist with not_found', async () => {
+      await expect(egress.startRoomCompositeEgress('nope', output(), { audioOnly: true })).rejects.toMatchObject({
+        status: 404,
+        code: 'not_found',
+        message: 'requested room does not exist',
+      });
+      expect(fake.egresses).toEqual([]);
+    });
+
+    it('stops an egress once; a second stop or an unknown id fails as the real server does', async () => {
+      const { egressId } = await egress.startRoomCompositeEgress('call-1', output(), { audioOnly: true });
+      fake.setEgressStatus(egressId, 'EGRESS_ACTIVE');
+      const stopped = await egress.stopEgress(egressId);
+      expect(stopped.status).toBe(EgressStatus.EGRESS_ENDING);
+      expect(fake.egresses[0]).toMatchObject({ status: 'EGRESS_COMPLETE', endedAt: expect.stringMatching(/^\d+$/) });
+      expect(fake.requestsTo('Egress', 'StopEgress')[0]!.body).toEqual({ egressId });
+
+      await expect(egress.stopEgress(egressId)).rejects.toMatchObject({
+        status: 412,
+        code: 'failed_precondition',
+        message: 'egress with status EGRESS_COMPLETE cannot be stopped',
+      });
+      await expect(egress.stopEgress('EG_unknown')).rejects.toMatchObject({ status: 404, code: 'not_found' });
+    });
+
+    it('lists egresses by room, id and activity; deleting the room completes its egress', async () => {
+      await new RoomServiceClient(fake.url, apiKey, apiSecret).createRoom({ name: 'call-2' });
+      const a = await egress.startRoomCompositeEgress('call-1', output(), { audioOnly: true });
+      const b = await egress.startRoomCompositeEgress('call-2', output(), { audioOnly: true });
+
+      expect((await egress.listEgress()).map((e) => e.egressId)).toEqual([a.egressId, b.egressId]);
+      expect((await egress.listEgress({ roomName: 'call-2' })).map((e) => e.egressId)).toEqual([b.egressId]);
+      expect((await egress.listEgress({ egressId: a.egressId })).map((e) => e.roomName)).toEqual(['call-1']);
+
+      await new RoomServiceClient(fake.url, apiKey, apiSecret).deleteRoom('call-1');
+      const listed = await egress.listEgress({ active: true });
+      expect(listed.map((e) => e.egressId)).toEqual([b.egressId]);
+      expect((await egress.listEgress({ egressId: a.egressId }))[0]!.status).toBe(EgressStatus.EGRESS_COMPLETE);
+    });
+
+    it('needs the roomRecord grant', async () => {
+      const rooms = new RoomServiceClient(fake.url, apiKey, apiSecret);
+      await rooms.listRooms();
+      const token = (fake.requestsTo('RoomService', 'ListRooms')[0]!.headers.authorization as string).slice(7);
+      const borrowed = new EgressClient(fake.url, apiKey, apiSecret, { token });
+      await expect(borrowed.startRoomCompositeEgress('call-1', output(), { audioOnly: true })).rejects.toMatchObject({
+        status: 403,
+        code: 'permission_denied',
+      });
+      expect(fake.egresses).toEqual([]);
     });
   });
 

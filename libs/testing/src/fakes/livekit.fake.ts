@@ -24,6 +24,22 @@ export interface FakeSipParticipant {
   request: Json;
 }
 
+export type FakeEgressStatus = 'EGRESS_STARTING' | 'EGRESS_ACTIVE' | 'EGRESS_ENDING' | 'EGRESS_COMPLETE' | 'EGRESS_FAILED' | 'EGRESS_ABORTED';
+
+export interface FakeEgress {
+  egressId: string;
+  roomName: string;
+  roomId: string;
+  status: FakeEgressStatus;
+  /** The full RoomCompositeEgressRequest body, file output and upload credentials included. */
+  request: Json;
+  /** The first file output of the request (`fileOutputs[0]`, else the legacy `file`), for assertions. */
+  file?: Json;
+  /** Unix nanoseconds, as strings (int64 in protobuf JSON). */
+  startedAt: string;
+  endedAt?: string;
+}
+
 export interface FakeLiveKitOptions {
   apiKey: string;
   apiSecret: string;
@@ -42,6 +58,7 @@ const TWIRP_HTTP: Record<string, number> = {
   bad_route: 404,
   deadline_exceeded: 408,
   already_exists: 409,
+  failed_precondition: 412,
   internal: 500,
   unavailable: 503,
 };
@@ -90,7 +107,8 @@ const str = (v: unknown): string => (typeof v === 'string' ? v : '');
 
 /**
  * A stateful in-memory LiveKit server API (Twirp over HTTP) for tests, driven by the real livekit-server-sdk
- * clients: SIP trunks and dispatch rules, outbound SIP participants, rooms and agent dispatches. Every request
+ * clients: SIP trunks and dispatch rules, outbound SIP participants, rooms, agent dispatches and room composite
+ * egress (recordings: nothing is recorded or uploaded, the request is kept for assertions). Every request
  * must carry a JWT signed with the configured key/secret (else 401 `unauthenticated`) holding the grant the real
  * server asks for (else 403 `permission_denied`).
  */
@@ -101,6 +119,7 @@ export class FakeLiveKit {
   readonly rooms: Json[] = [];
   readonly dispatches: Json[] = [];
   readonly sipParticipants: FakeSipParticipant[] = [];
+  readonly egresses: FakeEgress[] = [];
 
   private readonly server = new FakeHttpServer('livekit');
   private readonly verifier: TokenVerifier;
@@ -112,6 +131,7 @@ export class FakeLiveKit {
     this.verifier = new TokenVerifier(opts.apiKey, opts.apiSecret);
     const sipAdmin = (c: ClaimGrants) => !!c.sip?.admin;
     const roomAdmin = (c: ClaimGrants) => !!c.video?.roomAdmin;
+    const roomRecord = (c: ClaimGrants) => !!c.video?.roomRecord;
     this.rpcs = {
       'SIP/CreateSIPInboundTrunk': { grant: sipAdmin, handle: (b) => this.createTrunk(this.inboundTrunks, b) },
       'SIP/CreateSIPOutboundTrunk': { grant: sipAdmin, handle: (b) => this.createTrunk(this.outboundTrunks, b) },
@@ -127,6 +147,9 @@ export class FakeLiveKit {
       'RoomService/DeleteRoom': { grant: (c) => !!c.video?.roomCreate, handle: (b) => this.deleteRoom(str(b.room)) },
       'AgentDispatchService/CreateDispatch': { grant: roomAdmin, handle: (b) => this.createDispatch(b) },
       'AgentDispatchService/ListDispatch': { grant: roomAdmin, handle: (b) => this.listDispatch(b) },
+      'Egress/StartRoomCompositeEgress': { grant: roomRecord, handle: (b) => this.startRoomCompositeEgress(b) },
+      'Egress/StopEgress': { grant: roomRecord, handle: (b) => this.stopEgress(str(b.egressId)) },
+      'Egress/ListEgress': { grant: roomRecord, handle: (b) => this.listEgress(b) },
     };
     this.server.route('POST', '/twirp/:service/:rpc', (req) => this.handle(req));
   }
@@ -151,6 +174,17 @@ export class FakeLiveKit {
   /** The next CreateSIPParticipant (after auth) fails with this SIP status, e.g. 486 busy or 480 no answer. */
   failSipCall(sipStatus: number, reason?: string): void {
     this.sipFailures.push(sipCallFailure(sipStatus, reason));
+  }
+
+  /**
+   * What the egress worker would report on its own: `EGRESS_ACTIVE` once it records, `EGRESS_COMPLETE`,
+   * `EGRESS_FAILED` or `EGRESS_ABORTED` when it ends without a StopEgress (room closed, upload failed…).
+   */
+  setEgressStatus(egressId: string, status: FakeEgressStatus): void {
+    const egress = this.egresses.find((e) => e.egressId === egressId);
+    if (!egress) throw new Error(`FakeLiveKit: no egress ${egressId}`);
+    egress.status = status;
+    if (!ACTIVE_EGRESS.has(status)) egress.endedAt ??= nowNs();
   }
 
   /** The base server's fault injection: 5xx answers or requests that never answer, by path. */
@@ -273,6 +307,8 @@ export class FakeLiveKit {
     const i = this.rooms.findIndex((r) => r.name === name);
     if (i < 0) return twirpError('not_found', `requested room does not exist`);
     this.rooms.splice(i, 1);
+    // A room composite egress ends with its room (the worker finishes the upload and reports EGRESS_COMPLETE).
+    for (const e of this.egresses) if (e.roomName === name && ACTIVE_EGRESS.has(e.status)) this.setEgressStatus(e.egressId, 'EGRESS_COMPLETE');
     return ok({});
   }
 
@@ -296,6 +332,68 @@ export class FakeLiveKit {
     const agentDispatches = this.dispatches.filter((d) => d.room === str(body.room) && (!dispatchId || d.id === dispatchId));
     return ok({ agentDispatches });
   }
+
+  // livekit-server pkg/service/egress.go: the launcher loads the room first, and a missing one is the store's
+  // ErrRoomNotFound (psrpc NotFound, "requested room does not exist"), which psrpc's errors.go turns into Twirp not_found.
+  private startRoomCompositeEgress(body: Json): FakeResponse {
+    const roomName = str(body.roomName);
+    const room = this.rooms.find((r) => r.name === roomName);
+    if (!room) return twirpError('not_found', 'requested room does not exist');
+    const [file] = Array.isArray(body.fileOutputs) ? (body.fileOutputs as Json[]) : body.file ? [body.file as Json] : [];
+    const egress: FakeEgress = {
+      egressId: id('EG'),
+      roomName,
+      roomId: str(room.sid),
+      status: 'EGRESS_STARTING',
+      request: body,
+      file,
+      startedAt: nowNs(),
+    };
+    this.egresses.push(egress);
+    return ok(egressInfo(egress));
+  }
+
+  // livekit-server pkg/service/egress.go StopEgress: an unknown id is ErrEgressNotFound ("egress does not exist",
+  // not_found); one that is no longer starting or active is failed_precondition.
+  private stopEgress(egressId: string): FakeResponse {
+    const egress = this.egresses.find((e) => e.egressId === egressId);
+    if (!egress) return twirpError('not_found', 'egress does not exist');
+    if (egress.status !== 'EGRESS_STARTING' && egress.status !== 'EGRESS_ACTIVE') {
+      return twirpError('failed_precondition', `egress with status ${egress.status} cannot be stopped`);
+    }
+    // Our reading of livekit/egress (not checked against a live worker): it answers EGRESS_ENDING and reports
+    // EGRESS_COMPLETE once the file is uploaded. The fake uploads nothing, so it completes at once.
+    egress.status = 'EGRESS_ENDING';
+    const answer = egressInfo(egress);
+    this.setEgressStatus(egressId, 'EGRESS_COMPLETE');
+    return ok(answer);
+  }
+
+  private listEgress(body: Json): FakeResponse {
+    const roomName = str(body.roomName);
+    const egressId = str(body.egressId);
+    const items = this.egresses.filter(
+      (e) => (!roomName || e.roomName === roomName) && (!egressId || e.egressId === egressId) && (!body.active || ACTIVE_EGRESS.has(e.status)),
+    );
+    return ok({ items: items.map(egressInfo) });
+  }
+}
+
+const ACTIVE_EGRESS = new Set<FakeEgressStatus>(['EGRESS_STARTING', 'EGRESS_ACTIVE', 'EGRESS_ENDING']);
+
+const nowNs = (): string => String(BigInt(Date.now()) * 1_000_000n);
+
+/** An EgressInfo in protobuf JSON; the request travels back under its oneof name, as the server echoes it. */
+function egressInfo(e: FakeEgress): Json {
+  return {
+    egressId: e.egressId,
+    roomId: e.roomId,
+    roomName: e.roomName,
+    status: e.status,
+    startedAt: e.startedAt,
+    ...(e.endedAt ? { endedAt: e.endedAt } : {}),
+    roomComposite: e.request,
+  };
 }
 
 function ok(body: Json): FakeResponse {

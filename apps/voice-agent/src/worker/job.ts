@@ -1,0 +1,52 @@
+/**
+ * The LiveKit Agents job entry: LiveKit's worker (livekit-worker.ts) runs each dispatched call in a child process
+ * that loads this file. It is built as its own bundle (`dist/apps/voice-agent/job.js`) next to the service's.
+ * The child inherits the worker's environment (database, LiveKit, recording storage, vendor keys).
+ */
+import { connectPostgres } from '@callplane/db';
+import { recordingStorageFromEnv } from '@callplane/livekit';
+import { createLogger } from '@callplane/service-kit';
+import { AutoSubscribe, defineAgent, type JobContext, type JobProcess, type VAD } from '@livekit/agents';
+import * as silero from '@livekit/agents-plugin-silero';
+import { providerKeysFromEnv } from '../session/plugins';
+import { workerCallDeps } from './call-deps';
+import { JobRoom } from './job-room';
+import { runLiveKitCall } from './livekit-call';
+
+interface ProcData extends Record<string, unknown> {
+  vad: VAD;
+}
+
+function required(name: string): string {
+  const value = process.env[name];
+  if (!value) throw new Error(`${name} is not set in the voice agent's job process`);
+  return value;
+}
+
+export default defineAgent({
+  // Once per process, before it is offered a job: Silero's model is loaded while no caller waits.
+  prewarm: async (proc: JobProcess) => {
+    (proc.userData as ProcData).vad = await silero.VAD.load({ minSilenceDuration: 400 });
+  },
+  entry: async (ctx: JobContext) => {
+    const logger = createLogger({ name: 'voice-agent.job', level: process.env.LOG_LEVEL ?? 'info' }).child({ job_id: ctx.job.id });
+    // A call needs a connection or two, not a service's pool.
+    const db = connectPostgres({ url: required('DATABASE_URL'), poolSize: 2 });
+    ctx.addShutdownCallback(() => db.close());
+    await ctx.connect(undefined, AutoSubscribe.AUDIO_ONLY);
+    const deps = workerCallDeps({
+      prisma: db.prisma,
+      // The worker's outbox relay polls every second; a job process runs none.
+      outbox: { notify: () => undefined },
+      livekit: { url: required('LIVEKIT_URL'), apiKey: required('LIVEKIT_API_KEY'), apiSecret: required('LIVEKIT_API_SECRET') },
+      recordings: recordingStorageFromEnv(process.env),
+      keys: providerKeysFromEnv(),
+      vad: (ctx.proc.userData as ProcData).vad,
+      logger,
+    });
+    const room = new JobRoom(ctx.room, ctx.room.name ?? ctx.job.room?.name ?? '', ctx.job.metadata);
+    const result = await runLiveKitCall(room, deps);
+    logger.info({ result: result.kind }, 'job finished');
+    ctx.shutdown(result.kind);
+  },
+});

@@ -1,0 +1,130 @@
+import type { CallReport } from '@callplane/calls';
+import { SESSION_ATTRIBUTE } from '@callplane/livekit';
+import type { VAD } from '@livekit/agents';
+import type { Logger } from 'pino';
+import { CallPlanError, planCall, type CallPlan, type InboundAgentResolver } from '../session/agent-config';
+import { CallSession, type CallEventSink, type CallMedia, type CallOutcome } from '../session/call-session';
+import type { PluginSet } from '../session/plugins';
+
+/** The SIP leg in the room, as LiveKit shows it: identity and `sip.*` attributes. */
+export interface SipParticipant {
+  identity: string;
+  attributes: Readonly<Record<string, string>>;
+}
+
+/**
+ * The room a dispatched job runs in, as the call needs it. Over a LiveKit JobContext in production
+ * (`job-room.ts`); tests and the sandbox drive it with replaced audio.
+ */
+export interface CallRoom {
+  readonly name: string;
+  /** The dispatch's metadata (JSON): the dialer's call metadata, or an inbound trunk's `{phone_id, tenant_id, number}`. */
+  readonly jobMetadata: string;
+  /** Resolves with the SIP participant once it is in the room; null if the room closes first. */
+  sipParticipant(): Promise<SipParticipant | null>;
+  /**
+   * Resolves true once the SIP participant's `sip.callStatus` is `active` (the callee picked up; inbound calls
+   * arrive active), false if it leaves or the room closes first.
+   */
+  answered(identity: string): Promise<boolean>;
+  /** Called once when the SIP participant leaves (the caller hung up, or the carrier dropped the leg). */
+  onLeft(identity: string, cb: () => void): void;
+  media(identity: string): CallMedia;
+}
+
+export interface LiveKitCallDeps {
+  /** The call-state machine's writer (libs/calls `CallTransitions.report`). */
+  report(r: CallReport): Promise<unknown>;
+  sink(tenantId: string): CallEventSink;
+  vad: VAD;
+  plugins(plan: CallPlan): Pick<PluginSet, 'stt' | 'llm' | 'tts'>;
+  resolveInboundAgent: InboundAgentResolver;
+  /** A SIP-direct call's session, opened by the gateway from LiveKit's webhook: found by room (null if it never appears). */
+  findSessionByRoom(roomName: string): Promise<string | null>;
+  /** Starts the room's audio recording (LiveKit Egress) when storage is configured; returns where it will be. */
+  startRecording?(input: { roomName: string; tenantId: string; sessionId: string }): Promise<{ recordingUrl: string }>;
+  /** Ends the call for everyone: deletes the room, which hangs up the SIP leg (no call stays billable). */
+  hangUp(roomName: string): Promise<void>;
+  logger: Logger;
+  usageIntervalMs?: number;
+}
+
+export type LiveKitCallResult =
+  | { kind: 'not_connected' }
+  | { kind: 'refused'; reason: string }
+  | { kind: 'ended'; sessionId: string; outcome: CallOutcome; recordingUrl?: string };
+
+/**
+ * One dispatched job: read the call plan from the dispatch metadata, wait for the SIP participant to be active
+ * (never greet a phone that is still ringing), run the CallSession on the room's audio, report the end reason to
+ * the call-state machine, and hang up by deleting the room whatever happened — a call left in a room keeps
+ * billing at the carrier. A callee who never answers is the dialer's to report (it placed the call).
+ */
+export async function runLiveKitCall(room: CallRoom, deps: LiveKitCallDeps): Promise<LiveKitCallResult> {
+  let log = deps.logger.child({ room: room.name });
+  try {
+    const participant = await room.sipParticipant();
+    if (!participant) return { kind: 'not_connected' };
+    let plan: CallPlan;
+    try {
+      plan = await planCall({ metadata: room.jobMetadata, participantAttributes: participant.attributes, resolveInboundAgent: deps.resolveInboundAgent });
+    } catch (err) {
+      if (!(err instanceof CallPlanError)) throw err;
+      log.error({ err: err.message }, 'job metadata is not a call we can run: hanging up');
+      const sessionId = participant.attributes[SESSION_ATTRIBUTE];
+      if (sessionId) await deps.report({ call: { sessionId }, at: new Date(), state: 'failed', endReason: 'invalid_call_metadata' });
+      return { kind: 'refused', reason: err.message };
+    }
+    const sessionId = plan.sessionId ?? (await deps.findSessionByRoom(room.name));
+    if (!sessionId) {
+      log.error({ tenant_id: plan.tenantId }, 'no session for this inbound call (is the LiveKit webhook pointed at the gateway?): hanging up');
+      return { kind: 'refused', reason: 'no_session' };
+    }
+    log = log.child({ session_id: sessionId, tenant_id: plan.tenantId, direction: plan.direction });
+    if (!(await room.answered(participant.identity))) {
+      log.info('the SIP participant left before answering');
+      return { kind: 'not_connected' };
+    }
+    const recordingUrl = plan.voice.recording ? await startRecording(deps, log, room.name, plan.tenantId, sessionId) : undefined;
+    const call = new CallSession({
+      plan,
+      sessionId,
+      plugins: deps.plugins(plan),
+      vad: deps.vad,
+      media: room.media(participant.identity),
+      sink: deps.sink(plan.tenantId),
+      logger: log,
+      usageIntervalMs: deps.usageIntervalMs,
+      recordingUrl,
+    });
+    room.onLeft(participant.identity, () => call.callerHungUp());
+    try {
+      await call.start();
+    } catch (err) {
+      log.error({ err }, 'the call session could not start: hanging up');
+      await deps.report({ call: { sessionId }, at: new Date(), state: 'completed', endReason: 'error' });
+      return { kind: 'refused', reason: 'session_start_failed' };
+    }
+    const outcome = await call.ended;
+    // Before the room goes: the agent's own reason (agent_hangup, max_duration) outranks the gateway's `hangup` from LiveKit's webhook.
+    await deps.report({ call: { sessionId }, at: new Date(), state: 'completed', endReason: outcome.endReason });
+    return { kind: 'ended', sessionId, outcome, recordingUrl };
+  } finally {
+    await deps.hangUp(room.name).catch((err: unknown) => log.error({ err }, 'could not delete the room: the call may still be up'));
+  }
+}
+
+async function startRecording(deps: LiveKitCallDeps, log: Logger, roomName: string, tenantId: string, sessionId: string): Promise<string | undefined> {
+  if (!deps.startRecording) {
+    log.warn('the agent asks for recording but no recording storage is configured: the call is not recorded');
+    return undefined;
+  }
+  try {
+    const { recordingUrl } = await deps.startRecording({ roomName, tenantId, sessionId });
+    return recordingUrl;
+  } catch (err) {
+    // A call is worth more than its recording: go on unrecorded.
+    log.error({ err }, 'could not start the recording: the call goes on unrecorded');
+    return undefined;
+  }
+}

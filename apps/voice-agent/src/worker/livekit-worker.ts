@@ -1,0 +1,88 @@
+import type { LiveKitConfig } from '@callplane/livekit';
+import { AgentServer, ServerOptions } from '@livekit/agents';
+import type { Logger } from 'pino';
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+
+/** The name the dialer and the inbound dispatch rules dispatch to (explicit dispatch: no room gets us unasked). */
+export const VOICE_AGENT_NAME = 'voice-agent';
+
+export interface LiveKitWorkerOptions {
+  livekit: LiveKitConfig;
+  logger: Logger;
+  /** The job entry module (default: `job.js` next to the service's bundle, or `job.ts` beside this file under tsx). */
+  agentFile?: string;
+  /** Warm processes kept ready for the next call (each holds Silero's model); default min(cores, 4). */
+  idleProcesses?: number;
+  /** CPU load (0–1) above which the worker tells LiveKit it is full; default 0.7. */
+  loadThreshold?: number;
+  /** LiveKit Agents' own health server (`/` and `/worker`); 0 picks a free port. Default 8081. */
+  healthPort?: number;
+  /** Stand-in for the CPU load (tests). */
+  loadFunc?: (server: AgentServer) => Promise<number>;
+}
+
+/** Where the job entry is: built next to the bundle as job.js; under tsx, the TypeScript source beside this file. */
+export function defaultAgentFile(): string {
+  const bundled = path.join(path.dirname(__filename), 'job.js');
+  if (path.extname(__filename) === '.js' && existsSync(bundled)) return bundled;
+  return path.join(__dirname, 'job.ts');
+}
+
+/**
+ * The voice agent as a LiveKit Agents worker: registered under `voice-agent` for explicit dispatch, each call in its
+ * own child process (a crashed call takes no other call with it). `drain` stops taking jobs (LiveKit is told the
+ * worker is full and new offers are refused) and waits for live calls up to the grace period.
+ */
+export class LiveKitWorker {
+  readonly #server: AgentServer;
+  readonly #log: Logger;
+  #running: Promise<void> | null = null;
+
+  constructor(opts: LiveKitWorkerOptions) {
+    this.#log = opts.logger.child({ component: 'livekit-worker' });
+    this.#server = new AgentServer(
+      new ServerOptions({
+        agent: opts.agentFile ?? defaultAgentFile(),
+        agentName: VOICE_AGENT_NAME,
+        wsURL: opts.livekit.url,
+        apiKey: opts.livekit.apiKey,
+        apiSecret: opts.livekit.apiSecret,
+        production: true,
+        numIdleProcesses: opts.idleProcesses,
+        loadThreshold: opts.loadThreshold,
+        loadFunc: opts.loadFunc,
+        port: opts.healthPort,
+      }),
+    );
+  }
+
+  get server(): AgentServer {
+    return this.#server;
+  }
+
+  get activeCalls(): number {
+    return this.#server.activeJobs.length;
+  }
+
+  /** Connects to LiveKit and registers; runs until closed. A worker that cannot reach LiveKit after its retries exits the process. */
+  start(onFatal: (err: unknown) => void): void {
+    this.#running = this.#server.run().catch((err: unknown) => {
+      this.#log.error({ err }, 'LiveKit worker stopped');
+      onFatal(err);
+    });
+  }
+
+  /** Takes no new calls; lets live ones finish for up to `graceMs`, then closes (ending any call still up). */
+  async drain(graceMs: number): Promise<void> {
+    const live = this.activeCalls;
+    this.#log.info({ active_calls: live, grace_ms: graceMs }, 'draining: no new calls, waiting for live ones');
+    try {
+      await this.#server.drain(graceMs);
+    } catch (err) {
+      this.#log.warn({ err, active_calls: this.activeCalls }, 'grace period over with calls still up: closing them');
+    }
+    await this.#server.close();
+    await this.#running;
+  }
+}
