@@ -9,5 +9,6 @@ export * from './fakes/plivo.fake';
 export * from './fakes/exotel.fake';
 export * from './fakes/vobiz.fake';
 export * from './fakes/livekit.fake';
+export * from './fakes/livekit-agent-server.fake';
 export * from './fakes/twilio.fake';
 export * from './livekit-webhook';
