@@ -118,6 +118,9 @@ describe('provisioning API over HTTP: auth and agents', () => {
       ['voice.max_duration', 60.5],
       ['voice.tts.provider', 'acme-tts'],
       ['voice.stt.provider', 'whisper-9000'],
+      // Vendors the voice agent has no plugin for: refused when the agent is saved, not when a call starts.
+      ['voice.tts.provider', 'azure'],
+      ['voice.stt.provider', 'assemblyai'],
       ['voice.stt.language', 'English'],
       ['after_hours.timezone', 'Mars/Olympus'],
       ['after_hours.open.0.start', '9:00'],

@@ -95,9 +95,9 @@ describe('choosePlugins', () => {
     expect(set.chosen.tts).toEqual({ provider: 'local', model: 'synthetic-voice', source: 'local', reason: 'configured_local' });
   });
 
-  it('refuses providers it has no plugin for, and unknown ones, naming what is supported', () => {
-    expect(() => choosePlugins(voice({ provider: 'assemblyai' }, {}), { keys: allKeys })).toThrow(UnsupportedProviderError);
-    expect(() => choosePlugins(voice({}, { provider: 'azure' }), { keys: allKeys })).toThrow(/TTS provider "azure" is accepted by the API but has no plugin.*supported: cartesia, elevenlabs, deepgram, openai, local/);
+  it('refuses providers it has no plugin for (a config written around the API), naming what is supported', () => {
+    expect(() => choosePlugins(voice({ provider: 'assemblyai' as never }, {}), { keys: allKeys })).toThrow(UnsupportedProviderError);
+    expect(() => choosePlugins(voice({}, { provider: 'azure' as never }), { keys: allKeys })).toThrow(/unknown TTS provider "azure".*supported: cartesia, elevenlabs, deepgram, openai, local/);
     expect(() => choosePlugins(voice({}, { provider: 'acme' as never }), { keys: allKeys })).toThrow(/unknown TTS provider "acme"/);
   });
 

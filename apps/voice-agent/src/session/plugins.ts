@@ -32,17 +32,13 @@ export class UnsupportedProviderError extends Error {
     readonly kind: 'stt' | 'tts',
     readonly provider: string,
   ) {
-    const known = (kind === 'stt' ? STT_PROVIDERS : TTS_PROVIDERS) as readonly string[];
-    super(
-      known.includes(provider)
-        ? `${kind.toUpperCase()} provider "${provider}" is accepted by the API but has no plugin in this voice agent (supported: ${supported(kind).join(', ')})`
-        : `unknown ${kind.toUpperCase()} provider "${provider}" (supported: ${supported(kind).join(', ')})`,
-    );
+    super(`unknown ${kind.toUpperCase()} provider "${provider}" (supported: ${supported(kind).join(', ')})`);
   }
 }
 
-const STT_PLUGINS = ['deepgram', 'openai', 'local'] as const;
-const TTS_PLUGINS = ['cartesia', 'elevenlabs', 'deepgram', 'openai', 'local'] as const;
+// The contract's lists are exactly the providers with a plugin here (an agent naming another is refused when saved).
+const STT_PLUGINS: readonly string[] = STT_PROVIDERS;
+const TTS_PLUGINS: readonly string[] = TTS_PROVIDERS;
 const supported = (kind: 'stt' | 'tts'): readonly string[] => (kind === 'stt' ? STT_PLUGINS : TTS_PLUGINS);
 
 /** Which implementation was picked for one stage, and why, for the call's log line. */
@@ -102,15 +98,15 @@ export function localRecognizerNotice(available: boolean = pocketsphinxAvailable
  * (PocketsphinxSTT; the scripted recogniser when pocketsphinx is not installed) and the rule-based
  * ScriptedIntentLLM. Provider `local` picks a local stage explicitly: model `synthetic` is the wordless synthetic
  * voice, `scripted` the scripted recogniser (tests that drive synthetic audio); any other model is the default.
- * Providers the contract accepts but this worker has no plugin for (azure, google, assemblyai) and names it
- * does not know are refused with `UnsupportedProviderError` before anything is constructed. Constructing a
+ * A provider it does not know (a config saved before the contract narrowed, or written around the API) is
+ * refused with `UnsupportedProviderError` before anything is constructed. Constructing a
  * plugin does not touch the network; connections open on first use.
  */
 export function choosePlugins(voice: VoiceConfig, opts: ChoosePluginsOptions): PluginSet {
   const sttProvider = voice.stt.provider as string;
   const ttsProvider = voice.tts.provider as string;
-  if (!(STT_PLUGINS as readonly string[]).includes(sttProvider)) throw new UnsupportedProviderError('stt', sttProvider);
-  if (!(TTS_PLUGINS as readonly string[]).includes(ttsProvider)) throw new UnsupportedProviderError('tts', ttsProvider);
+  if (!STT_PLUGINS.includes(sttProvider)) throw new UnsupportedProviderError('stt', sttProvider);
+  if (!TTS_PLUGINS.includes(ttsProvider)) throw new UnsupportedProviderError('tts', ttsProvider);
   const { keys } = opts;
 
   const sttPick = pickStt(voice.stt, keys, opts.callerScript ?? [], opts.pocketsphinxAvailable ?? pocketsphinxAvailable());

@@ -1,8 +1,12 @@
 import { z } from 'zod';
 import { httpUrlSchema, isIanaTimeZone, listOf } from './common';
 
-export const TTS_PROVIDERS = ['cartesia', 'elevenlabs', 'deepgram', 'openai', 'azure', 'google', 'local'] as const;
-export const STT_PROVIDERS = ['deepgram', 'assemblyai', 'openai', 'azure', 'google', 'local'] as const;
+/**
+ * The vendors the voice agent has plugins for (and `local`, the offline stack). An agent naming any other is
+ * refused when it is saved (400), never mid-call: add a vendor here only together with its plugin.
+ */
+export const TTS_PROVIDERS = ['cartesia', 'elevenlabs', 'deepgram', 'openai', 'local'] as const;
+export const STT_PROVIDERS = ['deepgram', 'openai', 'local'] as const;
 export const WEEKDAYS = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'] as const;
 
 const hhmm = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'must be a 24-hour time HH:MM');
