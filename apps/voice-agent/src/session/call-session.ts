@@ -13,7 +13,7 @@ export interface CallEventSink {
   usage(data: CallUsageData): void | Promise<void>;
 }
 
-export type CallEndReason = 'agent_hangup' | 'max_duration' | 'caller_hangup' | 'error';
+export type CallEndReason = 'agent_hangup' | 'max_duration' | 'caller_hangup' | 'worker_shutdown' | 'error';
 
 export interface CallOutcome {
   endReason: CallEndReason;
@@ -145,6 +145,23 @@ export class CallSession {
   callerHungUp(): void {
     this.#endReason ??= 'caller_hangup';
     this.#session.shutdown({ drain: false, reason: 'caller_hangup' });
+  }
+
+  /**
+   * The worker is going away with the call still up (its drain ran out of grace): a short goodbye if one can be
+   * said in `sayWithinMs`, then the session ends. The worker hangs up the SIP leg after.
+   */
+  async stopForShutdown(line: string, sayWithinMs: number): Promise<void> {
+    if (this.#endReason) return;
+    this.#endReason = 'worker_shutdown';
+    try {
+      this.#session.interrupt({ force: true });
+      const goodbye = this.#session.say(line, { allowInterruptions: false });
+      await Promise.race([goodbye.waitForPlayout(), new Promise((resolve) => setTimeout(resolve, sayWithinMs).unref())]);
+    } catch (err) {
+      this.#log.warn({ err }, 'could not say goodbye before shutting down');
+    }
+    this.#session.shutdown({ drain: false, reason: 'worker_shutdown' });
   }
 
   async #maxDurationReached(): Promise<void> {

@@ -32,7 +32,6 @@ export default defineAgent({
     const logger = createLogger({ name: 'voice-agent.job', level: process.env.LOG_LEVEL ?? 'info' }).child({ job_id: ctx.job.id });
     // A call needs a connection or two, not a service's pool.
     const db = connectPostgres({ url: required('DATABASE_URL'), poolSize: 2 });
-    ctx.addShutdownCallback(() => db.close());
     await ctx.connect(undefined, AutoSubscribe.AUDIO_ONLY);
     const deps = workerCallDeps({
       prisma: db.prisma,
@@ -44,8 +43,17 @@ export default defineAgent({
       vad: (ctx.proc.userData as ProcData).vad,
       logger,
     });
+    // The worker's drain ran out of grace, or LiveKit terminated the job: say goodbye, report, delete the room.
+    const stop = new AbortController();
     const room = new JobRoom(ctx.room, ctx.room.name ?? ctx.job.room?.name ?? '', ctx.job.metadata);
-    const result = await runLiveKitCall(room, deps);
+    const running = runLiveKitCall(room, { ...deps, stop: stop.signal });
+    // LiveKit Agents runs shutdown callbacks in parallel: this one orders them (the call reports before the pool closes).
+    ctx.addShutdownCallback(async () => {
+      stop.abort();
+      await running.catch(() => undefined);
+      await db.close();
+    });
+    const result = await running;
     logger.info({ result: result.kind }, 'job finished');
     ctx.shutdown(result.kind);
   },

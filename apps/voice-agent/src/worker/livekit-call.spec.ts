@@ -212,6 +212,37 @@ describe('a LiveKit job (runLiveKitCall): answer, greet, talk, report, hang up',
     expect(await session(sessionId)).toMatchObject({ status: 'completed', endReason: 'agent_hangup' });
   });
 
+  it('the worker must stop (drain out of grace): a goodbye, end reason worker_shutdown, and the room deleted', async () => {
+    const { sessionId, roomName, room, job } = await outboundCall();
+    const stop = new AbortController();
+    const { deps: d } = deps([]);
+    room.join(`sip-${sessionId}`, { 'sip.callStatus': 'active', 'callplane.session_id': sessionId });
+    room.far.start();
+    const running = runLiveKitCall(job, { ...d, stop: stop.signal });
+    await pollUntil(() => room.output.segments[0]?.finishedAt, { description: 'greeting played out' });
+    stop.abort();
+    const result = await running;
+
+    expect(result).toMatchObject({ kind: 'ended', outcome: { endReason: 'worker_shutdown' } });
+    expect(room.output.segments.length).toBeGreaterThanOrEqual(2);
+    const turns = (await events(sessionId)).filter((e) => e.type === 'call.transcript').map((e) => (e.data.turns as Array<{ text: string }>)[0]!.text);
+    expect(turns[turns.length - 1]).toMatch(/have to end this call now/);
+    expect(await session(sessionId)).toMatchObject({ status: 'completed', endReason: 'worker_shutdown' });
+    expect(roomExists(roomName)).toBe(false);
+  });
+
+  it('told to stop while the callee\'s phone still rings: nothing is said, the room is deleted', async () => {
+    const { sessionId, roomName, room, job } = await outboundCall();
+    const stop = new AbortController();
+    room.join(`sip-${sessionId}`, { 'sip.callStatus': 'ringing', 'callplane.session_id': sessionId });
+    const running = runLiveKitCall(job, { ...deps([]).deps, stop: stop.signal });
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    stop.abort();
+    expect(await running).toEqual({ kind: 'not_connected' });
+    expect(room.output.segments).toHaveLength(0);
+    expect(roomExists(roomName)).toBe(false);
+  });
+
   /** An answered call in which the caller hangs up once the greeting has played. */
   async function greetingThenHangUp(sessionId: string, room: SimulatedRoom, job: JobRoom, d: LiveKitCallDeps) {
     room.join(`sip-${sessionId}`, { 'sip.callStatus': 'active', 'callplane.session_id': sessionId });

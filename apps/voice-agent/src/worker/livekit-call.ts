@@ -47,7 +47,11 @@ export interface LiveKitCallDeps {
   hangUp(roomName: string): Promise<void>;
   logger: Logger;
   usageIntervalMs?: number;
+  /** Aborted when the job must end now (the worker's drain ran out of grace, or LiveKit terminated the job). */
+  stop?: AbortSignal;
 }
+
+const SHUTDOWN_LINE = 'I am sorry, I have to end this call now. Please call back. Goodbye.';
 
 export type LiveKitCallResult =
   | { kind: 'not_connected' }
@@ -63,7 +67,7 @@ export type LiveKitCallResult =
 export async function runLiveKitCall(room: CallRoom, deps: LiveKitCallDeps): Promise<LiveKitCallResult> {
   let log = deps.logger.child({ room: room.name });
   try {
-    const participant = await room.sipParticipant();
+    const participant = await orStopped(room.sipParticipant(), deps.stop, null);
     if (!participant) return { kind: 'not_connected' };
     let plan: CallPlan;
     try {
@@ -81,7 +85,7 @@ export async function runLiveKitCall(room: CallRoom, deps: LiveKitCallDeps): Pro
       return { kind: 'refused', reason: 'no_session' };
     }
     log = log.child({ session_id: sessionId, tenant_id: plan.tenantId, direction: plan.direction });
-    if (!(await room.answered(participant.identity))) {
+    if (!(await orStopped(room.answered(participant.identity), deps.stop, false))) {
       log.info('the SIP participant left before answering');
       return { kind: 'not_connected' };
     }
@@ -105,6 +109,9 @@ export async function runLiveKitCall(room: CallRoom, deps: LiveKitCallDeps): Pro
       await deps.report({ call: { sessionId }, at: new Date(), state: 'completed', endReason: 'error' });
       return { kind: 'refused', reason: 'session_start_failed' };
     }
+    const stop = () => void call.stopForShutdown(SHUTDOWN_LINE, 4_000);
+    if (deps.stop?.aborted) stop();
+    else deps.stop?.addEventListener('abort', stop, { once: true });
     const outcome = await call.ended;
     // Before the room goes: the agent's own reason (agent_hangup, max_duration) outranks the gateway's `hangup` from LiveKit's webhook.
     await deps.report({ call: { sessionId }, at: new Date(), state: 'completed', endReason: outcome.endReason });
@@ -112,6 +119,13 @@ export async function runLiveKitCall(room: CallRoom, deps: LiveKitCallDeps): Pro
   } finally {
     await deps.hangUp(room.name).catch((err: unknown) => log.error({ err }, 'could not delete the room: the call may still be up'));
   }
+}
+
+/** The wait, or `fallback` as soon as the job is told to stop. */
+function orStopped<T>(wait: Promise<T>, stop: AbortSignal | undefined, fallback: T): Promise<T> {
+  if (!stop) return wait;
+  if (stop.aborted) return Promise.resolve(fallback);
+  return Promise.race([wait, new Promise<T>((resolve) => stop.addEventListener('abort', () => resolve(fallback), { once: true }))]);
 }
 
 async function startRecording(deps: LiveKitCallDeps, log: Logger, roomName: string, tenantId: string, sessionId: string): Promise<string | undefined> {
