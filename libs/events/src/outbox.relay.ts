@@ -94,16 +94,24 @@ const PG_CLAIM_ALL = { name: 'outbox_relay_claim_all_v1', text: claimSql('', '$1
 const PG_CLAIM_TOPICS = { name: 'outbox_relay_claim_topics_v1', text: claimSql('AND topic = ANY($2::text[])', '$1') };
 
 /**
- * The mark, in one statement for the whole batch: every row's attempt is counted; published rows get `published_at`,
- * failed ones their error. `published_at` is a timestamp without time zone holding UTC, as Prisma writes it.
+ * The mark for the published rows of a batch, in one statement: `published_at` set and the attempt counted. A
+ * primary-key lookup per id (`= ANY`): joined to an unnest instead, the planner hashed the whole table on every batch.
+ * `published_at` is a timestamp without time zone holding UTC, as Prisma writes it.
  */
-const PG_MARK = {
-  name: 'outbox_relay_mark_v1',
+const PG_MARK_PUBLISHED = {
+  name: 'outbox_relay_mark_published_v2',
+  text: `
+  UPDATE outbox_events
+  SET attempts = attempts + 1, published_at = ($2::timestamptz AT TIME ZONE 'UTC')
+  WHERE id = ANY($1::text[])`,
+};
+
+/** The rows whose publish failed (rare): the attempt counted and the error kept; they stay pending. */
+const PG_MARK_FAILED = {
+  name: 'outbox_relay_mark_failed_v2',
   text: `
   UPDATE outbox_events AS o
-  SET attempts = o.attempts + 1,
-      published_at = CASE WHEN m.error IS NULL THEN ($3::timestamptz AT TIME ZONE 'UTC') ELSE o.published_at END,
-      last_error = COALESCE(m.error, o.last_error)
+  SET attempts = o.attempts + 1, last_error = m.error
   FROM unnest($1::text[], $2::text[]) AS m(id, error)
   WHERE o.id = m.id`,
 };
@@ -115,7 +123,7 @@ const PG_MARK = {
  * publishes it again (consumers dedupe on the event id). Failed publishes stay pending, counted in
  * `attempts`/`last_error`, and are retried with backoff.
  *
- * A batch is four round trips whatever its size (begin, claim, mark, commit), on the node-postgres pool when there is
+ * A batch is four round trips whatever its size (begin, claim, mark, commit; a fifth when a publish failed), on the node-postgres pool when there is
  * one; notify() calls arriving while a batch runs are folded into one more batch after it.
  */
 export class OutboxRelay {
@@ -230,18 +238,21 @@ export class OutboxRelay {
           return { claimed: 0, published: 0, deferred: 0, failed: 0 };
         }
         const { outcomes, deferred } = await this.withTimeout(this.publishRows(rows));
-        if (outcomes.length > 0) {
-          const ids: string[] = [];
-          const errors: Array<string | null> = [];
-          for (const o of outcomes) {
-            const message = o.error === undefined ? null : errorMessage(o.error);
+        const published: string[] = [];
+        const failed: string[] = [];
+        const errors: string[] = [];
+        for (const o of outcomes) {
+          if (o.error === undefined) for (const row of o.rows) published.push(row.id);
+          else {
+            const message = errorMessage(o.error);
             for (const row of o.rows) {
-              ids.push(row.id);
+              failed.push(row.id);
               errors.push(message);
             }
           }
-          await client.query({ ...PG_MARK, values: [ids, errors, new Date().toISOString()] });
         }
+        if (published.length > 0) await client.query({ ...PG_MARK_PUBLISHED, values: [published, new Date().toISOString()] });
+        if (failed.length > 0) await client.query({ ...PG_MARK_FAILED, values: [failed, errors] });
         await client.query({ text: 'COMMIT' });
         return this.summarise(rows.length, deferred, outcomes);
       } catch (err) {
