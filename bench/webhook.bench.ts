@@ -20,6 +20,7 @@ import { bootService, SecretBox, type BaseServiceConfig, type RunningService } f
 import { createGatewayModule } from '../apps/telephony-gateway/src/app';
 import { createBenchDatabase, type BenchDatabase } from './support/bench-database';
 import type { LoadJob, LoadMode, RequestPlan } from './support/load-types';
+import { postgresCpuMs } from './support/postgres-cpu';
 import { formatTable, verdict, type Row } from './support/report';
 import { runLoad } from './support/run-load';
 import { seedNumber } from './support/seed-number';
@@ -64,13 +65,16 @@ async function main(): Promise<number> {
     progress(`${label.replace(/\s+/g, ' ')}: ${mode.kind === 'max' ? 'max throughput' : `${mode.rps} rps`} for ${mode.durationMs / 1000} s`);
     // This process serves; the generator is another process, so this process's CPU time is the server's.
     const cpuBefore = process.cpuUsage();
+    const dbBefore = postgresCpuMs();
     const result = await runLoad({ host: '127.0.0.1', port, plan, mode, expect });
     const cpu = process.cpuUsage(cpuBefore);
+    const dbAfter = postgresCpuMs();
     const serverCpuMsPerRequest = (cpu.user + cpu.system) / 1000 / Math.max(1, result.completed);
+    const dbCpuMsPerRequest = dbBefore !== null && dbAfter !== null ? (dbAfter - dbBefore) / Math.max(1, result.completed) : null;
     if (result.firstError) progress(`  ${result.errors} error(s); first: ${result.firstError}`);
     if (result.reused > 0) progress(`  ran out of pre-signed requests: ${result.reused} CallSids were sent twice`);
-    if (record) rows.push({ label, result, serverCpuMsPerRequest });
-    return { ...result, serverCpuMsPerRequest };
+    if (record) rows.push({ label, result, serverCpuMsPerRequest, dbCpuMsPerRequest });
+    return { ...result, serverCpuMsPerRequest, dbCpuMsPerRequest };
   };
 
   // 1. The yardstick: express with one route, same machine, same generator.

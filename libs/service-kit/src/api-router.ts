@@ -5,6 +5,7 @@ import { z, type ZodType } from 'zod';
 import { authenticate, type AuthMode, type Authenticator, type Principal } from './auth';
 import { AppError, validationError } from './errors';
 import { fingerprint, type IdempotencyStore } from './idempotency';
+import type { LeanRoute, WebhookRequest } from './lean-routes';
 import type { Logger } from './logger';
 import { bindPrincipal, requestLog } from './request-context';
 
@@ -41,6 +42,12 @@ export interface RouteSpec<B extends ZodType | undefined, Q extends ZodType | un
   idempotent?: boolean;
   /** The response carries a secret shown once (an API key): kept for Idempotency-Key replays only encrypted. */
   sensitiveResponse?: boolean;
+  /**
+   * Also served without express (lean-routes.ts): provider webhooks only — `POST <path>/:param`, no auth, a form
+   * body the handler validates, no Idempotency-Key. The handler then sees a `WebhookRequest`, the part of the request
+   * both paths have.
+   */
+  lean?: boolean;
 }
 
 type Out<T> = T extends ZodType ? z.output<T> : undefined;
@@ -52,6 +59,13 @@ export interface RouteInput<B, Q, P> {
   principal: Principal | null;
   log: Logger;
   req: Request;
+}
+
+/** A lean route's handler input: the same on both paths. */
+export interface LeanRouteInput<P> {
+  params: P;
+  log: Logger;
+  req: WebhookRequest;
 }
 
 export interface UserInput<B, Q, P> extends RouteInput<B, Q, P> {
@@ -70,9 +84,14 @@ export interface ApiRouterDeps {
 export class ApiRouter {
   readonly router = express.Router();
   readonly registry = new OpenAPIRegistry();
+  readonly leanRoutes: LeanRoute[] = [];
 
   constructor(private readonly deps: ApiRouterDeps) {}
 
+  route<B extends ZodType | undefined = undefined, P extends ZodType | undefined = undefined>(
+    spec: RouteSpec<B, undefined, P> & { lean: true },
+    handler: (input: LeanRouteInput<Out<P>>) => Promise<HttpResult>,
+  ): this;
   route<B extends ZodType | undefined = undefined, Q extends ZodType | undefined = undefined, P extends ZodType | undefined = undefined>(
     spec: RouteSpec<B, Q, P> & { auth: 'user' },
     handler: (input: UserInput<Out<B>, Out<Q>, Out<P>>) => Promise<HttpResult>,
@@ -84,6 +103,7 @@ export class ApiRouter {
   route(spec: RouteSpec<ZodType | undefined, ZodType | undefined, ZodType | undefined>, handlerFn: (input: never) => Promise<HttpResult>): this {
     const handler = handlerFn as (input: RouteInput<unknown, unknown, unknown>) => Promise<HttpResult>;
     this.register(spec);
+    if (spec.lean) this.leanRoutes.push(leanRoute(spec, handlerFn as (input: LeanRouteInput<unknown>) => Promise<HttpResult>));
     this.router[spec.method](spec.path, async (req: Request, res: Response) => {
       const principal = spec.auth === 'none' ? null : await authenticate(spec.auth, req.headers.authorization, this.deps.authenticator);
       if (principal?.kind === 'user') bindPrincipal(res, { tenant_id: principal.tenantId, user_id: principal.userId });
@@ -161,6 +181,26 @@ export class ApiRouter {
 }
 
 const idempotencyHeader = z.object({ 'idempotency-key': z.string().max(255).optional().describe('Same key and body within 24 h returns the first response') });
+
+/** The lean twin of a webhook route: same params schema, same handler. */
+function leanRoute(spec: RouteSpec<ZodType | undefined, ZodType | undefined, ZodType | undefined>, handler: (input: LeanRouteInput<unknown>) => Promise<HttpResult>): LeanRoute {
+  const m = /^(\/[^:]*\/):([A-Za-z0-9_]+)$/.exec(spec.path);
+  const suitable = m && spec.method === 'post' && spec.auth === 'none' && !spec.idempotent && !spec.query && spec.bodyValidation === 'handler' && spec.bodyType === 'application/x-www-form-urlencoded';
+  if (!suitable) throw new Error(`route ${spec.method.toUpperCase()} ${spec.path} cannot be lean: only POST <prefix>/:param webhooks with no auth, a form body validated by the handler and no Idempotency-Key`);
+  const [, prefix, name] = m as unknown as [string, string, string];
+  return {
+    path: spec.path,
+    prefix,
+    run: async ({ param, req, log }) =>
+      handler({
+        params: parse(spec.params, { [name]: param }, 'params'),
+        get log() {
+          return log();
+        },
+        req,
+      }),
+  };
+}
 
 function parse(schema: ZodType | undefined, value: unknown, where: 'body' | 'query' | 'params'): unknown {
   if (!schema) return undefined;

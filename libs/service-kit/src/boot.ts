@@ -36,6 +36,8 @@ export interface BootOptions<C extends BaseServiceConfig> {
   modules(kit: { platform: Platform; routerDeps: ApiRouterDeps; logger: Logger }): ServiceModule[] | Promise<ServiceModule[]>;
   /** Install SIGTERM/SIGINT handlers (off in tests that boot several services in one process). */
   handleSignals?: boolean;
+  /** Serve lean routes (provider webhooks) without express; default true. Tests turn it off to compare answers. */
+  leanRoutes?: boolean;
   /** Runs after the platform is up and before the port opens (the all-in-one seeds its default tenant here). */
   beforeListen?(kit: { platform: Platform; logger: Logger }): Promise<void>;
 }
@@ -75,7 +77,8 @@ export async function bootService<C extends BaseServiceConfig>(opts: BootOptions
     logger,
     metrics: createMetrics(opts.name),
     readiness: platform.readiness,
-    routers: modules.flatMap((m) => m.routers.map((r) => ({ router: r.router, registry: r.registry }))),
+    routers: modules.flatMap((m) => m.routers.map((r) => ({ router: r.router, registry: r.registry, lean: r.leanRoutes }))),
+    leanRoutes: opts.leanRoutes,
     openapi: {
       title: opts.name === 'all-in-one' ? 'Callplane API' : `Callplane ${opts.name}`,
       version: opts.version ?? '0.1.0',
@@ -83,7 +86,7 @@ export async function bootService<C extends BaseServiceConfig>(opts: BootOptions
         'Telephony for voice AI agents. Customer routes take "Authorization: Bearer <api_key>"; /admin routes take the operator token; provider webhooks are authenticated by provider signatures.',
     },
   });
-  const server = await listen(http.app, config.PORT, config.HOST);
+  const server = await listen(http.listener, config.PORT, config.HOST);
   logger.info({ port: server.port, modules: modules.map((m) => m.name) }, 'listening');
 
   let stopped: Promise<void> | undefined;

@@ -1,6 +1,6 @@
 import express, { type ErrorRequestHandler } from 'express';
 import request from 'supertest';
-import { parseUrlencoded, urlencodedBody } from './http-app';
+import { parseUrlencoded, urlencodedBody } from './form-body';
 import { nextRequestId } from './request-context';
 
 const LIMIT = '256kb';

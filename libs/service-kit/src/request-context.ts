@@ -12,11 +12,15 @@ export function nextRequestId(): string {
   return `${REQUEST_ID_PREFIX}.${(++requestCounter).toString(36)}`;
 }
 
+/** The client's `x-request-id` when it is a sensible id, else a new one. */
+export function acceptedRequestId(incoming: string | string[] | undefined): string {
+  return typeof incoming === 'string' && VALID_REQUEST_ID.test(incoming) ? incoming : nextRequestId();
+}
+
 /** Per-request logging context: every line carries the request id, and the tenant and user once authenticated. */
 export function requestContext(logger: Logger) {
   return (req: Request, res: Response, next: NextFunction) => {
-    const incoming = req.header('x-request-id');
-    const requestId = incoming && VALID_REQUEST_ID.test(incoming) ? incoming : nextRequestId();
+    const requestId = acceptedRequestId(req.header('x-request-id'));
     res.setHeader('x-request-id', requestId);
     res.locals.requestId = requestId;
     res.locals.rootLog = logger;

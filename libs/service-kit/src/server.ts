@@ -1,5 +1,4 @@
-import type { Server } from 'node:http';
-import type { Express } from 'express';
+import { createServer, type RequestListener, type Server } from 'node:http';
 import type { Logger } from './logger';
 
 export interface Listening {
@@ -8,9 +7,9 @@ export interface Listening {
   close(): Promise<void>;
 }
 
-export function listen(app: Express, port: number, host = '0.0.0.0'): Promise<Listening> {
+export function listen(listener: RequestListener, port: number, host = '0.0.0.0'): Promise<Listening> {
   return new Promise((resolve, reject) => {
-    const server = app.listen(port, host);
+    const server = createServer(listener).listen(port, host);
     server.once('error', reject);
     server.once('listening', () => {
       const addr = server.address();

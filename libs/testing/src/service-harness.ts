@@ -35,6 +35,8 @@ export async function bootTestService(opts: {
   adminToken?: string;
   /** Where the service logs; by default pino at TEST_LOG_LEVEL (silent). Tests that read logs pass `captureLogs().logger`. */
   logger?: BootOptions<TestServiceConfig>['logger'];
+  /** false: express answers the lean routes too (to compare the two paths). */
+  leanRoutes?: boolean;
 }): Promise<TestService> {
   const databaseUrl = process.env.DATABASE_URL;
   if (!databaseUrl) throw new Error('DATABASE_URL is unset: run through jest, whose globalSetup creates the test database');
@@ -53,6 +55,7 @@ export async function bootTestService(opts: {
     name: opts.name,
     config,
     handleSignals: false,
+    leanRoutes: opts.leanRoutes,
     modules: opts.modules,
     ...(opts.logger ? { logger: opts.logger } : {}),
   });

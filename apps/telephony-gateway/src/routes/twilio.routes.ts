@@ -23,6 +23,8 @@ export function twilioRoutes(routerDeps: ApiRouterDeps, deps: GatewayDeps): ApiR
       body: twilioForm,
       // The signature is checked before anything else: a request that can't be Twilio's gets 403, not a parse error.
       bodyValidation: 'handler',
+      // Every inbound call starts here: served without express (libs/service-kit lean-routes.ts), same answers.
+      lean: true,
       responses: { 200: { description: 'TwiML', contentType: 'text/xml', schema: z.string() } },
     },
     async ({ params, req }) => {
@@ -48,6 +50,7 @@ export function twilioRoutes(routerDeps: ApiRouterDeps, deps: GatewayDeps): ApiR
         params: z.object({ phone_id: z.string().max(100) }),
         body: twilioForm,
         bodyValidation: 'handler',
+        lean: true,
         responses: { 204: { description: 'Recorded (or nothing to record)' } },
       },
       async ({ params, req }) => {
