@@ -129,7 +129,9 @@ export class CallSession {
             room: media.room,
             record: false,
             // Linked to the SIP participant only; its leaving is the caller hanging up (callerHungUp), which the worker sees first.
-            inputOptions: { participantIdentity: media.participantIdentity, closeOnDisconnect: false, textEnabled: false },
+            // Phone audio is narrowband: 16 kHz is what Silero and the STT vendors take, so no resampling up to the
+            // default 24 kHz and back down on every frame of every call.
+            inputOptions: { participantIdentity: media.participantIdentity, closeOnDisconnect: false, textEnabled: false, audioSampleRate: 16_000 },
             outputOptions: { transcriptionEnabled: false },
           }
         : { agent, record: false },
