@@ -3,7 +3,7 @@ import { newId } from '@callplane/contracts';
 import { SecretBox } from '@callplane/service-kit';
 import { bootTestService, newCallSid, twilioSignature, uniquePhoneNumber, type TestService } from '@callplane/testing';
 import { createGatewayModule } from './app';
-import { prng, PUBLIC_BASE_URL, SECRET, twilioAttack, type Attack } from './webhook-attacks.test-support';
+import { prng, PUBLIC_BASE_URL, SECRET, twilioAttack, type Attack } from './webhook-attacks.test-harness';
 
 /**
  * The Twilio webhooks are served on a lean path without express (libs/service-kit lean-routes.ts). The same

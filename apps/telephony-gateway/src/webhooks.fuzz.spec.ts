@@ -3,7 +3,7 @@ import { newId } from '@callplane/contracts';
 import { SecretBox } from '@callplane/service-kit';
 import { bootTestService, FakeExotel, liveKitEvent, signLiveKitWebhook, uniquePhoneNumber, uniqueSuffix, type TestService } from '@callplane/testing';
 import { createGatewayModule } from './app';
-import { KEYS, pct, prng, PUBLIC_BASE_URL, randomString, SECRET, twilioAttack, type Attack, type Rng } from './webhook-attacks.test-support';
+import { KEYS, pct, prng, PUBLIC_BASE_URL, randomString, SECRET, twilioAttack, type Attack, type Rng } from './webhook-attacks.test-harness';
 
 const LIVEKIT = { apiKey: 'APIfuzz', apiSecret: 'fuzz-livekit-secret-0123456789abcdef0123' };
 const PER_ROUTE = 1000;
