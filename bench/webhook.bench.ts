@@ -36,7 +36,7 @@ const GOALS = { ratio: 0.5, p99Ms: 20 };
 /** Seconds per phase. Keeps a full run well under two minutes. */
 const SECONDS = QUICK ? { warmup: 1, max: 2, rate: 2, retry: 1 } : { warmup: 3, max: 8, rate: 10, retry: 4 };
 /** A generous upper bound on what one gateway process answers per second, to sign enough distinct requests up front. */
-const MAX_GATEWAY_RPS = 5_000;
+const MAX_GATEWAY_RPS = 12_000;
 
 const PUBLIC_BASE_URL = 'https://voice.bench.example.com';
 const kafkaBrokers = process.env.KAFKA_BROKERS?.split(',').map((b) => b.trim()).filter(Boolean);
@@ -146,7 +146,8 @@ async function main(): Promise<number> {
   // the generator gave up on may still have been served, so those widen the bound instead of failing it.
   await relayCatchUp();
   const distinct = [warm, gatewayMax, gatewayRate];
-  const answered = distinct.reduce((n, r) => n + r.ok, 0) + (retry.ok > 0 ? 1 : 0);
+  // A run that outlasts its pre-signed requests sends some CallSids again: retries, answered without a new session.
+  const answered = distinct.reduce((n, r) => n + r.ok - r.reused, 0) + (retry.ok > 0 ? 1 : 0);
   const unsure = distinct.reduce((n, r) => n + r.errors, 0);
   const sessions = await prisma.callSession.count();
   const events = await prisma.outboxEvent.count({ where: { topic: TOPICS.callLifecycle } });
