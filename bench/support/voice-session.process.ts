@@ -1,0 +1,89 @@
+/**
+ * One voice bench call in its own process, as the LiveKit Agents worker runs each call in a job process of its own
+ * (apps/voice-agent/src/worker/livekit-worker.ts, job.ts). Forked by voice-process-model.ts; speaks over IPC only:
+ * receives a `job`, loads Silero as the job's prewarm does and answers `loaded`; on `start` runs the call up to its
+ * warm-up turn and answers `warm` with its memory; on `go` runs the measured turns and answers `done`, then exits.
+ */
+import { readFileSync } from 'node:fs';
+import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
+import { initializeLogger } from '@livekit/agents';
+import { forcedGc, loadVad, mb, runCall, type RunOut } from './voice-call';
+import type { FromSession, MemorySample, ToSession } from './voice-session-types';
+
+/** Resolves once the message is handed to the channel, so `disconnect` cannot drop it. */
+const send = (msg: FromSession) => new Promise<void>((resolve) => process.send!(msg, undefined, undefined, () => resolve()));
+
+function next<T extends ToSession['type']>(type: T): Promise<Extract<ToSession, { type: T }>> {
+  return new Promise((resolve) => {
+    const onMessage = (msg: ToSession) => {
+      if (msg.type !== type) return;
+      process.off('message', onMessage);
+      resolve(msg as Extract<ToSession, { type: T }>);
+    };
+    process.on('message', onMessage);
+  });
+}
+
+function pssMb(): number | null {
+  try {
+    const kb = /^Pss:\s+(\d+) kB/m.exec(readFileSync('/proc/self/smaps_rollup', 'utf8'));
+    return kb ? Number(kb[1]) / 1024 : null;
+  } catch {
+    return null;
+  }
+}
+
+function memory(): MemorySample {
+  forcedGc();
+  const m = process.memoryUsage();
+  return { rssMb: mb(m.rss), heapMb: mb(m.heapUsed + m.external), pssMb: pssMb() };
+}
+
+async function main(): Promise<void> {
+  const job = next('job');
+  const { index, settings } = await job;
+  initializeLogger({ pretty: false, level: process.env.AGENTS_LOG ?? 'silent' });
+  const vad = await loadVad();
+  const started = next('start');
+  const go = next('go');
+  await send({ type: 'loaded', idle: memory() });
+  await started;
+
+  const out: RunOut = { samples: [], missed: 0, errors: [], vadStreamsPerSession: 0 };
+  const loop = monitorEventLoopDelay({ resolution: 10 });
+  let cpu = process.cpuUsage();
+  let wall = 0;
+  try {
+    const warmedUp = async () => {
+      await send({ type: 'warm', memory: memory() });
+      await go;
+      loop.enable();
+      cpu = process.cpuUsage();
+      wall = performance.now();
+    };
+    await runCall(index, vad, settings, warmedUp, out);
+  } catch (err) {
+    out.errors.push(err instanceof Error ? err.message : String(err));
+  }
+  loop.disable();
+  const used = process.cpuUsage(cpu);
+  const wallMs = performance.now() - wall;
+  await vad.close();
+  await send({
+    type: 'done',
+    result: {
+      samples: out.samples,
+      missed: out.missed,
+      errors: out.errors,
+      vadStreams: out.vadStreamsPerSession,
+      cpuMs: (used.user + used.system) / 1000,
+      wallMs,
+      loopDelayP99Ms: loop.percentile(99) / 1e6,
+      peakRssMb: process.resourceUsage().maxRSS / 1024,
+    },
+  });
+}
+
+main()
+  .catch((err: unknown) => send({ type: 'failed', error: err instanceof Error ? (err.stack ?? err.message) : String(err) }))
+  .finally(() => process.disconnect());
