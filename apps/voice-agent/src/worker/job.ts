@@ -30,8 +30,8 @@ export default defineAgent({
   },
   entry: async (ctx: JobContext) => {
     const logger = createLogger({ name: 'voice-agent.job', level: process.env.LOG_LEVEL ?? 'info' }).child({ job_id: ctx.job.id });
-    // A call needs a connection or two, not a service's pool.
-    const db = connectPostgres({ url: required('DATABASE_URL'), poolSize: 2 });
+    // One connection per call (its writes are sequential): a pod with 40 calls holds 40, not a pool each.
+    const db = connectPostgres({ url: required('DATABASE_URL'), poolSize: 1 });
     await ctx.connect(undefined, AutoSubscribe.AUDIO_ONLY);
     const deps = workerCallDeps({
       prisma: db.prisma,
