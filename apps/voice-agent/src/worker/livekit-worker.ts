@@ -53,6 +53,9 @@ export class LiveKitWorker {
         loadThreshold: opts.loadThreshold,
         loadFunc: opts.loadFunc,
         port: opts.healthPort,
+        // A job told to stop says its goodbye (≤ 4 s), reports and deletes its room: 10 s is plenty, and it keeps
+        // closing inside the 15 s the service leaves between the drain's grace and its forced exit.
+        shutdownProcessTimeout: 10_000,
       }),
     );
   }
