@@ -5,7 +5,7 @@ import { z, type ZodType } from 'zod';
 import { authenticate, type AuthMode, type Authenticator, type Principal } from './auth';
 import { AppError, validationError } from './errors';
 import { fingerprint, type IdempotencyStore } from './idempotency';
-import type { LeanRoute, WebhookRequest } from './lean-routes';
+import { endWithText, type LeanRoute, type WebhookRequest } from './lean-routes';
 import type { Logger } from './logger';
 import { bindPrincipal, requestLog } from './request-context';
 
@@ -222,9 +222,7 @@ export function send(res: Response, result: HttpResult): void {
     if (method !== 'GET' && method !== 'HEAD' && result.status < 300 && result.status !== 205 && /^[\w.+-]+\/[\w.+-]+$/.test(result.contentType)) {
       // Provider webhooks (POST): no conditional request to answer, so none of res.send's ETag hashing and
       // freshness checks; the same Content-Type (with charset) and Content-Length it would send.
-      res.setHeader('Content-Type', `${result.contentType}; charset=utf-8`);
-      res.setHeader('Content-Length', Buffer.byteLength(text));
-      res.end(text);
+      endWithText(res, result.contentType, text);
       return;
     }
     res.type(result.contentType).send(text);

@@ -4,7 +4,7 @@ import express, { type ErrorRequestHandler, type Express, type Router } from 'ex
 import { AppError } from './errors';
 import { errorBody, toAppError } from './error-answer';
 import type { Logger } from './logger';
-import type { HttpMetrics } from './metrics';
+import { observeRequest, type HttpMetrics } from './metrics';
 import { buildOpenApiDocument, type OpenApiInfo } from './openapi';
 import { parseByteLimit, urlencodedBody } from './form-body';
 import { leanDispatcher, type LeanRoute } from './lean-routes';
@@ -81,11 +81,7 @@ export function createHttpApp(opts: HttpAppOptions): HttpApp {
     const started = process.hrtime.bigint();
     res.on('finish', () => {
       const route = (req.route?.path as string | undefined) ?? 'unmatched';
-      const labels = { method: req.method, route, status: String(res.statusCode) };
-      const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-      opts.metrics.requests.inc(labels);
-      opts.metrics.duration.observe(labels, seconds);
-      if (requestLogEnabled(res, 'info')) requestLog(res).info({ method: req.method, route, status: res.statusCode, ms: Math.round(seconds * 1e4) / 10 }, 'request');
+      observeRequest(opts.metrics, { method: req.method, route, status: res.statusCode, started, logging: requestLogEnabled(res, 'info'), log: () => requestLog(res) });
     });
     next();
   });

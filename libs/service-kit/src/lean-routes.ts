@@ -4,7 +4,7 @@ import type { AppError } from './errors';
 import { isPlainForm, readFormBody } from './form-body';
 import { errorBody, malformedPath, toAppError } from './error-answer';
 import type { Logger } from './logger';
-import type { HttpMetrics } from './metrics';
+import { observeRequest, type HttpMetrics } from './metrics';
 import { acceptedRequestId } from './request-context';
 
 /** What a lean route's handler may read of its request: what provider webhooks need, no more. */
@@ -67,13 +67,9 @@ export function leanDispatcher(opts: LeanDispatchOptions): (req: IncomingMessage
     const requestLog = () => (log ??= opts.logger.child({ req_id: requestId }));
     res.setHeader('x-request-id', requestId);
     if (opts.draining()) res.setHeader('Connection', 'close');
-    res.once('finish', () => {
-      const labels = { method: 'POST', route: route.path, status: String(res.statusCode) };
-      const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-      opts.metrics.requests.inc(labels);
-      opts.metrics.duration.observe(labels, seconds);
-      if (opts.logger.isLevelEnabled('info')) requestLog().info({ method: 'POST', route: route.path, status: res.statusCode, ms: Math.round(seconds * 1e4) / 10 }, 'request');
-    });
+    res.once('finish', () =>
+      observeRequest(opts.metrics, { method: 'POST', route: route.path, status: res.statusCode, started, logging: opts.logger.isLevelEnabled('info'), log: requestLog }),
+    );
     const fail = (err: unknown) => writeError(res, toAppError(err, requestLog()));
 
     readFormBody(req, opts.limit, opts.parameterLimit, (err, body) => {
@@ -109,8 +105,12 @@ function writeResult(res: ServerResponse, result: HttpResult): void {
     return;
   }
   const json = !result.contentType || result.contentType.includes('json');
-  const text = json ? JSON.stringify(result.body) : String(result.body);
-  res.setHeader('Content-Type', `${json ? 'application/json' : result.contentType}; charset=utf-8`);
+  endWithText(res, json ? 'application/json' : result.contentType!, json ? JSON.stringify(result.body) : String(result.body));
+}
+
+/** The whole answer in one write: the body as UTF-8 with its type's charset and its length. */
+export function endWithText(res: ServerResponse, contentType: string, text: string): void {
+  res.setHeader('Content-Type', `${contentType}; charset=utf-8`);
   res.setHeader('Content-Length', Buffer.byteLength(text));
   res.end(text);
 }

@@ -1,4 +1,5 @@
 import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client';
+import type { Logger } from './logger';
 
 export interface HttpMetrics {
   registry: Registry;
@@ -23,4 +24,19 @@ export function createMetrics(service: string, registry = new Registry()): HttpM
       registers: [registry],
     });
   return { registry, requests, duration };
+}
+
+/**
+ * A finished request, counted and timed under its route pattern, and its `request` log line when `info` is on
+ * (`log` is only called then: a request logger costs redaction work to build). Both HTTP paths (express, lean) use it.
+ */
+export function observeRequest(
+  metrics: HttpMetrics,
+  r: { method: string; route: string; status: number; started: bigint; logging: boolean; log: () => Logger },
+): void {
+  const labels = { method: r.method, route: r.route, status: String(r.status) };
+  const seconds = Number(process.hrtime.bigint() - r.started) / 1e9;
+  metrics.requests.inc(labels);
+  metrics.duration.observe(labels, seconds);
+  if (r.logging) r.log().info({ method: r.method, route: r.route, status: r.status, ms: Math.round(seconds * 1e4) / 10 }, 'request');
 }
