@@ -153,31 +153,27 @@ export class CallSession {
    * The worker is going away with the call still up (its drain ran out of grace): a short goodbye if one can be
    * said in `sayWithinMs`, then the session ends. The worker hangs up the SIP leg after.
    */
-  async stopForShutdown(line: string, sayWithinMs: number): Promise<void> {
-    if (this.#endReason) return;
-    this.#endReason = 'worker_shutdown';
-    try {
-      this.#session.interrupt({ force: true });
-      const goodbye = this.#session.say(line, { allowInterruptions: false });
-      await Promise.race([goodbye.waitForPlayout(), new Promise((resolve) => setTimeout(resolve, sayWithinMs).unref())]);
-    } catch (err) {
-      this.#log.warn({ err }, 'could not say goodbye before shutting down');
-    }
-    this.#session.shutdown({ drain: false, reason: 'worker_shutdown' });
+  stopForShutdown(line: string, sayWithinMs: number): Promise<void> {
+    return this.#closeWith('worker_shutdown', line, sayWithinMs);
   }
 
-  async #maxDurationReached(): Promise<void> {
+  #maxDurationReached(): Promise<void> {
+    return this.#closeWith('max_duration', this.#deps.closingLine ?? DEFAULT_CLOSING_LINE);
+  }
+
+  /** Ends the call on our side: whatever is being said is cut, `line` is said (within `sayWithinMs` if given), then hang-up. */
+  async #closeWith(reason: 'max_duration' | 'worker_shutdown', line: string, sayWithinMs?: number): Promise<void> {
     if (this.#endReason) return;
-    this.#endReason = 'max_duration';
-    this.#log.info('max duration reached: closing line, then hang-up');
+    this.#endReason = reason;
+    this.#log.info({ end_reason: reason }, 'closing line, then hang-up');
     try {
       this.#session.interrupt({ force: true });
-      const closing = this.#session.say(this.#deps.closingLine ?? DEFAULT_CLOSING_LINE, { allowInterruptions: false });
-      await closing.waitForPlayout();
+      const playout = this.#session.say(line, { allowInterruptions: false }).waitForPlayout();
+      await (sayWithinMs === undefined ? playout : Promise.race([playout, new Promise((resolve) => setTimeout(resolve, sayWithinMs).unref())]));
     } catch (err) {
       this.#log.warn({ err }, 'could not speak the closing line');
     }
-    this.#session.shutdown({ drain: false, reason: 'max_duration' });
+    this.#session.shutdown({ drain: false, reason });
   }
 
   #onItem(item: llm.ChatMessage | llm.AgentHandoffItem): void {
