@@ -2,7 +2,7 @@ import { describeRecordingStorage, recordingStorageFromEnv } from '@callplane/li
 import { bootService, exitOnStartupError } from '@callplane/service-kit';
 import { initializeLogger } from '@livekit/agents';
 import { createVoiceAgentModule } from './app';
-import { loadVoiceAgentConfig } from './config';
+import { liveKitOf, loadVoiceAgentConfig } from './config';
 
 async function main() {
   const config = loadVoiceAgentConfig();
@@ -10,10 +10,7 @@ async function main() {
   const recordings = recordingStorageFromEnv(process.env);
   // LiveKit's agents framework logs through its own process-wide logger, which must exist before any session starts.
   initializeLogger({ pretty: false, level: process.env.AGENTS_LOG ?? 'warn' });
-  const livekit =
-    config.LIVEKIT_URL && config.LIVEKIT_API_KEY && config.LIVEKIT_API_SECRET
-      ? { url: config.LIVEKIT_URL, apiKey: config.LIVEKIT_API_KEY, apiSecret: config.LIVEKIT_API_SECRET }
-      : undefined;
+  const livekit = liveKitOf(config);
   // Live calls get the grace period less a margin to hang up and close before the forced exit.
   const drainGraceMs = Math.max(5, config.SHUTDOWN_GRACE_SECONDS - 15) * 1000;
   await bootService({

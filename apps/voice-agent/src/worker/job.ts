@@ -8,6 +8,7 @@ import { recordingStorageFromEnv } from '@callplane/livekit';
 import { createLogger } from '@callplane/service-kit';
 import { AutoSubscribe, defineAgent, type JobContext, type JobProcess, type VAD } from '@livekit/agents';
 import * as silero from '@livekit/agents-plugin-silero';
+import { liveKitOf, loadVoiceAgentConfig } from '../config';
 import { providerKeysFromEnv } from '../session/plugins';
 import { workerCallDeps } from './call-deps';
 import { JobRoom } from './job-room';
@@ -17,27 +18,25 @@ interface ProcData extends Record<string, unknown> {
   vad: VAD;
 }
 
-function required(name: string): string {
-  const value = process.env[name];
-  if (!value) throw new Error(`${name} is not set in the voice agent's job process`);
-  return value;
-}
-
 export default defineAgent({
   // Once per process, before it is offered a job: Silero's model is loaded while no caller waits.
   prewarm: async (proc: JobProcess) => {
     (proc.userData as ProcData).vad = await silero.VAD.load({ minSilenceDuration: 400 });
   },
   entry: async (ctx: JobContext) => {
-    const logger = createLogger({ name: 'voice-agent.job', level: process.env.LOG_LEVEL ?? 'info' }).child({ job_id: ctx.job.id });
+    // The worker's own settings, validated the same way (the worker checked them before forking this process).
+    const config = loadVoiceAgentConfig();
+    const livekit = liveKitOf(config);
+    if (!config.DATABASE_URL || !livekit) throw new Error('a LiveKit job needs DATABASE_URL and LIVEKIT_URL, LIVEKIT_API_KEY, LIVEKIT_API_SECRET');
+    const logger = createLogger({ name: 'voice-agent.job', level: config.LOG_LEVEL }).child({ job_id: ctx.job.id });
     // One connection per call (its writes are sequential): a pod with 40 calls holds 40, not a pool each.
-    const db = connectPostgres({ url: required('DATABASE_URL'), poolSize: 1 });
+    const db = connectPostgres({ url: config.DATABASE_URL, poolSize: 1 });
     await ctx.connect(undefined, AutoSubscribe.AUDIO_ONLY);
     const deps = workerCallDeps({
       prisma: db.prisma,
       // The worker's outbox relay polls every second; a job process runs none.
       outbox: { notify: () => undefined },
-      livekit: { url: required('LIVEKIT_URL'), apiKey: required('LIVEKIT_API_KEY'), apiSecret: required('LIVEKIT_API_SECRET') },
+      livekit,
       recordings: recordingStorageFromEnv(process.env),
       keys: providerKeysFromEnv(),
       vad: (ctx.proc.userData as ProcData).vad,
