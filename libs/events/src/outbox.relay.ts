@@ -238,19 +238,7 @@ export class OutboxRelay {
           return { claimed: 0, published: 0, deferred: 0, failed: 0 };
         }
         const { outcomes, deferred } = await this.withTimeout(this.publishRows(rows));
-        const published: string[] = [];
-        const failed: string[] = [];
-        const errors: string[] = [];
-        for (const o of outcomes) {
-          if (o.error === undefined) for (const row of o.rows) published.push(row.id);
-          else {
-            const message = errorMessage(o.error);
-            for (const row of o.rows) {
-              failed.push(row.id);
-              errors.push(message);
-            }
-          }
-        }
+        const { published, failed, errors } = marks(outcomes);
         if (published.length > 0) await client.query({ ...PG_MARK_PUBLISHED, values: [published, new Date().toISOString()] });
         if (failed.length > 0) await client.query({ ...PG_MARK_FAILED, values: [failed, errors] });
         await client.query({ text: 'COMMIT' });
@@ -275,17 +263,15 @@ export class OutboxRelay {
     const rows = await tx.$queryRaw<OutboxRow[]>(new Prisma.Sql(PRISMA_CLAIM_PARTS, [this.topicFilter(), this.batchSize]));
     if (rows.length === 0) return { claimed: 0, published: 0, deferred: 0, failed: 0 };
     const { outcomes, deferred } = await this.publishRows(rows);
-    const marks = outcomes.flatMap((o) => {
-      const message = o.error === undefined ? null : errorMessage(o.error);
-      return o.rows.map((r) => Prisma.sql`(${r.id}::text, ${message}::text)`);
-    });
-    if (marks.length > 0) {
+    // The same two marks as the pg path's statements.
+    const { published, failed, errors } = marks(outcomes);
+    if (published.length > 0) {
+      await tx.$executeRaw`UPDATE outbox_events SET attempts = attempts + 1, published_at = ${new Date()} WHERE id = ANY(${published}::text[])`;
+    }
+    if (failed.length > 0) {
       await tx.$executeRaw`
-        UPDATE outbox_events AS o
-        SET attempts = o.attempts + 1,
-            published_at = CASE WHEN m.error IS NULL THEN ${new Date()} ELSE o.published_at END,
-            last_error = COALESCE(m.error, o.last_error)
-        FROM (VALUES ${Prisma.join(marks)}) AS m(id, error)
+        UPDATE outbox_events AS o SET attempts = o.attempts + 1, last_error = m.error
+        FROM unnest(${failed}::text[], ${errors}::text[]) AS m(id, error)
         WHERE o.id = m.id`;
     }
     return this.summarise(rows.length, deferred, outcomes);
@@ -363,6 +349,24 @@ export class OutboxRelay {
   private retryOptions(): BackoffOptions {
     return { baseMs: 200, maxMs: 30_000, ...this.opts.retry };
   }
+}
+
+/** A batch's outcomes as the two marks take them: the ids published, and the ids that failed with their errors. */
+function marks(outcomes: Outcome[]): { published: string[]; failed: string[]; errors: string[] } {
+  const published: string[] = [];
+  const failed: string[] = [];
+  const errors: string[] = [];
+  for (const o of outcomes) {
+    if (o.error === undefined) for (const row of o.rows) published.push(row.id);
+    else {
+      const message = errorMessage(o.error);
+      for (const row of o.rows) {
+        failed.push(row.id);
+        errors.push(message);
+      }
+    }
+  }
+  return { published, failed, errors };
 }
 
 function errorMessage(error: unknown): string {
