@@ -7,6 +7,9 @@ import { BatchCoalescer, DEFAULT_MAX_BATCH_SIZE } from './batch';
 import type { BatchSubscription, EventBus, Subscription } from './event-bus';
 import { kafkaLogCreator, kafkaLogLevel } from './kafka-log.adapter';
 
+/** Between attempts to start again a member that kafkajs stopped for good. */
+const CONSUMER_REVIVE_BACKOFF: BackoffOptions = { baseMs: 1_000, maxMs: 30_000 };
+
 export interface KafkaEventBusOptions {
   brokers: string[];
   clientId: string;
@@ -57,6 +60,9 @@ export class KafkaEventBus implements EventBus {
   private producerConnected?: Promise<void>;
   private admin?: Promise<Admin>;
   private closing = false;
+  private closedNow!: () => void;
+  /** Settles when close() starts: a subscribe() still waiting for its group gives up then. */
+  private readonly closed = new Promise<void>((resolve) => (this.closedNow = resolve));
 
   constructor(private readonly opts: KafkaEventBusOptions) {
     this.logger = (opts.logger ?? pino({ name: 'events' })).child({ component: 'kafka-event-bus' });
@@ -134,7 +140,7 @@ export class KafkaEventBus implements EventBus {
       sessionTimeout: this.opts.consumer?.sessionTimeoutMs,
       heartbeatInterval: this.opts.consumer?.heartbeatIntervalMs,
       maxWaitTimeInMs: this.opts.consumer?.fetchMaxWaitMs,
-      // A crash (say, the coordinator went away) restarts the member; only close() ends it.
+      // A crash on a retriable error (say, the coordinator went away) restarts the member inside kafkajs.
       retry: {
         restartOnFailure: async (err) => {
           logger.error({ err }, 'Kafka consumer crashed; restarting');
@@ -143,6 +149,24 @@ export class KafkaEventBus implements EventBus {
       },
     });
     this.consumers.push(consumer);
+    // Any other crash (a protocol error kafkajs does not call retriable) stops the member for good inside kafkajs,
+    // and the service would go on looking healthy while consuming nothing. Such a member is started again here,
+    // with backoff, until it joins; only close() (or a failed start below) ends it.
+    let stoppedOnError = 0;
+    let abandoned = false;
+    consumer.on(consumer.events.GROUP_JOIN, () => {
+      stoppedOnError = 0;
+    });
+    consumer.on(consumer.events.CRASH, ({ payload }) => {
+      if (payload.restart || this.closing || abandoned) return;
+      const delay = backoffDelay(stoppedOnError++, CONSUMER_REVIVE_BACKOFF);
+      logger.error({ err: payload.error, retry_in_ms: Math.round(delay) }, 'Kafka consumer stopped on an error kafkajs does not retry; starting it again');
+      void this.sleeper.sleep(delay).then(async () => {
+        if (this.closing || abandoned) return;
+        // run() reports a failed start through CRASH again, which lands here with a longer delay.
+        await consumer.connect().then(() => run(consumer)).catch((err: unknown) => logger.error({ err }, 'Kafka consumer could not be started again'));
+      });
+    });
     const joined = new Promise<void>((resolve) => {
       const off = consumer.on(consumer.events.GROUP_JOIN, () => {
         off();
@@ -154,9 +178,10 @@ export class KafkaEventBus implements EventBus {
       // A new group starts from the beginning unless told otherwise: events published before the service first started are not skipped.
       await consumer.subscribe({ topics: [...sub.topics], fromBeginning: sub.fromBeginning ?? true });
       await run(consumer);
-      await withTimeout(joined, this.opts.joinTimeoutMs ?? 60_000, `consumer group ${sub.group} did not join`);
+      await withTimeout(Promise.race([joined, this.closed.then(() => Promise.reject(new Error('KafkaEventBus closed')))]), this.opts.joinTimeoutMs ?? 60_000, `consumer group ${sub.group} did not join`);
     } catch (err) {
       // A member that failed to start must not linger and join later behind the caller's back.
+      abandoned = true;
       this.consumers.splice(this.consumers.indexOf(consumer), 1);
       await consumer.disconnect().catch(() => undefined);
       throw err;
@@ -178,6 +203,7 @@ export class KafkaEventBus implements EventBus {
   async close(): Promise<void> {
     if (this.closing) return;
     this.closing = true;
+    this.closedNow();
     this.sleeper.wake(); // handlers waiting to retry give up their message (uncommitted) instead of holding close()
     // disconnect() waits for the in-flight eachMessage, commits what was handled and leaves the group.
     await Promise.allSettled(this.consumers.map((c) => c.disconnect()));

@@ -7,6 +7,8 @@
  * reads commands on stdin, one per line, answering each with one line:
  *   down <broker_id>   disconnect the broker and refuse new connections  -> "ok down <id>"
  *   up <broker_id>     accept connections again                          -> "ok up <id>"
+ *   fail <api_key> <error_code> <count>
+ *                      the next <count> requests of that API get that error -> "ok fail <api_key>"
  * Exits cleanly on EOF (the parent went away) or SIGTERM/SIGINT.
  *
  * Topics are created here because the mock reports no controller, so kafkajs's admin.createTopics fails.
@@ -105,9 +107,19 @@ int main(int argc, char **argv) {
       break; /* EOF or a stop signal */
     }
     char cmd[16];
-    int id;
+    int id, err_code, count;
     if (sscanf(line, "%15s %d", cmd, &id) != 2) {
       printf("error bad command\n");
+    } else if (strcmp(cmd, "fail") == 0) {
+      /* fail <api_key> <error_code> <count>: the next <count> requests of that API, to any broker, get that error. */
+      if (sscanf(line, "%15s %d %d %d", cmd, &id, &err_code, &count) != 4 || count < 1 || count > 64) {
+        printf("error bad command\n");
+      } else {
+        rd_kafka_resp_err_t errs[64];
+        for (int i = 0; i < count; i++) errs[i] = (rd_kafka_resp_err_t)err_code;
+        rd_kafka_mock_push_request_errors_array(mcluster, (int16_t)id, (size_t)count, errs);
+        printf("ok fail %d\n", id);
+      }
     } else if (strcmp(cmd, "down") == 0) {
       rd_kafka_resp_err_t err = rd_kafka_mock_broker_set_down(mcluster, id);
       if (err) printf("error down %d %s\n", id, rd_kafka_err2str(err));

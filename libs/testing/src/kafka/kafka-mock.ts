@@ -31,6 +31,11 @@ export interface KafkaMock {
   /** Disconnects the broker and refuses new connections (no leader change: its partitions go dark). */
   setBrokerDown(id: number): Promise<void>;
   setBrokerUp(id: number): Promise<void>;
+  /**
+   * The next `count` requests of one API (Kafka's ApiKey: 11 JoinGroup, 14 SyncGroup, …), to any broker, are
+   * answered with `errorCode` (Kafka's error codes: 42 INVALID_REQUEST, …) instead of being handled.
+   */
+  failRequests(apiKey: number, errorCode: number, count?: number): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -83,22 +88,23 @@ function attach(child: ChildProcessWithoutNullStreams): Promise<KafkaMock> {
     });
   });
 
-  function command(cmd: 'down' | 'up', id: number): Promise<void> {
+  function command(cmd: 'down' | 'up' | 'fail', id: number, ...args: number[]): Promise<void> {
     if (dead) return Promise.reject(new Error('Kafka mock is not running'));
+    const line = [cmd, id, ...args].join(' ');
     return new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`Kafka mock did not answer "${cmd} ${id}"`)), COMMAND_TIMEOUT_MS);
+      const timer = setTimeout(() => reject(new Error(`Kafka mock did not answer "${line}"`)), COMMAND_TIMEOUT_MS);
       waiting.push({
-        resolve: (line) => {
+        resolve: (answer) => {
           clearTimeout(timer);
-          if (line === `ok ${cmd} ${id}`) resolve();
-          else reject(new Error(`Kafka mock: ${line}`));
+          if (answer === `ok ${cmd} ${id}`) resolve();
+          else reject(new Error(`Kafka mock: ${answer}`));
         },
         reject: (err) => {
           clearTimeout(timer);
           reject(err);
         },
       });
-      child.stdin.write(`${cmd} ${id}\n`);
+      child.stdin.write(`${line}\n`);
     });
   }
 
@@ -107,6 +113,7 @@ function attach(child: ChildProcessWithoutNullStreams): Promise<KafkaMock> {
       bootstrap: addr,
       setBrokerDown: (id) => command('down', id),
       setBrokerUp: (id) => command('up', id),
+      failRequests: (apiKey, errorCode, count = 1) => command('fail', apiKey, errorCode, count),
       async stop() {
         if (dead) return;
         // EOF is the polite stop; escalate only if the mock hangs on its way out.
