@@ -18,3 +18,14 @@ export const SESSION_HEADER = 'X-Callplane-Session';
 
 /** The participant attribute LiveKit's inbound trunks map `SESSION_HEADER` to (`headersToAttributes`). */
 export const SESSION_ATTRIBUTE = 'callplane.session_id';
+
+/**
+ * Attributes LiveKit's SIP service sets on a SIP participant (docs.livekit.io/sip/sip-participant).
+ * `callStatus` is `dialing` / `ringing` / `automation` / `active` / `hangup`: the callee has answered at `active`.
+ */
+export const SIP_ATTRIBUTES = {
+  callStatus: 'sip.callStatus',
+  callId: 'sip.callID',
+  phoneNumber: 'sip.phoneNumber',
+  trunkPhoneNumber: 'sip.trunkPhoneNumber',
+} as const;

@@ -1,5 +1,5 @@
 import { toE164, type CallState, type Provider } from '@callplane/contracts';
-import { SESSION_ATTRIBUTE } from '@callplane/livekit';
+import { SESSION_ATTRIBUTE, SIP_ATTRIBUTES } from '@callplane/livekit';
 import { AppError } from '@callplane/service-kit';
 import type { WebhookEvent, WebhookReceiver } from 'livekit-server-sdk';
 import type { CallRef, ReportOutcome } from '@callplane/calls';
@@ -43,7 +43,7 @@ export async function handleLiveKitWebhook(deps: GatewayDeps, receiver: WebhookR
   const attrs = p.attributes ?? {};
 
   if (event.event === 'participant_joined') {
-    const state = SIP_CALL_STATUS[attrs['sip.callStatus'] ?? 'active'] ?? 'in_progress';
+    const state = SIP_CALL_STATUS[attrs[SIP_ATTRIBUTES.callStatus] ?? 'active'] ?? 'in_progress';
     const ref = await callRefFor(deps, attrs, room);
     if (ref) return reported(await deps.transitions.report({ call: ref, state, at, roomName: room }));
     const opened = await openSipDirect(deps, attrs, room);
@@ -69,12 +69,12 @@ async function callRefFor(deps: GatewayDeps, attrs: Record<string, string>, room
 
 /** A call that arrived at LiveKit straight from a SIP trunk: its session, opened from the number it called. */
 async function openSipDirect(deps: GatewayDeps, attrs: Record<string, string>, room: string): Promise<string | null> {
-  const trunkNumber = toE164(attrs['sip.trunkPhoneNumber'] ?? '');
+  const trunkNumber = toE164(attrs[SIP_ATTRIBUTES.trunkPhoneNumber] ?? '');
   if (!trunkNumber) return null;
   const row = await deps.prisma.phoneNumber.findUnique({ where: { number: trunkNumber }, select: { id: true } });
   const phone = row ? await deps.numbers.get(row.id) : null;
   if (!phone || !SIP_DIRECT.includes(phone.provider)) return null;
-  const caller = attrs['sip.phoneNumber'] ?? '';
+  const caller = attrs[SIP_ATTRIBUTES.phoneNumber] ?? '';
   const { session } = await deps.sessions.open({
     tenantId: phone.tenantId,
     agentId: phone.agent?.id ?? null,
@@ -85,7 +85,7 @@ async function openSipDirect(deps: GatewayDeps, attrs: Record<string, string>, r
     toNumber: phone.number,
     provider: phone.provider as Provider,
     // LiveKit's SIP call id is unique per call; the room name stands in if a build does not set it.
-    providerCallId: attrs['sip.callID'] || `room:${room}`,
+    providerCallId: attrs[SIP_ATTRIBUTES.callId] || `room:${room}`,
     state: 'initiating',
   });
   return session.id;

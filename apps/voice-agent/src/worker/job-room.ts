@@ -1,3 +1,4 @@
+import { SIP_ATTRIBUTES } from '@callplane/livekit';
 import { ParticipantKind, RoomEvent, type Room } from '@livekit/rtc-node';
 import type { CallMedia } from '../session/call-session';
 import type { CallRoom, SipParticipant } from './livekit-call';
@@ -94,5 +95,5 @@ export class JobRoom implements CallRoom {
 
 const isSip = (p: ParticipantView): boolean => p.kind === ParticipantKind.SIP;
 // Inbound SIP participants join once LiveKit has accepted the call; builds that do not set the attribute count as answered.
-const isActive = (p: ParticipantView): boolean => (p.attributes['sip.callStatus'] ?? 'active') === 'active';
+const isActive = (p: ParticipantView): boolean => (p.attributes[SIP_ATTRIBUTES.callStatus] ?? 'active') === 'active';
 const snapshot = (p: ParticipantView): SipParticipant => ({ identity: p.identity, attributes: { ...p.attributes } });
