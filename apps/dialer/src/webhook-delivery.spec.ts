@@ -161,7 +161,7 @@ describe('status webhook delivery', () => {
     const closed = await newCall('http://127.0.0.1:1/hook');
     const e3 = await closed.enqueue('ringing');
     // One at a time, oldest first, so the receiver's queued replies meet the intended requests.
-    const w = worker({ timeoutMs: 300, batchSize: 1, maxBatchesPerRound: 1 });
+    const w = worker({ timeoutMs: 1_000, batchSize: 1, maxBatchesPerRound: 1 });
     await w.runOnce();
     await w.runOnce();
     await w.runOnce();

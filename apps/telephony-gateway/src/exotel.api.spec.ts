@@ -50,7 +50,7 @@ describe('Exotel webhooks', () => {
     svc = await bootTestService({
       name: 'telephony-gateway',
       modules: ({ platform, routerDeps }) => [
-        createGatewayModule({ platform, routerDeps, secrets, publicBaseUrl: PUBLIC_BASE_URL, livekitSipHost: SIP_HOST, exotel: { apiBaseUrl: fake.url, timeoutMs: 500 } }),
+        createGatewayModule({ platform, routerDeps, secrets, publicBaseUrl: PUBLIC_BASE_URL, livekitSipHost: SIP_HOST, exotel: { apiBaseUrl: fake.url, timeoutMs: 2_000 } }),
       ],
     });
   });

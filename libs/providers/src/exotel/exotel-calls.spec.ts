@@ -21,7 +21,8 @@ describe('fetchExotelCall', () => {
   let opts: { apiBaseUrl: string; timeoutMs: number };
 
   beforeAll(async () => {
-    opts = { apiBaseUrl: await fake.start(), timeoutMs: 300 };
+    // Roomy: a loaded machine must not turn the fake's answers into timeouts. The hang test uses a short one.
+    opts = { apiBaseUrl: await fake.start(), timeoutMs: 10_000 };
     fake.addCall({ account: SID, sid: CALL, from: '09876543210', to: '09513886363', status: 'in-progress' });
   });
   afterAll(() => fake.stop());
@@ -61,7 +62,7 @@ describe('fetchExotelCall', () => {
     fake.failNext({ method: 'GET', path: /\/Calls\// }, { status: 503, body: { RestException: { Status: 503, Message: 'down' } } });
     expect((await providerError(fetchExotelCall(creds, CALL, opts))).code).toBe('provider_unavailable');
     fake.failNext({ method: 'GET', path: /\/Calls\// }, 'timeout');
-    const hung = await providerError(fetchExotelCall(creds, CALL, opts));
+    const hung = await providerError(fetchExotelCall(creds, CALL, { ...opts, timeoutMs: 300 }));
     expect(hung.code).toBe('provider_unavailable');
     expect(hung.retryable).toBe(true);
     const gone = new FakeExotel({ accounts: [] });

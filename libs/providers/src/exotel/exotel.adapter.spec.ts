@@ -34,7 +34,8 @@ describe('Exotel adapter', () => {
 
   beforeAll(async () => {
     await fake.start();
-    adapter = createExotelAdapter({ apiBaseUrl: fake.url, timeoutMs: 300 });
+    // Roomy: a loaded machine must not turn the fake's answers into timeouts. The hang tests use a short one.
+    adapter = createExotelAdapter({ apiBaseUrl: fake.url, timeoutMs: 10_000 });
   });
   afterAll(() => fake.stop());
 
@@ -82,7 +83,7 @@ describe('Exotel adapter', () => {
   it('maps a hang past the timeout to provider_unavailable', async () => {
     fake.failNext({ method: 'GET', path: LIST }, 'timeout');
     const started = Date.now();
-    const err = await providerError(adapter.validateCredentials(creds));
+    const err = await providerError(createExotelAdapter({ apiBaseUrl: fake.url, timeoutMs: 300 }).validateCredentials(creds));
     expect(err.code).toBe('provider_unavailable');
     expect(err.retryable).toBe(true);
     expect(Date.now() - started).toBeLessThan(5_000);

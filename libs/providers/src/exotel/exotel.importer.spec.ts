@@ -60,7 +60,7 @@ describe('Exotel importer against FakeExotel and FakeLiveKit', () => {
   });
   afterEach(() => Promise.all([exotel.stop(), livekit.stop()]));
 
-  const importer = (o: Omit<ExotelImporterOptions, 'apiBaseUrl'> = {}) => createExotelImporter({ apiBaseUrl: exotel.url, timeoutMs: 500, ...o });
+  const importer = (o: Omit<ExotelImporterOptions, 'apiBaseUrl'> = {}) => createExotelImporter({ apiBaseUrl: exotel.url, timeoutMs: 10_000, ...o }); // roomy: the timeout test passes its own
   const trunkOf = () => exotel.trunks(SID);
   /** `METHOD path[?query]` with the trunk sid written `{tsid}`, so sequences read like the docs. */
   const line = (r: RecordedRequest) => {

@@ -25,7 +25,8 @@ describe('Vobiz adapter', () => {
 
   beforeAll(async () => {
     await fake.start();
-    adapter = createVobizAdapter({ apiBaseUrl: fake.url, timeoutMs: 300 });
+    // Roomy: a loaded machine must not turn the fake's answers into timeouts. The hang tests use a short one.
+    adapter = createVobizAdapter({ apiBaseUrl: fake.url, timeoutMs: 10_000 });
   });
   afterAll(() => fake.stop());
 
@@ -66,7 +67,7 @@ describe('Vobiz adapter', () => {
   it('maps a hang past the timeout to provider_unavailable', async () => {
     fake.failNext({ method: 'GET', path: NUMBERS }, 'timeout');
     const started = Date.now();
-    const err = await providerError(adapter.listNumbers(creds));
+    const err = await providerError(createVobizAdapter({ apiBaseUrl: fake.url, timeoutMs: 300 }).listNumbers(creds));
     expect(err.code).toBe('provider_unavailable');
     expect(err.retryable).toBe(true);
     expect(Date.now() - started).toBeLessThan(5_000);
