@@ -13,7 +13,7 @@
  *            --turns <n> measured caller turns per session (8), --sessions <n> (largest level, 50),
  *            --stt-mode streaming|batch (streaming: a streaming recogniser, as production's; batch: a
  *            non-streaming one, which the framework wraps in stt.StreamAdapter with a second VAD stream),
- *            --model process|inprocess|both (both)
+ *            --model process|inprocess|both (both), --frame-ms 10|20|40 the far end's frame length (20)
  */
 import { availableParallelism, loadavg } from 'node:os';
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
@@ -37,6 +37,7 @@ const LEVELS = [...new Set([1, 10, MAX_SESSIONS].filter((n) => n <= MAX_SESSIONS
 const GOALS = { overheadP50Ms: 20, sessions: 50 };
 const STT_MODE = choice<SttMode>('stt-mode', ['streaming', 'batch'], 'streaming');
 const MODEL = choice('model', ['process', 'inprocess', 'both'] as const, 'both');
+const FRAME_MS = Number(choice('frame-ms', ['10', '20', '40'] as const, '20'));
 /** What one session process is taken to need before any has been measured, MB (the 50 level's memory check). */
 const FIRST_PROCESS_GUESS_MB = 400;
 
@@ -53,7 +54,7 @@ function choice<T extends string>(name: string, values: readonly T[], fallback: 
   return v as T;
 }
 
-const settings = (latency: Latency): CallSettings => ({ latency, sttMode: STT_MODE, turns: TURNS });
+const settings = (latency: Latency): CallSettings => ({ latency, sttMode: STT_MODE, turns: TURNS, frameMs: FRAME_MS });
 
 async function phase(label: string, vad: VAD, sessions: number, latency: Latency, opts: { memory: boolean }): Promise<PhaseResult> {
   progress(`${label}: ${sessions} session${sessions > 1 ? 's' : ''}, ${TURNS} measured turns each`);
@@ -151,7 +152,7 @@ async function main(): Promise<number> {
     `voice bench (CallSession → AgentSession, Silero VAD ${VAD_SILENCE_MS} ms silence, VAD turn detection, stand-ins: STT ${sttKind} ${LATENCY.stt} ms, LLM first token ${LATENCY.llm} ms, TTS first chunk ${LATENCY.tts} ms)`,
   );
   console.log(
-    `far end: ${SPEECH_MS} ms of synthetic voice per turn in 20 ms frames at 16 kHz, reply "${REPLY}" (${REPLY.length * MS_PER_CHAR} ms of audio); ` +
+    `far end: ${SPEECH_MS} ms of synthetic voice per turn in ${FRAME_MS} ms frames at 16 kHz, reply "${REPLY}" (${REPLY.length * MS_PER_CHAR} ms of audio); ` +
       `${TURNS} measured turns per session after a warm-up turn${QUICK ? '; --quick: few turns, noisy figures' : ''}`,
   );
   const cpus = availableParallelism();

@@ -60,6 +60,8 @@ export interface CallSettings {
   sttMode: SttMode;
   /** Measured caller turns, after one warm-up turn. */
   turns: number;
+  /** The far end's frame length, ms (rtc-node's AudioStream, which RoomIO reads the caller with, yields 10 ms frames). */
+  frameMs: number;
 }
 
 export const progress = (msg: string) => process.stderr.write(`· ${msg}\n`);
@@ -193,7 +195,7 @@ export async function runCall(i: number, vad: VAD, s: CallSettings, warmedUp: ()
     logger: silent,
     usageIntervalMs: 3_600_000,
   });
-  const far = new FarEndAudio(input);
+  const far = new FarEndAudio(input, { frameMs: s.frameMs });
   let warm = false;
   try {
     far.start();

@@ -3,8 +3,8 @@ import type { PushAudioInput } from './audio-io';
 import { voiceSamples } from './synthetic-voice';
 
 /**
- * The far end of a simulated phone line: streams the caller's audio into the session in real time, 20 ms
- * frames of silence, with speech wherever `speak()` (wordless synthetic voice) or `play()` (real samples, e.g.
+ * The far end of a simulated phone line: streams the caller's audio into the session in real time, in frames of
+ * `frameMs` (20 ms unless told) of silence, with speech wherever `speak()` (wordless synthetic voice) or `play()` (real samples, e.g.
  * espeak-ng) puts it (a phone line never goes quiet, and
  * VAD needs the silence after speech to end the utterance). Frames follow an absolute schedule, so timer
  * jitter does not stretch or shrink the audio.
@@ -18,10 +18,11 @@ export class FarEndAudio {
   #startedAt = 0;
   #timer: NodeJS.Timeout | null = null;
 
-  constructor(input: PushAudioInput, opts: { sampleRate?: number } = {}) {
+  constructor(input: PushAudioInput, opts: { sampleRate?: number; frameMs?: number } = {}) {
     this.#input = input;
     this.sampleRate = opts.sampleRate ?? 16_000;
-    this.#frameSamples = this.sampleRate / 50;
+    this.#frameSamples = (this.sampleRate * (opts.frameMs ?? 20)) / 1000;
+    if (!Number.isInteger(this.#frameSamples) || this.#frameSamples < 1) throw new Error(`frameMs ${opts.frameMs} is not a whole number of samples at ${this.sampleRate} Hz`);
   }
 
   start(): void {
