@@ -46,34 +46,37 @@ describe('a Kafka consumer that kafkajs stops on a non-retriable error', () => {
     });
   const events = (n: number): EventEnvelope[] =>
     Array.from({ length: n }, (_, i) => buildEventEnvelope({ type: 'spec.happened', tenantId: 'ten_spec', key: `cs_${i}`, data: { i } }));
+  /** Subscribes a new group; returns the ids of the events it has handled so far. */
+  const subscribeCollecting = async (on: KafkaEventBus): Promise<Set<string>> => {
+    const received = new Set<string>();
+    await on.subscribe({ group: `spec.crash.${randomUUID()}`, topics: [topic], handler: async (e) => void received.add(e.id) });
+    return received;
+  };
+  const publishAndAwait = async (on: KafkaEventBus, received: Set<string>, n: number) => {
+    const sent = events(n);
+    await on.publish(topic, sent);
+    await pollUntil(() => sent.every((e) => received.has(e.id)), { timeoutMs: 20_000, description: 'every event' });
+  };
 
   test('is started again, joins and consumes', async () => {
     await mock.failRequests(SYNC_GROUP, INVALID_REQUEST, 1);
     bus = newBus();
-    const received = new Set<string>();
-    await bus.subscribe({ group: `spec.crash.${randomUUID()}`, topics: [topic], handler: async (e) => void received.add(e.id) });
+    const received = await subscribeCollecting(bus);
     expect(revived()).toHaveLength(1);
-
-    const sent = events(10);
-    await bus.publish(topic, sent);
-    await pollUntil(() => sent.every((e) => received.has(e.id)), { timeoutMs: 20_000, description: 'every event' });
+    await publishAndAwait(bus, received, 10);
   });
 
   test('keeps trying, each time after a longer wait, until the member joins', async () => {
     await mock.failRequests(JOIN_GROUP, INVALID_REQUEST, 3);
     bus = newBus();
-    const received = new Set<string>();
-    await bus.subscribe({ group: `spec.crash.${randomUUID()}`, topics: [topic], handler: async (e) => void received.add(e.id) });
+    const received = await subscribeCollecting(bus);
     const waits = revived().map((l) => l.retry_in_ms as number);
     expect(waits).toHaveLength(3);
     // Backoff doubles its ceiling per attempt and waits between half the ceiling and the ceiling: 1 s, 2 s, 4 s.
     expect(waits[0]).toBeGreaterThanOrEqual(500);
     expect(waits[0]).toBeLessThanOrEqual(1_000);
     expect(waits[2]).toBeGreaterThanOrEqual(2_000);
-
-    const sent = events(4);
-    await bus.publish(topic, sent);
-    await pollUntil(() => sent.every((e) => received.has(e.id)), { timeoutMs: 20_000, description: 'every event' });
+    await publishAndAwait(bus, received, 4);
   });
 
   test('close() while it waits to start again ends it', async () => {

@@ -154,8 +154,11 @@ export class KafkaEventBus implements EventBus {
     // with backoff, until it joins; only close() (or a failed start below) ends it.
     let stoppedOnError = 0;
     let abandoned = false;
+    let joinedNow!: () => void;
+    const joined = new Promise<void>((resolve) => (joinedNow = resolve));
     consumer.on(consumer.events.GROUP_JOIN, () => {
       stoppedOnError = 0;
+      joinedNow();
     });
     consumer.on(consumer.events.CRASH, ({ payload }) => {
       if (payload.restart || this.closing || abandoned) return;
@@ -165,12 +168,6 @@ export class KafkaEventBus implements EventBus {
         if (this.closing || abandoned) return;
         // run() reports a failed start through CRASH again, which lands here with a longer delay.
         await consumer.connect().then(() => run(consumer)).catch((err: unknown) => logger.error({ err }, 'Kafka consumer could not be started again'));
-      });
-    });
-    const joined = new Promise<void>((resolve) => {
-      const off = consumer.on(consumer.events.GROUP_JOIN, () => {
-        off();
-        resolve();
       });
     });
     try {

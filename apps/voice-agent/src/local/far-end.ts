@@ -4,9 +4,9 @@ import { voiceSamples } from './synthetic-voice';
 
 /**
  * The far end of a simulated phone line: streams the caller's audio into the session in real time, in frames of
- * `frameMs` (20 ms unless told) of silence, with speech wherever `speak()` (wordless synthetic voice) or `play()` (real samples, e.g.
- * espeak-ng) puts it (a phone line never goes quiet, and
- * VAD needs the silence after speech to end the utterance). Frames follow an absolute schedule, so timer
+ * `frameMs` (20 ms unless told) of silence, with speech wherever `speak()` (wordless synthetic voice) or `play()`
+ * (real samples, e.g. espeak-ng) puts it (a phone line never goes quiet, and VAD needs the silence after speech to
+ * end the utterance). Frames follow an absolute schedule, so timer
  * jitter does not stretch or shrink the audio.
  */
 export class FarEndAudio {
