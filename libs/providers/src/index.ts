@@ -16,3 +16,5 @@ export * from './twilio/twilio-status';
 export * from './exotel/exoml';
 export * from './exotel/exotel-calls';
 export * from './exotel/exotel-webhooks';
+export * from './registry/carrier';
+export * from './registry/carriers';

@@ -1,8 +1,9 @@
+import type { ByokProviderName } from '@callplane/contracts';
+
 /**
  * One interface for every carrier we import numbers from (STYLE.md #3): vendor words stop inside each
  * adapter folder. Import, inbound configuration and release join this interface with the import flows.
  */
-export type ByokProvider = 'twilio' | 'plivo' | 'exotel' | 'vobiz';
 
 /** Why a provider call failed, in API.md's codes (see "Provider errors on import"). */
 export type ProviderErrorCode =
@@ -41,7 +42,7 @@ export interface AccountNumber {
 }
 
 export interface ProviderAdapter<Credentials> {
-  readonly provider: ByokProvider;
+  readonly provider: ByokProviderName;
   /** Confirms the credentials open the account; throws ProviderError (`invalid_credentials`, …). */
   validateCredentials(credentials: Credentials): Promise<void>;
   /** Numbers on the account, importable or not (with the reason). */

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { PROVIDERS, type Provider } from '../call';
 
 const secret = z.string().trim().min(1).max(256);
 
@@ -11,9 +12,10 @@ export const byokCredentialsSchemas = {
     .strict(),
   /** Vobiz's REST credentials list the account's numbers; SIP-only credentials are taken at import. */
   vobiz: z.object({ auth_id: secret, auth_token: secret }).strict(),
-} as const;
-export type ByokProviderName = keyof typeof byokCredentialsSchemas;
-export const BYOK_PROVIDERS = Object.keys(byokCredentialsSchemas) as ByokProviderName[];
+} as const satisfies { [P in ByokProviderName]: z.ZodType };
+/** Every carrier but `sip` (bring-your-own numbers) takes the customer's credentials. */
+export type ByokProviderName = Exclude<Provider, 'sip'>;
+export const BYOK_PROVIDERS = PROVIDERS.filter((p): p is ByokProviderName => p !== 'sip');
 
 /** Credentials taken at import (API.md): as for listing, except Vobiz, whose import takes the SIP trunk's. */
 export const byokImportCredentialsSchemas = {

@@ -1,3 +1,4 @@
+import type { ByokProviderName } from '@callplane/contracts';
 import type { LiveKitSip, SipAuth } from '@callplane/livekit';
 
 /**
@@ -74,7 +75,7 @@ export interface PreflightResult {
  * trunk credentials rather than the REST credentials listing uses).
  */
 export interface NumberImporter<Credentials> {
-  readonly provider: 'twilio' | 'plivo' | 'exotel' | 'vobiz';
+  readonly provider: ByokProviderName;
   /**
    * Reads only: the credentials work, the number is on the account and can be imported (ProviderError
    * otherwise, e.g. `plivo_india_number_locked`, or `provider_rejected` when the number is not on the account).

@@ -1,0 +1,11 @@
+import type { Carrier } from '../registry/carrier';
+import { createExotelAdapter } from './exotel.adapter';
+import { createExotelImporter } from './exotel.importer';
+
+/** Exotel: outbound over a vSIP trunk; inbound through the Passthru applet's webhook (ExoML answers). */
+export const exotelCarrier = {
+  name: 'exotel',
+  capabilities: { sipDirect: false },
+  createAdapter: (opts) => createExotelAdapter(opts),
+  createImporter: (opts) => createExotelImporter(opts),
+} as const satisfies Carrier;

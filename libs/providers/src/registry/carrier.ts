@@ -1,0 +1,35 @@
+import type { ByokProviderName, Provider } from '@callplane/contracts';
+import type { NumberImporter } from '../import/import-plan';
+import type { ProviderAdapter } from '../provider-adapter';
+
+/** Where a carrier's REST API is: its real host unless `<VENDOR>_API_BASE_URL` points elsewhere (tests: its fake). */
+export interface CarrierApiOptions {
+  apiBaseUrl?: string;
+}
+
+/**
+ * What a carrier can do, read by the use cases instead of branching on its name (`provider === 'plivo'`).
+ */
+export interface CarrierCapabilities {
+  /**
+   * Calls reach LiveKit's inbound trunk straight from the carrier's SIP trunk (Plivo Zentrunk, Vobiz): no webhook
+   * reaches us first, so the session is opened from LiveKit's participant webhook, by the trunk number called.
+   */
+  readonly sipDirect: boolean;
+}
+
+/**
+ * One carrier as the platform knows it: its capabilities and the adapters that speak its API. Each carrier folder
+ * (`libs/providers/src/<vendor>/`) exports one of these; `registry/carriers.ts` lists them, once.
+ */
+export interface Carrier {
+  readonly name: Provider;
+  readonly capabilities: CarrierCapabilities;
+  /** BYOK listing: validate the customer's credentials, list the account's numbers. Absent: numbers are not imported. */
+  createAdapter?(opts: CarrierApiOptions): ProviderAdapter<never>;
+  /** BYOK import: preflight, the recorded step plan, inbound reconfiguration. */
+  createImporter?(opts: CarrierApiOptions): NumberImporter<never>;
+}
+
+/** A carrier whose numbers are imported with the customer's credentials (API.md "BYOK"). */
+export type ByokCarrier = Carrier & { readonly name: ByokProviderName } & Required<Pick<Carrier, 'createAdapter' | 'createImporter'>>;

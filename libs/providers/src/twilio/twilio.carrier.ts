@@ -1,0 +1,11 @@
+import type { Carrier } from '../registry/carrier';
+import { createTwilioAdapter } from './twilio.adapter';
+import { createTwilioImporter } from './twilio.importer';
+
+/** Twilio: numbers imported with the account's credentials; calls arrive as signed voice webhooks (TwiML answers). */
+export const twilioCarrier = {
+  name: 'twilio',
+  capabilities: { sipDirect: false },
+  createAdapter: (opts) => createTwilioAdapter(opts),
+  createImporter: (opts) => createTwilioImporter(opts),
+} as const satisfies Carrier;
