@@ -1,5 +1,6 @@
 import type { PrismaClient } from '@callplane/db';
 import type { Logger } from './logger';
+import { startWorkerLoop, type WorkerLoop } from './worker-loop';
 
 export interface Retention {
   /** Consumer dedupe marks: must outlast any redelivery (Kafka keeps events 7 days by default). */
@@ -26,21 +27,13 @@ export async function sweepExpired(prisma: PrismaClient, now = new Date(), reten
 }
 
 /** Runs the sweep now and then every `intervalMs` (default hourly); `stop()` waits for a sweep in flight. */
-export function startHousekeeping(prisma: PrismaClient, logger: Logger, intervalMs = 60 * 60 * 1000): { stop(): Promise<void> } {
-  let current: Promise<void> = Promise.resolve();
-  const run = () => {
-    current = sweepExpired(prisma).then(
-      (deleted) => logger.debug({ deleted }, 'housekeeping sweep'),
-      (err: unknown) => logger.warn({ err }, 'housekeeping sweep failed; will retry'),
-    );
-  };
-  const timer = setInterval(run, intervalMs);
-  timer.unref();
-  run();
-  return {
-    stop: async () => {
-      clearInterval(timer);
-      await current;
-    },
-  };
+export function startHousekeeping(prisma: PrismaClient, logger: Logger, intervalMs = 60 * 60 * 1000): WorkerLoop {
+  return startWorkerLoop({
+    name: 'housekeeping',
+    intervalMs,
+    firstDelayMs: 0,
+    tick: async () => logger.debug({ deleted: await sweepExpired(prisma) }, 'housekeeping sweep'),
+    logger,
+    logFailure: (err) => logger.warn({ err }, 'housekeeping sweep failed; will retry'),
+  });
 }

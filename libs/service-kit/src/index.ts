@@ -16,3 +16,4 @@ export * from './boot';
 export * from './pagination';
 export * from './startup';
 export * from './housekeeping';
+export * from './worker-loop';

@@ -40,6 +40,10 @@ export async function createPlatform(opts: PlatformOptions): Promise<Platform> {
   const inProcess = kafka ? undefined : new InProcessEventBus({ logger: log });
   const bus: EventBus = kafka ? (opts.kafkaNamespace ? namespacedBus(kafka, opts.kafkaNamespace) : kafka) : inProcess!;
   const relay = new OutboxRelay({ prisma: db.prisma, ...(db.pool ? { pool: db.pool } : {}), bus, logger: log });
+  // The relay is hosted by the platform, not by a service's workers/: every module writes its events through it, so it
+  // runs from before the first module starts until after the last one stopped (close()). It keeps its own loop rather
+  // than startWorkerLoop's (libs/events sits below this kit): it goes again at once after a full batch or a notify(),
+  // backs off after a failed publish, and retries rows another relay holds sooner than its poll interval.
   if (opts.relayOutbox !== false) relay.start();
   return {
     db,
