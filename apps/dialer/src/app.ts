@@ -1,19 +1,15 @@
 import { CallTransitions } from '@callplane/calls';
-import { TOPICS, type CallLifecycleData, type EventEnvelope } from '@callplane/contracts';
-import { subscribeDeduped } from '@callplane/events';
 import { LiveKitCalls, LiveKitSip } from '@callplane/livekit';
 import type { ApiRouterDeps, Platform, SecretBox, ServiceModule } from '@callplane/service-kit';
+import { subscribeCallProgress } from './consumers/call-progress.consumer';
 import { outboundRoutes } from './routes/outbound.routes';
 import { studioRoutes } from './routes/studio.routes';
 import { trialPoolRoutes } from './routes/trial-pool.routes';
 import { webhookSettingsRoutes } from './routes/webhook-settings.routes';
-import { recordCallProgress } from './usecases/call-progress';
 import type { DialerDeps, DialerSettings } from './usecases/deps';
-import { startScheduler } from './usecases/scheduler';
-import { enqueueStatusWebhooks } from './usecases/status-webhooks';
-import { releaseTrialNumber } from './usecases/trial-pool';
-import { startTestCallWatchdog } from './usecases/test-call-watchdog';
-import { startWebhookDelivery } from './usecases/webhook-delivery';
+import { startScheduler } from './workers/scheduler.worker';
+import { startTestCallWatchdog } from './workers/test-call-watchdog.worker';
+import { startWebhookDelivery } from './workers/webhook-delivery.worker';
 
 export interface DialerModuleOptions {
   platform: Platform;
@@ -66,18 +62,7 @@ export function createDialerModule(opts: DialerModuleOptions): ServiceModule {
     name: 'dialer',
     routers: [outboundRoutes(opts.routerDeps, deps), studioRoutes(opts.routerDeps, deps), trialPoolRoutes(opts.routerDeps, deps, { sip: opts.livekit && new LiveKitSip(opts.livekit) }), webhookSettingsRoutes(opts.routerDeps, deps)],
     async start() {
-      // Outbound calls' progress: the dialer's own records, the trial pool, and the customers' status webhooks.
-      await subscribeDeduped(platform.bus, platform.db.prisma, {
-        group: 'dialer.call-progress',
-        topics: [TOPICS.callLifecycle],
-        handle: async (event, tx) => {
-          const e = event as EventEnvelope<CallLifecycleData>;
-          if (e.data?.direction !== 'outbound') return;
-          await recordCallProgress(deps, e, tx);
-          await releaseTrialNumber(deps, e, tx);
-          await enqueueStatusWebhooks(deps, e, tx);
-        },
-      });
+      await subscribeCallProgress(platform.bus, deps);
       workers.push(startScheduler(deps), startTestCallWatchdog(deps), startWebhookDelivery(deps));
     },
     async stop() {

@@ -9,7 +9,7 @@ import { DEFAULT_SETTINGS, LIVEKIT_KEYS, TestClock } from './dialer.test-harness
 import { cancelScheduledCall } from './usecases/dial.usecase';
 import type { DialerDeps } from './usecases/deps';
 import { dispatchOutboundCall } from './usecases/dispatch';
-import { claimDueCalls, runSchedulerRound, startScheduler } from './usecases/scheduler';
+import { claimDueCalls, runSchedulerRound, startScheduler } from './workers/scheduler.worker';
 
 /**
  * The scheduler against real PostgreSQL: replicas, each with its own connection pool, share the due rows through

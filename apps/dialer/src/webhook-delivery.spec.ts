@@ -3,7 +3,7 @@ import { captureLogs } from '@callplane/testing';
 import { TestClock } from './dialer.test-harness';
 import { inTx, lifecycleEvent, seedOutboundCall, signatureMatches, v1Values, webhookDeps, WebhookReceiver } from './status-webhooks.test-harness';
 import { enqueueStatusWebhooks } from './usecases/status-webhooks';
-import { createWebhookDelivery, RETRY_DELAYS_MS, RETRY_WINDOW_MS, type WebhookDeliveryOptions } from './usecases/webhook-delivery';
+import { createWebhookDelivery, RETRY_DELAYS_MS, RETRY_WINDOW_MS, type WebhookDeliveryOptions } from './workers/webhook-delivery.worker';
 import { getWebhookSecret, rotateWebhookSecret } from './usecases/webhook-signature';
 
 const HOUR = 3_600_000;

@@ -1,8 +1,9 @@
 import type { CallState } from '@callplane/contracts';
 import type { DbTx } from '@callplane/db';
 import { CALL_ROOM_PREFIX } from '@callplane/livekit';
-import type { DialerDeps } from './deps';
-import { releaseLease } from './trial-pool';
+import { startWorkerLoop } from '@callplane/service-kit';
+import type { DialerDeps } from '../usecases/deps';
+import { releaseLease } from '../usecases/trial-pool';
 
 const INTERVAL_MS = 1_000;
 const BATCH = 20;
@@ -25,25 +26,13 @@ const MAX_DURATION: Cut = { error: null, report: 'completed', endReason: 'max_du
  * work without doing any call twice. `stop` waits for the round in progress.
  */
 export function startTestCallWatchdog(deps: DialerDeps, opts: { intervalMs?: number } = {}): { stop(): Promise<void> } {
-  let stopped = false;
-  let round: Promise<void> = Promise.resolve();
-  let timer: NodeJS.Timeout | undefined;
-  const tick = () => {
-    round = runTestCallWatchdogOnce(deps)
-      .then(() => undefined)
-      .catch((err: unknown) => deps.logger.warn({ err: err instanceof Error ? err.message : String(err) }, 'test-call watchdog round failed'))
-      .finally(() => {
-        if (!stopped) timer = setTimeout(tick, opts.intervalMs ?? INTERVAL_MS);
-      });
-  };
-  timer = setTimeout(tick, opts.intervalMs ?? INTERVAL_MS);
-  return {
-    async stop() {
-      stopped = true;
-      clearTimeout(timer);
-      await round;
-    },
-  };
+  return startWorkerLoop({
+    name: 'test-call watchdog',
+    intervalMs: opts.intervalMs ?? INTERVAL_MS,
+    tick: () => runTestCallWatchdogOnce(deps),
+    logger: deps.logger,
+    logFailure: (err) => deps.logger.warn({ err: err instanceof Error ? err.message : String(err) }, 'test-call watchdog round failed'),
+  });
 }
 
 /** One round; answers how many calls it ended of each kind. Exported so tests drive the clock and the rounds. */

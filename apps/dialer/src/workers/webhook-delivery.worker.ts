@@ -2,9 +2,10 @@ import http from 'node:http';
 import https from 'node:https';
 import { randomInt } from 'node:crypto';
 import { WEBHOOK_HEADERS } from '@callplane/contracts';
-import type { DialerDeps } from './deps';
-import { signatureHeader, signingSecrets, type SigningSecrets } from './webhook-signature';
-import { pinnedLookup, resolveWebhookTarget, type Resolver } from './webhook-target';
+import { startWorkerLoop, type WorkerLoop } from '@callplane/service-kit';
+import type { DialerDeps } from '../usecases/deps';
+import { signatureHeader, signingSecrets, type SigningSecrets } from '../usecases/webhook-signature';
+import { pinnedLookup, resolveWebhookTarget, type Resolver } from '../usecases/webhook-target';
 
 const SECOND = 1000;
 const MINUTE = 60 * SECOND;
@@ -106,7 +107,8 @@ export function createWebhookDelivery(deps: DialerDeps, opts: WebhookDeliveryOpt
   const retentionMs = opts.retentionMs ?? 30 * 24 * 60 * MINUTE;
   let prunedAt = 0;
 
-  let timer: NodeJS.Timeout | undefined;
+  let loop: WorkerLoop | undefined;
+  /** Set by stop(): a round in progress ends after its current batch. */
   let stopped = false;
   /** Rounds run one at a time in a process (the loop and a test's runOnce never overlap); the tail of that queue. */
   let tail: Promise<unknown> = Promise.resolve();
@@ -236,25 +238,17 @@ export function createWebhookDelivery(deps: DialerDeps, opts: WebhookDeliveryOpt
     return result;
   }
 
-  function schedule(): void {
-    if (stopped) return;
-    timer = setTimeout(() => {
-      void exclusive(round)
-        .catch((err: unknown) => log.error({ err }, 'status webhook round failed'))
-        .finally(schedule);
-    }, pollIntervalMs);
-  }
-
   return {
     runOnce: () => exclusive(round),
     prune: () => exclusive(prune),
     start: () => {
       stopped = false;
-      schedule();
+      loop = startWorkerLoop({ name: 'status webhook', intervalMs: pollIntervalMs, tick: () => exclusive(round), logger: log });
     },
     stop: async () => {
       stopped = true;
-      if (timer) clearTimeout(timer);
+      await loop?.stop();
+      // A runOnce or prune called beside the loop is in flight too.
       await tail;
     },
   };

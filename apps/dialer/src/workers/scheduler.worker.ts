@@ -1,5 +1,6 @@
-import type { DialerDeps } from './deps';
-import { dispatchOutboundCall } from './dispatch';
+import { startWorkerLoop } from '@callplane/service-kit';
+import type { DialerDeps } from '../usecases/deps';
+import { dispatchOutboundCall } from '../usecases/dispatch';
 
 export interface SchedulerOptions {
   /** Pause between rounds. Default 500 ms, so a call fires well within 2 s of its time. */
@@ -21,27 +22,7 @@ const DEFAULTS = { intervalMs: 500, batchSize: 50, staleDispatchMs: 60_000 };
  */
 export function startScheduler(deps: DialerDeps, options: SchedulerOptions = {}): { stop(): Promise<void> } {
   const opts = { ...DEFAULTS, ...options };
-  let stopped = false;
-  let timer: NodeJS.Timeout | undefined;
-  let round: Promise<void> = Promise.resolve();
-
-  const tick = (): void => {
-    round = runSchedulerRound(deps, opts)
-      .then(() => undefined)
-      .catch((err: unknown) => deps.logger.error({ err }, 'scheduler round failed'))
-      .finally(() => {
-        if (!stopped) timer = setTimeout(tick, opts.intervalMs);
-      });
-  };
-  timer = setTimeout(tick, 0);
-
-  return {
-    async stop() {
-      stopped = true;
-      clearTimeout(timer);
-      await round;
-    },
-  };
+  return startWorkerLoop({ name: 'scheduler', intervalMs: opts.intervalMs, firstDelayMs: 0, tick: () => runSchedulerRound(deps, opts), logger: deps.logger });
 }
 
 /** One round: claims the calls that are due and starts their dispatch. Returns the ids it claimed. */
