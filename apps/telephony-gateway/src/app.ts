@@ -1,6 +1,5 @@
-import { randomUUID } from 'node:crypto';
-import { TOPICS } from '@callplane/contracts';
 import type { ApiRouterDeps, Platform, SecretBox, ServiceModule } from '@callplane/service-kit';
+import { subscribeNumberChanges } from './consumers/number-changes.consumer';
 import { exotelRoutes } from './routes/exotel.routes';
 import { livekitRoutes } from './routes/livekit.routes';
 import { twilioRoutes } from './routes/twilio.routes';
@@ -44,13 +43,6 @@ export function createGatewayModule(opts: GatewayModuleOptions): ServiceModule {
       exotelRoutes(opts.routerDeps, deps, opts.exotel ?? {}),
       livekitRoutes(opts.routerDeps, deps, opts.livekit),
     ],
-    // Every replica must see every number change to keep its own cache true: a consumer group per process.
-    start: () =>
-      opts.platform.bus.subscribe({
-        group: `telephony-gateway.routing.${randomUUID()}`,
-        topics: [TOPICS.numbersChanges],
-        fromBeginning: false,
-        handler: async (event) => numbers.invalidate(event.key),
-      }),
+    start: () => subscribeNumberChanges(opts.platform.bus, numbers),
   };
 }
