@@ -1,9 +1,8 @@
 import { CallTransitions } from '@callplane/calls';
-import { SANDBOX_CALL_REQUESTED_EVENT_TYPE, TOPICS } from '@callplane/contracts';
-import { subscribeDeduped } from '@callplane/events';
 import type { ApiRouterDeps, Platform, ServiceModule } from '@callplane/service-kit';
+import { subscribeSandboxCalls } from './consumers/sandbox-calls.consumer';
+import { sandboxInboundRoutes } from './routes/sandbox-inbound.routes';
 import { DEFAULT_SANDBOX_SETTINGS, type SandboxSettings } from './sandbox/sandbox-call';
-import { sandboxInboundRoutes } from './sandbox/sandbox-inbound';
 import { SandboxMediaPlane } from './sandbox/sandbox-media-plane';
 import { outboxCallEventSink } from './session/outbox-sink';
 import { localRecognizerNotice } from './session/plugins';
@@ -56,13 +55,7 @@ export function createVoiceAgentModule(opts: VoiceAgentModuleOptions): ServiceMo
       // Said once at start, so whoever runs the all-in-one knows why the sandbox is not recognising real speech.
       const notice = localRecognizerNotice();
       if (notice) log.warn(notice);
-      await subscribeDeduped(platform.bus, prisma, {
-        group: 'voice-agent.sandbox-calls',
-        topics: [TOPICS.dialerCommands],
-        handle: async (event) => {
-          if (event.type === SANDBOX_CALL_REQUESTED_EVENT_TYPE) sandbox.place(event.data);
-        },
-      });
+      await subscribeSandboxCalls(platform.bus, prisma, sandbox);
       log.info('LiveKit not configured: sandbox media plane takes outbound calls to the sandbox numbers');
     },
     async stop() {

@@ -2,11 +2,11 @@ import { isOpen, openInboundSession } from '@callplane/calls';
 import { E164_PATTERN, newId, voiceConfigSchema, type AfterHours } from '@callplane/contracts';
 import type { PrismaClient } from '@callplane/db';
 import { SESSION_ATTRIBUTE } from '@callplane/livekit';
-import { AppError, ApiRouter, type ApiRouterDeps } from '@callplane/service-kit';
+import { AppError } from '@callplane/service-kit';
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { planCall, type InboundAgentResolver } from '../session/agent-config';
-import type { SandboxMediaPlane } from './sandbox-media-plane';
+import type { SandboxMediaPlane } from '../sandbox/sandbox-media-plane';
 
 /** Where a simulated inbound call comes from when the request names no caller: a sandbox-range number. */
 export const SANDBOX_CALLER_NUMBER = '+15550100099';
@@ -83,22 +83,4 @@ export async function placeSandboxInboundCall(deps: SandboxInboundDeps, input: z
   });
   deps.sandbox.answerInbound({ ...plan, fromNumber: session.fromNumber }, session.id);
   return result;
-}
-
-/** Operator-only, and served only when LiveKit is not configured (the sandbox media plane is running). */
-export function sandboxInboundRoutes(routerDeps: ApiRouterDeps, deps: SandboxInboundDeps): ApiRouter {
-  return new ApiRouter(routerDeps).route(
-    {
-      method: 'post',
-      path: '/admin/sandbox/inbound-call',
-      tag: 'Operator',
-      summary: 'Simulate an inbound call to a number (sandbox, no LiveKit)',
-      description:
-        'A caller bot dials the number: the session opens for the number\'s agent as an inbound call would (or ends after_hours when the agent is closed), then the agent answers and talks with the bot on the local voice stack.',
-      auth: 'admin',
-      body: sandboxInboundCallSchema,
-      responses: { 202: { description: 'The call was placed', schema: sandboxInboundCallResultSchema } },
-    },
-    async ({ body }) => ({ status: 202, body: await placeSandboxInboundCall(deps, body) }),
-  );
 }
