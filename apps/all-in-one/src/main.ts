@@ -2,12 +2,13 @@
  * All-in-one: every app in one process on one port, with an embedded PostgreSQL (PGlite) under .data/
  * and the in-process bus. Same code as the distributed services; only the drivers differ.
  */
+import { livekitKeyPair, livekitSettings } from '@callplane/config';
 import { bootService, exitOnStartupError, secretBoxFromConfig } from '@callplane/service-kit';
 import { initializeLogger } from '@livekit/agents';
 /* eslint-disable @nx/enforce-module-boundaries -- the all-in-one is the one composition root that runs every app in one process (ARCHITECTURE.md, Modes); Nx forbids importing apps without exception, so the exemption is stated here, for these lines only. */
 import { createAnalyticsModule } from '../../analytics/src/app';
 import { createDialerModule, dialerSettingsFrom } from '../../dialer/src/app';
-import { createProvisioningModule, defaultAdapters, defaultImporters, livekitFromConfig } from '../../provisioning/src/app';
+import { createProvisioningModule, defaultAdapters, defaultImporters } from '../../provisioning/src/app';
 import { createGatewayModule } from '../../telephony-gateway/src/app';
 import { createVoiceAgentModule } from '../../voice-agent/src/app';
 /* eslint-enable @nx/enforce-module-boundaries */
@@ -17,12 +18,13 @@ import path from 'node:path';
 import { ensureSandboxFromNumber, seedDefaultTenant, type SandboxFromNumber, type SeedResult } from './seed';
 import { welcomeText } from './welcome';
 
-export async function startAllInOne(env: NodeJS.ProcessEnv = process.env, opts: { handleSignals?: boolean } = {}) {
+/** `env` defaults to the process's own (read by loadAllInOneConfig); tests pass theirs. */
+export async function startAllInOne(env?: NodeJS.ProcessEnv, opts: { handleSignals?: boolean } = {}) {
   const config = loadAllInOneConfig(env);
   const secrets = secretBoxFromConfig(config);
   // The sandbox media plane runs LiveKit's AgentSession in this process, and the framework logs through its own
   // process-wide logger, which must exist before any session starts (AGENTS_LOG=debug to see it).
-  initializeLogger({ pretty: false, level: env.AGENTS_LOG ?? 'warn' });
+  initializeLogger({ pretty: false, level: config.AGENTS_LOG });
   let seeded: SeedResult | null = null;
   let sandbox: SandboxFromNumber | null = null;
   const running = await bootService({
@@ -38,13 +40,13 @@ export async function startAllInOne(env: NodeJS.ProcessEnv = process.env, opts: 
         publicBaseUrl: config.PUBLIC_BASE_URL,
         adapters: defaultAdapters(config),
         importers: defaultImporters(config),
-        livekit: livekitFromConfig(config),
+        livekit: livekitSettings(config, { sipHost: true }),
       }),
-      createGatewayModule({ platform, routerDeps, secrets, publicBaseUrl: config.PUBLIC_BASE_URL, livekitSipHost: config.LIVEKIT_SIP_HOST, exotel: { apiBaseUrl: config.EXOTEL_API_BASE_URL }, livekit: config.LIVEKIT_API_KEY && config.LIVEKIT_API_SECRET ? { apiKey: config.LIVEKIT_API_KEY, apiSecret: config.LIVEKIT_API_SECRET } : undefined }),
-      createDialerModule({ platform, routerDeps, secrets, settings: dialerSettingsFrom(config), livekit: livekitFromConfig(config) }),
+      createGatewayModule({ platform, routerDeps, secrets, publicBaseUrl: config.PUBLIC_BASE_URL, livekitSipHost: config.LIVEKIT_SIP_HOST, exotel: { apiBaseUrl: config.EXOTEL_API_BASE_URL }, livekit: livekitKeyPair(config) }),
+      createDialerModule({ platform, routerDeps, secrets, settings: dialerSettingsFrom(config), livekit: livekitSettings(config) }),
       createAnalyticsModule({ platform, routerDeps }),
       // The same LiveKit settings as the dialer's: without them the voice agent runs the sandbox media plane the dialer then uses.
-      createVoiceAgentModule({ platform, routerDeps, livekit: livekitFromConfig(config) }),
+      createVoiceAgentModule({ platform, routerDeps, livekit: livekitSettings(config) }),
     ],
     beforeListen: async ({ platform }) => {
       seeded = await seedDefaultTenant(platform.db.prisma);

@@ -1,3 +1,4 @@
+import { livekitSettings } from '@callplane/config';
 import type { AllInOneConfig } from './config';
 import { SANDBOX_NUMBERS } from '@callplane/contracts';
 import type { SandboxFromNumber, SeedResult } from './seed';
@@ -13,7 +14,8 @@ export function welcomeText(config: AllInOneConfig, seeded: SeedResult | null, s
     seeded?.apiKey ? `  operator token:  ${config.ADMIN_TOKEN}   (kept in ${config.dataDir}/secrets.json)` : `  operator token:  in ${config.dataDir}/secrets.json`,
     `  API reference:   ${base}/openapi.json`,
   ];
-  if (sandbox && !config.LIVEKIT_URL) lines.push(`  sandbox calls:   from ${sandbox.number} to ${SANDBOX_NUMBERS.answers} (answers and talks): try npm run demo`);
+  // The voice agent runs the sandbox media plane exactly when LiveKit is not configured.
+  if (sandbox && !livekitSettings(config)) lines.push(`  sandbox calls:   from ${sandbox.number} to ${SANDBOX_NUMBERS.answers} (answers and talks): try npm run demo`);
   if (seeded?.apiKey) {
     lines.push(
       `  default tenant:  ${seeded.tenantId}`,

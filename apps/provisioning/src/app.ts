@@ -72,9 +72,3 @@ export function defaultImporters(bases: ApiBases = {}): ByokImporters {
     vobiz: createVobizImporter(),
   } as ByokImporters;
 }
-
-/** LiveKit settings for imports, when all of them are set. */
-export function livekitFromConfig(config: { LIVEKIT_URL?: string; LIVEKIT_API_KEY?: string; LIVEKIT_API_SECRET?: string; LIVEKIT_SIP_HOST?: string }) {
-  const { LIVEKIT_URL: url, LIVEKIT_API_KEY: apiKey, LIVEKIT_API_SECRET: apiSecret, LIVEKIT_SIP_HOST: sipHost } = config;
-  return url && apiKey && apiSecret && sipHost ? { url, apiKey, apiSecret, sipHost } : undefined;
-}

@@ -1,5 +1,6 @@
+import { livekitSettings } from '@callplane/config';
 import { bootService, exitOnStartupError, secretBoxFromConfig } from '@callplane/service-kit';
-import { createProvisioningModule, defaultAdapters, defaultImporters, livekitFromConfig } from './app';
+import { createProvisioningModule, defaultAdapters, defaultImporters } from './app';
 import { loadProvisioningConfig } from './config';
 
 async function main() {
@@ -15,7 +16,7 @@ async function main() {
         publicBaseUrl: config.PUBLIC_BASE_URL,
         adapters: defaultAdapters(config),
         importers: defaultImporters(config),
-        livekit: livekitFromConfig(config),
+        livekit: livekitSettings(config, { sipHost: true }),
       }),
     ],
   });

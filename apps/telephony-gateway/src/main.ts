@@ -1,3 +1,4 @@
+import { livekitKeyPair } from '@callplane/config';
 import { bootService, exitOnStartupError, secretBoxFromConfig } from '@callplane/service-kit';
 import { createGatewayModule } from './app';
 import { loadGatewayConfig } from './config';
@@ -15,7 +16,7 @@ async function main() {
         publicBaseUrl: config.PUBLIC_BASE_URL,
         livekitSipHost: config.LIVEKIT_SIP_HOST,
         exotel: { apiBaseUrl: config.EXOTEL_API_BASE_URL },
-        livekit: config.LIVEKIT_API_KEY && config.LIVEKIT_API_SECRET ? { apiKey: config.LIVEKIT_API_KEY, apiSecret: config.LIVEKIT_API_SECRET } : undefined,
+        livekit: livekitKeyPair(config),
       }),
     ],
   });

@@ -1,16 +1,16 @@
-import { describeRecordingStorage, recordingStorageFromEnv } from '@callplane/livekit';
+import { livekitSettings } from '@callplane/config';
+import { describeRecordingStorage } from '@callplane/livekit';
 import { bootService, exitOnStartupError } from '@callplane/service-kit';
 import { initializeLogger } from '@livekit/agents';
 import { createVoiceAgentModule } from './app';
-import { liveKitOf, loadVoiceAgentConfig } from './config';
+import { loadVoiceAgentConfig } from './config';
 
 async function main() {
   const config = loadVoiceAgentConfig();
-  // Read again by each call's job process; checked here so a bad setting stops the worker at start, not a call.
-  const recordings = recordingStorageFromEnv(process.env);
+  const { recordings } = config;
   // LiveKit's agents framework logs through its own process-wide logger, which must exist before any session starts.
-  initializeLogger({ pretty: false, level: process.env.AGENTS_LOG ?? 'warn' });
-  const livekit = liveKitOf(config);
+  initializeLogger({ pretty: false, level: config.AGENTS_LOG });
+  const livekit = livekitSettings(config);
   // Live calls get the grace period less a margin to hang up and close before the forced exit.
   const drainGraceMs = Math.max(5, config.SHUTDOWN_GRACE_SECONDS - 15) * 1000;
   await bootService({

@@ -18,11 +18,13 @@ const base64Key32 = z.string().refine((v) => Buffer.from(v, 'base64').length ===
 
 const url = z.string().url('must be a URL such as https://example.com');
 
+const logLevel = z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']);
+
 /** Every variable of API.md's environment contract, as zod fields keyed by variable name. */
 export const envFields = {
   PORT: z.coerce.number().int().min(0).max(65535),
   HOST: z.string().default('0.0.0.0'),
-  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  LOG_LEVEL: logLevel.default('info'),
   DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\//, 'must be a postgresql:// connection string'),
   DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(500).default(10),
   KAFKA_BROKERS: z
@@ -62,6 +64,8 @@ export const envFields = {
   AGENT_IDLE_PROCESSES: z.coerce.number().int().min(0).max(64).optional(),
   /** CPU load (0–1) at which the worker reports itself full to LiveKit. */
   AGENT_LOAD_THRESHOLD: z.coerce.number().min(0.05).max(1).default(0.7),
+  /** The LiveKit Agents framework's own process-wide logger (the voice agent's media sessions); `debug` to see it. */
+  AGENTS_LOG: logLevel.default('warn'),
 } as const;
 
 export type EnvField = keyof typeof envFields;

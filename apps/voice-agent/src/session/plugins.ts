@@ -18,7 +18,8 @@ export interface ProviderKeys {
   elevenlabs?: string;
 }
 
-export function providerKeysFromEnv(env: NodeJS.ProcessEnv = process.env): ProviderKeys {
+/** The keys from `*_API_KEY` variables (empty counts as unset); read once, by the service's config. */
+export function providerKeysFromEnv(env: NodeJS.ProcessEnv): ProviderKeys {
   const key = (name: string) => (env[name] ? env[name] : undefined);
   return { deepgram: key('DEEPGRAM_API_KEY'), openai: key('OPENAI_API_KEY'), cartesia: key('CARTESIA_API_KEY'), elevenlabs: key('ELEVENLABS_API_KEY') };
 }

@@ -3,13 +3,12 @@
  * that loads this file. It is built as its own bundle (`dist/apps/voice-agent/job.js`) next to the service's.
  * The child inherits the worker's environment (database, LiveKit, recording storage, vendor keys).
  */
+import { livekitSettings } from '@callplane/config';
 import { connectPostgres } from '@callplane/db';
-import { recordingStorageFromEnv } from '@callplane/livekit';
 import { createLogger } from '@callplane/service-kit';
 import { AutoSubscribe, defineAgent, type JobContext, type JobProcess, type VAD } from '@livekit/agents';
 import * as silero from '@livekit/agents-plugin-silero';
-import { liveKitOf, loadVoiceAgentConfig } from '../config';
-import { providerKeysFromEnv } from '../session/plugins';
+import { loadVoiceAgentConfig } from '../config';
 import { workerCallDeps } from './call-deps';
 import { JobRoom } from './job-room';
 import { runLiveKitCall } from './livekit-call';
@@ -26,7 +25,7 @@ export default defineAgent({
   entry: async (ctx: JobContext) => {
     // The worker's own settings, validated the same way (the worker checked them before forking this process).
     const config = loadVoiceAgentConfig();
-    const livekit = liveKitOf(config);
+    const livekit = livekitSettings(config);
     if (!config.DATABASE_URL || !livekit) throw new Error('a LiveKit job needs DATABASE_URL and LIVEKIT_URL, LIVEKIT_API_KEY, LIVEKIT_API_SECRET');
     const logger = createLogger({ name: 'voice-agent.job', level: config.LOG_LEVEL }).child({ job_id: ctx.job.id });
     // One connection per call (its writes are sequential): a pod with 40 calls holds 40, not a pool each.
@@ -37,8 +36,8 @@ export default defineAgent({
       // The worker's outbox relay polls every second; a job process runs none.
       outbox: { notify: () => undefined },
       livekit,
-      recordings: recordingStorageFromEnv(process.env),
-      keys: providerKeysFromEnv(),
+      recordings: config.recordings,
+      keys: config.providerKeys,
       vad: (ctx.proc.userData as ProcData).vad,
       logger,
     });
