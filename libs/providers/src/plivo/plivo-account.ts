@@ -8,7 +8,7 @@ export interface PlivoCredentials {
 }
 
 export interface PlivoAdapterOptions {
-  /** Defaults to `PLIVO_API_BASE_URL`, then `https://api.plivo.com`. */
+  /** `PLIVO_API_BASE_URL` from the service's config; defaults to `https://api.plivo.com`. */
   apiBaseUrl?: string;
   /** Defaults to PROVIDER_TIMEOUT_MS. */
   timeoutMs?: number;
@@ -19,7 +19,7 @@ export interface PlivoAdapterOptions {
  * credentials and missing fields. Shared by the adapter (list, validate) and the importer.
  */
 export function plivoClientFor(credentials: PlivoCredentials, opts: PlivoAdapterOptions = {}): PlivoClient {
-  const apiBaseUrl = opts.apiBaseUrl ?? process.env.PLIVO_API_BASE_URL ?? 'https://api.plivo.com';
+  const apiBaseUrl = opts.apiBaseUrl ?? 'https://api.plivo.com';
   const timeoutMs = opts.timeoutMs ?? PROVIDER_TIMEOUT_MS;
   const authId = credentials.auth_id?.trim() ?? '';
   const authToken = credentials.auth_token ?? '';
