@@ -66,7 +66,7 @@ export function byokRoutes(routerDeps: ApiRouterDeps, deps: ProvisioningDeps, ad
         responses: { 200: { description: 'The outcome', schema: exotelConfigureInboundResponseSchema } },
       },
       async ({ params, principal, log }) => {
-        // The carriers whose inbound routing can be repeated are Exotel alone today: this route's path says so.
+        // Exotel's importer is the only one that repeats inbound routing, so the path and its 404 name Exotel.
         const outcome = await configureInbound(deps, log, principal.tenantId, params.phone_id);
         if (!outcome) throw notFound('The Exotel number');
         return { status: 200, body: outcome };
