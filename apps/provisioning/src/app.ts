@@ -1,20 +1,10 @@
+import { BYOK_PROVIDERS, type ByokProviderName } from '@callplane/contracts';
 import { LiveKitSip } from '@callplane/livekit';
-import {
-  createExotelAdapter,
-  createExotelImporter,
-  createPlivoAdapter,
-  createPlivoImporter,
-  createTwilioAdapter,
-  createTwilioImporter,
-  createVobizAdapter,
-  createVobizImporter,
-} from '@callplane/providers';
+import { byokAdapters, byokImporters, type ByokAdapters, type ByokImporters, type CarrierApiBases } from '@callplane/providers';
 import type { ApiRouterDeps, Platform, SecretBox, ServiceModule } from '@callplane/service-kit';
 import { adminRoutes } from './routes/admin.routes';
 import { agentRoutes } from './routes/agents.routes';
 import { byokRoutes } from './routes/byok.routes';
-import type { ByokAdapters } from './usecases/byok-available.usecase';
-import type { ByokImporters } from './usecases/byok-import.usecase';
 import { phoneNumberRoutes } from './routes/phone-numbers.routes';
 import type { ProvisioningDeps } from './usecases/deps';
 
@@ -51,24 +41,18 @@ export function createProvisioningModule(opts: ProvisioningModuleOptions): Servi
   };
 }
 
-type ApiBases = { TWILIO_API_BASE_URL?: string; PLIVO_API_BASE_URL?: string; EXOTEL_API_BASE_URL?: string; VOBIZ_API_BASE_URL?: string };
+/** The `<VENDOR>_API_BASE_URL` settings (API.md), one per BYOK carrier. */
+type ApiBases = { [P in ByokProviderName as `${Uppercase<P>}_API_BASE_URL`]?: string };
+
+const carrierBases = (settings: ApiBases): CarrierApiBases =>
+  Object.fromEntries(BYOK_PROVIDERS.map((p) => [p, settings[`${p.toUpperCase() as Uppercase<typeof p>}_API_BASE_URL`]]));
 
 /** One adapter per provider: the providers' real APIs unless the `*_API_BASE_URL` settings point elsewhere. */
 export function defaultAdapters(bases: ApiBases = {}): ByokAdapters {
-  return {
-    twilio: createTwilioAdapter({ apiBaseUrl: bases.TWILIO_API_BASE_URL }),
-    plivo: createPlivoAdapter({ apiBaseUrl: bases.PLIVO_API_BASE_URL }),
-    exotel: createExotelAdapter({ apiBaseUrl: bases.EXOTEL_API_BASE_URL }),
-    vobiz: createVobizAdapter({ apiBaseUrl: bases.VOBIZ_API_BASE_URL }),
-  } as ByokAdapters;
+  return byokAdapters(carrierBases(bases));
 }
 
 /** One importer per provider, on the same API bases as the adapters. Vobiz imports are SIP-only (no API base). */
 export function defaultImporters(bases: ApiBases = {}): ByokImporters {
-  return {
-    twilio: createTwilioImporter({ apiBaseUrl: bases.TWILIO_API_BASE_URL }),
-    plivo: createPlivoImporter({ apiBaseUrl: bases.PLIVO_API_BASE_URL }),
-    exotel: createExotelImporter({ apiBaseUrl: bases.EXOTEL_API_BASE_URL }),
-    vobiz: createVobizImporter(),
-  } as ByokImporters;
+  return byokImporters(carrierBases(bases));
 }

@@ -18,3 +18,4 @@ export * from './exotel/exotel-calls';
 export * from './exotel/exotel-webhooks';
 export * from './registry/carrier';
 export * from './registry/carriers';
+export * from './sip/sip.planner';

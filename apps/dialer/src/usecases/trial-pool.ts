@@ -13,6 +13,7 @@ import {
 } from '@callplane/contracts';
 import { Prisma, type DbTx, type TrialNumber } from '@callplane/db';
 import { LiveKitError, type CreateOutboundInput, type LiveKitSipIds } from '@callplane/livekit';
+import { carrierOf } from '@callplane/providers';
 import { AppError } from '@callplane/service-kit';
 import type { DialerDeps } from './deps';
 
@@ -44,8 +45,9 @@ export async function addTrialNumber(deps: DialerDeps, input: TrialNumberCreate,
   let trunkId: string | null = null;
   if (sip) {
     try {
-      // Plivo's Zentrunk takes TCP (as BYOK imports use it); Vobiz trunks negotiate the transport.
-      ({ trunkId } = await sip.createOutbound({ number, name: `trial ${id}`, address: sip_domain, auth: { username, password }, ...(input.provider === 'plivo' ? { transport: 'tcp' as const } : {}) }));
+      // The same transport as the carrier's BYOK trunks (Plivo's Zentrunk: TCP); without one, it is negotiated.
+      const transport = carrierOf(input.provider)?.outboundTransport;
+      ({ trunkId } = await sip.createOutbound({ number, name: `trial ${id}`, address: sip_domain, auth: { username, password }, ...(transport ? { transport } : {}) }));
     } catch (err) {
       throw livekitFailure(err);
     }

@@ -1,8 +1,6 @@
 import { byokCredentialsSchemas, type ByokProviderName } from '@callplane/contracts';
-import { ProviderError, type ProviderAdapter } from '@callplane/providers';
+import { ProviderError, type ByokAdapters, type ProviderAdapter } from '@callplane/providers';
 import { AppError, fieldIssues } from '@callplane/service-kit';
-
-export type ByokAdapters = { [P in ByokProviderName]: ProviderAdapter<never> };
 
 /** API.md's import errors: which HTTP status each provider failure answers with. */
 const STATUS: Record<ProviderError['code'], number> = {

@@ -1,6 +1,13 @@
 import type { PrismaClient } from '@callplane/db';
+import type { LiveKitSip } from '@callplane/livekit';
+import type { ByokImporters } from '@callplane/providers';
 import type { SecretBox } from '@callplane/service-kit';
-import type { ByokImporters, ImportLiveKit } from './byok-import.usecase';
+
+/** LiveKit as provisioning uses it: the SIP API, and the host carriers send calls to. */
+export interface ImportLiveKit {
+  sip: LiveKitSip;
+  sipHost: string;
+}
 
 export interface ProvisioningDeps {
   prisma: PrismaClient;

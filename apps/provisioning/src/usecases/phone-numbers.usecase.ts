@@ -1,12 +1,15 @@
-import { randomBytes } from 'node:crypto';
 import { newId, toE164, TOPICS, type AssignPhone, type ByoNumberCreate, type ListQuery } from '@callplane/contracts';
 import { Prisma } from '@callplane/db';
 import { enqueueEvent } from '@callplane/events';
+import { byoManualSteps, byoPlanner, carrierOf } from '@callplane/providers';
 import { afterCursor, AppError, decodeCursor, notFound, page, secretHint, type Logger } from '@callplane/service-kit';
-import { byoPlan, importContext, newSipPassword, releaseImported, runPlan } from './byok-import.usecase';
-import { presentPhoneNumber, webhookUrl } from '../presenters';
+import { presentPhoneNumber } from '../presenters';
 import type { ProvisioningDeps } from './deps';
 import { numberChangeData } from './number-events';
+import { importContext, runPlan } from './number-plan';
+import { releaseImported } from './release-number.usecase';
+import { newSipAuth } from './sip-credentials';
+import { markBindingReleased } from './sticky-bindings.repository';
 
 /**
  * A number from any SIP/voice provider (`provider: "sip"`): the customer points the provider's voice
@@ -22,8 +25,8 @@ export async function addByoNumber(deps: ProvisioningDeps, log: Logger, tenantId
     });
   }
   const id = newId('phoneNumber');
-  const manualSteps = `In your provider's console, set this number's voice webhook to ${webhookUrl(deps.publicBaseUrl, { id, provider: 'sip' })} (HTTP POST).`;
-  const sipAuth = deps.livekit ? { username: `cp${randomBytes(6).toString('hex')}`, password: newSipPassword() } : null;
+  const manualSteps = byoManualSteps({ publicBaseUrl: deps.publicBaseUrl, phoneId: id });
+  const sipAuth = deps.livekit ? newSipAuth() : null;
   const row = {
     id,
     tenantId,
@@ -55,8 +58,8 @@ export async function addByoNumber(deps: ProvisioningDeps, log: Logger, tenantId
     }
     throw err;
   }
-  const ctx = importContext(deps, deps.livekit, { id, tenantId, number, providerNumberId: '', indiaLocal: false }, sipAuth);
-  await runPlan(deps, log, id, 'sip', byoPlan(ctx, manualSteps));
+  const ctx = importContext(deps, deps.livekit, { id, tenantId, number, providerNumberId: '', stickyBinding: false }, sipAuth);
+  await runPlan(deps, log, id, 'sip', byoPlanner.plan(null, ctx));
   const created = await deps.prisma.$transaction(async (tx) => {
     const p = await tx.phoneNumber.update({ where: { id }, data: { state: 'active' } });
     await enqueueEvent(tx, { topic: TOPICS.numbersChanges, type: 'number.imported', tenantId, key: p.id, data: numberChangeData(p) });
@@ -94,9 +97,8 @@ export async function deletePhoneNumber(deps: ProvisioningDeps, log: Logger, ten
   await deps.prisma.$transaction(async (tx) => {
     const deleted = await tx.phoneNumber.deleteMany({ where: { id, tenantId } });
     if (deleted.count === 0) return; // a concurrent DELETE finished first
-    if (found.provider === 'plivo' && found.lockedReason) {
-      await tx.plivoIndiaBinding.updateMany({ where: { number: found.number }, data: { releasedAt: new Date() } });
-    }
+    // The carrier still holds the number on our trunk: it stays remembered, as released.
+    if (found.lockedReason && carrierOf(found.provider)?.stickyBinding) await markBindingReleased(tx, found.number);
     await enqueueEvent(tx, { topic: TOPICS.numbersChanges, type: 'number.released', tenantId, key: found.id, data: numberChangeData(found) });
   });
   deps.outbox.notify();

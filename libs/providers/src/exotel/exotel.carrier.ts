@@ -1,6 +1,6 @@
 import type { Carrier } from '../registry/carrier';
 import { createExotelAdapter } from './exotel.adapter';
-import { createExotelImporter } from './exotel.importer';
+import { createExotelImporter, EXOTEL_OUTBOUND_TRANSPORT } from './exotel.importer';
 
 /** Exotel: outbound over a vSIP trunk; inbound through the Passthru applet's webhook (ExoML answers). */
 export const exotelCarrier = {
@@ -8,4 +8,5 @@ export const exotelCarrier = {
   capabilities: { sipDirect: false },
   createAdapter: (opts) => createExotelAdapter(opts),
   createImporter: (opts) => createExotelImporter(opts),
+  outboundTransport: EXOTEL_OUTBOUND_TRANSPORT,
 } as const satisfies Carrier;

@@ -50,7 +50,7 @@ describe('Exotel importer against FakeExotel and FakeLiveKit', () => {
       phoneId: PHONE_ID,
       tenantId: 'ten_1',
       number: NUMBER,
-      preflight: { providerNumberId: 'exo-sales', indiaLocal: false },
+      preflight: { providerNumberId: 'exo-sales', stickyBinding: false },
       publicBaseUrl: 'https://api.callplane.test',
       livekitSipHost: 'sip.livekit.test:5060',
       sipAuth: { username: 'cp_user', password: 'sip-pass-generated' },
@@ -305,7 +305,7 @@ describe('Exotel importer against FakeExotel and FakeLiveKit', () => {
 
   describe('preflight', () => {
     it('finds the ExoPhone by its E.164 number and returns its sid', async () => {
-      await expect(importer().preflight(creds, NUMBER)).resolves.toEqual({ providerNumberId: 'exo-sales', indiaLocal: false });
+      await expect(importer().preflight(creds, NUMBER)).resolves.toEqual({ providerNumberId: 'exo-sales', stickyBinding: false });
       expect(exotel.requests.map(line)).toEqual(['GET /v2_beta/Accounts/acme1/IncomingPhoneNumbers']);
     });
 

@@ -1,5 +1,6 @@
 import axios, { type AxiosInstance, type Method } from 'axios';
 import { toE164 } from '@callplane/contracts';
+import type { SipTransportName } from '@callplane/livekit';
 import type { ImportContext, ImportStep, NumberImporter, StepOutputs } from '../import/import-plan';
 import { livekitInboundStep, livekitOutboundStep } from '../import/livekit-steps';
 import { httpProviderError } from '../http-provider-error';
@@ -28,7 +29,7 @@ const TRUNK_NUMBER_MODE = 'pstn';
  * LiveKit → Exotel. Exotel trunks take TCP or TLS only (the API's validation rules refuse udp), and a new trunk
  * reports `secure_trunking: "disabled"`, so TLS is not on for the trunks we create: TCP, like our destination URI.
  */
-const OUTBOUND_TRANSPORT = 'tcp';
+export const EXOTEL_OUTBOUND_TRANSPORT: SipTransportName = 'tcp';
 
 /** `exotel.trunk` … `exotel.voice_url` (see `plan`). Step names are recorded with the number: never rename. */
 export function createExotelImporter(opts: ExotelImporterOptions = {}): NumberImporter<ExotelCredentials> {
@@ -40,6 +41,7 @@ export function createExotelImporter(opts: ExotelImporterOptions = {}): NumberIm
 
   return {
     provider: 'exotel',
+    secretField: 'api_token',
 
     async preflight(credentials, number) {
       const wanted = toE164(number, 'IN');
@@ -48,7 +50,7 @@ export function createExotelImporter(opts: ExotelImporterOptions = {}): NumberIm
       if (!phone) {
         throw new ProviderError('provider_rejected', `${number} is not an ExoPhone on Exotel account ${credentials.account_sid}: buy or port it in the Exotel dashboard first`);
       }
-      return { providerNumberId: phone.providerId, indiaLocal: false };
+      return { providerNumberId: phone.providerId, stickyBinding: false };
     },
 
     plan(credentials, ctx) {
@@ -109,7 +111,7 @@ export function createExotelImporter(opts: ExotelImporterOptions = {}): NumberIm
           },
         },
         livekitInboundStep(ctx),
-        livekitOutboundStep(ctx, (o) => ({ address: o['exotel.trunk']!.domain_name!, transport: OUTBOUND_TRANSPORT })),
+        livekitOutboundStep(ctx, (o) => ({ address: o['exotel.trunk']!.domain_name!, transport: EXOTEL_OUTBOUND_TRANSPORT })),
         {
           name: 'exotel.voice_url',
           bestEffort: true,

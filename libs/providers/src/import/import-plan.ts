@@ -54,7 +54,7 @@ export interface ImportPlan {
    * best-effort step failed), `manualSteps` is what they must do, shown on the number.
    */
   inbound: { automatic: boolean; manualSteps: string };
-  /** Shown as the number's `locked.reason` (an Indian Plivo number bound to our trunk). */
+  /** Shown as the number's `locked.reason` (a number the carrier keeps bound to our trunk: an Indian Plivo number). */
   lockedReason?: string;
   /** Shown on `GET` as `delete_warning`: what deleting will cost the customer. */
   deleteWarning?: string;
@@ -64,26 +64,37 @@ export interface ImportPlan {
 export interface PreflightResult {
   providerNumberId: string;
   /**
-   * An Indian local (geographic) number: once bound to a trunk through Callplane, Plivo keeps the binding, so the
-   * importer remembers it and refuses it later (`plivo_india_number_locked`).
+   * Once bound to our trunk, the carrier keeps this number bound even after we release it (the carrier's
+   * `stickyBinding`: Plivo's Indian local numbers), so provisioning remembers it and refuses it later.
    */
-  indiaLocal?: boolean;
+  stickyBinding?: boolean;
+}
+
+/**
+ * The part of an importer that turns a number into its step plan. Also rebuilt at delete time from what is stored
+ * with the number, to undo its recorded steps by name.
+ */
+export interface NumberPlanner<Credentials> {
+  plan(credentials: Credentials, ctx: ImportContext): ImportPlan;
 }
 
 /**
  * The import side of a carrier adapter. `Credentials` are what the customer gives at import (for Vobiz, SIP
  * trunk credentials rather than the REST credentials listing uses).
  */
-export interface NumberImporter<Credentials> {
+export interface NumberImporter<Credentials> extends NumberPlanner<Credentials> {
   readonly provider: ByokProviderName;
+  /** The secret among the credentials: its last characters are the number's `credential_hint`. */
+  readonly secretField: keyof Credentials & string;
   /**
    * Reads only: the credentials work, the number is on the account and can be imported (ProviderError
    * otherwise, e.g. `plivo_india_number_locked`, or `provider_rejected` when the number is not on the account).
    */
   preflight(credentials: Credentials, number: string): Promise<PreflightResult>;
-  /** The steps that import this number. Also rebuilt at delete time to undo recorded steps by name. */
-  plan(credentials: Credentials, ctx: ImportContext): ImportPlan;
-  /** Point the carrier's inbound routing at us again (Exotel: retry of the VoiceUrl). Safe to repeat. */
+  /**
+   * Point the carrier's inbound routing at us again (Exotel: retry of the VoiceUrl). Safe to repeat. Absent: the
+   * carrier's inbound routing is not ours to repeat (`POST /voice/exotel/byok/configure-inbound/{id}` answers 404).
+   */
   configureInbound?(credentials: Credentials, ctx: ImportContext): Promise<void>;
 }
 

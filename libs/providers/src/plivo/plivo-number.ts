@@ -29,6 +29,11 @@ export const INDIA_BOUND_REASON =
   'This Indian local number is already bound to a SIP trunk on your Plivo account, and Plivo does not let it move to another trunk. ' +
   'Release it and re-purchase it, or ask Plivo support to clear the trunk binding, then import it again.';
 
+/** The refusal of an Indian local number we bound before (`plivoCarrier.stickyBinding`): Plivo still holds it on our trunk. */
+export const INDIA_REMEMBERED_REASON =
+  'This Indian local number was bound to a Plivo Zentrunk trunk through Callplane before, and Plivo keeps that binding: ' +
+  'release it and re-purchase it on Plivo, or ask Plivo support to clear the trunk binding, then import it again.';
+
 /**
  * The Number-update bodies that attach a number to a Zentrunk inbound trunk and detach it. PROVIDERS.md cites
  * `{"app_id": "<inbound trunk_id>"}` from Plivo's current Zentrunk guide; an older page says

@@ -91,7 +91,7 @@ describe('Plivo importer (Zentrunk, SIP-direct)', () => {
   describe('import and teardown', () => {
     it('creates credential, URI, trunks, LiveKit trunks and rule, then attaches the number last', async () => {
       const { preflight, plan } = await planFor(US_LOCAL);
-      expect(preflight).toEqual({ providerNumberId: US_LOCAL, indiaLocal: false });
+      expect(preflight).toEqual({ providerNumberId: US_LOCAL, stickyBinding: false });
       const journal: StepRecord[][] = [];
       const before = plivo.requests.length;
 
@@ -236,7 +236,7 @@ describe('Plivo importer (Zentrunk, SIP-direct)', () => {
 
     it('an Indian local number imports with the lock reason and the delete warning; other numbers carry neither', async () => {
       const india = await planFor(IN_LOCAL_FREE);
-      expect(india.preflight).toEqual({ providerNumberId: IN_LOCAL_FREE, indiaLocal: true });
+      expect(india.preflight).toEqual({ providerNumberId: IN_LOCAL_FREE, stickyBinding: true });
       expect(india.plan.inbound.automatic).toBe(true);
       expect(india.plan.lockedReason).toMatch(/Indian local number/);
       expect(india.plan.lockedReason).toMatch(/bound/);
@@ -254,7 +254,7 @@ describe('Plivo importer (Zentrunk, SIP-direct)', () => {
     });
 
     it('building a plan sends nothing, even with credentials that could never work (plans are rebuilt at delete time)', () => {
-      const plan = importer().plan(creds(SUB), contextFor(`+${US_LOCAL}`, { providerNumberId: US_LOCAL, indiaLocal: false }));
+      const plan = importer().plan(creds(SUB), contextFor(`+${US_LOCAL}`, { providerNumberId: US_LOCAL, stickyBinding: false }));
       expect(plan.steps).toHaveLength(7);
       expect(plivo.requests).toEqual([]);
       expect(livekit.requests).toEqual([]);
@@ -322,8 +322,8 @@ describe('Plivo importer (Zentrunk, SIP-direct)', () => {
       ['an Indian toll-free number, even bound', IN_TOLLFREE_BOUND, false],
       ['an Indian mobile number, even bound', IN_MOBILE_BOUND, false],
       ['a US local number', US_LOCAL, false],
-    ])('passes %s with indiaLocal %s', async (_label, digits, indiaLocal) => {
-      await expect(importer().preflight(creds(MAIN), `+${digits}`)).resolves.toEqual({ providerNumberId: digits, indiaLocal });
+    ])('passes %s with stickyBinding %s', async (_label, digits, stickyBinding) => {
+      await expect(importer().preflight(creds(MAIN), `+${digits}`)).resolves.toEqual({ providerNumberId: digits, stickyBinding });
       expect(plivo.requestsTo('GET', /\/Number\/\d+\/?$/).map((r) => r.path)).toEqual([`${ACCOUNT}/Number/${digits}/`]);
     });
   });

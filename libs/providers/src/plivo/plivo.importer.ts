@@ -1,4 +1,5 @@
 import { toE164 } from '@callplane/contracts';
+import type { SipTransportName } from '@callplane/livekit';
 import type { ImportStep, NumberImporter } from '../import/import-plan';
 import { livekitInboundStep, livekitOutboundStep } from '../import/livekit-steps';
 import { ProviderError } from '../provider-adapter';
@@ -12,6 +13,9 @@ interface PlivoTrunkCreated {
   trunk_domain?: string;
 }
 
+/** Zentrunk's SIP domains take TCP from LiveKit: our imports' outbound trunks and the trial pool's use it. */
+export const ZENTRUNK_TRANSPORT: SipTransportName = 'tcp';
+
 /**
  * Plivo BYOK is SIP-direct through Zentrunk (PROVIDERS.md "Plivo"): an outbound trunk LiveKit dials through with
  * the number's SIP credentials, an inbound trunk whose origination URI is LiveKit SIP, and the number attached
@@ -20,6 +24,7 @@ interface PlivoTrunkCreated {
 export function createPlivoImporter(opts: PlivoAdapterOptions = {}): NumberImporter<PlivoCredentials> {
   return {
     provider: 'plivo',
+    secretField: 'auth_token',
 
     async preflight(credentials, number) {
       const client = plivoClientFor(credentials, opts);
@@ -39,7 +44,7 @@ export function createPlivoImporter(opts: PlivoAdapterOptions = {}): NumberImpor
         throw new ProviderError('provider_rejected', `Plivo refused to look up ${e164}: ${plivoErrorText(res)}`, { providerStatus: res.status });
       }
       if (isIndiaBound(res.data, e164)) throw new ProviderError('plivo_india_number_locked', INDIA_BOUND_REASON);
-      return { providerNumberId: digits, indiaLocal: isIndianLocal(res.data, e164) };
+      return { providerNumberId: digits, stickyBinding: isIndianLocal(res.data, e164) };
     },
 
     plan(credentials, ctx) {
@@ -75,7 +80,7 @@ export function createPlivoImporter(opts: PlivoAdapterOptions = {}): NumberImpor
         },
         // Plivo's inbound trunk sends calls for the number to LiveKit SIP; the dispatch rule sends the voice agent.
         livekitInboundStep(ctx),
-        livekitOutboundStep(ctx, (o) => ({ address: o['plivo.outbound_trunk']!.domain!, auth: ctx.sipAuth, transport: 'tcp' })),
+        livekitOutboundStep(ctx, (o) => ({ address: o['plivo.outbound_trunk']!.domain!, auth: ctx.sipAuth, transport: ZENTRUNK_TRANSPORT })),
         {
           // Last: calls start reaching LiveKit only once everything behind the number exists.
           name: 'plivo.attach_number',
@@ -98,7 +103,7 @@ export function createPlivoImporter(opts: PlivoAdapterOptions = {}): NumberImpor
             `Nothing to do: Plivo sends calls for ${ctx.number} to your agent over the Zentrunk inbound trunk ${ctx.label}-in. ` +
             `If calls do not arrive, check in the Plivo console (Zentrunk, Inbound Trunks) that ${ctx.number} is attached to that trunk.`,
         },
-        ...(ctx.preflight.indiaLocal
+        ...(ctx.preflight.stickyBinding
           ? {
               lockedReason: 'Plivo keeps an Indian local number bound to the Zentrunk trunk it was attached to: this number stays bound to the trunk Callplane created.',
               deleteWarning:

@@ -1,6 +1,7 @@
 import type { ByokProviderName, Provider } from '@callplane/contracts';
+import type { SipTransportName } from '@callplane/livekit';
 import type { NumberImporter } from '../import/import-plan';
-import type { ProviderAdapter } from '../provider-adapter';
+import type { ProviderAdapter, ProviderErrorCode } from '../provider-adapter';
 
 /** Where a carrier's REST API is: its real host unless `<VENDOR>_API_BASE_URL` points elsewhere (tests: its fake). */
 export interface CarrierApiOptions {
@@ -19,6 +20,16 @@ export interface CarrierCapabilities {
 }
 
 /**
+ * The carrier keeps a number bound to the trunk we attached it to even after we release it, so the number cannot be
+ * imported again (Plivo: an Indian local number on Zentrunk). Which numbers are subject to it, the importer's
+ * preflight says (`PreflightResult.stickyBinding`); provisioning remembers each one it binds.
+ */
+export interface StickyBinding {
+  /** Why importing a number we bound before is refused (API.md's code, 409), and the customer's way out. */
+  readonly refusal: { readonly code: ProviderErrorCode; readonly message: string };
+}
+
+/**
  * One carrier as the platform knows it: its capabilities and the adapters that speak its API. Each carrier folder
  * (`libs/providers/src/<vendor>/`) exports one of these; `registry/carriers.ts` lists them, once.
  */
@@ -29,6 +40,10 @@ export interface Carrier {
   createAdapter?(opts: CarrierApiOptions): ProviderAdapter<never>;
   /** BYOK import: preflight, the recorded step plan, inbound reconfiguration. */
   createImporter?(opts: CarrierApiOptions): NumberImporter<never>;
+  /** Absent: a number we release is free to be imported again. */
+  readonly stickyBinding?: StickyBinding;
+  /** The SIP transport LiveKit's outbound trunks to this carrier use (imports, trial numbers); absent: negotiated. */
+  readonly outboundTransport?: SipTransportName;
 }
 
 /** A carrier whose numbers are imported with the customer's credentials (API.md "BYOK"). */

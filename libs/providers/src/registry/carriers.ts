@@ -2,8 +2,10 @@ import { BYOK_PROVIDERS, type ByokProviderName, type Provider } from '@callplane
 import { exotelCarrier } from '../exotel/exotel.carrier';
 import { plivoCarrier } from '../plivo/plivo.carrier';
 import { sipCarrier } from '../sip/sip.carrier';
+import { byoPlanner } from '../sip/sip.planner';
 import { twilioCarrier } from '../twilio/twilio.carrier';
 import { vobizCarrier } from '../vobiz/vobiz.carrier';
+import type { NumberPlanner } from '../import/import-plan';
 import type { ByokCarrier, Carrier, CarrierApiOptions } from './carrier';
 
 /**
@@ -34,4 +36,18 @@ export function byokAdapters(bases: CarrierApiBases = {}) {
 /** One importer per BYOK carrier, each on its API base. */
 export function byokImporters(bases: CarrierApiBases = {}) {
   return Object.fromEntries(BYOK_PROVIDERS.map((p) => [p, CARRIERS[p].createImporter({ apiBaseUrl: bases[p] })])) as { [P in ByokProviderName]: ReturnType<(typeof CARRIERS)[P]['createImporter']> };
+}
+
+/** The listing adapters of the BYOK carriers, by name. */
+export type ByokAdapters = ReturnType<typeof byokAdapters>;
+
+/** The importers of the BYOK carriers, by name. */
+export type ByokImporters = ReturnType<typeof byokImporters>;
+
+/**
+ * What rebuilds a stored number's step plan (to undo it at release), for every carrier: a BYOK carrier's importer
+ * (the ones given, so a service's API bases apply), and the bring-your-own plan of `sip` numbers.
+ */
+export function numberPlanners(importers: ByokImporters): { readonly [P in Provider]: NumberPlanner<never> } {
+  return { ...importers, sip: byoPlanner };
 }

@@ -1,6 +1,6 @@
 import type { Carrier } from '../registry/carrier';
 import { createTwilioAdapter } from './twilio.adapter';
-import { createTwilioImporter } from './twilio.importer';
+import { createTwilioImporter, TWILIO_OUTBOUND_TRANSPORT } from './twilio.importer';
 
 /** Twilio: numbers imported with the account's credentials; calls arrive as signed voice webhooks (TwiML answers). */
 export const twilioCarrier = {
@@ -8,4 +8,5 @@ export const twilioCarrier = {
   capabilities: { sipDirect: false },
   createAdapter: (opts) => createTwilioAdapter(opts),
   createImporter: (opts) => createTwilioImporter(opts),
+  outboundTransport: TWILIO_OUTBOUND_TRANSPORT,
 } as const satisfies Carrier;

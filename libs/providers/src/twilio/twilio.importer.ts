@@ -1,4 +1,5 @@
 import { toE164 } from '@callplane/contracts';
+import type { SipTransportName } from '@callplane/livekit';
 import type { ImportContext, ImportStep, NumberImporter } from '../import/import-plan';
 import { livekitInboundStep, livekitOutboundStep } from '../import/livekit-steps';
 import { ProviderError } from '../provider-adapter';
@@ -6,6 +7,9 @@ import { twilioCall, twilioClient, twilioRemove, type TwilioAdapterOptions, type
 
 // FriendlyName of credential lists and trunks: "up to 64 characters" (Twilio API reference for both resources).
 const FRIENDLY_NAME_MAX = 64;
+
+/** LiveKit → the trunk's termination domain, over TCP like the origination URL back to LiveKit. */
+export const TWILIO_OUTBOUND_TRANSPORT: SipTransportName = 'tcp';
 
 /** Where Twilio sends the number's calls and call status once imported (the gateway's twilio routes). */
 export function twilioVoiceUrls(ctx: Pick<ImportContext, 'publicBaseUrl' | 'phoneId'>): { voiceUrl: string; statusCallback: string } {
@@ -32,6 +36,7 @@ export function twilioTrunkDomain(phoneId: string): string {
 export function createTwilioImporter(opts: TwilioAdapterOptions = {}): NumberImporter<TwilioCredentials> {
   return {
     provider: 'twilio',
+    secretField: 'auth_token',
 
     async preflight(credentials, number) {
       const client = twilioClient(credentials, opts);
@@ -185,7 +190,7 @@ export function createTwilioImporter(opts: TwilioAdapterOptions = {}): NumberImp
           trunkCredentialList,
           originationUrl,
           livekitInboundStep(ctx, { auth: ctx.sipAuth }),
-          livekitOutboundStep(ctx, (o) => ({ address: o['twilio.trunk']!.domain_name!, auth: ctx.sipAuth, transport: 'tcp' })),
+          livekitOutboundStep(ctx, (o) => ({ address: o['twilio.trunk']!.domain_name!, auth: ctx.sipAuth, transport: TWILIO_OUTBOUND_TRANSPORT })),
           voiceUrlStep,
         ],
         inbound: {

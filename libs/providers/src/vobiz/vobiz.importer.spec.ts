@@ -21,7 +21,7 @@ describe('Vobiz importer (SIP trunk credentials) against FakeLiveKit', () => {
       phoneId: 'pn_vobiz1',
       tenantId: 'ten_1',
       number: '+918071234567',
-      preflight: { providerNumberId: '918071234567', indiaLocal: false },
+      preflight: { providerNumberId: '918071234567', stickyBinding: false },
       publicBaseUrl: 'https://voice.example.com',
       livekitSipHost: 'sip.example.com',
       sipAuth: { username: 'cpgen', password: 'generated-sip-secret' },

@@ -23,6 +23,7 @@ const HOST = /^(?=.{1,253}$)[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\.[A-Za-
 export function createVobizImporter(): NumberImporter<VobizSipCredentials> {
   return {
     provider: 'vobiz',
+    secretField: 'password',
 
     async preflight(credentials, number) {
       if (!HOST.test(credentials.sip_domain ?? '')) {
@@ -31,7 +32,7 @@ export function createVobizImporter(): NumberImporter<VobizSipCredentials> {
       if (!credentials.username || !credentials.password) {
         throw new ProviderError('invalid_credentials', 'The Vobiz trunk username and password are both required: copy them from your trunk in the Vobiz console.');
       }
-      return { providerNumberId: number.replace(/^\+/, ''), indiaLocal: false };
+      return { providerNumberId: number.replace(/^\+/, ''), stickyBinding: false };
     },
 
     plan(credentials, ctx) {
