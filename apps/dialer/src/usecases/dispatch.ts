@@ -1,22 +1,9 @@
 import { openOutboundSession } from '@callplane/calls';
-import { isSandboxNumber, SANDBOX_CALL_REQUESTED_EVENT_TYPE, TOPICS, type CallType, type Provider, type VoiceConfig } from '@callplane/contracts';
+import { isSandboxNumber, SANDBOX_CALL_REQUESTED_EVENT_TYPE, TOPICS, type CallType, type OutboundCallMetadata, type Provider, type VoiceConfig } from '@callplane/contracts';
 import type { OutboundCall } from '@callplane/db';
 import { enqueueEvent } from '@callplane/events';
 import { CALL_ROOM_PREFIX, CallNotConnected, LiveKitError } from '@callplane/livekit';
 import type { DialerDeps } from './deps';
-
-/** The metadata the voice agent reads from its dispatch: who to be, who it is calling, and the prompt variables. */
-export interface OutboundCallMetadata {
-  session_id: string;
-  tenant_id: string;
-  direction: 'outbound';
-  call_type: CallType;
-  from_number: string;
-  to_number: string;
-  max_duration_seconds: number;
-  agent: { id: string; name: string; system_prompt: string; voice: VoiceConfig };
-  context: Record<string, string>;
-}
 
 const DEFAULT_MAX_DURATION = 600;
 
