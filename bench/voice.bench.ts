@@ -149,7 +149,7 @@ async function main(): Promise<number> {
 
   const sttKind = STT_MODE === 'batch' ? 'batch (non-streaming, behind stt.StreamAdapter and its own VAD stream)' : 'streaming (own utterance detection, no adapter)';
   console.log(
-    `voice bench (CallSession → AgentSession, Silero VAD ${VAD_SILENCE_MS} ms silence, VAD turn detection, stand-ins: STT ${sttKind} ${LATENCY.stt} ms, LLM first token ${LATENCY.llm} ms, TTS first chunk ${LATENCY.tts} ms)`,
+    `voice bench (VoiceSession → AgentSession, Silero VAD ${VAD_SILENCE_MS} ms silence, VAD turn detection, stand-ins: STT ${sttKind} ${LATENCY.stt} ms, LLM first token ${LATENCY.llm} ms, TTS first chunk ${LATENCY.tts} ms)`,
   );
   console.log(
     `far end: ${SPEECH_MS} ms of synthetic voice per turn in ${FRAME_MS} ms frames at 16 kHz, reply "${REPLY}" (${REPLY.length * MS_PER_CHAR} ms of audio); ` +

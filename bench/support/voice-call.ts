@@ -1,6 +1,6 @@
 /**
  * One bench call for the voice bench, shared by its two models (all calls in the bench's process, or each call in its
- * own child process, voice-session.process.ts): the real CallSession with the fixed-latency stand-ins, the far end
+ * own child process, voice-session.process.ts): the real VoiceSession with the fixed-latency stand-ins, the far end
  * feeding it synthetic voice, and the probes that timestamp each turn.
  */
 import { performance } from 'node:perf_hooks';
@@ -14,14 +14,14 @@ import { PlayoutAudioOutput, PushAudioInput } from '../../apps/voice-agent/src/l
 import { FarEndAudio } from '../../apps/voice-agent/src/local/far-end';
 import { voiceSamples } from '../../apps/voice-agent/src/local/synthetic-voice';
 import type { CallPlan } from '../../apps/voice-agent/src/session/agent-config';
-import { CallSession, type CallEventSink } from '../../apps/voice-agent/src/session/call-session';
+import { VoiceSession, type CallEventSink } from '../../apps/voice-agent/src/session/voice-session';
 import { FixedLatencyLLM, FixedLatencySTT, FixedLatencyTTS } from './fixed-latency-stand-ins';
 import { StreamingCallerSTT } from './streaming-caller-stt';
 
 export const CALLER_LINE = 'How much does it cost?';
 /** As the sandbox media plane and the worker's job prewarm load it (apps/voice-agent/src/worker/job.ts). */
 export const VAD_SILENCE_MS = 400;
-/** @livekit/agents' default endpointing minDelay for VAD turn detection (CallSession does not change it). */
+/** @livekit/agents' default endpointing minDelay for VAD turn detection (VoiceSession does not change it). */
 export const ENDPOINTING_MIN_DELAY_MS = 500;
 export const SPEECH_MS = 800;
 export const REPLY = 'It is ten dollars.';
@@ -85,7 +85,7 @@ export async function loadVad(): Promise<VAD> {
  * The shared Silero VAD, seen through a per-session view that counts the streams the session opens and timestamps
  * every END_OF_SPEECH they hand to it (turn detection's, and with a batch STT the StreamAdapter's too; the first one
  * after a turn's speech counts). A Proxy rather than a subclass: Silero keeps its options in private fields, and
- * CallSession's close guard patches `stream` on the object it is given, which must not be the shared one.
+ * VoiceSession's close guard patches `stream` on the object it is given, which must not be the shared one.
  */
 function vadView(vad: VAD, onEndOfSpeech: (at: number, silenceMs: number) => void, onStream: () => void): VAD {
   const own: Record<PropertyKey, unknown> = {
@@ -177,7 +177,7 @@ export async function runCall(i: number, vad: VAD, s: CallSettings, warmedUp: ()
     if ((frame.data as Int16Array).some((x) => x !== 0)) lastSpeechFrameAt = performance.now();
     push(frame);
   };
-  const call = new CallSession({
+  const call = new VoiceSession({
     plan: plan(i),
     sessionId: `sess_bench_${i}`,
     plugins: {

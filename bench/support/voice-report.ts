@@ -24,7 +24,7 @@ export interface PhaseResult {
  * The part of a turn's end of speech → first reply frame that is configuration, not overhead (bench/README.md).
  * The final transcript is due: batch, `stt` after the VAD's end of speech (the adapter sends the utterance its VAD
  * cut); streaming, `stt` after the last speech frame, which is `vadMs` before end of speech. Preemptive generation
- * (on by default; CallSession keeps it) starts the LLM on the final transcript. Endpointing commits the turn at
+ * (on by default; VoiceSession keeps it) starts the LLM on the final transcript. Endpointing commits the turn at
  * minDelay after the last speaking time, which it takes as end of speech minus the silence the VAD reports with it;
  * the TTS starts once the turn is committed and the first token is there. So the configured wait is
  * max(0, due + LLM, minDelay − silence) + TTS, split into stand-ins = max(0, due + LLM) + TTS and hold = the rest.

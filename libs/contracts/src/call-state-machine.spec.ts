@@ -1,5 +1,5 @@
 import { CALL_STATES, type CallState } from './call';
-import { isTerminalState, nextCallState, stateForSipStatus } from './call-state-machine';
+import { callStateRank, isTerminalState, nextCallState, stateForSipStatus } from './call-state-machine';
 
 describe('call state machine', () => {
   it.each([
@@ -37,6 +37,11 @@ describe('call state machine', () => {
       const final = order.reduce<CallState>((s, r) => nextCallState(s, r) ?? s, 'initiating');
       expect(final).toBe('completed');
     }
+  });
+
+  it('ranks the live states in call order and every outcome level with the others', () => {
+    expect(['initiating', 'ringing', 'in_progress'].map((s) => callStateRank(s as CallState))).toEqual([0, 1, 2]);
+    expect(new Set(CALL_STATES.filter(isTerminalState).map(callStateRank))).toEqual(new Set([3]));
   });
 
   it.each([

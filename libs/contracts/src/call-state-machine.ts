@@ -16,6 +16,12 @@ const RANK: Record<CallState, number> = {
   canceled: 3,
 };
 
+/**
+ * How far along the machine `s` is: 0 initiating, 1 ringing, 2 in_progress, 3 every terminal state (they tie:
+ * which outcome wins is the caller's rule). Read models that order events by progress use this one ranking.
+ */
+export const callStateRank = (s: CallState): number => RANK[s];
+
 export const isTerminalState = (s: CallState): boolean => TERMINAL_CALL_STATES.includes(s);
 
 /**

@@ -14,4 +14,5 @@ export * from './api/webhooks';
 export * from './api/outbound';
 export * from './call-state-machine';
 export * from './call-events';
+export * from './outbound-call-metadata';
 export * from './sandbox';

@@ -46,6 +46,6 @@ export function sandboxBehaviour(e164: string): SandboxBehaviour | null {
 
 /**
  * `type` of the command on `dialer.commands` with which the dialer asks the sandbox media plane to place an
- * outbound call; `data` is the dialer's outbound call metadata (the same JSON LiveKit's agent dispatch carries).
+ * outbound call; `data` is the call's `OutboundCallMetadata` (the same JSON LiveKit's agent dispatch carries).
  */
 export const SANDBOX_CALL_REQUESTED_EVENT_TYPE = 'sandbox.call_requested';

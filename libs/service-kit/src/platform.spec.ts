@@ -1,5 +1,5 @@
 import { TOPICS } from '@callplane/contracts';
-import { enqueueEvent } from '@callplane/events';
+import { enqueueEvent, type InProcessEventBus } from '@callplane/events';
 import { pollUntil } from '@callplane/testing';
 import { createLogger } from './logger';
 import { createPlatform } from './platform';
@@ -8,11 +8,15 @@ describe('createPlatform, all-in-one drivers', () => {
   it('on close, lets in-process consumers finish every event the relay already handed them', async () => {
     const platform = await createPlatform({ service: 'platform-spec', logger: createLogger({ name: 'platform-spec', level: 'silent' }), databaseUrl: process.env.DATABASE_URL });
     const handled: string[] = [];
+    // The handler holds every event until the gate opens, so events are still in the consumer when close starts,
+    // however quickly the relay publishes.
+    let openGate!: () => void;
+    const gate = new Promise<void>((resolve) => (openGate = resolve));
     await platform.bus.subscribe({
       group: 'platform-spec',
       topics: [TOPICS.dialerCommands],
       handler: async (e) => {
-        await new Promise((r) => setTimeout(r, 100));
+        await gate;
         handled.push(e.id);
       },
     });
@@ -26,7 +30,13 @@ describe('createPlatform, all-in-one drivers', () => {
     await pollUntil(async () => (await platform.db.prisma.outboxEvent.count({ where: { id: { in: ids }, publishedAt: { not: null } } })) === 3, { description: 'the relay to publish' });
     expect(handled.length).toBeLessThan(3);
 
-    await platform.close();
+    // Without Kafka the bus is the in-process one; the gate opens only once close is waiting for it to drain, so
+    // a close that dropped queued events would lose the last two.
+    const drain = jest.spyOn(platform.bus as InProcessEventBus, 'drain');
+    const closed = platform.close();
+    await pollUntil(() => drain.mock.calls.length > 0, { description: 'close to wait for the consumers' });
+    openGate();
+    await closed;
     expect(handled).toEqual(ids);
   });
 });

@@ -4,8 +4,9 @@ import {
   callLifecycleDataSchema,
   callTranscriptDataSchema,
   callUsageDataSchema,
+  callStateRank,
+  isTerminalState,
   lifecycleEventType,
-  TERMINAL_CALL_STATES,
   type CallLifecycleData,
   type CallState,
   type EventEnvelope,
@@ -109,20 +110,17 @@ export function parseCallEvent(event: EventEnvelope): CallEvent | null {
   };
 }
 
-const RANK: Record<CallState, number> = { initiating: 0, ringing: 1, in_progress: 2, completed: 3, failed: 3, no_answer: 3, busy: 3, canceled: 3 };
-const isTerminal = (s: CallState) => TERMINAL_CALL_STATES.includes(s);
-
 /**
- * Whether `candidate` replaces `current` as the snapshot a session shows. Later states beat earlier ones;
+ * Whether `candidate` replaces `current` as the snapshot a session shows. Later states (`callStateRank`) beat earlier ones;
  * between two non-terminal events of one state the later-occurring wins; between two terminal events the
  * **earlier** wins (the first outcome is the call's outcome: a `failed` after `no_answer` is noise); exact
  * ties fall to the event id, so the order is total and the result never depends on arrival order.
  */
 export function lifecycleWins(current: LifecycleSnapshot, candidate: LifecycleSnapshot): boolean {
-  const rank = RANK[candidate.state] - RANK[current.state];
+  const rank = callStateRank(candidate.state) - callStateRank(current.state);
   if (rank !== 0) return rank > 0;
   const time = Date.parse(candidate.occurredAt) - Date.parse(current.occurredAt);
-  if (time !== 0) return isTerminal(candidate.state) ? time < 0 : time > 0;
+  if (time !== 0) return isTerminalState(candidate.state) ? time < 0 : time > 0;
   return candidate.eventId > current.eventId;
 }
 

@@ -1,24 +1,9 @@
 import { openOutboundSession } from '@callplane/calls';
-import { isSandboxNumber, SANDBOX_CALL_REQUESTED_EVENT_TYPE, TOPICS, type CallType, type Provider, type VoiceConfig } from '@callplane/contracts';
-import type { OutboundCall } from '@callplane/db';
+import { SANDBOX_CALL_REQUESTED_EVENT_TYPE, TOPICS, type CallType } from '@callplane/contracts';
 import { enqueueEvent } from '@callplane/events';
 import { CALL_ROOM_PREFIX, CallNotConnected, LiveKitError } from '@callplane/livekit';
 import type { DialerDeps } from './deps';
-
-/** The metadata the voice agent reads from its dispatch: who to be, who it is calling, and the prompt variables. */
-export interface OutboundCallMetadata {
-  session_id: string;
-  tenant_id: string;
-  direction: 'outbound';
-  call_type: CallType;
-  from_number: string;
-  to_number: string;
-  max_duration_seconds: number;
-  agent: { id: string; name: string; system_prompt: string; voice: VoiceConfig };
-  context: Record<string, string>;
-}
-
-const DEFAULT_MAX_DURATION = 600;
+import { planDial } from './dial-plan';
 
 /**
  * `dispatch_outbound_call`, the one path every outbound call takes (dial API, scheduled calls, studio test calls,
@@ -42,7 +27,7 @@ export async function dispatchOutboundCall(deps: DialerDeps, callId: string): Pr
   const { prisma } = deps;
   const call = await prisma.outboundCall.findUniqueOrThrow({ where: { id: callId } });
   if (call.state !== 'dispatching') return; // cancelled, or another worker took it
-  const plan = await planCall(deps, call);
+  const plan = await planDial(deps, call);
   const roomName = `${CALL_ROOM_PREFIX}${call.id}`;
   const at = deps.now();
   const opened = await prisma.$transaction(async (tx) => {
@@ -65,7 +50,7 @@ export async function dispatchOutboundCall(deps: DialerDeps, callId: string): Pr
       roomName,
       at,
     });
-    if (plan.ok && plan.media.kind === 'sandbox') {
+    if (plan.ok && plan.route.kind === 'sandbox') {
       await enqueueEvent(tx, { topic: TOPICS.dialerCommands, type: SANDBOX_CALL_REQUESTED_EVENT_TYPE, tenantId: call.tenantId, key: call.id, data: plan.metadata });
     }
     return true;
@@ -76,9 +61,9 @@ export async function dispatchOutboundCall(deps: DialerDeps, callId: string): Pr
     await deps.transitions.report({ call: { sessionId: call.id }, state: 'failed', at, endReason: plan.error });
     return;
   }
-  if (plan.media.kind === 'sandbox') return; // the voice agent's sandbox media plane takes it from here
+  if (plan.route.kind === 'sandbox') return; // the voice agent's sandbox media plane takes it from here
 
-  const { livekit, trunkId } = plan.media;
+  const { livekit, trunkId } = plan.route;
   try {
     await livekit.prepareRoom({ roomName, metadata: plan.metadata as unknown as Record<string, unknown>, maxCallDurationSeconds: plan.metadata.max_duration_seconds });
     await livekit.dial({
@@ -115,57 +100,4 @@ export function startDispatch(deps: DialerDeps, callId: string): void {
     .catch((err: unknown) => deps.logger.error({ session_id: callId, err }, 'outbound dispatch crashed'))
     .finally(() => deps.inflight.delete(p));
   deps.inflight.add(p);
-}
-
-/** Where the call's media runs: LiveKit (a room and a SIP participant on the number's trunk), or the sandbox carrier. */
-type CallMedia = { kind: 'livekit'; livekit: NonNullable<DialerDeps['livekit']>; trunkId: string } | { kind: 'sandbox' };
-
-type CallPlan = { ok: true; provider: Provider; media: CallMedia; metadata: OutboundCallMetadata } | { ok: false; provider: Provider; error: string };
-
-/** What the call needs, read now (a snapshot: later agent edits do not change a call in flight). */
-async function planCall(deps: DialerDeps, call: OutboundCall): Promise<CallPlan> {
-  const { prisma } = deps;
-  let provider: Provider = 'sip';
-  let trunkId: string | null | undefined;
-  if (call.trialNumberId) {
-    const trial = await prisma.trialNumber.findUnique({ where: { id: call.trialNumberId } });
-    provider = (trial?.provider as Provider | undefined) ?? 'sip';
-    trunkId = trial?.livekitOutboundTrunkId;
-  } else if (call.fromPhoneId) {
-    const phone = await prisma.phoneNumber.findUnique({ where: { id: call.fromPhoneId } });
-    provider = (phone?.provider as Provider | undefined) ?? 'sip';
-    // Checked again here: a scheduled or campaign call fires after its number may have lost outbound calling.
-    if (phone && (!phone.outboundEnabled || phone.state !== 'active')) return { ok: false, provider, error: 'from_number_not_outbound' };
-    const steps = (phone?.importSteps ?? []) as Array<{ name: string; output: Record<string, string> }>;
-    trunkId = steps.find((s) => s.name === 'livekit.outbound')?.output.trunk_id;
-  }
-  let media: CallMedia;
-  if (deps.livekit) {
-    if (!trunkId) return { ok: false, provider, error: 'no_outbound_trunk' };
-    media = { kind: 'livekit', livekit: deps.livekit, trunkId };
-  } else if (isSandboxNumber(call.toNumber)) {
-    media = { kind: 'sandbox' };
-  } else {
-    return { ok: false, provider, error: 'livekit_not_configured' };
-  }
-  const agent = await prisma.agent.findUnique({ where: { id: call.agentId } });
-  if (!agent) return { ok: false, provider, error: 'agent_not_found' };
-  const voice = agent.voice as unknown as VoiceConfig;
-  const maxDuration = call.callType === 'studio_test' ? deps.settings.testCallMaxSeconds : (voice.max_duration ?? DEFAULT_MAX_DURATION);
-  return {
-    ok: true,
-    provider,
-    media,
-    metadata: {
-      session_id: call.id,
-      tenant_id: call.tenantId,
-      direction: 'outbound',
-      call_type: call.callType as CallType,
-      from_number: call.fromNumber,
-      to_number: call.toNumber,
-      max_duration_seconds: maxDuration,
-      agent: { id: agent.id, name: agent.name, system_prompt: agent.systemPrompt, voice },
-      context: (call.context ?? {}) as Record<string, string>,
-    },
-  };
 }

@@ -25,7 +25,7 @@ export class PushAudioInput extends voice.AudioInput {
    * The caller hung up: no more audio. The stream is left open on purpose: closing it ends the VAD stream's
    * input, and @livekit/agents 1.8.1 then throws an uncaught "WritableStream is closed" when the session
    * closes that VAD stream again (stt/stream_adapter.ts close → vad.ts close). The session's shutdown
-   * (CallSession.callerHungUp) is what ends the call.
+   * (VoiceSession.callerHungUp) is what ends the call.
    */
   end(): void {
     this.#ended = true;

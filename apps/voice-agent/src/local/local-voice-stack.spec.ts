@@ -8,7 +8,7 @@ import * as silero from '@livekit/agents-plugin-silero';
 import { AudioFrame } from '@livekit/rtc-node';
 import pino from 'pino';
 import type { CallPlan } from '../session/agent-config';
-import { CallSession } from '../session/call-session';
+import { VoiceSession } from '../session/voice-session';
 import { choosePlugins } from '../session/plugins';
 import { PlayoutAudioOutput, PushAudioInput } from './audio-io';
 import { closeEspeak, espeakSamples } from './espeak-tts';
@@ -84,7 +84,7 @@ describe('local voice stack in a call: espeak speech in, pocketsphinx recognitio
     const output = new PlayoutAudioOutput(24_000);
     const transcripts: CallTranscriptData[] = [];
     const turns = () => transcripts.flatMap((t) => t.turns);
-    const call = new CallSession({ plan, sessionId: 'sess_local', plugins, vad, media: { kind: 'replaced', input, output }, sink: { transcript: (d) => void transcripts.push(d), usage: () => {} }, logger: pino({ level: 'silent' }), usageIntervalMs: 60_000 });
+    const call = new VoiceSession({ plan, sessionId: 'sess_local', plugins, vad, media: { kind: 'replaced', input, output }, sink: { transcript: (d) => void transcripts.push(d), usage: () => {} }, logger: pino({ level: 'silent' }), usageIntervalMs: 60_000 });
     const line = pacedLine(input);
     try {
       await call.start();

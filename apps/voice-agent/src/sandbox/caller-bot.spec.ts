@@ -1,6 +1,7 @@
 /**
  * @jest-environment ./apps/voice-agent/test/host-typed-arrays.environment.js
  */
+import { pollUntil } from '@callplane/testing';
 import { voice } from '@livekit/agents';
 import { EventEmitter } from 'node:events';
 import { closeEspeak, espeakSamples } from '../local/espeak-tts';
@@ -23,13 +24,6 @@ function fakeFarEnd() {
 }
 
 const agentFinished = (output: EventEmitter, interrupted = false) => output.emit(voice.AudioOutput.EVENT_PLAYBACK_FINISHED, { interrupted, playbackPosition: 0 });
-const until = async (cond: () => boolean, timeoutMs = 10_000) => {
-  const deadline = Date.now() + timeoutMs;
-  while (!cond()) {
-    if (Date.now() > deadline) throw new Error('timed out');
-    await new Promise((r) => setTimeout(r, 10));
-  }
-};
 
 describe('CallerBot', () => {
   afterAll(async () => {
@@ -44,19 +38,19 @@ describe('CallerBot', () => {
     bot.start(hungUp);
     try {
       agentFinished(output);
-      await until(() => played.length === 1);
+      await pollUntil(() => played.length === 1, { description: 'the first line on the line' });
       expect(played[0]).toEqual(await espeakSamples('How much does it cost?', 16_000));
       expect(played[0]!.length).toBeGreaterThan(16_000 / 2);
 
       agentFinished(output, true); // cut off by the caller: no answer
       agentFinished(output);
-      await until(() => played.length === 2);
+      await pollUntil(() => played.length === 2, { description: 'the second line on the line' });
       expect(played[1]).toEqual(await espeakSamples('Goodbye.', 16_000));
       expect(spokenMs).toEqual([]);
 
       expect(hungUp).not.toHaveBeenCalled();
       agentFinished(output);
-      await until(() => hungUp.mock.calls.length === 1, 1_000);
+      await pollUntil(() => hungUp.mock.calls.length === 1, { description: 'the bot to hang up after the last reply' });
     } finally {
       bot.stop();
     }

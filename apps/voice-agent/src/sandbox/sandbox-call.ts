@@ -6,7 +6,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { PlayoutAudioOutput, PushAudioInput } from '../local/audio-io';
 import { FarEndAudio } from '../local/far-end';
 import { CallPlanError, planCall, type CallPlan } from '../session/agent-config';
-import { CallSession, type CallEventSink } from '../session/call-session';
+import { VoiceSession, type CallEventSink } from '../session/voice-session';
 import { choosePlugins } from '../session/plugins';
 import { CallerBot, type CallerVoice } from './caller-bot';
 
@@ -52,7 +52,7 @@ export interface SandboxCallDeps {
 /**
  * One outbound call on the sandbox carrier (libs/contracts `sandbox.ts`), from the dialer's call metadata: the
  * destination decides the outcome (busy 486, failed 503/404, no answer 480 after ringing), and the answering
- * number connects a caller bot to the same CallSession (AgentSession) a LiveKit call runs, with only the room's
+ * number connects a caller bot to the same VoiceSession (AgentSession) a LiveKit call runs, with only the room's
  * audio input and output replaced. Progress is reported through the call-state machine like any carrier's.
  */
 export async function runSandboxCall(deps: SandboxCallDeps, metadata: unknown): Promise<void> {
@@ -109,7 +109,7 @@ export async function answerSandboxInbound(deps: SandboxCallDeps, plan: CallPlan
 
 async function connect(deps: SandboxCallDeps, plan: CallPlan, sessionId: string, log: Logger, report: (r: Omit<CallReport, 'call' | 'at'>) => Promise<unknown>): Promise<void> {
   const { settings } = deps;
-  let call: CallSession;
+  let call: VoiceSession;
   let bot: CallerBot | undefined;
   let answered = false;
   try {
@@ -119,7 +119,7 @@ async function connect(deps: SandboxCallDeps, plan: CallPlan, sessionId: string,
     log.info({ stt: plugins.chosen.stt, llm: plugins.chosen.llm, tts: plugins.chosen.tts, caller_voice: settings.callerVoice }, 'sandbox call answered: local voice stack');
     const input = new PushAudioInput();
     const output = new PlayoutAudioOutput(24_000);
-    call = new CallSession({ plan, sessionId, plugins, vad: await deps.vad(), media: { kind: 'replaced', input, output }, sink: deps.sink(plan.tenantId), logger: log, usageIntervalMs: settings.usageIntervalMs });
+    call = new VoiceSession({ plan, sessionId, plugins, vad: await deps.vad(), media: { kind: 'replaced', input, output }, sink: deps.sink(plan.tenantId), logger: log, usageIntervalMs: settings.usageIntervalMs });
     const caller = new CallerBot(new FarEndAudio(input), output, {
       lines: settings.callerScript,
       voice: settings.callerVoice,

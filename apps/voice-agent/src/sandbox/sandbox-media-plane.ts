@@ -2,7 +2,7 @@ import type { VAD } from '@livekit/agents';
 import * as silero from '@livekit/agents-plugin-silero';
 import type { Logger } from 'pino';
 import type { CallPlan } from '../session/agent-config';
-import type { CallEventSink } from '../session/call-session';
+import type { CallEventSink } from '../session/voice-session';
 import { answerSandboxInbound, runSandboxCall, type SandboxCallDeps, type SandboxSettings } from './sandbox-call';
 
 /** The worker's sandbox carrier: places the calls the dialer asks for, tracks them, and drains them on stop. */

@@ -1,4 +1,4 @@
-import { CALL_TYPES, voiceConfigSchema, type CallType, type VoiceConfig } from '@callplane/contracts';
+import { outboundCallMetadataSchema, voiceConfigSchema, type CallType, type VoiceConfig } from '@callplane/contracts';
 import { SESSION_ATTRIBUTE } from '@callplane/livekit';
 import { z } from 'zod';
 import { renderTemplate } from './template';
@@ -30,20 +30,6 @@ export class CallPlanError extends Error {
 }
 
 const DEFAULT_MAX_DURATION_SECONDS = 600;
-const contextSchema = z.record(z.string(), z.union([z.string(), z.number(), z.boolean()]).transform(String)).default({});
-
-// The dialer's OutboundCallMetadata (apps/dialer/src/usecases/dispatch.ts), re-declared here: apps never import apps.
-const outboundMetadataSchema = z.object({
-  session_id: z.string().min(1),
-  tenant_id: z.string().min(1),
-  direction: z.literal('outbound'),
-  call_type: z.enum(CALL_TYPES),
-  from_number: z.string().min(1),
-  to_number: z.string().min(1),
-  max_duration_seconds: z.number().int().positive(),
-  agent: z.object({ id: z.string().min(1), name: z.string(), system_prompt: z.string(), voice: voiceConfigSchema }),
-  context: contextSchema,
-});
 
 // What provisioning puts on an inbound trunk's dispatch rule (libs/livekit `createInbound`).
 const inboundMetadataSchema = z.object({ phone_id: z.string().min(1), tenant_id: z.string().min(1), number: z.string().min(1) });
@@ -79,7 +65,7 @@ export async function planCall(inputs: PlanInputs): Promise<CallPlan> {
   }
   const attrSessionId = inputs.participantAttributes?.[SESSION_ATTRIBUTE] || null;
   if (raw !== null && typeof raw === 'object' && (raw as { direction?: unknown }).direction === 'outbound') {
-    const parsed = outboundMetadataSchema.safeParse(raw);
+    const parsed = outboundCallMetadataSchema.safeParse(raw);
     if (!parsed.success) throw new CallPlanError(`outbound call metadata is invalid: ${describe(parsed.error)}`);
     const m = parsed.data;
     return build({

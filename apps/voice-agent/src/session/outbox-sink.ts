@@ -1,7 +1,7 @@
 import { CALL_TRANSCRIPT_EVENT_TYPE, CALL_USAGE_EVENT_TYPE, TOPICS, type CallTranscriptData, type CallUsageData } from '@callplane/contracts';
 import type { PrismaClient } from '@callplane/db';
 import { enqueueEvent } from '@callplane/events';
-import type { CallEventSink } from './call-session';
+import type { CallEventSink } from './voice-session';
 
 /**
  * A call's `call.transcript` and `call.usage` events through the transactional outbox, keyed by the session id

@@ -1,6 +1,6 @@
 import { SIP_ATTRIBUTES } from '@callplane/livekit';
 import { ParticipantKind, RoomEvent, type Room } from '@livekit/rtc-node';
-import type { CallMedia } from '../session/call-session';
+import type { CallMedia } from '../session/voice-session';
 import type { CallRoom, SipParticipant } from './livekit-call';
 
 /** What JobRoom reads of an rtc-node Room: its participants and their events. */

@@ -13,7 +13,7 @@ import { EventEmitter } from 'node:events';
 import { PlayoutAudioOutput, PushAudioInput } from '../local/audio-io';
 import { FarEndAudio } from '../local/far-end';
 import type { CallPlan } from '../session/agent-config';
-import type { CallMedia } from '../session/call-session';
+import type { CallMedia } from '../session/voice-session';
 import { choosePlugins } from '../session/plugins';
 import { workerCallDeps } from './call-deps';
 import { JobRoom, type RoomView } from './job-room';

@@ -3,7 +3,7 @@ import { SESSION_ATTRIBUTE } from '@callplane/livekit';
 import type { VAD } from '@livekit/agents';
 import type { Logger } from 'pino';
 import { CallPlanError, planCall, type CallPlan, type InboundAgentResolver } from '../session/agent-config';
-import { CallSession, type CallEventSink, type CallMedia, type CallOutcome } from '../session/call-session';
+import { VoiceSession, type CallEventSink, type CallMedia, type CallOutcome } from '../session/voice-session';
 import type { PluginSet } from '../session/plugins';
 
 /** The SIP leg in the room, as LiveKit shows it: identity and `sip.*` attributes. */
@@ -60,7 +60,7 @@ export type LiveKitCallResult =
 
 /**
  * One dispatched job: read the call plan from the dispatch metadata, wait for the SIP participant to be active
- * (never greet a phone that is still ringing), run the CallSession on the room's audio, report the end reason to
+ * (never greet a phone that is still ringing), run the VoiceSession on the room's audio, report the end reason to
  * the call-state machine, and hang up by deleting the room whatever happened — a call left in a room keeps
  * billing at the carrier. A callee who never answers is the dialer's to report (it placed the call).
  */
@@ -90,7 +90,7 @@ export async function runLiveKitCall(room: CallRoom, deps: LiveKitCallDeps): Pro
       return { kind: 'not_connected' };
     }
     const recordingUrl = plan.voice.recording ? await startRecording(deps, log, room.name, plan.tenantId, sessionId) : undefined;
-    const call = new CallSession({
+    const call = new VoiceSession({
       plan,
       sessionId,
       plugins: deps.plugins(plan),

@@ -10,7 +10,7 @@ import pino from 'pino';
 import { PlayoutAudioOutput, PushAudioInput } from '../local/audio-io';
 import { FarEndAudio } from '../local/far-end';
 import type { CallPlan } from './agent-config';
-import { CallSession, type CallEventSink } from './call-session';
+import { VoiceSession, type CallEventSink } from './voice-session';
 import { choosePlugins } from './plugins';
 
 const voice: VoiceConfig = {
@@ -57,9 +57,9 @@ class RecordingSink implements CallEventSink {
   }
 }
 
-describe('CallSession (real audio frames through AgentSession, Silero VAD, local stand-ins)', () => {
+describe('VoiceSession (real audio frames through AgentSession, Silero VAD, local stand-ins)', () => {
   let vad: VAD;
-  const running: Array<{ far: FarEndAudio; call: CallSession }> = [];
+  const running: Array<{ far: FarEndAudio; call: VoiceSession }> = [];
 
   beforeAll(async () => {
     initializeLogger({ pretty: false, level: process.env.AGENTS_LOG ?? 'silent' /* AGENTS_LOG=debug to see the framework's log */ });
@@ -84,7 +84,7 @@ describe('CallSession (real audio frames through AgentSession, Silero VAD, local
     const output = new PlayoutAudioOutput(24_000);
     const sink = new RecordingSink();
     const plugins = choosePlugins(p.voice, { keys: {}, callerScript, localVoice: { msPerChar: 40 } });
-    const call = new CallSession({ plan: p, sessionId: p.sessionId!, plugins, vad, media: { kind: 'replaced', input, output }, sink, logger: pino({ level: 'silent' }), usageIntervalMs: 60_000 });
+    const call = new VoiceSession({ plan: p, sessionId: p.sessionId!, plugins, vad, media: { kind: 'replaced', input, output }, sink, logger: pino({ level: 'silent' }), usageIntervalMs: 60_000 });
     const far = new FarEndAudio(input);
     running.push({ far, call });
     return { call, far, output, sink, input };

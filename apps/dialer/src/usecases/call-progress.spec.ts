@@ -1,8 +1,8 @@
 import { buildEventEnvelope, newId, type CallLifecycleData, type CallState, type EventEnvelope } from '@callplane/contracts';
 import { connectPostgres, type Database } from '@callplane/db';
 import { uniquePhoneNumber } from '@callplane/testing';
-import { recordCallProgress } from './usecases/call-progress';
-import type { DialerDeps } from './usecases/deps';
+import { recordCallProgress } from './call-progress';
+import type { DialerDeps } from './deps';
 
 /** The dialer's record of an outbound call follows `call.lifecycle`, forward only, whatever order events arrive in. */
 describe('recordCallProgress', () => {
@@ -87,6 +87,12 @@ describe('recordCallProgress', () => {
     const states: CallState[] = ['ringing', 'in_progress', 'busy', 'initiating', 'in_progress', 'ringing'];
     await Promise.all(states.map((s, i) => apply(event(id, s, String(10 + i)))));
     expect(await row(id)).toMatchObject({ callState: expect.stringMatching(/^(busy|completed)$/), state: 'ended' });
+  });
+
+  it('a call that ends while its row is still dispatching ends the row too', async () => {
+    const id = await newCall('dispatching');
+    await apply(event(id, 'failed', '03', { end_reason: 'dispatch_failed' }));
+    expect(await row(id)).toMatchObject({ callState: 'failed', state: 'ended', endedAt: at('03'), answeredAt: null });
   });
 
   it('a row the dialer already closed keeps its state; an unknown call is ignored', async () => {

@@ -29,7 +29,7 @@ export type CallMedia =
   | { kind: 'room'; room: Room; participantIdentity: string }
   | { kind: 'replaced'; input: voice.AudioInput; output: voice.AudioOutput };
 
-export interface CallSessionDeps {
+export interface VoiceSessionDeps {
   plan: CallPlan;
   /** The plan's session id, or for inbound calls the one read from the SIP participant. */
   sessionId: string;
@@ -56,9 +56,9 @@ const END_CALL_DESCRIPTION =
  * through the sink. The states are few: started → (agent_hangup | max_duration | caller_hangup | error) → ended.
  * Removing the SIP participant / deleting the room on end is the worker's job (it owns the room).
  */
-export class CallSession {
+export class VoiceSession {
   readonly ended: Promise<CallOutcome>;
-  readonly #deps: CallSessionDeps;
+  readonly #deps: VoiceSessionDeps;
   readonly #log: Logger;
   readonly #session: voice.AgentSession;
   readonly #turns: TranscriptTurn[] = [];
@@ -70,7 +70,7 @@ export class CallSession {
   #sinkWrites: Promise<unknown> = Promise.resolve();
   readonly #ttsCounter: TtsCharacterCounter;
 
-  constructor(deps: CallSessionDeps) {
+  constructor(deps: VoiceSessionDeps) {
     this.#deps = deps;
     this.#log = deps.logger.child({ session_id: deps.sessionId, tenant_id: deps.plan.tenantId, agent_id: deps.plan.agent.id });
     this.ended = new Promise((resolve) => (this.#resolveEnded = resolve));

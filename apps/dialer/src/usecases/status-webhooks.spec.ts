@@ -1,7 +1,7 @@
 import { newId } from '@callplane/contracts';
-import { TestClock } from './dialer.test-harness';
-import { inTx, lifecycleEvent, seedOutboundCall, webhookDeps } from './status-webhooks.test-harness';
-import { enqueueStatusWebhooks } from './usecases/status-webhooks';
+import { TestClock } from '../dialer.test-harness';
+import { inTx, lifecycleEvent, seedOutboundCall, webhookDeps } from '../status-webhooks.test-harness';
+import { enqueueStatusWebhooks } from './status-webhooks';
 
 describe('enqueueStatusWebhooks', () => {
   const clock = new TestClock();

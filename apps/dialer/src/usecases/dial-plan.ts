@@ -1,0 +1,62 @@
+import { isSandboxNumber, type CallType, type OutboundCallMetadata, type Provider, type VoiceConfig } from '@callplane/contracts';
+import type { OutboundCall } from '@callplane/db';
+import type { DialerDeps } from './deps';
+
+const DEFAULT_MAX_DURATION = 600;
+
+/** Where the call's media runs: LiveKit (a room and a SIP participant on the number's trunk), or the sandbox carrier. */
+export type DialRoute = { kind: 'livekit'; livekit: NonNullable<DialerDeps['livekit']>; trunkId: string } | { kind: 'sandbox' };
+
+/**
+ * What `dispatchOutboundCall` acts on: the route and the agent's dispatch metadata, or the reason the call cannot be
+ * placed (recorded as the call's error and its session's end reason).
+ */
+export type DialPlan = { ok: true; provider: Provider; route: DialRoute; metadata: OutboundCallMetadata } | { ok: false; provider: Provider; error: string };
+
+/** What the call needs, read now from its number and agent (a snapshot: later agent edits do not change a call in flight). */
+export async function planDial(deps: DialerDeps, call: OutboundCall): Promise<DialPlan> {
+  const { prisma } = deps;
+  let provider: Provider = 'sip';
+  let trunkId: string | null | undefined;
+  if (call.trialNumberId) {
+    const trial = await prisma.trialNumber.findUnique({ where: { id: call.trialNumberId } });
+    provider = (trial?.provider as Provider | undefined) ?? 'sip';
+    trunkId = trial?.livekitOutboundTrunkId;
+  } else if (call.fromPhoneId) {
+    const phone = await prisma.phoneNumber.findUnique({ where: { id: call.fromPhoneId } });
+    provider = (phone?.provider as Provider | undefined) ?? 'sip';
+    // Checked again here: a scheduled or campaign call fires after its number may have lost outbound calling.
+    if (phone && (!phone.outboundEnabled || phone.state !== 'active')) return { ok: false, provider, error: 'from_number_not_outbound' };
+    const steps = (phone?.importSteps ?? []) as Array<{ name: string; output: Record<string, string> }>;
+    trunkId = steps.find((s) => s.name === 'livekit.outbound')?.output.trunk_id;
+  }
+  let route: DialRoute;
+  if (deps.livekit) {
+    if (!trunkId) return { ok: false, provider, error: 'no_outbound_trunk' };
+    route = { kind: 'livekit', livekit: deps.livekit, trunkId };
+  } else if (isSandboxNumber(call.toNumber)) {
+    route = { kind: 'sandbox' };
+  } else {
+    return { ok: false, provider, error: 'livekit_not_configured' };
+  }
+  const agent = await prisma.agent.findUnique({ where: { id: call.agentId } });
+  if (!agent) return { ok: false, provider, error: 'agent_not_found' };
+  const voice = agent.voice as unknown as VoiceConfig;
+  const maxDuration = call.callType === 'studio_test' ? deps.settings.testCallMaxSeconds : (voice.max_duration ?? DEFAULT_MAX_DURATION);
+  return {
+    ok: true,
+    provider,
+    route,
+    metadata: {
+      session_id: call.id,
+      tenant_id: call.tenantId,
+      direction: 'outbound',
+      call_type: call.callType as CallType,
+      from_number: call.fromNumber,
+      to_number: call.toNumber,
+      max_duration_seconds: maxDuration,
+      agent: { id: agent.id, name: agent.name, system_prompt: agent.systemPrompt, voice },
+      context: (call.context ?? {}) as Record<string, string>,
+    },
+  };
+}
