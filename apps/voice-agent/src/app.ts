@@ -26,7 +26,7 @@ export interface VoiceAgentModuleOptions {
 /**
  * The voice agent. With LiveKit configured it is a LiveKit Agents worker (`voice-agent`, explicit dispatch) running
  * each call in a child process (worker/job.ts); stopping drains it. Without LiveKit it runs the sandbox media plane: the dialer's `sandbox.call_requested` commands become calls on the
- * sandbox carrier, run through the same CallSession, with the caller played by a bot on this machine.
+ * sandbox carrier, run through the same VoiceSession, with the caller played by a bot on this machine.
  */
 export function createVoiceAgentModule(opts: VoiceAgentModuleOptions): ServiceModule {
   const { platform } = opts;
