@@ -6,8 +6,7 @@ import { livekitRoutes } from './routes/livekit.routes';
 import { twilioRoutes } from './routes/twilio.routes';
 import type { GatewayDeps } from './usecases/deps';
 import { NumberRoutingCache } from './usecases/number-routing';
-import { CallTransitions } from '@callplane/calls';
-import { SessionOpener } from './usecases/sessions';
+import { CallTransitions, SessionOpener } from '@callplane/calls';
 
 export interface GatewayModuleOptions {
   platform: Platform;
