@@ -1,6 +1,7 @@
 import type { Carrier } from '../registry/carrier';
 import { createExotelAdapter } from './exotel.adapter';
 import { createExotelImporter } from './exotel.importer';
+import { exotelWebhookFormat } from './exotel.webhooks';
 
 /** Exotel: outbound over a vSIP trunk; inbound through the Passthru applet's webhook (ExoML answers). */
 export const exotelCarrier = {
@@ -8,4 +9,5 @@ export const exotelCarrier = {
   capabilities: { sipDirect: false },
   createAdapter: (opts) => createExotelAdapter(opts),
   createImporter: (opts) => createExotelImporter(opts),
+  webhooks: exotelWebhookFormat,
 } as const satisfies Carrier;

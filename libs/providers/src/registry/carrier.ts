@@ -1,6 +1,7 @@
 import type { ByokProviderName, Provider } from '@callplane/contracts';
 import type { NumberImporter } from '../import/import-plan';
 import type { ProviderAdapter } from '../provider-adapter';
+import type { WebhookFormat } from '../webhooks/carrier-webhooks';
 
 /** Where a carrier's REST API is: its real host unless `<VENDOR>_API_BASE_URL` points elsewhere (tests: its fake). */
 export interface CarrierApiOptions {
@@ -29,6 +30,8 @@ export interface Carrier {
   createAdapter?(opts: CarrierApiOptions): ProviderAdapter<never>;
   /** BYOK import: preflight, the recorded step plan, inbound reconfiguration. */
   createImporter?(opts: CarrierApiOptions): NumberImporter<never>;
+  /** Inbound voice webhooks: how a call to one of its numbers reaches the gateway and is answered. Absent: none reach us (SIP-direct). */
+  readonly webhooks?: WebhookFormat;
 }
 
 /** A carrier whose numbers are imported with the customer's credentials (API.md "BYOK"). */

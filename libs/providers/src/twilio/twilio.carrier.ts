@@ -1,6 +1,7 @@
 import type { Carrier } from '../registry/carrier';
 import { createTwilioAdapter } from './twilio.adapter';
 import { createTwilioImporter } from './twilio.importer';
+import { twilioWebhookFormat } from './twilio.webhooks';
 
 /** Twilio: numbers imported with the account's credentials; calls arrive as signed voice webhooks (TwiML answers). */
 export const twilioCarrier = {
@@ -8,4 +9,5 @@ export const twilioCarrier = {
   capabilities: { sipDirect: false },
   createAdapter: (opts) => createTwilioAdapter(opts),
   createImporter: (opts) => createTwilioImporter(opts),
+  webhooks: twilioWebhookFormat,
 } as const satisfies Carrier;
