@@ -5,7 +5,7 @@ import { exotelRoutes } from './routes/exotel.routes';
 import { livekitRoutes } from './routes/livekit.routes';
 import { twilioRoutes } from './routes/twilio.routes';
 import type { GatewayDeps } from './usecases/deps';
-import { NumberRoutingCache } from './usecases/number-routing';
+import { NumberRoutingCache } from './usecases/number-routing.cache';
 import { CallTransitions, SessionOpener } from '@callplane/calls';
 
 export interface GatewayModuleOptions {

@@ -1,7 +1,7 @@
 import type { PrismaClient } from '@callplane/db';
 import type { Logger } from '@callplane/service-kit';
 import type { CallTransitions, SessionOpener } from '@callplane/calls';
-import type { NumberRoutingCache } from './number-routing';
+import type { NumberRoutingCache } from './number-routing.cache';
 
 export interface GatewayDeps {
   prisma: PrismaClient;
