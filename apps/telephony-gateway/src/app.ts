@@ -4,9 +4,8 @@ import { exotelRoutes } from './routes/exotel.routes';
 import { livekitRoutes } from './routes/livekit.routes';
 import { twilioRoutes } from './routes/twilio.routes';
 import type { GatewayDeps } from './usecases/deps';
-import { NumberRoutingCache } from './usecases/number-routing';
-import { CallTransitions } from '@callplane/calls';
-import { SessionOpener } from './usecases/sessions';
+import { NumberRoutingCache } from './usecases/number-routing.cache';
+import { CallTransitions, SessionOpener } from '@callplane/calls';
 
 export interface GatewayModuleOptions {
   platform: Platform;

@@ -4,8 +4,7 @@ import { Prisma } from '@callplane/db';
 import { SecretBox } from '@callplane/service-kit';
 import { apiError, bootTestService, detailFields, FakeExotel, httpRequest, uniqueSuffix, type TestService } from '@callplane/testing';
 import { createGatewayModule } from './app';
-import { EXOTEL_UNAVAILABLE_MESSAGE } from './usecases/exotel-inbound.usecase';
-import { UNASSIGNED_MESSAGE } from './usecases/twilio-inbound.usecase';
+import { UNASSIGNED_MESSAGE, UNCONFIRMED_CALL_MESSAGE } from './usecases/inbound-call.usecase';
 
 const PUBLIC_BASE_URL = 'https://voice.example.com';
 const SIP_HOST = 'sip.livekit.example.com';
@@ -232,7 +231,7 @@ describe('Exotel webhooks', () => {
         expect(down.status).toBe(200);
         expect(down.headers.get('content-type')).toMatch(/^application\/xml/);
         expect(down.text).toBe(sayHangup("Sorry, we can&apos;t take your call right now. Please try again in a few minutes. Goodbye."));
-        expect(EXOTEL_UNAVAILABLE_MESSAGE).toContain("can't take your call");
+        expect(UNCONFIRMED_CALL_MESSAGE).toContain("can't take your call");
         fake.failNext({ method: 'GET', path: /\/Calls\// }, 'timeout');
         const hung = await passthruPost(phoneId, params);
         expect(hung.text).toBe(down.text);

@@ -4,7 +4,7 @@ import { Prisma } from '@callplane/db';
 import { SecretBox } from '@callplane/service-kit';
 import { apiError, bootTestService, detailFields, httpRequest, newCallSid, twilioSignature, uniquePhoneNumber, uniqueSuffix, type TestService } from '@callplane/testing';
 import { createGatewayModule } from './app';
-import { UNASSIGNED_MESSAGE } from './usecases/twilio-inbound.usecase';
+import { UNASSIGNED_MESSAGE } from './usecases/inbound-call.usecase';
 
 const PUBLIC_BASE_URL = 'https://voice.example.com';
 const SIP_HOST = 'sip.livekit.example.com';

@@ -1,7 +1,8 @@
-import { isTerminalState, lifecycleEventType, nextCallState, TOPICS, type CallState } from '@callplane/contracts';
+import { isTerminalState, nextCallState, type CallState } from '@callplane/contracts';
 import type { CallSession, PrismaClient } from '@callplane/db';
 import { enqueueEvent } from '@callplane/events';
-import { lifecycleData } from './lifecycle';
+import { defaultEndReason } from './end-reason';
+import { lifecycleEvent } from './lifecycle';
 
 /** How a report names its call: our session id, a provider's call id on one of our numbers, or the LiveKit room. */
 export type CallRef = { sessionId: string } | { phoneNumberId: string; providerCallId: string } | { roomName: string };
@@ -13,7 +14,7 @@ export interface CallReport {
   /** When the source says it happened (a provider timestamp), else now. */
   at: Date;
   sipStatus?: number | null;
-  /** Why the call ended (terminal states only): `caller_hangup`, `busy`, `no_answer`, `room_closed`… */
+  /** Why the call ended (terminal states only): `caller_hangup`, `room_closed`…; absent: `defaultEndReason` of the state it ends in. */
   endReason?: string | null;
   /** When the call was answered, if the report knows and we don't (Twilio's completed callback: end − CallDuration). */
   answeredAt?: Date | null;
@@ -22,8 +23,6 @@ export interface CallReport {
 }
 
 export type ReportOutcome = { kind: 'unknown_call' } | { kind: 'ignored'; session: CallSession } | { kind: 'applied'; session: CallSession };
-
-const DEFAULT_END_REASON: Partial<Record<CallState, string>> = { completed: 'completed', failed: 'failed', no_answer: 'no_answer', busy: 'busy', canceled: 'canceled' };
 
 /**
  * The one writer of call state after a call starts. Every service that learns something about a call (the gateway
@@ -58,11 +57,11 @@ export class CallTransitions {
           answeredAt,
           endedAt: terminal ? r.at : null,
           sipStatus: r.sipStatus ?? current.sipStatus,
-          endReason: terminal ? (r.endReason ?? current.endReason ?? DEFAULT_END_REASON[next] ?? null) : current.endReason,
+          endReason: terminal ? (r.endReason ?? current.endReason ?? defaultEndReason(next)) : current.endReason,
           ...room,
         },
       });
-      await enqueueEvent(tx, { topic: TOPICS.callLifecycle, type: lifecycleEventType(next), tenantId: session.tenantId, key: session.id, data: lifecycleData(session), occurredAt: r.at });
+      await enqueueEvent(tx, lifecycleEvent(session, r.at));
       return { kind: 'applied', session };
     });
     if (outcome.kind === 'applied') this.deps.outbox.notify();

@@ -1,5 +1,6 @@
-import type { CallDirection, CallLifecycleData, CallState, CallType, Provider } from '@callplane/contracts';
+import { lifecycleEventType, TOPICS, type CallDirection, type CallLifecycleData, type CallState, type CallType, type Provider } from '@callplane/contracts';
 import type { CallSession } from '@callplane/db';
+import type { EnqueueEventInput } from '@callplane/events';
 
 /** `data` of a `call.lifecycle` event: the whole call as it stands after the transition. */
 export function lifecycleData(s: CallSession): CallLifecycleData {
@@ -20,4 +21,12 @@ export function lifecycleData(s: CallSession): CallLifecycleData {
     answered_at: s.answeredAt?.toISOString() ?? null,
     ended_at: s.endedAt?.toISOString() ?? null,
   };
+}
+
+/**
+ * The `call.lifecycle` event for a session as it now stands (its `status` names the event), keyed by the session so
+ * one call's events stay in order. Every writer of call sessions (opening one, moving one) emits through this.
+ */
+export function lifecycleEvent(s: CallSession, occurredAt: Date): EnqueueEventInput<CallLifecycleData> {
+  return { topic: TOPICS.callLifecycle, type: lifecycleEventType(s.status as CallState), tenantId: s.tenantId, key: s.id, data: lifecycleData(s), occurredAt };
 }

@@ -1,7 +1,8 @@
-import { lifecycleEventType, TOPICS, type CallDirection, type CallState, type CallType, type Provider } from '@callplane/contracts';
-import type { CallSession, DbTx, Prisma } from '@callplane/db';
+import type { CallType, Provider } from '@callplane/contracts';
+import type { CallSession, DbTx } from '@callplane/db';
 import { enqueueEvent } from '@callplane/events';
-import { lifecycleData } from './lifecycle';
+import { lifecycleEvent } from './lifecycle';
+import { newSessionRow, type NewCallSession } from './session-row';
 
 export interface NewOutboundSession {
   /** Handed out before the call exists (the API's `session_id`). */
@@ -19,23 +20,11 @@ export interface NewOutboundSession {
 
 /**
  * Opens an outbound call's session and its `call.initiating` event in the caller's transaction. (Inbound sessions
- * are opened by the gateway's batched writer, on its hot path.)
+ * from carrier webhooks are opened by the batched `SessionOpener`, on the gateway's hot path.)
  */
 export function openOutboundSession(tx: DbTx, input: NewOutboundSession): Promise<CallSession> {
-  return openSession(tx, input.at, {
-    id: input.id,
-    tenantId: input.tenantId,
-    agentId: input.agentId,
-    phoneNumberId: input.phoneNumberId,
-    direction: 'outbound' satisfies CallDirection,
-    callType: input.callType,
-    fromNumber: input.fromNumber,
-    toNumber: input.toNumber,
-    provider: input.provider,
-    providerCallId: null,
-    status: 'initiating',
-    roomName: input.roomName,
-  });
+  const { at, ...call } = input;
+  return openSession(tx, at, { ...call, direction: 'outbound', providerCallId: null, state: 'initiating' });
 }
 
 export interface NewInboundSession {
@@ -54,31 +43,17 @@ export interface NewInboundSession {
 }
 
 /**
- * Opens an inbound call's session and its first lifecycle event in the caller's transaction, as the gateway's
- * batched writer does on its hot path; used by the sandbox's simulated inbound calls.
+ * Opens an inbound call's session and its first lifecycle event in the caller's transaction, as the batched
+ * `SessionOpener` does on the gateway's hot path; used by the sandbox's simulated inbound calls.
  */
 export function openInboundSession(tx: DbTx, input: NewInboundSession): Promise<CallSession> {
-  return openSession(tx, input.at, {
-    id: input.id,
-    tenantId: input.tenantId,
-    agentId: input.agentId,
-    phoneNumberId: input.phoneNumberId,
-    direction: 'inbound' satisfies CallDirection,
-    callType: 'production' satisfies CallType,
-    fromNumber: input.fromNumber,
-    toNumber: input.toNumber,
-    provider: input.provider,
-    providerCallId: input.providerCallId,
-    status: input.state,
-    endReason: input.endReason ?? null,
-    endedAt: input.state === 'completed' ? input.at : null,
-  });
+  const { at, ...call } = input;
+  return openSession(tx, at, { ...call, direction: 'inbound', callType: 'production' });
 }
 
 /** The session row and its first `call.lifecycle` event (of the row's status), in the caller's transaction. */
-async function openSession(tx: DbTx, at: Date, data: Omit<Prisma.CallSessionUncheckedCreateInput, 'createdAt'>): Promise<CallSession> {
-  const session = await tx.callSession.create({ data: { ...data, createdAt: at } });
-  const state = session.status as CallState;
-  await enqueueEvent(tx, { topic: TOPICS.callLifecycle, type: lifecycleEventType(state), tenantId: session.tenantId, key: session.id, data: lifecycleData(session), occurredAt: at });
+async function openSession(tx: DbTx, at: Date, input: NewCallSession): Promise<CallSession> {
+  const session = await tx.callSession.create({ data: newSessionRow(input, at) });
+  await enqueueEvent(tx, lifecycleEvent(session, at));
   return session;
 }

@@ -13,22 +13,43 @@ export interface EnqueueEventInput<T = unknown> {
   occurredAt?: Date;
 }
 
+/** One `outbox_events` row as every writer stores it; `published_at`, `attempts` and `last_error` start at their defaults. */
+export interface OutboxRow<T = unknown> {
+  /** The event id: the relay publishes it, consumers dedupe on it. */
+  id: string;
+  topic: string;
+  key: string;
+  envelope: EventEnvelope<T>;
+  createdAt: Date;
+}
+
+/**
+ * The outbox row of an event, built here for every writer: `enqueueEvent` (through Prisma, in the caller's
+ * transaction) and the hand-written statements that write rows in bulk (libs/calls' batched session opener). Each
+ * row is stamped by the one clock the relay's order relies on, whichever way it is written.
+ */
+export function outboxRow<T>(input: EnqueueEventInput<T>): OutboxRow<T> {
+  const envelope = buildEventEnvelope({ type: input.type, tenantId: input.tenantId, key: input.key, data: input.data, version: input.version, occurredAt: input.occurredAt });
+  return { id: envelope.id, topic: input.topic, key: envelope.key, envelope, createdAt: nextCreatedAt() };
+}
+
+/**
+ * For hand-written SQL: the columns a writer fills, and a row's values in that order (the envelope as JSON text, the
+ * time as ISO-8601 UTC, which `::timestamp(3)` stores as UTC wall time, as Prisma does).
+ */
+export const OUTBOX_COLUMNS = ['id', 'topic', 'key', 'envelope', 'created_at'] as const;
+export function outboxRowValues(row: OutboxRow): [id: string, topic: string, key: string, envelope: string, createdAt: string] {
+  return [row.id, row.topic, row.key, JSON.stringify(row.envelope), row.createdAt.toISOString()];
+}
+
 /**
  * Writes the event to the outbox in the caller's transaction: it is published if and only if the state
  * change commits. Call `relay.notify()` after the commit to publish without waiting for the next poll.
  */
 export async function enqueueEvent<T>(tx: DbTx, input: EnqueueEventInput<T>): Promise<EventEnvelope<T>> {
-  const envelope = buildEventEnvelope({ type: input.type, tenantId: input.tenantId, key: input.key, data: input.data, version: input.version, occurredAt: input.occurredAt });
-  await tx.outboxEvent.create({
-    data: {
-      id: envelope.id,
-      topic: input.topic,
-      key: envelope.key,
-      envelope: envelope as unknown as Prisma.InputJsonValue,
-      createdAt: nextCreatedAt(),
-    },
-  });
-  return envelope;
+  const row = outboxRow(input);
+  await tx.outboxEvent.create({ data: { ...row, envelope: row.envelope as unknown as Prisma.InputJsonValue } });
+  return row.envelope;
 }
 
 let lastCreatedAt = 0;

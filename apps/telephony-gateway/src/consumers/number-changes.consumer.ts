@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { TOPICS } from '@callplane/contracts';
 import type { EventBus } from '@callplane/events';
-import type { NumberRoutingCache } from '../usecases/number-routing';
+import type { NumberRoutingCache } from '../usecases/number-routing.cache';
 
 /**
  * Number changes (import, assignment, release) drop the number's routing entry at once. Every replica must see every

@@ -1,11 +1,11 @@
+import { LiveKitWebhooks } from '@callplane/livekit';
 import { ApiRouter, AppError, rawBodyText, type ApiRouterDeps } from '@callplane/service-kit';
-import { WebhookReceiver } from 'livekit-server-sdk';
 import { z } from 'zod';
 import type { GatewayDeps } from '../usecases/deps';
 import { handleLiveKitWebhook } from '../usecases/livekit-webhook.usecase';
 
 export function livekitRoutes(routerDeps: ApiRouterDeps, deps: GatewayDeps, livekit: { apiKey: string; apiSecret: string } | undefined): ApiRouter {
-  const receiver = livekit ? new WebhookReceiver(livekit.apiKey, livekit.apiSecret) : undefined;
+  const receiver = livekit ? new LiveKitWebhooks(livekit) : undefined;
   return new ApiRouter(routerDeps).route(
     {
       method: 'post',

@@ -1,9 +1,10 @@
-import { formParams } from '@callplane/providers';
+import { CARRIERS, formParams, TWILIO_WEBHOOK_DOCS, TWIML_CONTENT_TYPE } from '@callplane/providers';
 import { ApiRouter, type ApiRouterDeps, type WebhookRequest } from '@callplane/service-kit';
 import { z } from 'zod';
+import { handleCallStatus } from '../usecases/call-status.usecase';
 import type { GatewayDeps } from '../usecases/deps';
-import { handleTwilioInbound, type TwilioInboundRequest } from '../usecases/twilio-inbound.usecase';
-import { handleTwilioStatus } from '../usecases/twilio-status.usecase';
+import { handleInboundCall } from '../usecases/inbound-call.usecase';
+import type { CarrierWebhookCall } from '../usecases/webhook-steps';
 
 const twilioForm = z.record(z.string(), z.string());
 
@@ -21,43 +22,42 @@ const twilioWebhook = {
   lean: true,
 } as const;
 
-/** The request as the use cases read it: the URL exactly as Twilio signed it, its signature and its form. */
-function signedRequest(deps: GatewayDeps, phoneId: string, req: WebhookRequest): TwilioInboundRequest {
+/** The request as the use cases read it: the URL exactly as Twilio signed it, its headers and its form. */
+function signedRequest(deps: GatewayDeps, phoneId: string, req: WebhookRequest): CarrierWebhookCall {
   return {
     phoneId,
-    publicUrl: `${deps.publicBaseUrl}${req.originalUrl}`,
-    signature: req.header('x-twilio-signature'),
-    params: formParams(req.body, req.header('content-type')),
+    request: { publicUrl: `${deps.publicBaseUrl}${req.originalUrl}`, header: (name) => req.header(name), params: formParams(req.body, req.header('content-type')) },
+    statusCallbackUrl: `${deps.publicBaseUrl}/twilio/status/${phoneId}`,
   };
 }
 
+/** Twilio's voice webhook and status callback, for Twilio numbers and bring-your-own numbers (Twilio's format). */
 export function twilioRoutes(routerDeps: ApiRouterDeps, deps: GatewayDeps): ApiRouter {
+  const webhooks = CARRIERS.twilio.webhooks.create();
   return new ApiRouter(routerDeps)
     .route(
       {
         ...twilioWebhook,
         path: '/twilio/incoming/:phone_id',
-        summary: 'Twilio voice webhook (also bring-your-own numbers)',
-        description:
-          'Authenticated by X-Twilio-Signature (HMAC-SHA1 with the number\'s auth token or signing secret) over PUBLIC_BASE_URL + path. Answers TwiML that forwards the call to LiveKit SIP, or a spoken message and hang-up.',
-        responses: { 200: { description: 'TwiML', contentType: 'text/xml', schema: z.string() } },
+        summary: TWILIO_WEBHOOK_DOCS.incoming.summary,
+        description: TWILIO_WEBHOOK_DOCS.incoming.description,
+        responses: { 200: { description: TWILIO_WEBHOOK_DOCS.incoming.answer, contentType: TWIML_CONTENT_TYPE, schema: z.string() } },
       },
       async ({ params, req }) => {
-        const twiml = await handleTwilioInbound(deps, signedRequest(deps, params.phone_id, req));
-        return { status: 200, body: twiml, contentType: 'text/xml' };
+        const twiml = await handleInboundCall(deps, webhooks, signedRequest(deps, params.phone_id, req));
+        return { status: 200, body: twiml, contentType: webhooks.contentType };
       },
     )
     .route(
       {
         ...twilioWebhook,
         path: '/twilio/status/:phone_id',
-        summary: 'Twilio call status callback',
-        description:
-          'Signed like the voice webhook. CallStatus (queued, ringing, in-progress, completed, busy, failed, no-answer, canceled) becomes the call\'s state through the one call-state machine: retries and late callbacks change nothing. A callback for an unknown call is accepted and ignored.',
-        responses: { 204: { description: 'Recorded (or nothing to record)' } },
+        summary: TWILIO_WEBHOOK_DOCS.status.summary,
+        description: TWILIO_WEBHOOK_DOCS.status.description,
+        responses: { 204: { description: TWILIO_WEBHOOK_DOCS.status.answer } },
       },
       async ({ params, req }) => {
-        await handleTwilioStatus(deps, signedRequest(deps, params.phone_id, req));
+        await handleCallStatus(deps, webhooks, signedRequest(deps, params.phone_id, req));
         return { status: 204 };
       },
     );

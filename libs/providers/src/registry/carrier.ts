@@ -2,6 +2,7 @@ import type { ByokProviderName, Provider } from '@callplane/contracts';
 import type { SipTransportName } from '@callplane/livekit';
 import type { NumberImporter } from '../import/import-plan';
 import type { ProviderAdapter, ProviderErrorCode } from '../provider-adapter';
+import type { WebhookFormat } from '../webhooks/carrier-webhooks';
 
 /** Where a carrier's REST API is: its real host unless `<VENDOR>_API_BASE_URL` points elsewhere (tests: its fake). */
 export interface CarrierApiOptions {
@@ -44,6 +45,8 @@ export interface Carrier {
   readonly stickyBinding?: StickyBinding;
   /** The SIP transport LiveKit's outbound trunks to this carrier use (imports, trial numbers); absent: negotiated. */
   readonly outboundTransport?: SipTransportName;
+  /** Inbound voice webhooks: how a call to one of its numbers reaches the gateway and is answered. Absent: none reach us (SIP-direct). */
+  readonly webhooks?: WebhookFormat;
 }
 
 /** A carrier whose numbers are imported with the customer's credentials (API.md "BYOK"). */

@@ -1,4 +1,5 @@
 import type { Carrier } from '../registry/carrier';
+import { twilioWebhookFormat } from '../twilio/twilio.webhooks';
 
 /**
  * Bring-your-own numbers from any SIP or voice provider: no credentials of theirs, no import. The customer points
@@ -7,4 +8,5 @@ import type { Carrier } from '../registry/carrier';
 export const sipCarrier = {
   name: 'sip',
   capabilities: { sipDirect: false },
+  webhooks: twilioWebhookFormat,
 } as const satisfies Carrier;

@@ -1,5 +1,6 @@
 import type { CallState } from '@callplane/contracts';
 import { z } from 'zod';
+import type { CallStatusReport } from '../webhooks/carrier-webhooks';
 
 /**
  * Twilio's CallStatus values (Twilio docs, "Call resource: call status values") in our states. `initiated` and
@@ -26,17 +27,6 @@ const statusParams = z.object({
   SipResponseCode: z.string().regex(/^[1-6]\d\d$/).optional(),
   Timestamp: z.string().max(64).optional(),
 });
-
-export interface CallStatusReport {
-  /** The call the session belongs to: the parent call for a <Dial> leg's callback. */
-  providerCallId: string;
-  state: CallState;
-  /** Seconds the call was connected (Twilio's CallDuration, on completed). */
-  durationSeconds?: number;
-  sipStatus?: number;
-  /** Twilio's Timestamp (RFC 2822), when present and readable. */
-  at?: Date;
-}
 
 /** Reads a Twilio status callback (Twilio docs, "StatusCallback parameters"); problems by Twilio parameter name. */
 export function parseTwilioStatusParams(params: Record<string, string>): { ok: true; report: CallStatusReport } | { ok: false; issues: Array<{ field: string; message: string }> } {

@@ -1,4 +1,4 @@
-import { exotelParams, parseExotelPassthruParams, parseExotelStatusParams } from './exotel-webhooks';
+import { exotelParams, parseExotelPassthruParams, parseExotelStatusParams } from './exotel-webhook-params';
 
 const SID = 'b6cfaf5f5cef3ca0fc937749ef960e25';
 

@@ -1,27 +1,15 @@
-import { buildEventEnvelope, lifecycleEventType, newId, TOPICS, type CallDirection, type EventEnvelope, type CallLifecycleData, type CallState, type CallType, type Provider } from '@callplane/contracts';
-import { lifecycleData } from '@callplane/calls';
 import type { CallSession, PrismaClient } from '@callplane/db';
+import { OUTBOX_COLUMNS, outboxRow, outboxRowValues, type OutboxRow } from '@callplane/events';
 import { AppError } from '@callplane/service-kit';
-import type { GatewayDeps } from './deps';
+import { lifecycleEvent } from './lifecycle';
+import { newSessionRow, type NewCallSession } from './session-row';
 
-export interface NewSession {
-  tenantId: string;
-  agentId: string | null;
-  phoneNumberId: string | null;
-  direction: CallDirection;
-  callType: CallType;
-  fromNumber: string;
-  toNumber: string;
-  provider: Provider;
-  providerCallId: string;
-  state: CallState;
-  endReason?: string | null;
-}
-
+/** A session the gateway opens from a carrier's webhook: the carrier's call id is known from the first request. */
+export type NewSession = Omit<NewCallSession, 'id' | 'providerCallId' | 'roomName'> & { providerCallId: string };
 
 interface Pending {
   session: CallSession;
-  envelope: EventEnvelope<CallLifecycleData>;
+  event: OutboxRow;
   resolve(r: { session: CallSession; created: boolean }): void;
   reject(err: unknown): void;
 }
@@ -33,21 +21,29 @@ export interface SqlPool {
   query<R extends object>(q: { name?: string; text: string; values?: unknown[] }): Promise<{ rows: R[] }>;
 }
 
-export interface SessionOpenerDeps extends Pick<GatewayDeps, 'outbox'> {
+export interface SessionOpenerDeps {
   prisma: PrismaClient;
+  /** The outbox relay, told after a write that created sessions so their events go out without waiting for a poll. */
+  outbox: { notify(): void };
   now(): Date;
   /** The pg pool under `prisma` (`Database.pool`) for the session statement; absent (the embedded database): through Prisma. */
   pool?: SqlPool | null;
 }
 
-const OPEN_SESSIONS_STATEMENT = 'callplane_open_call_sessions_v1';
-/** Timestamps are stored as UTC wall time in `timestamp(3)`, as Prisma writes them; the cast drops the "Z". */
+/** The session columns of `OPEN_SESSIONS_SQL`, in the order of its arrays. */
+const SESSION_COLUMNS = 14;
+const OPEN_SESSIONS_STATEMENT = 'callplane_open_call_sessions_v2';
+/**
+ * Timestamps are stored as UTC wall time in `timestamp(3)`, as Prisma writes them; the cast drops the "Z". The
+ * outbox row's columns are libs/events' (`OUTBOX_COLUMNS`, values from `outboxRowValues`), as `enqueueEvent` writes them.
+ */
 const OPEN_SESSIONS_SQL = `
   WITH input AS (
     SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[],
-                         $9::text[], $10::text[], $11::text[], $12::text[], $13::timestamp(3)[], $14::timestamp(3)[], $15::text[], $16::jsonb[])
+                         $9::text[], $10::text[], $11::text[], $12::text[], $13::timestamp(3)[], $14::timestamp(3)[],
+                         $15::text[], $16::text[], $17::text[], $18::jsonb[], $19::timestamp(3)[])
       AS t (id, tenant_id, agent_id, phone_number_id, direction, call_type, from_number, to_number, provider, provider_call_id,
-            status, end_reason, created_at, ended_at, event_id, envelope)
+            status, end_reason, created_at, ended_at, event_id, event_topic, event_key, event_envelope, event_created_at)
   ),
   s AS (
     INSERT INTO call_sessions (id, tenant_id, agent_id, phone_number_id, direction, call_type, from_number, to_number,
@@ -56,10 +52,12 @@ const OPEN_SESSIONS_SQL = `
            provider, provider_call_id, status, end_reason, created_at, ended_at, created_at FROM input
     ON CONFLICT (provider, provider_call_id) DO NOTHING
     RETURNING id
+  ),
+  e AS (
+    INSERT INTO outbox_events (${OUTBOX_COLUMNS.join(', ')})
+    SELECT i.event_id, i.event_topic, i.event_key, i.event_envelope, i.event_created_at FROM input i JOIN s ON s.id = i.id
   )
-  INSERT INTO outbox_events (id, topic, key, envelope, created_at)
-  SELECT i.event_id, $17, i.id, i.envelope, i.created_at FROM input i JOIN s ON s.id = i.id
-  RETURNING key AS id`;
+  SELECT id FROM s`;
 
 /**
  * Opens call sessions, each with its first lifecycle event, atomically: one statement inserts the session
@@ -69,7 +67,8 @@ const OPEN_SESSIONS_SQL = `
  *
  * Webhooks arriving together share one statement: while a write is in flight the next ones queue, and are
  * written together when it returns. Under load that turns many round trips and commits into one; alone, a
- * webhook is written at once.
+ * webhook is written at once. The row and its event are built as every other opener builds them
+ * (`newSessionRow`, `lifecycleEvent`, libs/events' `outboxRow`).
  */
 export class SessionOpener {
   private queue: Pending[] = [];
@@ -79,30 +78,10 @@ export class SessionOpener {
 
   open(input: NewSession): Promise<{ session: CallSession; created: boolean }> {
     const at = this.deps.now();
-    const terminal = input.state !== 'initiating' && input.state !== 'ringing' && input.state !== 'in_progress';
-    const session: CallSession = {
-      id: newId('callSession'),
-      tenantId: input.tenantId,
-      agentId: input.agentId,
-      phoneNumberId: input.phoneNumberId,
-      direction: input.direction,
-      callType: input.callType,
-      fromNumber: input.fromNumber,
-      toNumber: input.toNumber,
-      provider: input.provider,
-      providerCallId: input.providerCallId,
-      status: input.state,
-      endReason: input.endReason ?? null,
-      sipStatus: null,
-      roomName: null,
-      createdAt: at,
-      answeredAt: null,
-      endedAt: terminal ? at : null,
-      updatedAt: at,
-    };
-    const envelope = buildEventEnvelope({ type: lifecycleEventType(input.state), tenantId: session.tenantId, key: session.id, data: lifecycleData(session), occurredAt: at });
+    const session = newSessionRow(input, at);
+    const event = outboxRow(lifecycleEvent(session, at));
     return new Promise((resolve, reject) => {
-      this.queue.push({ session, envelope, resolve, reject });
+      this.queue.push({ session, event, resolve, reject });
       if (!this.flushing) void this.flush();
     });
   }
@@ -152,6 +131,7 @@ export class SessionOpener {
       } else p.resolve({ session: found, created: false });
     }
   }
+
   /**
    * Inserts the batch's sessions and their events in one statement; returns the ids of the sessions it created. The
    * statement goes straight to the database's pg pool when there is one (Prisma's raw-query path was a large share of
@@ -159,18 +139,18 @@ export class SessionOpener {
    */
   private async insert(batch: Pending[]): Promise<Array<{ id: string }>> {
     // A column per array, in the order of OPEN_SESSIONS_SQL: one prepared statement whatever the batch size.
-    const cols: Array<Array<string | null>> = Array.from({ length: 16 }, () => new Array<string | null>(batch.length));
+    const width = SESSION_COLUMNS + OUTBOX_COLUMNS.length;
+    const cols: Array<Array<string | null>> = Array.from({ length: width }, () => new Array<string | null>(batch.length));
     for (let i = 0; i < batch.length; i++) {
-      const { session: s, envelope } = batch[i]!;
+      const { session: s, event } = batch[i]!;
       const ts = s.createdAt.toISOString();
       const row = [s.id, s.tenantId, s.agentId, s.phoneNumberId, s.direction, s.callType, s.fromNumber, s.toNumber,
-        s.provider, s.providerCallId, s.status, s.endReason, ts, s.endedAt ? ts : null, envelope.id, JSON.stringify(envelope)];
-      for (let c = 0; c < 16; c++) cols[c]![i] = row[c]!;
+        s.provider, s.providerCallId, s.status, s.endReason, ts, s.endedAt ? s.endedAt.toISOString() : null, ...outboxRowValues(event)];
+      for (let c = 0; c < width; c++) cols[c]![i] = row[c]!;
     }
-    const values = [...cols, TOPICS.callLifecycle];
     const pool = this.deps.pool;
-    if (!pool) return this.deps.prisma.$queryRawUnsafe<Array<{ id: string }>>(OPEN_SESSIONS_SQL, ...values);
-    const res = await pool.query<{ id: string }>({ name: OPEN_SESSIONS_STATEMENT, text: OPEN_SESSIONS_SQL, values });
+    if (!pool) return this.deps.prisma.$queryRawUnsafe<Array<{ id: string }>>(OPEN_SESSIONS_SQL, ...cols);
+    const res = await pool.query<{ id: string }>({ name: OPEN_SESSIONS_STATEMENT, text: OPEN_SESSIONS_SQL, values: cols });
     return res.rows;
   }
 }

@@ -1,7 +1,7 @@
 import { newCallSid } from '@callplane/testing';
 import { connectPostgres, type Database } from '@callplane/db';
 import { newId } from '@callplane/contracts';
-import { SessionOpener, type NewSession } from './sessions';
+import { SessionOpener, type NewSession } from './session-opener';
 
 // The hot path writes on the database's pg pool; the embedded database (no pg pool) writes through Prisma: both keep the same rules.
 describe.each([

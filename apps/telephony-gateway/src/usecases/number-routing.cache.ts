@@ -1,20 +1,13 @@
 import { countryOf, type AfterHours } from '@callplane/contracts';
-import type { CountryCode } from 'libphonenumber-js';
 import type { PrismaClient } from '@callplane/db';
+import { carrierOf, type WebhookNumber } from '@callplane/providers';
 import type { SecretBox } from '@callplane/service-kit';
 
 /** What the inbound chain needs to know about a number, with its signing key already decrypted. */
-export interface RoutedNumber {
-  id: string;
+export interface RoutedNumber extends WebhookNumber {
   tenantId: string;
-  number: string;
-  /** Its country, to read numbers the carrier sends in national form. */
-  country: CountryCode | undefined;
   provider: string;
   enabled: boolean;
-  signingKey: string | null;
-  /** The customer's provider credentials (imported numbers), e.g. to confirm an Exotel call with Exotel's API. */
-  credentials: Record<string, string> | null;
   /** SIP digest credentials LiveKit's inbound trunk for this number expects (imported numbers). */
   sipAuth: { username: string; password: string } | null;
   agent: { id: string; afterHours: AfterHours | null } | null;
@@ -96,6 +89,8 @@ export class NumberRoutingCache {
       },
     });
     if (!p) return null;
+    const credentials = p.credentialsEnc ? (JSON.parse(this.secrets.open(p.credentialsEnc)) as Record<string, string>) : null;
+    const signingSecret = p.signingSecretEnc ? this.secrets.open(p.signingSecretEnc) : null;
     return {
       id: p.id,
       tenantId: p.tenantId,
@@ -103,20 +98,11 @@ export class NumberRoutingCache {
       country: countryOf(p.number),
       provider: p.provider,
       enabled: p.enabled,
-      signingKey: this.signingKey(p),
-      credentials: p.credentialsEnc ? (JSON.parse(this.secrets.open(p.credentialsEnc)) as Record<string, string>) : null,
+      // Which stored secret signs a number's webhooks is its carrier's webhook format's rule.
+      signingKey: carrierOf(p.provider)?.webhooks?.signingKey({ signingSecret, credentials }) ?? null,
+      credentials,
       sipAuth: p.sipAuthEnc ? (JSON.parse(this.secrets.open(p.sipAuthEnc)) as { username: string; password: string }) : null,
       agent: p.agent ? { id: p.agent.id, afterHours: (p.agent.afterHours as AfterHours | null) ?? null } : null,
     };
-  }
-
-  /** Twilio numbers sign with the account's auth token; bring-your-own numbers with their signing secret. */
-  private signingKey(p: { signingSecretEnc: string | null; credentialsEnc: string | null; provider: string }): string | null {
-    if (p.signingSecretEnc) return this.secrets.open(p.signingSecretEnc);
-    if (p.provider === 'twilio' && p.credentialsEnc) {
-      const creds = JSON.parse(this.secrets.open(p.credentialsEnc)) as { auth_token?: string };
-      return creds.auth_token ?? null;
-    }
-    return null;
   }
 }

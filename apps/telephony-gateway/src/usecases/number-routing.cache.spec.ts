@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { connectPostgres, type Database } from '@callplane/db';
 import { SecretBox } from '@callplane/service-kit';
 import { newId } from '@callplane/contracts';
-import { NumberRoutingCache } from './number-routing';
+import { NumberRoutingCache } from './number-routing.cache';
 
 describe('NumberRoutingCache', () => {
   let db: Database;
@@ -48,6 +48,19 @@ describe('NumberRoutingCache', () => {
     clock += 10_001;
     await c.get(id);
     expect(queries).toBe(2);
+  });
+
+  it("takes each number's signing key by its carrier's webhook format: an imported Twilio number's auth token, none for Exotel or SIP-direct carriers", async () => {
+    const c = cache();
+    const seed = async (provider: string, credentials: Record<string, string>) => {
+      const id = newId('phoneNumber');
+      const n = `+1415556${String(Math.floor(Math.random() * 10_000)).padStart(4, '0')}`;
+      await db.prisma.phoneNumber.create({ data: { id, tenantId, number: n, provider, credentialsEnc: secrets.seal(JSON.stringify(credentials)) } });
+      return (await c.get(id))!;
+    };
+    expect(await seed('twilio', { account_sid: 'AC1', auth_token: 'twilio-auth-token' })).toMatchObject({ signingKey: 'twilio-auth-token', credentials: { account_sid: 'AC1' } });
+    expect(await seed('exotel', { api_key: 'k', api_token: 't', account_sid: 'acme' })).toMatchObject({ signingKey: null, credentials: { api_key: 'k' } });
+    expect(await seed('plivo', { auth_id: 'MA1', auth_token: 'plivo-token' })).toMatchObject({ signingKey: null });
   });
 
   it('sees a change at once after invalidate', async () => {
