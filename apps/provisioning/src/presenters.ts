@@ -1,5 +1,6 @@
 import type { AfterHours, AgentDto, PhoneNumberDto, Provider, VoiceConfig } from '@callplane/contracts';
 import type { Agent, PhoneNumber } from '@callplane/db';
+import { carrierOf, webhookPaths } from '@callplane/providers';
 
 export function presentAgent(a: Agent & { phoneNumbers?: Array<{ id: string }> }): AgentDto {
   return {
@@ -15,11 +16,10 @@ export function presentAgent(a: Agent & { phoneNumbers?: Array<{ id: string }> }
   };
 }
 
-/** Webhook URL shown to customers, built from PUBLIC_BASE_URL (API.md). SIP-direct providers have none. */
+/** Webhook URL shown to customers, built from PUBLIC_BASE_URL (API.md). Carriers with no webhooks (SIP-direct) have none. */
 export function webhookUrl(publicBaseUrl: string, p: Pick<PhoneNumber, 'id' | 'provider'>): string | null {
-  if (p.provider === 'twilio' || p.provider === 'sip') return `${publicBaseUrl}/twilio/incoming/${p.id}`;
-  if (p.provider === 'exotel') return `${publicBaseUrl}/exotel/incoming/${p.id}`;
-  return null;
+  const format = carrierOf(p.provider)?.webhooks;
+  return format ? webhookPaths(format, p.id, publicBaseUrl).incoming : null;
 }
 
 export function presentPhoneNumber(p: PhoneNumber, publicBaseUrl: string): PhoneNumberDto {
@@ -32,8 +32,9 @@ export function presentPhoneNumber(p: PhoneNumber, publicBaseUrl: string): Phone
     greeting: p.greeting,
     enabled: p.enabled,
     webhook_url: webhookUrl(publicBaseUrl, p),
-    // The gateway checks a signature with the signing secret, or a Twilio number's own auth token.
-    signed_webhooks: p.signingSecretEnc !== null || (p.provider === 'twilio' && p.credentialsEnc !== null),
+    // The gateway checks a signature with the signing secret, or with the key the carrier's format takes from the
+    // stored credentials (a Twilio number's own auth token). Only whether they are stored is read here.
+    signed_webhooks: p.signingSecretEnc !== null || (carrierOf(p.provider)?.webhooks?.signsWithCredentials === true && p.credentialsEnc !== null),
     credential_hint: p.credentialHint,
     inbound: { configured: p.inboundConfigured, manual_steps: p.inboundManualSteps },
     outbound: { enabled: p.outboundEnabled },

@@ -1,4 +1,4 @@
-import { CARRIERS, EXOTEL_WEBHOOK_DOCS, exotelParams } from '@callplane/providers';
+import { CARRIERS, EXOTEL_WEBHOOK_DOCS, exotelParams, webhookPaths } from '@callplane/providers';
 import { ApiRouter, type ApiRouterDeps, type WebhookRequest } from '@callplane/service-kit';
 import { z } from 'zod';
 import { handleCallStatus } from '../usecases/call-status.usecase';
@@ -16,10 +16,12 @@ export interface ExotelRouteOptions {
 }
 
 const phoneParams = z.object({ phone_id: z.string().max(100) });
+const format = CARRIERS.exotel.webhooks;
+const paths = webhookPaths(format, ':phone_id');
 
 /** Exotel's Passthru applet and StatusCallback, for imported Exotel numbers. */
 export function exotelRoutes(routerDeps: ApiRouterDeps, deps: GatewayDeps, opts: ExotelRouteOptions = {}): ApiRouter {
-  const webhooks = CARRIERS.exotel.webhooks.create({ apiBaseUrl: opts.apiBaseUrl, timeoutMs: opts.timeoutMs, confirmTtlMs: opts.confirmTtlMs });
+  const webhooks = format.create({ apiBaseUrl: opts.apiBaseUrl, timeoutMs: opts.timeoutMs, confirmTtlMs: opts.confirmTtlMs });
   const docs = EXOTEL_WEBHOOK_DOCS;
   /** The request as the use cases read it; Exotel's parameters come from the query, the body, or both. */
   const call = (phoneId: string, req: WebhookRequest, params: Record<string, string>): CarrierWebhookCall => ({
@@ -28,7 +30,7 @@ export function exotelRoutes(routerDeps: ApiRouterDeps, deps: GatewayDeps, opts:
   });
 
   const incoming = {
-    path: '/exotel/incoming/:phone_id',
+    path: paths.incoming,
     tag: 'Provider webhooks',
     auth: 'none' as const,
     params: phoneParams,
@@ -65,7 +67,7 @@ export function exotelRoutes(routerDeps: ApiRouterDeps, deps: GatewayDeps, opts:
     .route(
       {
         method: 'post',
-        path: '/exotel/status/:phone_id',
+        path: paths.status,
         tag: 'Provider webhooks',
         summary: docs.status.summary,
         description: docs.status.description,

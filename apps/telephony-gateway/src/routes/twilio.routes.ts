@@ -1,4 +1,4 @@
-import { CARRIERS, formParams, TWILIO_WEBHOOK_DOCS, TWIML_CONTENT_TYPE } from '@callplane/providers';
+import { CARRIERS, formParams, TWILIO_WEBHOOK_DOCS, TWIML_CONTENT_TYPE, webhookPaths } from '@callplane/providers';
 import { ApiRouter, type ApiRouterDeps, type WebhookRequest } from '@callplane/service-kit';
 import { z } from 'zod';
 import { handleCallStatus } from '../usecases/call-status.usecase';
@@ -7,6 +7,8 @@ import { handleInboundCall } from '../usecases/inbound-call.usecase';
 import type { CarrierWebhookCall } from '../usecases/webhook-steps';
 
 const twilioForm = z.record(z.string(), z.string());
+const format = CARRIERS.twilio.webhooks;
+const paths = webhookPaths(format, ':phone_id');
 
 /** What both Twilio webhooks share: signed form posts to a number's URL, served on the lean path. */
 const twilioWebhook = {
@@ -27,18 +29,18 @@ function signedRequest(deps: GatewayDeps, phoneId: string, req: WebhookRequest):
   return {
     phoneId,
     request: { publicUrl: `${deps.publicBaseUrl}${req.originalUrl}`, header: (name) => req.header(name), params: formParams(req.body, req.header('content-type')) },
-    statusCallbackUrl: `${deps.publicBaseUrl}/twilio/status/${phoneId}`,
+    statusCallbackUrl: webhookPaths(format, phoneId, deps.publicBaseUrl).status,
   };
 }
 
 /** Twilio's voice webhook and status callback, for Twilio numbers and bring-your-own numbers (Twilio's format). */
 export function twilioRoutes(routerDeps: ApiRouterDeps, deps: GatewayDeps): ApiRouter {
-  const webhooks = CARRIERS.twilio.webhooks.create();
+  const webhooks = format.create();
   return new ApiRouter(routerDeps)
     .route(
       {
         ...twilioWebhook,
-        path: '/twilio/incoming/:phone_id',
+        path: paths.incoming,
         summary: TWILIO_WEBHOOK_DOCS.incoming.summary,
         description: TWILIO_WEBHOOK_DOCS.incoming.description,
         responses: { 200: { description: TWILIO_WEBHOOK_DOCS.incoming.answer, contentType: TWIML_CONTENT_TYPE, schema: z.string() } },
@@ -51,7 +53,7 @@ export function twilioRoutes(routerDeps: ApiRouterDeps, deps: GatewayDeps): ApiR
     .route(
       {
         ...twilioWebhook,
-        path: '/twilio/status/:phone_id',
+        path: paths.status,
         summary: TWILIO_WEBHOOK_DOCS.status.summary,
         description: TWILIO_WEBHOOK_DOCS.status.description,
         responses: { 204: { description: TWILIO_WEBHOOK_DOCS.status.answer } },

@@ -5,7 +5,9 @@ import type { ImportContext, ImportStep, NumberImporter, StepOutputs } from '../
 import { livekitInboundStep, livekitOutboundStep } from '../import/livekit-steps';
 import { httpProviderError } from '../http-provider-error';
 import { PROVIDER_TIMEOUT_MS, ProviderError } from '../provider-adapter';
+import { webhookPaths } from '../webhooks/carrier-webhooks';
 import { createExotelAdapter, type ExotelAdapterOptions, type ExotelCredentials } from './exotel.adapter';
+import { exotelWebhookFormat } from './exotel.webhooks';
 
 export interface ExotelImporterOptions extends ExotelAdapterOptions {
   /**
@@ -37,7 +39,7 @@ export function createExotelImporter(opts: ExotelImporterOptions = {}): NumberIm
   const http = axios.create({ timeout: opts.timeoutMs ?? PROVIDER_TIMEOUT_MS });
   const addresses = opts.livekitSipAddresses ?? [];
 
-  const voiceUrlOf = (ctx: ImportContext) => `${ctx.publicBaseUrl}/exotel/incoming/${encodeURIComponent(ctx.phoneId)}`;
+  const voiceUrlOf = (ctx: ImportContext) => webhookPaths(exotelWebhookFormat, encodeURIComponent(ctx.phoneId), ctx.publicBaseUrl).incoming;
 
   return {
     provider: 'exotel',

@@ -12,6 +12,8 @@ const LOOKUP_TIMEOUT_MS = 5_000;
 /** The format of Exotel's Passthru applet and StatusCallback (`Carrier.webhooks`). */
 export const exotelWebhookFormat: WebhookFormat = {
   name: 'exotel',
+  pathPrefix: '/exotel',
+  signsWithCredentials: false,
   // Exotel does not sign its requests: each one is confirmed with Exotel's API instead (`confirmCall`).
   signingKey: () => null,
   create: (opts) => createExotelWebhooks(opts),

@@ -3,7 +3,9 @@ import type { SipTransportName } from '@callplane/livekit';
 import type { ImportContext, ImportStep, NumberImporter } from '../import/import-plan';
 import { livekitInboundStep, livekitOutboundStep } from '../import/livekit-steps';
 import { ProviderError } from '../provider-adapter';
+import { webhookPaths } from '../webhooks/carrier-webhooks';
 import { twilioCall, twilioClient, twilioRemove, type TwilioAdapterOptions, type TwilioClient, type TwilioCredentials } from './twilio.client';
+import { twilioWebhookFormat } from './twilio.webhooks';
 
 // FriendlyName of credential lists and trunks: "up to 64 characters" (Twilio API reference for both resources).
 const FRIENDLY_NAME_MAX = 64;
@@ -13,7 +15,8 @@ export const TWILIO_OUTBOUND_TRANSPORT: SipTransportName = 'tcp';
 
 /** Where Twilio sends the number's calls and call status once imported (the gateway's twilio routes). */
 export function twilioVoiceUrls(ctx: Pick<ImportContext, 'publicBaseUrl' | 'phoneId'>): { voiceUrl: string; statusCallback: string } {
-  return { voiceUrl: `${ctx.publicBaseUrl}/twilio/incoming/${ctx.phoneId}`, statusCallback: `${ctx.publicBaseUrl}/twilio/status/${ctx.phoneId}` };
+  const urls = webhookPaths(twilioWebhookFormat, ctx.phoneId, ctx.publicBaseUrl);
+  return { voiceUrl: urls.incoming, statusCallback: urls.status };
 }
 
 /**

@@ -14,6 +14,8 @@ const INVALID_SIGNATURE = "The X-Twilio-Signature header is missing or does not 
 /** The format Twilio's numbers and bring-your-own numbers share (`Carrier.webhooks`). */
 export const twilioWebhookFormat: WebhookFormat = {
   name: 'twilio',
+  pathPrefix: '/twilio',
+  signsWithCredentials: true,
   // An imported Twilio number is signed with its account's auth token; a bring-your-own number with the signing secret given for it.
   signingKey: ({ signingSecret, credentials }) => signingSecret ?? credentials?.auth_token ?? null,
   create: () => twilioWebhooks,

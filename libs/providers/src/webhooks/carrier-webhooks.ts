@@ -113,7 +113,19 @@ export interface WebhookOptions {
 export interface WebhookFormat {
   /** For logs. */
   readonly name: string;
+  /** Where the gateway serves this format (API.md): `{pathPrefix}/incoming/{phone_id}` and `{pathPrefix}/status/{phone_id}`. */
+  readonly pathPrefix: `/${string}`;
   /** The key a number's webhooks are signed with, from what is stored for it; null when they are not signed. */
   signingKey(stored: { signingSecret: string | null; credentials: Record<string, string> | null }): string | null;
+  /** Whether `signingKey` finds a key in a number's stored credentials, when it has no signing secret (what the API shows as `signed_webhooks`). */
+  readonly signsWithCredentials: boolean;
   create(opts?: WebhookOptions): CarrierWebhooks;
+}
+
+/**
+ * A number's webhook URLs in a format, the one place they are spelled: the gateway declares its routes with them
+ * (`phoneId` ':phone_id'), importers point the carrier at them and the API shows them (`baseUrl` PUBLIC_BASE_URL).
+ */
+export function webhookPaths(format: Pick<WebhookFormat, 'pathPrefix'>, phoneId: string, baseUrl = ''): { incoming: string; status: string } {
+  return { incoming: `${baseUrl}${format.pathPrefix}/incoming/${phoneId}`, status: `${baseUrl}${format.pathPrefix}/status/${phoneId}` };
 }
