@@ -1,16 +1,12 @@
-import { buildEventEnvelope, type EventEnvelope } from '@callplane/contracts';
+import { buildEventEnvelope, type EventEnvelope, type NewEnvelopeInput } from '@callplane/contracts';
 import type { DbTx, Prisma } from '@callplane/db';
 
-export interface EnqueueEventInput<T = unknown> {
+/**
+ * An event as a writer hands it over: its envelope's fields (the key partitions: the session id for call events, so one
+ * call's events stay in order; `occurredAt` when it happened, if not now) and the topic. The id is always fresh.
+ */
+export interface EnqueueEventInput<T = unknown> extends Omit<NewEnvelopeInput<T>, 'id'> {
   topic: string;
-  type: string;
-  tenantId: string;
-  /** Partition key: the session id for call events, so one call's events stay in order. */
-  key: string;
-  data: T;
-  version?: number;
-  /** When it happened, if not now (a provider's own timestamp). */
-  occurredAt?: Date;
 }
 
 /** One `outbox_events` row as every writer stores it; `published_at`, `attempts` and `last_error` start at their defaults. */
