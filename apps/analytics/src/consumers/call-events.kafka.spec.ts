@@ -48,7 +48,10 @@ describe('call-events consumer on Kafka', () => {
     await subscribeCallEvents(bus, db.prisma, prices, logger, { maxBatchSize: 20 });
     await publish(deliveries.slice(half));
 
-    await pollUntil(async () => (await db.prisma.sessionView.count({ where: { id: { in: sessions }, usageReportSeq: 3, status: 'completed', recordingUrl: { not: null } } })) === sessions.length, {
+    // Complete means every topic's events are in: the transcript's arrive on their own topic, after or before the rest.
+    const complete = (r: { usageReportSeq: number; status: string | null; recordingUrl: string | null; transcript: unknown }) =>
+      r.usageReportSeq === 3 && r.status === 'completed' && r.recordingUrl !== null && (r.transcript as unknown[]).length === 6;
+    await pollUntil(async () => (await db.prisma.sessionView.findMany({ where: { id: { in: sessions } } })).filter(complete).length === sessions.length, {
       timeoutMs: 60_000,
       description: 'every session complete',
     });
