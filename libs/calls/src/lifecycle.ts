@@ -17,6 +17,7 @@ export function lifecycleData(s: CallSession): CallLifecycleData {
     provider_call_id: s.providerCallId,
     sip_status: s.sipStatus,
     end_reason: s.endReason,
+    campaign_id: s.campaignId,
     started_at: s.createdAt.toISOString(),
     answered_at: s.answeredAt?.toISOString() ?? null,
     ended_at: s.endedAt?.toISOString() ?? null,

@@ -15,6 +15,8 @@ export interface NewOutboundSession {
   toNumber: string;
   provider: Provider;
   roomName: string;
+  /** The campaign placing the call, for campaign calls. */
+  campaignId?: string | null;
   at: Date;
 }
 

@@ -17,6 +17,8 @@ export interface NewCallSession {
   providerCallId: string | null;
   /** The LiveKit room, when the opener already made it (outbound). */
   roomName?: string | null;
+  /** The campaign placing the call (outbound campaign calls). */
+  campaignId?: string | null;
   /** Usually `initiating`; a call refused at once opens terminal (`completed` with `endReason` after_hours). */
   state: CallState;
   endReason?: string | null;
@@ -42,6 +44,7 @@ export function newSessionRow(input: NewCallSession, at: Date): CallSession {
     endReason: input.endReason ?? null,
     sipStatus: null,
     roomName: input.roomName ?? null,
+    campaignId: input.campaignId ?? null,
     createdAt: at,
     answeredAt: null,
     endedAt: isTerminalState(input.state) ? at : null,

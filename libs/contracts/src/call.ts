@@ -27,6 +27,8 @@ export const callLifecycleDataSchema = z.object({
   provider_call_id: z.string().nullable(),
   sip_status: z.number().int().nullable(),
   end_reason: z.string().nullable(),
+  /** The campaign that placed the call; absent on events written before campaigns existed. */
+  campaign_id: z.string().nullable().optional(),
   started_at: z.string(),
   answered_at: z.string().nullable(),
   ended_at: z.string().nullable(),

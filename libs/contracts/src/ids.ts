@@ -6,6 +6,7 @@ export const ID_PREFIX = {
   phoneNumber: 'pn',
   callSession: 'cs',
   campaign: 'cmp',
+  campaignContact: 'cct',
   event: 'evt',
 } as const;
 export type IdKind = keyof typeof ID_PREFIX;

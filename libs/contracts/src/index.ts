@@ -12,6 +12,7 @@ export * from './api/byok';
 export * from './api/studio';
 export * from './api/webhooks';
 export * from './api/outbound';
+export * from './api/campaigns';
 export * from './call-state-machine';
 export * from './call-events';
 export * from './outbound-call-metadata';

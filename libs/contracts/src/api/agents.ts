@@ -9,7 +9,7 @@ export const TTS_PROVIDERS = ['cartesia', 'elevenlabs', 'deepgram', 'openai', 'l
 export const STT_PROVIDERS = ['deepgram', 'openai', 'local'] as const;
 export const WEEKDAYS = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'] as const;
 
-const hhmm = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'must be a 24-hour time HH:MM');
+export const hhmm = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'must be a 24-hour time HH:MM');
 
 export const voiceConfigSchema = z
   .object({
