@@ -26,12 +26,18 @@ export interface PgOptions {
   poolSize?: number;
 }
 
+/**
+ * A transaction waits up to 10 s for a connection before it fails, not Prisma's 2 s: a pool that is busy for a
+ * moment (a burst of webhooks, a loaded machine) should slow a request down, not answer it with a 500.
+ */
+const TRANSACTION_OPTIONS = { maxWait: 10_000 } as const;
+
 /** Distributed mode: a real PostgreSQL server through node-postgres. */
 export function connectPostgres(opts: PgOptions): Database {
   const pool = new pg.Pool({ connectionString: opts.url, max: opts.poolSize ?? 10 });
   // An idle connection the server dropped: the pool replaces it on the next query; nothing to crash over.
   pool.on('error', () => undefined);
-  const db = wrap(new PrismaClient({ adapter: new PrismaPg(pool) }));
+  const db = wrap(new PrismaClient({ adapter: new PrismaPg(pool), transactionOptions: TRANSACTION_OPTIONS }));
   return {
     ...db,
     pool,
@@ -57,7 +63,7 @@ export async function openEmbedded(dataDir: string): Promise<Database> {
   } finally {
     await engine.close();
   }
-  const db = wrap(new PrismaClient({ adapter: factory }));
+  const db = wrap(new PrismaClient({ adapter: factory, transactionOptions: TRANSACTION_OPTIONS }));
   return {
     ...db,
     async close() {
