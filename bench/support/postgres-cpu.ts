@@ -14,7 +14,7 @@ export function postgresCpuMs(): number | null {
   let pids: string[];
   try {
     pids = readdirSync('/proc').filter((p) => /^\d+$/.test(p));
-    ticksPerSecond ??= Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
+    ticksPerSecond ??= clockTicks();
   } catch {
     return null;
   }
@@ -36,3 +36,17 @@ export function postgresCpuMs(): number | null {
   }
   return found ? (ticks / ticksPerSecond) * 1000 : null;
 }
+
+/** CPU time (ms) one process has used so far (Linux `/proc/<pid>/stat`), or null once it has exited. */
+export function processCpuMs(pid: number): number | null {
+  try {
+    ticksPerSecond ??= clockTicks();
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return ((Number(fields[11]) + Number(fields[12])) / ticksPerSecond) * 1000;
+  } catch {
+    return null;
+  }
+}
+
+const clockTicks = () => Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;

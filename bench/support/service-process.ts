@@ -1,0 +1,69 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createServer } from 'node:net';
+import path from 'node:path';
+import { processCpuMs } from './postgres-cpu';
+
+const ROOT = path.resolve(__dirname, '../..');
+
+export interface ServiceProcess {
+  name: string;
+  url: string;
+  pid: number;
+  /** CPU time the process has used so far; null once it has exited. */
+  cpuMs(): number | null;
+  /** SIGKILL: no drain, no goodbye, as a crashed pod. */
+  kill(): void;
+  /** SIGTERM and wait for the drain. */
+  stop(): Promise<void>;
+}
+
+/**
+ * A service as production runs it, in a process of its own configured only by its environment: `node` with tsx's
+ * loader (one process, so its CPU and a SIGKILL are its own), ready once `/readyz` answers 200.
+ */
+export async function startServiceProcess(name: string, entry: string, env: Record<string, string>): Promise<ServiceProcess> {
+  const port = await freePort();
+  const child = spawn(process.execPath, ['--import', 'tsx', entry], {
+    cwd: ROOT,
+    env: { ...process.env, ...env, PORT: String(port) },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  let stderr = '';
+  child.stderr!.on('data', (c: Buffer) => (stderr = (stderr + c.toString()).slice(-4000)));
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const url = `http://127.0.0.1:${port}`;
+  await waitReady(url, child, () => stderr);
+  return {
+    name,
+    url,
+    pid: child.pid!,
+    cpuMs: () => processCpuMs(child.pid!),
+    kill: () => child.kill('SIGKILL'),
+    async stop() {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+      await exited;
+    },
+  };
+}
+
+async function waitReady(url: string, child: ChildProcess, stderr: () => string): Promise<void> {
+  const until = Date.now() + 60_000;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`${url}: the process exited (${child.exitCode}):\n${stderr()}`);
+    const ok = await fetch(`${url}/readyz`).then((r) => r.ok, () => false);
+    if (ok) return;
+    if (Date.now() > until) throw new Error(`${url}: not ready after 60 s:\n${stderr()}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
