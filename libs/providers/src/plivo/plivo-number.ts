@@ -2,7 +2,7 @@
 export interface PlivoNumber {
   /** E.164 digits without '+'. */
   number: string;
-  /** Full country name, e.g. 'India'. */
+  /** Full country name, in capitals as Plivo writes it: 'INDIA', 'UNITED STATES' (plivo-node's fixtures). */
   country?: string;
   /** 'local' | 'mobile' | 'tollfree' | … */
   number_type?: string;
@@ -16,8 +16,9 @@ export interface PlivoNumber {
  * Plivo binds an Indian local number to a Zentrunk trunk, it keeps the binding (PROVIDERS.md, the mission).
  */
 export function isIndianLocal(n: Pick<PlivoNumber, 'country' | 'number_type'>, e164: string): boolean {
-  const indian = n.country ? n.country === 'India' || n.country === 'IN' : e164.startsWith('+91');
-  return indian && n.number_type === 'local';
+  // Plivo writes country names in capitals ('INDIA'); compared in any case, and the +91 prefix decides without one.
+  const indian = e164.startsWith('+91') || /^(india|in)$/i.test(n.country?.trim() ?? '');
+  return indian && n.number_type?.toLowerCase() === 'local';
 }
 
 /** An Indian local number Plivo already reports bound to a trunk: it cannot be attached to ours. */

@@ -162,7 +162,8 @@ export class FakePlivo extends FakeHttpServer {
   private numberView(acc: AccountState, n: FakePlivoNumber): Record<string, unknown> {
     return {
       number: n.number,
-      country: n.country === 'IN' ? 'India' : 'United States',
+      // Plivo's own spelling, in capitals (plivo-node's fixtures: `country: 'UNITED STATES'`).
+      country: n.country === 'IN' ? 'INDIA' : 'UNITED STATES',
       number_type: n.type,
       voice_enabled: true,
       sms_enabled: n.type !== 'tollfree',
