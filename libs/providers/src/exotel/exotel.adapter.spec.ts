@@ -116,4 +116,44 @@ describe('Exotel adapter', () => {
       expect.objectContaining({ number: '12', providerId: 'exo-broken', importable: false, reason: expect.any(String) }),
     ]);
   });
+
+  describe('an account of 120 ExoPhones, 50 a page', () => {
+    const exophones = Array.from({ length: 120 }, (_, i) => ({ sid: `exo-${i}`, phoneNumber: `0951388${String(i).padStart(4, '0')}` }));
+    const account = { sid: 'big1', apiKey: 'key-big', apiToken: 'token-big-secret', exophones };
+    const big: ExotelCredentials = { api_key: 'key-big', api_token: 'token-big-secret', account_sid: 'big1' };
+    const BIG_LIST = /^\/v2_beta\/Accounts\/big1\/IncomingPhoneNumbers$/;
+
+    it.each([
+      ['absolute page URIs on the host asked', undefined],
+      ['absolute page URIs on another Exotel host, as Exotel’s documented example', 'twilix.exotel.com'],
+    ])('lists every number across the pages: %s', async (_label, pageUriHost) => {
+      const pages = new FakeExotel({ accounts: [account], pageUriHost });
+      await pages.start();
+      try {
+        const numbers = await createExotelAdapter({ apiBaseUrl: pages.url, timeoutMs: 10_000 }).listNumbers(big);
+        expect(numbers).toHaveLength(120);
+        expect(new Set(numbers.map((n) => n.providerId)).size).toBe(120);
+        expect(numbers.at(-1)).toMatchObject({ providerId: 'exo-119', number: '+919513880119' });
+        // Three pages, each asked of our own API base with Exotel's Page and PageSize, and the account's credentials.
+        const sent = pages.requestsTo('GET', BIG_LIST);
+        expect(sent.map((r) => r.query.Page ?? '0')).toEqual(['0', '1', '2']);
+        for (const r of sent) expect(basicAuth(r)).toEqual({ user: 'key-big', password: 'token-big-secret' });
+      } finally {
+        await pages.stop();
+      }
+    });
+
+    it('does not follow a next page on a host that is not Exotel’s: the credentials go nowhere else', async () => {
+      const pages = new FakeExotel({ accounts: [account], pageUriHost: 'exotel.com.attacker.example' });
+      await pages.start();
+      try {
+        const err = await providerError(createExotelAdapter({ apiBaseUrl: pages.url, timeoutMs: 10_000 }).listNumbers(big));
+        expect(err.code).toBe('provider_unavailable');
+        expect(err.message).toContain('exotel.com.attacker.example');
+        expect(pages.requestsTo('GET', BIG_LIST)).toHaveLength(1);
+      } finally {
+        await pages.stop();
+      }
+    });
+  });
 });

@@ -47,8 +47,7 @@ export function createExotelAdapter(opts: ExotelAdapterOptions = {}): ProviderAd
         throw new ProviderError('provider_unavailable', 'Exotel answered the ExoPhone list without incoming_phone_numbers');
       }
       phones.push(...body.incoming_phone_numbers);
-      // next_page_uri is a path on the same host; anything else is not followed.
-      path = typeof body.next_page_uri === 'string' && body.next_page_uri.startsWith('/') ? body.next_page_uri : null;
+      path = nextPagePath(body.next_page_uri, base);
     }
     return phones;
   };
@@ -109,4 +108,26 @@ export const toExotelProviderError = (err: unknown): ProviderError =>
 function exotelMessage(data: unknown): string | undefined {
   const m = (data as { RestException?: { Message?: unknown } } | undefined)?.RestException?.Message;
   return typeof m === 'string' ? m : undefined;
+}
+
+/**
+ * Where the next page of ExoPhones is, as a path and query to ask our own API base for. Exotel answers with an
+ * absolute http URL, in its documented example on another of its hosts than the one asked (developer.exotel.com/api/
+ * exophone-details: `"next_page_uri": "http://twilix.exotel.com/v2_beta/Accounts/Exotel/IncomingPhoneNumbers?Page=1&
+ * PageSize=50"`). It is followed only on the host we asked or one of Exotel's, and always asked of our base (https,
+ * the account's region), so a page URI cannot send the account's credentials anywhere else; null on the last page.
+ */
+export function nextPagePath(uri: unknown, base: string): string | null {
+  if (typeof uri !== 'string' || uri === '') return null;
+  let next: URL;
+  try {
+    next = new URL(uri, base);
+  } catch {
+    throw new ProviderError('provider_unavailable', 'Exotel answered the ExoPhone list with a next page URI that is not a URL');
+  }
+  const host = next.hostname.toLowerCase();
+  if (host !== new URL(base).hostname.toLowerCase() && host !== 'exotel.com' && !host.endsWith('.exotel.com')) {
+    throw new ProviderError('provider_unavailable', `Exotel answered the ExoPhone list with a next page on another host (${host}); not followed`);
+  }
+  return `${next.pathname}${next.search}`;
 }

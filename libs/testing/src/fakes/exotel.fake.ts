@@ -66,8 +66,16 @@ export class FakeExotel extends FakeHttpServer {
   private readonly accounts = new Map<string, AccountState>();
   private nextId = 1000;
 
-  constructor(opts: { accounts: FakeExotelAccountConfig[] }) {
+  /**
+   * The host of the absolute page URIs the ExoPhone list answers with. Exotel's documented example writes them on
+   * another of its hosts than the one asked (`http://twilix.exotel.com/v2_beta/…?Page=1&PageSize=50`); by default
+   * this fake writes its own address, so a client that follows the URI as given still reaches the fake.
+   */
+  private readonly pageUriHost: string | undefined;
+
+  constructor(opts: { accounts: FakeExotelAccountConfig[]; pageUriHost?: string }) {
     super('exotel');
+    this.pageUriHost = opts.pageUriHost;
     for (const a of opts.accounts) {
       this.accounts.set(a.sid, {
         config: a,
@@ -125,19 +133,24 @@ export class FakeExotel extends FakeHttpServer {
     const list = (req: RecordedRequest): FakeResponse => {
       const acct = this.authed(req, 'v2_beta');
       if ('status' in acct) return acct;
-      const phones = [...acct.exophones.values()].map(exophoneJson);
-      const base = `/v2_beta/Accounts/${acct.config.sid}/IncomingPhoneNumbers`;
-      // Shape from developer.exotel.com/api/exophone-details ("This API only supports a JSON response").
+      const all = [...acct.exophones.values()].map(exophoneJson);
+      const page = Math.max(0, Number(req.query.Page ?? 0) || 0);
+      const size = Math.min(100, Math.max(1, Number(req.query.PageSize ?? 50) || 50));
+      // Shape from developer.exotel.com/api/exophone-details ("This API only supports a JSON response"): 50 a page,
+      // and page URIs as absolute http URLs (`"next_page_uri": "http://twilix.exotel.com/v2_beta/Accounts/Exotel/
+      // IncomingPhoneNumbers?Page=1&PageSize=50"`), null past the last page.
+      const at = (p: number) => `http://${this.pageUriHost ?? req.headers.host}/v2_beta/Accounts/${acct.config.sid}/IncomingPhoneNumbers?Page=${p}&PageSize=${size}`;
+      const more = (page + 1) * size < all.length;
       return {
         status: 200,
         body: {
-          page: 0,
-          page_size: 50,
-          uri: `${base}?Page=0&PageSize=50`,
-          first_page_uri: `${base}?Page=0&PageSize=50`,
-          next_page_uri: null,
-          previous_page_uri: null,
-          incoming_phone_numbers: phones,
+          page,
+          page_size: size,
+          uri: at(page),
+          first_page_uri: at(0),
+          next_page_uri: more ? at(page + 1) : null,
+          previous_page_uri: page > 0 ? at(page - 1) : null,
+          incoming_phone_numbers: all.slice(page * size, (page + 1) * size),
         },
       };
     };
