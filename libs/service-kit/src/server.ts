@@ -37,17 +37,28 @@ export function listen(listener: RequestListener, port: number, host = '0.0.0.0'
 }
 
 /**
- * Graceful drain on SIGTERM/SIGINT (STYLE.md #8): fail readiness, stop taking work, let in-flight work
- * finish, close consumers and connections, exit. A second signal or the grace period forces the exit.
+ * A signal this soon after the first is the same shutdown: Ctrl-C and `kill -<group>` reach npm, the shell and tsx
+ * as well as the service, and npm and tsx each pass it on, so one request to stop arrives several times at once.
  */
-export function onShutdown(logger: Logger, graceSeconds: number, steps: { drain(): void; stop(): Promise<void> }): void {
-  let stopping = false;
+const REPEATED_SIGNAL_MS = 2_000;
+
+/**
+ * Graceful drain on SIGTERM/SIGINT (STYLE.md #8): fail readiness, stop taking work, let in-flight work
+ * finish, close consumers and connections, exit. A second signal (after the moment in which launchers repeat the
+ * first) or the grace period forces the exit.
+ */
+export function onShutdown(logger: Logger, graceSeconds: number, steps: { drain(): void; stop(): Promise<void> }, now: () => number = Date.now): void {
+  let stoppingSince: number | null = null;
   const handler = (signal: NodeJS.Signals) => {
-    if (stopping) {
+    if (stoppingSince !== null) {
+      if (now() - stoppingSince < REPEATED_SIGNAL_MS) {
+        logger.info({ signal }, 'signal repeated by a launcher: already draining');
+        return;
+      }
       logger.warn({ signal }, 'second signal: exiting now');
       process.exit(1);
     }
-    stopping = true;
+    stoppingSince = now();
     logger.info({ signal, grace_seconds: graceSeconds }, 'shutting down');
     steps.drain();
     const force = setTimeout(() => {
