@@ -51,6 +51,7 @@ describe('analytics API', () => {
       id: sessionId,
       direction: 'inbound',
       call_type: 'production',
+      campaign_id: null,
       agent_id: 'agt_stream',
       from_number: '+919876543210',
       to_number: '+14155550142',
@@ -147,6 +148,7 @@ describe('analytics API', () => {
     expect(res.body).toEqual({
       since: at(1).toISOString(),
       until: at(5).toISOString(),
+      campaign_id: null,
       currency: 'USD',
       paying: { calls: 2, answered_calls: 1, duration_seconds: 105, telephony_minutes: 2, cost: paying },
       // vobiz outbound at 0.005/min: 2 min = 0.01 telephony, same usage otherwise.
@@ -155,6 +157,68 @@ describe('analytics API', () => {
     const empty = await get(`/voice/analytics/summary?since=${at(1).toISOString()}&until=${at(5).toISOString()}`, (await tenantWithKey()).apiKey);
     expect(empty.body).toMatchObject({ paying: { calls: 0, cost: { total: 0 } }, studio_test: { calls: 0 } });
     expect((await get('/voice/analytics/summary')).status).toBe(401);
+  });
+
+  test('campaigns: sessions carry campaign_id, ?campaign_id= lists one campaign’s calls and the summary can be asked for one; another tenant’s campaign id matches nothing', async () => {
+    const a = await tenantWithKey();
+    const b = await tenantWithKey();
+    const [renewals, surveys] = [newId('campaign'), newId('campaign')];
+    const at = (d: number, h = 9) => new Date(Date.UTC(2026, 8, d, h));
+    const campaignCall = (tenantId: string, campaignId: string, startedAt: Date, answered = true) => {
+      const sessionId = newId('callSession');
+      return { sessionId, events: callStream({ tenantId, sessionId, campaignId, startedAt, answered, direction: 'outbound', callType: 'campaign', toNumber: '+15550110005' }) };
+    };
+    const calls = {
+      r1: campaignCall(a.tenantId, renewals, at(1)),
+      r2: campaignCall(a.tenantId, renewals, at(2), false),
+      r3: campaignCall(a.tenantId, renewals, at(3)),
+      s1: campaignCall(a.tenantId, surveys, at(2, 10)),
+      // Another tenant's call under the same campaign id (ids are opaque: a guessed or copied one must not leak).
+      foreign: campaignCall(b.tenantId, renewals, at(2, 11)),
+    };
+    const plain = newId('callSession');
+    await ingest([...Object.values(calls).flatMap((c) => c.events), ...callStream({ tenantId: a.tenantId, sessionId: plain, startedAt: at(2, 12) })]);
+
+    const one = await get(`/voice/sessions/${calls.r1.sessionId}`, a.apiKey);
+    expect(one.body).toMatchObject({ id: calls.r1.sessionId, call_type: 'campaign', campaign_id: renewals, direction: 'outbound', to_number: '+15550110005' });
+    expect((await get(`/voice/sessions/${plain}`, a.apiKey)).body).toMatchObject({ call_type: 'production', campaign_id: null });
+
+    const list = async (query: string, token: string) => {
+      const res = await get(`/voice/sessions?${query}`, token);
+      expect(res.status).toBe(200);
+      return (res.body.data as Array<{ id: string; campaign_id: string | null }>).map((s) => [s.id, s.campaign_id]);
+    };
+    expect(await list(`campaign_id=${renewals}`, a.apiKey)).toEqual([calls.r3, calls.r2, calls.r1].map((c) => [c.sessionId, renewals]));
+    expect(await list(`campaign_id=${surveys}`, a.apiKey)).toEqual([[calls.s1.sessionId, surveys]]);
+    expect(await list(`campaign_id=${renewals}&since=${at(2).toISOString()}&limit=1`, a.apiKey)).toEqual([[calls.r3.sessionId, renewals]]);
+    expect(await list(`campaign_id=${renewals}`, b.apiKey)).toEqual([[calls.foreign.sessionId, renewals]]);
+    expect(await list(`campaign_id=${surveys}`, b.apiKey)).toEqual([]);
+    expect(await list(`campaign_id=${newId('campaign')}`, a.apiKey)).toEqual([]);
+
+    const summary = async (query: string, token: string) => {
+      const res = await get(`/voice/analytics/summary?${query}`, token);
+      expect(res.status).toBe(200);
+      return res.body;
+    };
+    const { currency: _c, ...answeredCost } = STREAM_COST_AT_TEST_PRICES;
+    // Outbound Twilio at 0.02/min: 2 billed minutes per answered call.
+    const perAnswered = { ...answeredCost, telephony: 0.04, total: 0.1515 };
+    expect(await summary(`campaign_id=${renewals}`, a.apiKey)).toEqual({
+      since: null,
+      until: null,
+      campaign_id: renewals,
+      currency: 'USD',
+      paying: { calls: 3, answered_calls: 2, duration_seconds: 210, telephony_minutes: 4, cost: { telephony: 0.08, llm: 0.005, tts: 0.2, stt: 0.018, total: 0.303 } },
+      studio_test: { calls: 0, answered_calls: 0, duration_seconds: 0, telephony_minutes: 0, cost: { telephony: 0, llm: 0, tts: 0, stt: 0, total: 0 } },
+    });
+    expect(await summary(`campaign_id=${surveys}&since=${at(2).toISOString()}&until=${at(3).toISOString()}`, a.apiKey)).toMatchObject({ campaign_id: surveys, paying: { calls: 1, answered_calls: 1, cost: perAnswered } });
+    expect(await summary(`campaign_id=${surveys}`, b.apiKey)).toMatchObject({ campaign_id: surveys, paying: { calls: 0, cost: { total: 0 } } });
+    expect(await summary(`campaign_id=${renewals}`, b.apiKey)).toMatchObject({ paying: { calls: 1 } });
+
+    const bad = await get(`/voice/sessions?campaign_id=${'x'.repeat(101)}`, a.apiKey);
+    expect({ status: bad.status, fields: apiError(bad).details?.map((d) => d.field) }).toEqual({ status: 400, fields: ['query.campaign_id'] });
+    const badSummary = await get(`/voice/analytics/summary?campaign_id=${'x'.repeat(101)}&since=soon`, a.apiKey);
+    expect({ status: badSummary.status, fields: apiError(badSummary).details?.map((d) => d.field).sort() }).toEqual({ status: 400, fields: ['query.campaign_id', 'query.since'] });
   });
 
   test('GET /voice/leads: inbound callers of this tenant only, deduplicated by number, paginated', async () => {

@@ -1,5 +1,6 @@
 import { dialRequestSchema } from './api/outbound';
-import { isSandboxNumber, sandboxBehaviour, SANDBOX_NUMBERS } from './sandbox';
+import { toE164 } from './phone';
+import { isSandboxNumber, sandboxBehaviour, sandboxLoadNumber, SANDBOX_LOAD_RING_MS, SANDBOX_NUMBERS } from './sandbox';
 
 describe('sandbox carrier numbers', () => {
   it('gives each reserved number its outcome, and the rest of the range a 404', () => {
@@ -10,15 +11,41 @@ describe('sandbox carrier numbers', () => {
     expect(sandboxBehaviour('+15550100077')).toEqual({ kind: 'rejects', state: 'failed', sipStatus: 404 });
   });
 
-  it('is only the +1 (555) 010-00xx block', () => {
-    expect(isSandboxNumber('+15550100099')).toBe(true);
-    for (const n of ['+15550100100', '+14155550100', '+1555010000', '+155501000011', '15550100001']) expect(isSandboxNumber(n)).toBe(false);
+  it('is only the +1 (555) 010-00xx and 011-xxxx blocks', () => {
+    for (const n of ['+15550100099', '+15550110000', '+15550119999']) expect(isSandboxNumber(n)).toBe(true);
+    for (const n of ['+15550100100', '+15550120000', '+14155550100', '+1555010000', '+155501000011', '+1555011000', '+155501100000', '15550100001', '15550110105'])
+      expect(isSandboxNumber(n)).toBe(false);
     expect(sandboxBehaviour('+14155550100')).toBeNull();
+    expect(sandboxBehaviour('+15550120005')).toBeNull();
+  });
+
+  it('the load range rings a second, then holds YY seconds after the answer (00: one second); XX changes nothing', () => {
+    expect(SANDBOX_LOAD_RING_MS).toBe(1_000);
+    expect(sandboxBehaviour('+15550110005')).toEqual({ kind: 'load', ringMs: 1_000, holdSeconds: 5 });
+    expect(sandboxBehaviour('+15550114205')).toEqual({ kind: 'load', ringMs: 1_000, holdSeconds: 5 });
+    expect(sandboxBehaviour('+15550119999')).toEqual({ kind: 'load', ringMs: 1_000, holdSeconds: 99 });
+    expect(sandboxBehaviour('+15550110000')).toEqual({ kind: 'load', ringMs: 1_000, holdSeconds: 1 });
+    expect(sandboxBehaviour('+15550113701')).toEqual({ kind: 'load', ringMs: 1_000, holdSeconds: 1 });
+  });
+
+  it('sandboxLoadNumber spells the number of a hold time and variant, inside the range', () => {
+    expect(sandboxLoadNumber(5)).toBe('+15550110005');
+    expect(sandboxLoadNumber(30, 7)).toBe('+15550110730');
+    expect(sandboxLoadNumber(99, 99)).toBe('+15550119999');
+    const all = new Set<string>();
+    for (let v = 0; v < 100; v++) all.add(sandboxLoadNumber(3, v));
+    expect(all.size).toBe(100);
+    for (const n of all) expect(sandboxBehaviour(n)).toEqual({ kind: 'load', ringMs: 1_000, holdSeconds: 3 });
+    for (const bad of [0, 100, 1.5, -1]) expect(() => sandboxLoadNumber(bad)).toThrow(RangeError);
+    expect(() => sandboxLoadNumber(5, 100)).toThrow(RangeError);
   });
 
   it('is accepted by the dial API although libphonenumber calls it invalid; other 555 numbers are not', () => {
     const body = { agent_id: 'agt_1', from_number: '+14155550100' };
     expect(dialRequestSchema.parse({ ...body, to_number: SANDBOX_NUMBERS.answers }).to_number).toBe('+15550100001');
+    expect(toE164('+15550110105')).toBeNull();
+    expect(dialRequestSchema.parse({ ...body, to_number: '+15550110105' }).to_number).toBe('+15550110105');
     expect(dialRequestSchema.safeParse({ ...body, to_number: '+15550200001' }).success).toBe(false);
+    expect(dialRequestSchema.safeParse({ ...body, to_number: '+15550120105' }).success).toBe(false);
   });
 });

@@ -3,14 +3,19 @@ import type { CallState } from './call';
 /**
  * The sandbox carrier's reserved numbers, like Twilio's test numbers: with no LiveKit configured, outbound calls
  * to them are "placed" by the voice agent's sandbox media plane on this machine, and each number has a fixed
- * outcome. The range is +1 (555) 010-0000…0099: area code 555 is not assigned in the North American plan, so a
- * sandbox number can never ring a real phone (and libphonenumber calls it invalid).
+ * outcome. Area code 555 is not assigned in the North American plan, so a sandbox number can never ring a real
+ * phone (and libphonenumber calls it invalid). Two blocks:
  *
+ * +1 (555) 010-0000…0099, one number per behaviour:
  *   +15550100001  answers; a caller bot talks with the agent, then hangs up → completed
  *   +15550100002  busy (SIP 486) → busy
  *   +15550100003  rings and never answers; 480 after the ringing timeout → no_answer
  *   +15550100004  fails (SIP 503) → failed
  *   any other +155501000xx  not in service (SIP 404) → failed
+ *
+ * +1 (555) 011-XXYY, the load range: rings one second, answers, stays silent and hangs up YY seconds after the
+ * answer (00: one second) → completed. No voice processing at all, so a laptop can run thousands of them at once
+ * (campaigns, load runs). XX is free: a hundred distinct numbers share each duration.
  */
 export const SANDBOX_NUMBERS = {
   answers: '+15550100001',
@@ -20,16 +25,38 @@ export const SANDBOX_NUMBERS = {
 } as const;
 
 const SANDBOX_RANGE = /^\+155501000\d{2}$/;
+const LOAD_RANGE = /^\+1555011\d{2}(\d{2})$/;
 
-export type SandboxBehaviour = { kind: 'answers' } | { kind: 'rejects'; state: Extract<CallState, 'busy' | 'failed'>; sipStatus: number } | { kind: 'never_answers'; sipStatus: number };
+/** How long a load-range number rings before it answers. */
+export const SANDBOX_LOAD_RING_MS = 1_000;
+
+export type SandboxBehaviour =
+  | { kind: 'answers' }
+  | { kind: 'rejects'; state: Extract<CallState, 'busy' | 'failed'>; sipStatus: number }
+  | { kind: 'never_answers'; sipStatus: number }
+  /** Answers after `ringMs`, silent, hangs up `holdSeconds` after the answer. */
+  | { kind: 'load'; ringMs: number; holdSeconds: number };
 
 export function isSandboxNumber(e164: string): boolean {
-  return SANDBOX_RANGE.test(e164);
+  return SANDBOX_RANGE.test(e164) || LOAD_RANGE.test(e164);
 }
 
-/** What the sandbox carrier does with a call to `e164`, or null when the number is not in the sandbox range. */
+/**
+ * The load-range number that hangs up `holdSeconds` (1–99) after the answer; `variant` (0–99) is the free `XX`
+ * part, for lists that need distinct numbers (a campaign takes each number once).
+ */
+export function sandboxLoadNumber(holdSeconds: number, variant = 0): string {
+  if (!Number.isInteger(holdSeconds) || holdSeconds < 1 || holdSeconds > 99) throw new RangeError('holdSeconds must be a whole number of seconds from 1 to 99');
+  if (!Number.isInteger(variant) || variant < 0 || variant > 99) throw new RangeError('variant must be a whole number from 0 to 99');
+  const two = (n: number) => String(n).padStart(2, '0');
+  return `+1555011${two(variant)}${two(holdSeconds)}`;
+}
+
+/** What the sandbox carrier does with a call to `e164`, or null when the number is not in a sandbox block. */
 export function sandboxBehaviour(e164: string): SandboxBehaviour | null {
-  if (!isSandboxNumber(e164)) return null;
+  const load = LOAD_RANGE.exec(e164);
+  if (load) return { kind: 'load', ringMs: SANDBOX_LOAD_RING_MS, holdSeconds: Number(load[1]) || 1 };
+  if (!SANDBOX_RANGE.test(e164)) return null;
   switch (e164) {
     case SANDBOX_NUMBERS.answers:
       return { kind: 'answers' };

@@ -22,7 +22,7 @@ export function sessionRoutes(routerDeps: ApiRouterDeps, prisma: PrismaClient, p
         path: '/voice/analytics/summary',
         tag: 'Sessions',
         summary: 'Totals of calls, minutes and cost',
-        description: 'Calls started in [since, until). Studio test calls are reported apart from paying calls.',
+        description: 'Calls started in [since, until), of one campaign with `campaign_id`. Studio test calls are reported apart from paying calls.',
         auth: 'user',
         query: analyticsSummaryQuerySchema,
         responses: { 200: { description: 'The summary', schema: analyticsSummarySchema } },

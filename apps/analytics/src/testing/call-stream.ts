@@ -36,6 +36,8 @@ export interface CallSpec {
   agentId?: string;
   fromNumber?: string;
   toNumber?: string;
+  /** The campaign that placed the call (on every lifecycle event); absent: the events carry no `campaign_id`. */
+  campaignId?: string;
   /** When the call starts; the other times follow from it. Default 2026-03-10T14:00:00Z. */
   startedAt?: Date;
   /** Answered call (default) or one that ends with no_answer. */
@@ -70,6 +72,7 @@ export function callStream(spec: CallSpec): EventEnvelope[] {
     provider: spec.provider ?? 'twilio',
     provider_call_id: null,
     sip_status: null,
+    ...(spec.campaignId ? { campaign_id: spec.campaignId } : {}),
   } as const;
   const lifecycle = (state: CallState, at: Date, over: Partial<CallLifecycleData> = {}) =>
     buildEventEnvelope<CallLifecycleData>({

@@ -68,6 +68,26 @@ describe('applyCallEvents (PostgreSQL)', () => {
     }
   });
 
+  test("a campaign call keeps its campaign_id in any order, even when some of its events (from before campaigns) name none", async () => {
+    const tenant = newId('tenant');
+    const campaign = newId('campaign');
+    const rows = [];
+    for (let seed = 200; seed < 210; seed++) {
+      const session = newId('callSession');
+      const stream = callStream({ tenantId: tenant, sessionId: session, campaignId: campaign, direction: 'outbound', callType: 'campaign' });
+      // The late `failed` (last) and the ringing event (second) lose the field: the row must not.
+      const mixed = stream.map((e, i) => (i === 1 || i === stream.length - 1 ? { ...e, data: { ...(e.data as object), campaign_id: undefined } } : e));
+      for (const batch of shuffledDeliveries(mixed, seededRandom(seed))) await apply(batch);
+      rows.push(await comparable(session));
+    }
+    expect(rows[0]).toMatchObject({ campaignId: campaign, callType: 'campaign', status: 'completed', durationSeconds: 105 });
+    for (const r of rows) expect(r).toEqual(rows[0]);
+
+    const plain = newId('callSession');
+    await apply(callStream({ tenantId: tenant, sessionId: plain }));
+    expect(await view(plain)).toMatchObject({ campaignId: null, callType: 'production' });
+  });
+
   test('an unanswered call: the first terminal outcome stands whatever arrives later, in any order', async () => {
     const tenant = newId('tenant');
     const rows = [];

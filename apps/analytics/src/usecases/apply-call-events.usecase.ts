@@ -86,13 +86,13 @@ export async function applyCallEvents(tx: DbTx, batch: EventEnvelope[], prices: 
   if (writes.length > 0) {
     await tx.$executeRaw`
       UPDATE session_views s SET
-        agent_id = v.agent_id, direction = v.direction, call_type = v.call_type, from_number = v.from_number, to_number = v.to_number,
+        agent_id = v.agent_id, direction = v.direction, call_type = v.call_type, campaign_id = v.campaign_id, from_number = v.from_number, to_number = v.to_number,
         provider = v.provider, status = v.status, end_reason = v.end_reason, started_at = v.started_at, answered_at = v.answered_at,
         ended_at = v.ended_at, duration_seconds = v.duration_seconds, transcript = v.transcript, recording_url = v.recording_url,
         recording_report_seq = v.recording_report_seq, usage_report_seq = v.usage_report_seq, usage_lines = v.usage_lines,
         usage = v.usage, cost = v.cost, last_event_at = v.last_event_at, lifecycle_event_id = v.lifecycle_event_id, updated_at = now()
       FROM jsonb_to_recordset(${JSON.stringify(writes)}::jsonb) AS v(
-        id text, agent_id text, direction text, call_type text, from_number text, to_number text, provider text, status text,
+        id text, agent_id text, direction text, call_type text, campaign_id text, from_number text, to_number text, provider text, status text,
         end_reason text, started_at timestamp, answered_at timestamp, ended_at timestamp, duration_seconds int, transcript jsonb,
         recording_url text, recording_report_seq int, usage_report_seq int, usage_lines jsonb, usage jsonb, cost jsonb,
         last_event_at timestamp, lifecycle_event_id text)
@@ -122,6 +122,7 @@ function rowValues(s: SessionState, usage: unknown, cost: unknown) {
     agent_id: l?.agentId ?? null,
     direction: l?.direction ?? null,
     call_type: l?.callType ?? null,
+    campaign_id: s.campaignId,
     from_number: l?.fromNumber ?? null,
     to_number: l?.toNumber ?? null,
     provider: l?.provider ?? null,
@@ -169,6 +170,7 @@ export function stateFromRow(r: SessionView): SessionState {
     lifecycle,
     startedAt: isoOrNull(r.startedAt),
     answeredAt: isoOrNull(r.answeredAt),
+    campaignId: r.campaignId,
     transcript: r.transcript as SessionState['transcript'],
     usageReportSeq: r.usageReportSeq,
     usageLines: { llm: lines.llm ?? [], tts: lines.tts ?? [], stt: lines.stt ?? [] },

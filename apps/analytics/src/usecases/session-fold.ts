@@ -21,7 +21,9 @@ import {
  * idempotent, so any order, any duplication and any batching of one session's events give the same state:
  *
  * - lifecycle: the row shows one event's snapshot, the greatest by `lifecycleWins` (a total order over events);
- *   `started_at` and `answered_at` are the earliest any lifecycle event reported.
+ *   `started_at` and `answered_at` are the earliest any lifecycle event reported; `campaign_id` is the least any
+ *   reported (every event of a call names the same one, but events from before campaigns name none, so the
+ *   winning snapshot alone could drop it).
  * - transcript: one turn per `seq` (ties between different texts for one seq: the greater JSON wins).
  * - usage: the report with the highest `report_seq` (reports are cumulative totals); the recording URL is the
  *   one from the highest report that carried one.
@@ -54,6 +56,7 @@ export interface SessionState {
   lifecycle: LifecycleSnapshot | null;
   startedAt: string | null;
   answeredAt: string | null;
+  campaignId: string | null;
   transcript: TranscriptTurn[];
   usageReportSeq: number;
   usageLines: UsageLines;
@@ -62,7 +65,7 @@ export interface SessionState {
 }
 
 export type CallEvent =
-  | { kind: 'lifecycle'; sessionId: string; tenantId: string; snapshot: LifecycleSnapshot; startedAt: string; answeredAt: string | null }
+  | { kind: 'lifecycle'; sessionId: string; tenantId: string; snapshot: LifecycleSnapshot; startedAt: string; answeredAt: string | null; campaignId: string | null }
   | { kind: 'transcript'; sessionId: string; tenantId: string; turns: TranscriptTurn[] }
   | { kind: 'usage'; sessionId: string; tenantId: string; reportSeq: number; lines: UsageLines; recordingUrl: string | null };
 
@@ -94,6 +97,7 @@ export function parseCallEvent(event: EventEnvelope): CallEvent | null {
     tenantId,
     startedAt: iso(d.started_at),
     answeredAt: d.answered_at ? iso(d.answered_at) : null,
+    campaignId: d.campaign_id ?? null,
     snapshot: {
       eventId: event.id,
       occurredAt: iso(event.occurred_at),
@@ -124,7 +128,8 @@ export function lifecycleWins(current: LifecycleSnapshot, candidate: LifecycleSn
   return candidate.eventId > current.eventId;
 }
 
-const minIso = (a: string | null, b: string | null) => (a === null ? b : b === null ? a : a <= b ? a : b);
+/** The lesser of two strings, null counting as absent (ISO timestamps compare as text). */
+const least = (a: string | null, b: string | null) => (a === null ? b : b === null ? a : a <= b ? a : b);
 
 /**
  * JSON with object keys sorted: the same value always gives the same text (jsonb does not keep key order).
@@ -180,6 +185,7 @@ export function emptySession(id: string, tenantId: string, priceVersion: number)
     lifecycle: null,
     startedAt: null,
     answeredAt: null,
+    campaignId: null,
     transcript: [],
     usageReportSeq: 0,
     usageLines: { llm: [], tts: [], stt: [] },
@@ -195,8 +201,9 @@ export function foldEvent(s: SessionState, e: CallEvent): SessionState {
       return {
         ...s,
         lifecycle: s.lifecycle === null || lifecycleWins(s.lifecycle, e.snapshot) ? e.snapshot : s.lifecycle,
-        startedAt: minIso(s.startedAt, e.startedAt),
-        answeredAt: minIso(s.answeredAt, e.answeredAt),
+        startedAt: least(s.startedAt, e.startedAt),
+        answeredAt: least(s.answeredAt, e.answeredAt),
+        campaignId: least(s.campaignId, e.campaignId),
       };
     case 'transcript': {
       const bySeq = new Map(s.transcript.map((t) => [t.seq, t]));

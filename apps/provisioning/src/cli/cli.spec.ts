@@ -5,7 +5,7 @@ import { randomBytes } from 'node:crypto';
 import { hashApiKey, SecretBox } from '@callplane/service-kit';
 import { bootTestService, uniqueSuffix, type TestService } from '@callplane/testing';
 import { createProvisioningModule } from '../app';
-import { parseArgs, run } from './main';
+import { run } from './main';
 
 describe('operator CLI against a running provisioning service', () => {
   let svc: TestService;
@@ -82,6 +82,40 @@ describe('operator CLI against a running provisioning service', () => {
     await expect(run(['users', 'create', '--tenant', 'ten_x'], env(), () => undefined)).rejects.toThrow('--tenant and --email are required');
   });
 
+  test('flags take --flag value and --flag=value, an inline value keeping every "=" after the first', async () => {
+    const name = `Acme=Corp ${uniqueSuffix()}`;
+    const tenant = await cli(['tenants', 'create', `--name=${name}`], env());
+    expect(tenant.code).toBe(0);
+    const { id } = JSON.parse(tenant.output) as { id: string };
+    expect(await svc.prisma.tenant.findUnique({ where: { id } })).toMatchObject({ name });
+    const email = `ops-${uniqueSuffix()}@acme.example`;
+    const user = await cli(['users', 'create', `--email=${email}`, '--tenant', id], env());
+    expect(user.code).toBe(0);
+    expect(JSON.parse(user.output)).toMatchObject({ email });
+  });
+
+  test('a flag without its value, or an unknown flag, is refused before any request', async () => {
+    const before = await svc.prisma.tenant.count();
+    await expect(run(['tenants', 'create', '--name'], env(), () => undefined)).rejects.toThrow('Missing value for --name.');
+    await expect(run(['tenants', 'create', '--name', 'Acme', '--colour', 'blue'], env(), () => undefined)).rejects.toThrow('Unknown option --colour.');
+    expect(await svc.prisma.tenant.count()).toBe(before);
+  });
+
+  test('--help prints the usage, or a command\'s options, and exits 0 sending nothing', async () => {
+    const before = await svc.prisma.tenant.count();
+    const top = await cli(['--help'], env());
+    expect(top.code).toBe(0);
+    expect(top.output).toContain('callplane campaigns upload <campaign_id> <contacts.csv>');
+    const create = await cli(['tenants', 'create', '--name', 'Acme', '--help'], env());
+    expect(create.code).toBe(0);
+    expect(create.output).toContain('Usage: callplane tenants create [options]');
+    expect(create.output).toContain("--name <name>  the tenant's name");
+    const group = await cli(['campaigns', '--help'], env());
+    expect(group.code).toBe(0);
+    expect(group.output).toMatch(/callplane campaigns status \[options\] <campaign_id>/);
+    expect(await svc.prisma.tenant.count()).toBe(before);
+  });
+
   describe('the operator token from the all-in-one data folder', () => {
     let dir: string;
     beforeEach(() => {
@@ -100,19 +134,5 @@ describe('operator CLI against a running provisioning service', () => {
     test('without it, and without ADMIN_TOKEN, the CLI says what to set', async () => {
       await expect(run(['tenants', 'create', '--name', 'Acme'], { CALLPLANE_URL: svc.url, CALLPLANE_DATA_DIR: dir }, () => undefined)).rejects.toThrow(/Set ADMIN_TOKEN/);
     });
-  });
-});
-
-describe('parseArgs', () => {
-  test('reads words as the command and --flag value / --flag=value as flags', () => {
-    expect(parseArgs(['users', 'create', '--tenant', 'ten_1', '--email=a@b.c'])).toEqual({ command: 'users create', flags: { tenant: 'ten_1', email: 'a@b.c' } });
-  });
-
-  test('an inline value keeps every "=" after the first', () => {
-    expect(parseArgs(['tenants', 'create', '--name=Acme=Corp'])).toEqual({ command: 'tenants create', flags: { name: 'Acme=Corp' } });
-  });
-
-  test('a flag without a value is an error', () => {
-    expect(() => parseArgs(['tenants', 'create', '--name'])).toThrow('Missing value for --name');
   });
 });

@@ -1,78 +1,77 @@
 /**
- * Operator CLI over the operator API, so it works against the all-in-one and any deployment alike:
+ * The callplane CLI, over the public and operator APIs, so it works against the all-in-one and any deployment alike:
  *   npm run cli -- tenants create --name Acme
  *   npm run cli -- users create --tenant ten_… --email ops@acme.com
- * Target: CALLPLANE_URL (default http://localhost:3000). Token: ADMIN_TOKEN, else the all-in-one's
- * .data/secrets.json (CALLPLANE_DATA_DIR).
+ *   npm run cli -- campaigns create|upload|launch|pause|resume|cancel|status|results …
+ * Target: CALLPLANE_URL (default http://localhost:3000). Operator commands: ADMIN_TOKEN, else the all-in-one's
+ * .data/secrets.json (CALLPLANE_DATA_DIR). Campaign commands: a customer API key, CALLPLANE_API_KEY or --api-key.
  */
-import { readFileSync } from 'node:fs';
-import path from 'node:path';
+import { tenantCommands, userCommands } from './admin.command';
+import { API_KEY_OPTION, campaignCommands } from './campaigns.command';
+import { CliUsageError, runGroup, type CliContext, type CommandSpec, type OptionSpec } from './cli-program';
 
-const USAGE = `Usage:
+export const USAGE = `Usage:
   callplane tenants create --name <name>
   callplane users create --tenant <tenant_id> --email <email>
-Environment: CALLPLANE_URL (default http://localhost:3000), ADMIN_TOKEN (default: from the all-in-one's data folder)`;
+  callplane campaigns create --name <name> --agent <agent_id> --from <+1…> [--from …] --timezone <tz>
+                             --window <mon-fri@09:00-17:00> [--window …] --concurrency <n> [--rate <calls/s>]
+                             [--max-attempts <n> --backoff <seconds> --retry-on <no_answer,busy,failed>]
+                             [--recipient-hours <08:00-21:00|off>] [--start-at <iso>] [--end-at <iso>] [--webhook-url <url>]
+  callplane campaigns create --json <campaign.json>
+  callplane campaigns upload <campaign_id> <contacts.csv>
+  callplane campaigns launch|pause|resume|cancel <campaign_id>
+  callplane campaigns status <campaign_id> [--watch]
+  callplane campaigns results <campaign_id> [--out <results.csv>]
+  callplane <command> --help
+Environment: CALLPLANE_URL (default http://localhost:3000); ADMIN_TOKEN for tenants and users (default: from the
+all-in-one's data folder); CALLPLANE_API_KEY (or --api-key) for campaigns.`;
 
-export function parseArgs(argv: string[]): { command: string; flags: Record<string, string> } {
-  const words: string[] = [];
-  const flags: Record<string, string> = {};
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i]!;
-    if (a.startsWith('--')) {
-      const eq = a.indexOf('=');
-      const k = eq === -1 ? a.slice(2) : a.slice(2, eq);
-      const inline = eq === -1 ? undefined : a.slice(eq + 1);
-      const v = inline ?? argv[++i];
-      if (!k || v === undefined) throw new Error(`Missing value for ${a}`);
-      flags[k] = v;
-    } else words.push(a);
-  }
-  return { command: words.join(' '), flags };
-}
+type Group = { description: string; options?: OptionSpec[]; commands(ctx: CliContext): CommandSpec[] };
 
-function adminToken(env: NodeJS.ProcessEnv): string {
-  if (env.ADMIN_TOKEN) return env.ADMIN_TOKEN;
-  const file = path.join(path.resolve(env.CALLPLANE_DATA_DIR ?? '.data'), 'secrets.json');
-  try {
-    return (JSON.parse(readFileSync(file, 'utf8')) as { admin_token: string }).admin_token;
-  } catch {
-    throw new Error(`Set ADMIN_TOKEN (no all-in-one secrets found at ${file}).`);
-  }
-}
+const GROUPS: Record<string, Group> = {
+  tenants: { description: 'Tenants (operator)', commands: tenantCommands },
+  users: { description: "A tenant's users and their API keys (operator)", commands: userCommands },
+  campaigns: { description: 'Campaigns: dial a contact list (customer API key)', options: [API_KEY_OPTION], commands: campaignCommands },
+};
 
-export async function run(argv: string[], env: NodeJS.ProcessEnv, out: (s: string) => void): Promise<number> {
-  const { command, flags } = parseArgs(argv);
-  const base = (env.CALLPLANE_URL ?? 'http://localhost:3000').replace(/\/+$/, '');
-  let request: { path: string; body: unknown };
-  switch (command) {
-    case 'tenants create':
-      if (!flags.name) throw new Error('--name is required');
-      request = { path: '/admin/tenants', body: { name: flags.name } };
-      break;
-    case 'users create':
-      if (!flags.tenant || !flags.email) throw new Error('--tenant and --email are required');
-      request = { path: `/admin/tenants/${encodeURIComponent(flags.tenant)}/users`, body: { email: flags.email } };
-      break;
-    default:
-      out(`${USAGE}\n`);
-      return 2;
+/**
+ * Runs one command line and gives its exit code: 0 done, 1 the API refused (its answer is printed), 2 no such
+ * command (the usage is printed). A mistake in the flags is thrown as a CliUsageError before anything is sent.
+ */
+export async function run(argv: string[], env: NodeJS.ProcessEnv, out: (s: string) => void, io: Partial<Omit<CliContext, 'env' | 'out'>> = {}): Promise<number> {
+  const [name, ...rest] = argv;
+  if (name === '--help' || name === '-h' || name === 'help') {
+    out(`${USAGE}\n`);
+    return 0;
   }
-  const res = await fetch(`${base}${request.path}`, {
-    method: 'POST',
-    headers: { authorization: `Bearer ${adminToken(env)}`, 'content-type': 'application/json' },
-    body: JSON.stringify(request.body),
-  });
-  const text = await res.text();
-  out(`${text}\n`);
-  return res.ok ? 0 : 1;
+  const group = name ? GROUPS[name] : undefined;
+  if (!group) {
+    out(`${USAGE}\n`);
+    return 2;
+  }
+  const ctx: CliContext = { env, out, progress: io.progress ?? process.stderr, signal: io.signal ?? new AbortController().signal, pollMs: io.pollMs ?? 1_000 };
+  const code = await runGroup({ name: name!, description: group.description, options: group.options, commands: group.commands(ctx) }, rest, ctx);
+  if (code === 'unknown') {
+    out(`${USAGE}\n`);
+    return 2;
+  }
+  return code;
 }
 
 if (require.main === module) {
-  run(process.argv.slice(2), process.env, (s) => process.stdout.write(s)).then(
+  const stop = new AbortController();
+  // Ctrl-C ends `status --watch` cleanly; a second one ends the process.
+  process.once('SIGINT', () => {
+    stop.abort();
+    process.once('SIGINT', () => process.exit(130));
+  });
+  run(process.argv.slice(2), process.env, (s) => process.stdout.write(s), { signal: stop.signal }).then(
     (code) => process.exit(code),
     (err: unknown) => {
-      process.stderr.write(`${err instanceof Error ? err.message : String(err)}\n${USAGE}\n`);
-      process.exit(2);
+      const message = err instanceof Error ? err.message : String(err);
+      if (err instanceof CliUsageError) process.stderr.write(`${message}\n${USAGE}\n`);
+      else process.stderr.write(`${message}\n`);
+      process.exit(err instanceof CliUsageError ? 2 : 1);
     },
   );
 }

@@ -9,6 +9,7 @@ import { CallPlanError, planCall, type CallPlan } from '../session/agent-config'
 import { VoiceSession, type CallEventSink } from '../session/voice-session';
 import { choosePlugins } from '../session/plugins';
 import { CallerBot, type CallerVoice } from './caller-bot';
+import { runLoadCall } from './load-call';
 
 export interface SandboxSettings {
   /** How long the never-answering number rings before the 480. */
@@ -51,8 +52,8 @@ export interface SandboxCallDeps {
 
 /**
  * One outbound call on the sandbox carrier (libs/contracts `sandbox.ts`), from the dialer's call metadata: the
- * destination decides the outcome (busy 486, failed 503/404, no answer 480 after ringing), and the answering
- * number connects a caller bot to the same VoiceSession (AgentSession) a LiveKit call runs, with only the room's
+ * destination decides the outcome (busy 486, failed 503/404, no answer 480 after ringing, a silent answer on the
+ * load range: ./load-call.ts), and the answering number connects a caller bot to the same VoiceSession (AgentSession) a LiveKit call runs, with only the room's
  * audio input and output replaced. Progress is reported through the call-state machine like any carrier's.
  */
 export async function runSandboxCall(deps: SandboxCallDeps, metadata: unknown): Promise<void> {
@@ -81,6 +82,10 @@ export async function runSandboxCall(deps: SandboxCallDeps, metadata: unknown): 
   if (behaviour.kind === 'rejects') {
     log.info({ sip_status: behaviour.sipStatus }, 'sandbox callee rejected the call');
     await report({ state: behaviour.state, sipStatus: behaviour.sipStatus, endReason: behaviour.state });
+    return;
+  }
+  if (behaviour.kind === 'load') {
+    await runLoadCall({ report, sink: deps.sink(plan.tenantId), logger: log, signal: deps.signal }, { sessionId, behaviour, maxDurationSeconds: plan.maxDurationSeconds });
     return;
   }
   await report({ state: 'ringing' });

@@ -1,5 +1,6 @@
 import type { VAD } from '@livekit/agents';
 import * as silero from '@livekit/agents-plugin-silero';
+import { setMaxListeners } from 'node:events';
 import type { Logger } from 'pino';
 import type { CallPlan } from '../session/agent-config';
 import type { CallEventSink } from '../session/voice-session';
@@ -13,6 +14,9 @@ export class SandboxMediaPlane {
   #vad: Promise<VAD> | null = null;
 
   constructor(opts: { report: SandboxCallDeps['report']; sink(tenantId: string): CallEventSink; logger: Logger; settings: SandboxSettings }) {
+    // Every ringing call waits on this one signal (a listener each): thousands at once on the load range would
+    // trip Node's leak warning at 11, though each listener goes when its call stops ringing.
+    setMaxListeners(0, this.#abort.signal);
     this.#deps = { ...opts, vad: () => this.#loadVad(), signal: this.#abort.signal };
   }
 

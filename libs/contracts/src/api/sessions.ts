@@ -25,6 +25,8 @@ export const sessionSchema = z.object({
   id: z.string(),
   direction: z.enum(CALL_DIRECTIONS),
   call_type: z.enum(CALL_TYPES),
+  /** The campaign that placed the call; null for every other call. */
+  campaign_id: z.string().nullable(),
   agent_id: z.string().nullable(),
   from_number: z.string(),
   to_number: z.string(),
@@ -50,6 +52,7 @@ export const sessionListQuerySchema = listQuerySchema
     call_type: z.enum(CALL_TYPES).optional(),
     direction: z.enum(CALL_DIRECTIONS).optional(),
     agent_id: z.string().max(100).optional(),
+    campaign_id: z.string().max(100).optional().describe('Only the calls this campaign placed'),
     since: isoDate.optional(),
     until: isoDate.optional(),
   })
@@ -65,13 +68,17 @@ const summaryBucketSchema = z.object({
   cost: moneyTotals,
 });
 
-export const analyticsSummaryQuerySchema = z.object({ since: isoDate.optional(), until: isoDate.optional() }).strict();
+export const analyticsSummaryQuerySchema = z.object({ since: isoDate.optional(), until: isoDate.optional(), campaign_id: z.string().max(100).optional().describe('Only the calls this campaign placed') }).strict();
 export type AnalyticsSummaryQuery = z.infer<typeof analyticsSummaryQuerySchema>;
 
-/** Calls started in [since, until). Studio test calls are free to the customer's end users and reported apart from paying calls. */
+/**
+ * Calls started in [since, until), of one campaign when `campaign_id` is given. Studio test calls are free to the
+ * customer's end users and reported apart from paying calls.
+ */
 export const analyticsSummarySchema = z.object({
   since: z.string().nullable(),
   until: z.string().nullable(),
+  campaign_id: z.string().nullable(),
   currency: z.string(),
   paying: summaryBucketSchema,
   studio_test: summaryBucketSchema,
