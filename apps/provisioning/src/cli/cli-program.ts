@@ -1,4 +1,4 @@
-import { Command } from 'commander';
+import { Command, CommanderError, Option } from 'commander';
 
 /** A mistake in how the CLI was called (a missing flag, an unknown option): the message and the usage, exit 2. */
 export class CliUsageError extends Error {
@@ -38,71 +38,62 @@ export interface CommandSpec {
 }
 
 /**
- * One group of commands (`callplane campaigns …`) on commander. The commander installed is 2.x, which ends the
- * process on `--help` and on a bad option, and stores option values as properties of the command object (so
- * `--name` overwrites its `name()` method): the adapter turns those exits into exceptions, so the CLI runs inside
- * tests and returns its exit code, and collects option values in a record of its own.
+ * One group of commands (`callplane campaigns …`) on commander. Commander's process exits (after `--help`, on a bad
+ * option or a missing argument) are turned into exceptions (`exitOverride`) and its output goes through `out`, so the
+ * CLI runs inside tests and returns its exit code.
  */
 export async function runGroup(group: { name: string; description: string; options?: OptionSpec[]; commands: CommandSpec[] }, argv: string[], ctx: Pick<CliContext, 'out'>): Promise<number | 'unknown'> {
-  const program = tame(new Command(`callplane ${group.name}`), ctx.out);
-  program.description(group.description);
-  const groupValues = collect(program, group.options ?? []);
+  const program = tame(new Command(`callplane ${group.name}`), ctx.out).description(group.description);
+  const groupValues = declare(program, group.options ?? []);
   const ran: { result?: Promise<number> } = {};
   for (const spec of group.commands) {
-    const cmd = tame(program.command(spec.name), ctx.out);
-    cmd.description(spec.description);
-    const values = collect(cmd, spec.options ?? []);
+    const cmd = tame(program.command(spec.name), ctx.out).description(spec.description);
+    const values = declare(cmd, spec.options ?? []);
     cmd.action((...params: unknown[]) => {
-      // commander passes the declared arguments, then the command itself.
-      const args = params.slice(0, -1).map((a) => (a === undefined ? '' : String(a)));
-      ran.result = spec.run(args, { ...groupValues, ...values });
+      // commander passes the declared arguments, then the options, then the command itself.
+      const args = params.slice(0, -2).map((a) => (a === undefined ? '' : String(a)));
+      ran.result = spec.run(args, { ...groupValues(), ...values() });
     });
-    // Named after the action is bound (the action listens for the short name): help then reads `callplane campaigns create`.
-    cmd.name(`callplane ${group.name} ${cmd.name()}`);
   }
   try {
-    program.parse(['node', `callplane ${group.name}`, ...argv]);
+    await program.parseAsync(argv, { from: 'user' });
   } catch (err) {
-    if (err instanceof HelpShown) return 0;
-    throw err;
+    if (!(err instanceof CommanderError)) throw err;
+    if (err.code === 'commander.helpDisplayed' || err.code === 'commander.help' || err.code === 'commander.version') return 0;
+    if (err.code === 'commander.unknownCommand') return 'unknown';
+    throw new CliUsageError(usageMessage(err));
   }
   // No action ran: no command was named, or one this group does not have.
   return ran.result ?? 'unknown';
 }
 
-class HelpShown extends Error {}
-
-/** commander 2 calls process.exit from these; here they throw instead. */
-function tame(cmd: Command, out: (s: string) => void): Command {
-  const c = cmd as Command & Record<string, unknown>;
-  c.outputHelp = () => {
-    out(cmd.helpInformation());
-    throw new HelpShown();
-  };
-  c.unknownOption = (flag: string) => {
-    throw new CliUsageError(`Unknown option ${flag}.`);
-  };
-  c.missingArgument = (name: string) => {
-    throw new CliUsageError(`Missing the <${name}> argument.`);
-  };
-  c.optionMissingArgument = (option: { long: string }) => {
-    throw new CliUsageError(`Missing value for ${option.long}.`);
-  };
-  return cmd;
+/** Commander's complaint in the CLI's own words. */
+function usageMessage(err: CommanderError): string {
+  const quoted = /'([^' ]+)/.exec(err.message)?.[1];
+  if (err.code === 'commander.missingArgument' && quoted) return `Missing the <${quoted}> argument.`;
+  if (err.code === 'commander.optionMissingArgument' && quoted) return `Missing value for ${quoted}.`;
+  if (err.code === 'commander.unknownOption' && quoted) return `Unknown option ${quoted}.`;
+  return err.message.replace(/^error: /, '');
 }
 
-function collect(cmd: Command, options: OptionSpec[]): OptionValues {
-  const values: OptionValues = {};
-  for (const o of options) {
-    cmd.option(o.flags, o.description);
-    const long = /--([a-z0-9-]+)/.exec(o.flags)?.[1];
+/** Exceptions instead of process exits, output through `out`, and no guessing at unknown commands. */
+function tame(cmd: Command, out: (s: string) => void): Command {
+  return cmd
+    .exitOverride()
+    .allowExcessArguments(false)
+    .configureOutput({ writeOut: out, writeErr: () => undefined });
+}
+
+/** Declares the options (a repeatable one collects its values in order); returns how to read them after parsing. */
+function declare(cmd: Command, options: OptionSpec[]): () => OptionValues {
+  const declared = options.map((o) => {
+    const option = new Option(o.flags, o.description);
+    if (o.repeatable) option.argParser((v: string, previous: string[] | undefined) => [...(previous ?? []), v]);
+    cmd.addOption(option);
+    const long = option.long?.replace(/^--/, '');
     if (!long) throw new Error(`option without a long flag: ${o.flags}`);
-    const takesValue = /[<[]/.test(o.flags);
-    cmd.on(`option:${long}`, (v: string | null | undefined) => {
-      const value = takesValue ? String(v) : true;
-      if (o.repeatable) values[long] = [...((values[long] as string[] | undefined) ?? []), String(value)];
-      else values[long] = value;
-    });
-  }
-  return values;
+    return { long, attribute: option.attributeName() };
+  });
+  // Keyed by long flag name (`--api-key` is `api-key`), as the commands read them.
+  return () => Object.fromEntries(declared.map((d) => [d.long, cmd.getOptionValue(d.attribute) as OptionValues[string]]));
 }

@@ -112,7 +112,11 @@ describe('operator CLI against a running provisioning service', () => {
     expect(create.output).toContain("--name <name>  the tenant's name");
     const group = await cli(['campaigns', '--help'], env());
     expect(group.code).toBe(0);
-    expect(group.output).toMatch(/callplane campaigns status \[options\] <campaign_id>/);
+    expect(group.output).toContain('Usage: callplane campaigns [options] [command]');
+    expect(group.output).toMatch(/\n\s+status \[options\] <campaign_id>/);
+    const status = await cli(['campaigns', 'status', '--help'], env());
+    expect(status.code).toBe(0);
+    expect(status.output).toContain('Usage: callplane campaigns status [options] <campaign_id>');
     expect(await svc.prisma.tenant.count()).toBe(before);
   });
 
