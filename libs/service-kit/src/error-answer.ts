@@ -8,14 +8,8 @@ import type { Logger } from './logger';
 export function toAppError(err: unknown, log: Logger): AppError {
   let e: AppError;
   if (err instanceof AppError) e = err;
-  else if (isBodyParserError(err)) {
-    e =
-      err.type === 'entity.too.large'
-        ? new AppError('payload_too_large', 'The request body is too large.')
-        : err.type === 'entity.parse.failed'
-          ? new AppError('invalid_json', 'The request body is not valid JSON.')
-          : new AppError('validation_failed', 'The request body could not be read.', { status: err.status ?? 400 });
-  } else if (err instanceof URIError && (err as URIError & { status?: number }).status === 400) {
+  else if (isClientHttpError(err)) e = fromClientHttpError(err);
+  else if (err instanceof URIError && (err as URIError & { status?: number }).status === 400) {
     // express could not decode a path parameter (`/numbers/%ZZ`): the client's URL is malformed.
     e = malformedPath();
   } else {
@@ -37,7 +31,23 @@ export function errorBody(e: AppError): { error: { code: string; message: string
   return { error: { code: e.code, message: e.message, ...(e.details !== undefined ? { details: e.details } : {}) } };
 }
 
-function isBodyParserError(err: unknown): err is { type: string; status?: number } {
-  return typeof err === 'object' && err !== null && typeof (err as { type?: unknown }).type === 'string' && 'status' in err;
+/**
+ * A 4xx that body-parser or the HTTP stack raised about the request itself (http-errors style: a `status`, often a
+ * `type`): a corrupt gzip, deflate or br body surfaces as zlib's error carrying status 400 and no type.
+ */
+function isClientHttpError(err: unknown): err is { status: number; type?: string } {
+  const status = typeof err === 'object' && err !== null ? (err as { status?: unknown }).status : undefined;
+  return typeof status === 'number' && status >= 400 && status < 500;
+}
+
+/** Its answer in the contract's codes: the status it carries, with the code that status means. */
+function fromClientHttpError(err: { status: number; type?: string }): AppError {
+  if (err.type === 'entity.parse.failed') return new AppError('invalid_json', 'The request body is not valid JSON.');
+  if (err.status === 413) return new AppError('payload_too_large', 'The request body is too large.');
+  if (err.status === 415) {
+    const fix = err.type === 'encoding.unsupported' ? 'its Content-Encoding is not supported: send it uncompressed, or as gzip, deflate or br' : 'its character set is not supported: send UTF-8';
+    return new AppError('unsupported_media_type', `The request body cannot be read: ${fix}.`);
+  }
+  return new AppError('validation_failed', 'The request body could not be read (a compressed body that does not decompress, or one cut short).', { status: err.status });
 }
 

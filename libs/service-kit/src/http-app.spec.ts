@@ -81,6 +81,10 @@ describe('createHttpApp', () => {
     ['no API key', '{}', { authorization: '' }, 401, 'unauthorized'],
     ['a wrong API key', '{}', { authorization: 'Bearer nope' }, 401, 'unauthorized'],
     ['an invalid field', JSON.stringify({ name: '' }), {}, 400, 'validation_failed'],
+    ['a gzip body that is not gzip', JSON.stringify({ name: 'a' }), { 'content-encoding': 'gzip' }, 400, 'validation_failed'],
+    ['a deflate body that is not deflate', JSON.stringify({ name: 'a' }), { 'content-encoding': 'deflate' }, 400, 'validation_failed'],
+    ['a br body that is not brotli', JSON.stringify({ name: 'a' }), { 'content-encoding': 'br' }, 400, 'validation_failed'],
+    ['an encoding nobody reads', JSON.stringify({ name: 'a' }), { 'content-encoding': 'compress' }, 415, 'unsupported_media_type'],
   ])('refuses %s with the contract error shape', async (_what, body, headers, status, code) => {
     const res = await post('/things', body, headers as Record<string, string>);
     expect(res.status).toBe(status);
