@@ -8,11 +8,11 @@ import type { Logger } from './logger';
 export function toAppError(err: unknown, log: Logger): AppError {
   let e: AppError;
   if (err instanceof AppError) e = err;
-  else if (isClientHttpError(err)) e = fromClientHttpError(err);
   else if (err instanceof URIError && (err as URIError & { status?: number }).status === 400) {
     // express could not decode a path parameter (`/numbers/%ZZ`): the client's URL is malformed.
     e = malformedPath();
-  } else {
+  } else if (isClientHttpError(err)) e = fromClientHttpError(err);
+  else {
     log.error({ err }, 'unhandled error');
     e = new AppError('internal_error', 'Something went wrong on our side. Retry the request; if it keeps failing, contact support with the x-request-id.');
   }
