@@ -9,6 +9,8 @@ export interface CampaignRunnerOptions extends Partial<AdmissionOptions> {
   intervalMs?: number;
   /** Campaigns looked at per round, at most (in random order, so a long list is covered over a few rounds). */
   campaignsPerRound?: number;
+  /** How an admitted call is started after commit; default: its dispatch at its pace slot. Specs stand in a process that dies here. */
+  dispatch?(deps: DialerDeps, call: AdmittedCall): void;
 }
 
 const DEFAULTS = { intervalMs: 200, campaignsPerRound: 500, batchSize: 100, scanLimit: 2_000 };
@@ -44,6 +46,7 @@ export function createCampaignRunner(deps: DialerDeps, options: CampaignRunnerOp
     scanLimit: options.scanLimit ?? DEFAULTS.scanLimit,
   };
   const admission: AdmissionOptions = { batchSize: opts.batchSize, scanLimit: opts.scanLimit, paceHorizonMs: options.paceHorizonMs ?? 2 * opts.intervalMs };
+  const dispatch = options.dispatch ?? dispatchAt;
   const memory = new AdmissionMemory();
   const log = deps.logger.child({ worker: 'campaign-runner' });
 
@@ -56,7 +59,7 @@ export function createCampaignRunner(deps: DialerDeps, options: CampaignRunnerOp
         if (admitted === null) continue;
         result.handled.push(id);
         result.admitted.push(...admitted);
-        for (const call of admitted) dispatchAt(deps, call);
+        for (const call of admitted) dispatch(deps, call);
       } catch (err) {
         // One campaign's failure (a deadlock with an API write, a bad row) must not hold up the others.
         log.error({ campaign_id: id, err }, 'campaign round failed');
