@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { CallTransitions } from '@callplane/calls';
-import { newId, type CallState, type CampaignRetry, type CampaignWindow, type RecipientHours } from '@callplane/contracts';
+import { CallTransitions, lifecycleEvent } from '@callplane/calls';
+import { buildEventEnvelope, newId, type CallState, type CampaignRetry, type CampaignWindow, type RecipientHours } from '@callplane/contracts';
 import { connectPostgres, Prisma, type Database } from '@callplane/db';
 import { InProcessEventBus, OutboxRelay } from '@callplane/events';
 import { CALL_ROOM_PREFIX, LiveKitCalls, LiveKitSip } from '@callplane/livekit';
@@ -186,5 +186,18 @@ export function useCampaignCluster() {
       return perRoom;
     },
     roomOf: (sessionId: string) => `${CALL_ROOM_PREFIX}${sessionId}`,
+    /**
+     * Delivers the session's `call.lifecycle` event for its current state again, under a new event id: what a
+     * late or repeated report from a second source looks like once it got past the call-state machine's writer.
+     */
+    async redeliverCurrentState(sessionId: string) {
+      const session = await db.prisma.callSession.findUniqueOrThrow({ where: { id: sessionId } });
+      const { topic, ...input } = lifecycleEvent(session, clock.now());
+      const event = buildEventEnvelope(input);
+      await bus.publish(topic, [event]);
+      return event;
+    },
+    /** The bus the consumer reads (to deliver an event a second time). */
+    bus: () => bus,
   };
 }
