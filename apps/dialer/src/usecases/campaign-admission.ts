@@ -40,8 +40,9 @@ interface WaitingContact {
 
 /**
  * The pace slots a round may use: from `max(pace_next_at, now)`, one every 1/rate seconds, while before
- * `now + horizon`, at most `max`. Slot times are whole milliseconds rounded up, so they are never closer than the rate
- * allows; without a rate every slot is now.
+ * `now + horizon`, at most `max`. Slot times are counted from the first slot and rounded up to whole milliseconds, so
+ * no second ever holds more than `rate` of them; a `pace_next_at` in the past is no credit (an idle campaign does not
+ * burst). Without a rate every slot is now.
  */
 export function paceSlots(paceNextAt: Date | null, rate: number | null, now: Date, horizonMs: number, max: number): { slots: Date[]; next(used: number): Date | null } {
   if (!rate) return { slots: Array.from({ length: Math.max(0, max) }, () => now), next: () => paceNextAt };
