@@ -1,3 +1,4 @@
+import { openOutboundSession } from '@callplane/calls';
 import { TOPICS } from '@callplane/contracts';
 import { pollUntil } from '@callplane/testing';
 import { useCampaignCluster } from './campaign.test-harness';
@@ -200,5 +201,40 @@ describe('campaign runner across replicas', () => {
       expect(await cluster.prisma().callSession.count({ where: { campaignId, toNumber: r.toNumber } })).toBe(1);
       expect(cluster.dialsPerRoom().get(cluster.roomOf(r.lastSessionId!))).toBe(1);
     }
+  });
+
+  it('a replica that dies after opening the session, before LiveKit answered the dial: the call ends failed (dispatch_lost) past the ringing timeout, and the contact follows its retry policy', async () => {
+    const t = await cluster.tenant(1);
+    const campaignId = await cluster.campaign(t, { concurrency: 5, retry: { max_attempts: 2, backoff_seconds: 30, on: ['failed'] } });
+    const [contact] = await cluster.contacts(campaignId, t.tenantId, 1);
+    const dying = cluster.replica();
+    const [admitted] = (await createCampaignRunner(dying, { dispatch: () => undefined }).round()).admitted;
+    // What the dispatch's first transaction leaves when its process dies right after it: the session, and no dial.
+    const call = await cluster.prisma().outboundCall.findUniqueOrThrow({ where: { id: admitted!.id } });
+    await cluster.prisma().$transaction(async (tx) => {
+      await tx.outboundCall.update({ where: { id: call.id }, data: { state: 'dispatched', roomName: cluster.roomOf(call.id), dispatchedAt: clock.now() } });
+      await openOutboundSession(tx, { id: call.id, tenantId: call.tenantId, agentId: call.agentId, phoneNumberId: call.fromPhoneId, callType: 'campaign', fromNumber: call.fromNumber, toNumber: call.toNumber, provider: 'twilio', roomName: cluster.roomOf(call.id), campaignId, at: clock.now() });
+    });
+    const runner = createCampaignRunner(cluster.replica());
+
+    // The ringing timeout (30 s) and a minute's grace: until then the dial may still be on its way.
+    clock.advance(90_000);
+    await runner.round();
+    expect(await cluster.prisma().callSession.findUniqueOrThrow({ where: { id: call.id } })).toMatchObject({ status: 'initiating' });
+
+    clock.advance(5_001);
+    await runner.round();
+    expect(await cluster.prisma().callSession.findUniqueOrThrow({ where: { id: call.id } })).toMatchObject({ status: 'failed', endReason: 'dispatch_lost' });
+    await pollUntil(async () => (await cluster.prisma().campaignContact.findUniqueOrThrow({ where: { id: contact!.id } })).state === 'retry_scheduled');
+
+    clock.advance(30_000);
+    const retried = await runner.round();
+    await cluster.drained();
+    expect(retried.admitted).toHaveLength(1);
+    const row = await cluster.prisma().campaignContact.findUniqueOrThrow({ where: { id: contact!.id } });
+    expect(row).toMatchObject({ state: 'calling', attempts: 2 });
+    expect(await cluster.prisma().callSession.findUniqueOrThrow({ where: { id: row.lastSessionId! } })).toMatchObject({ status: 'in_progress' });
+    expect(cluster.dialsPerRoom().get(cluster.roomOf(call.id))).toBeUndefined();
+    expect(cluster.dialsPerRoom().get(cluster.roomOf(row.lastSessionId!))).toBe(1);
   });
 });

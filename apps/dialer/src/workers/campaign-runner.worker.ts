@@ -1,6 +1,7 @@
 import { startWorkerLoop } from '@callplane/service-kit';
 import { AdmissionMemory, admitCampaignCalls, type AdmissionOptions, type AdmittedCall } from '../usecases/campaign-admission';
 import { completeCampaign, hasOpenContacts, sendCompletionIfOwed } from '../usecases/campaign-completion';
+import { failLostCampaignDispatches } from '../usecases/campaign-lost-dispatch';
 import type { DialerDeps } from '../usecases/deps';
 import { startDispatch } from '../usecases/dispatch';
 
@@ -14,6 +15,8 @@ export interface CampaignRunnerOptions extends Partial<AdmissionOptions> {
 }
 
 const DEFAULTS = { intervalMs: 200, campaignsPerRound: 500, batchSize: 100, scanLimit: 2_000 };
+/** How often a replica looks for campaign calls whose dispatch died after opening the session. */
+const LOST_DISPATCH_SWEEP_MS = 5_000;
 
 /** What one round did, for tests and logs. */
 export interface CampaignRound {
@@ -50,7 +53,14 @@ export function createCampaignRunner(deps: DialerDeps, options: CampaignRunnerOp
   const memory = new AdmissionMemory();
   const log = deps.logger.child({ worker: 'campaign-runner' });
 
+  let sweptAt = -Infinity;
+
   async function round(): Promise<CampaignRound> {
+    // Only calls dialed through LiveKit can lose their dial after the session opened (see failLostCampaignDispatches).
+    if (deps.livekit && deps.now().getTime() - sweptAt >= LOST_DISPATCH_SWEEP_MS) {
+      sweptAt = deps.now().getTime();
+      await failLostCampaignDispatches(deps).catch((err: unknown) => log.error({ err }, 'looking for lost campaign dispatches failed'));
+    }
     const ids = await campaignsWithWork(deps, opts.campaignsPerRound);
     const result: CampaignRound = { handled: [], admitted: [] };
     for (const id of ids) {
