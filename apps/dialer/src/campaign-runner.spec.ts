@@ -135,6 +135,23 @@ describe('campaign runner', () => {
     expect((await state())[pacific!.id]).toBe('calling');
   });
 
+  it('a long run of contacts outside their hours at the head of the list does not starve the ones behind it', async () => {
+    const t = await cluster.tenant(1);
+    const campaignId = await cluster.campaign(t, { timezone: 'UTC', recipientHours: DEFAULT_RECIPIENT_HOURS, concurrency: 10 });
+    // 10:00Z is midnight in Honolulu (UTC−10): the first 25 contacts wait, the three behind them (UTC) may go.
+    const asleep = Array.from({ length: 25 }, () => ({ timezone: 'Pacific/Honolulu' }));
+    const rows = await cluster.contacts(campaignId, t.tenantId, [...asleep, {}, {}, {}]);
+    const runner = createCampaignRunner(cluster.replica(), { scanLimit: 10 });
+    const admitted: string[] = [];
+    for (let i = 0; i < 4; i++) admitted.push(...(await runner.round()).admitted.map((x) => x.id));
+    await cluster.drained();
+    expect(admitted).toHaveLength(3);
+    const byState = await cluster.contactRows(campaignId);
+    expect(byState.slice(25).map((c) => c.state)).toEqual(['calling', 'calling', 'calling']);
+    expect(byState.slice(0, 25).every((c) => c.state === 'pending')).toBe(true);
+    expect(rows).toHaveLength(28);
+  });
+
   it('uses the from-numbers in rotation; one disabled mid-run drops out, none left leaves contacts waiting until one is back', async () => {
     const t = await cluster.tenant(3);
     const [a, b, c] = t.from;

@@ -98,7 +98,9 @@ export async function admitCampaignCalls(deps: DialerDeps, tx: DbTx, campaign: C
     return refuse('no_from_number');
   }
 
-  const { picked, passedOver } = await pickWaitingContacts(tx, campaign, now, pace.slots.length, (c) => hours.allows({ toNumber: c.to_number, timezone: c.timezone }), memory, opts.scanLimit);
+  // Without recipient hours every waiting contact is allowed: read exactly as many as there are slots.
+  const allowed = campaign.recipientHours ? (c: WaitingContact) => hours.allows({ toNumber: c.to_number, timezone: c.timezone }) : null;
+  const { picked, passedOver } = await pickWaitingContacts(tx, campaign, now, pace.slots.length, allowed, memory, opts.scanLimit);
   refuse('hours', passedOver);
   if (picked.length === 0) return [];
 
@@ -188,7 +190,7 @@ async function pickWaitingContacts(
   campaign: Campaign,
   now: Date,
   want: number,
-  allowed: (c: WaitingContact) => boolean,
+  allowed: ((c: WaitingContact) => boolean) | null,
   memory: AdmissionMemory,
   scanLimit: number,
 ): Promise<{ picked: WaitingContact[]; passedOver: number }> {
@@ -197,7 +199,7 @@ async function pickWaitingContacts(
   let after = start;
   let wrapped = start < 0;
   let scanned = 0;
-  const pageSize = Math.max(want * 2, 50);
+  const pageSize = allowed ? Math.max(want * 2, 50) : want;
   while (picked.length < want && scanned < scanLimit) {
     const page = await waitingPage(tx, campaign.id, now, after, pageSize);
     if (page.length === 0) {
@@ -209,7 +211,7 @@ async function pickWaitingContacts(
     for (const c of page) {
       scanned++;
       after = c.seq;
-      if (allowed(c)) picked.push(c);
+      if (!allowed || allowed(c)) picked.push(c);
       if (picked.length === want || scanned >= scanLimit) break;
     }
   }
