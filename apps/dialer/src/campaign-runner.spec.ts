@@ -203,6 +203,20 @@ describe('campaign runner', () => {
     expect((await r.campaignMetrics!.refused.get()).values.find((v) => v.labels.reason === 'do_not_call')?.value).toBe(1);
   });
 
+  it('a call admitted ahead of its pace slot is dispatched at the slot, and a drain that looks once waits for it', async () => {
+    const t = await cluster.tenant(1);
+    const campaignId = await cluster.campaign(t, { concurrency: 10, maxCallsPerSecond: 5 });
+    await cluster.contacts(campaignId, t.tenantId, 5);
+    const r = cluster.replica();
+    const { admitted } = await createCampaignRunner(r, { intervalMs: 200 }).round();
+    // 400 ms of horizon at one call per 200 ms: now, and 200 ms from now.
+    expect(admitted.map((a) => a.at.getTime() - clock.now().getTime())).toEqual([0, 200]);
+    // What the module's stop() does after the loops stopped.
+    await Promise.allSettled([...r.inflight]);
+    expect(await cluster.prisma().callSession.count({ where: { id: { in: admitted.map((a) => a.id) } } })).toBe(2);
+    expect(r.inflight.size).toBe(0);
+  });
+
   it('starts a scheduled campaign at its start_at, not before', async () => {
     const t = await cluster.tenant(1);
     const startAt = new Date(clock.now().getTime() + 60_000);

@@ -3,7 +3,7 @@ import { AdmissionMemory, admitCampaignCalls, type AdmissionOptions, type Admitt
 import { completeCampaign, hasOpenContacts, sendCompletionIfOwed } from '../usecases/campaign-completion';
 import { failLostCampaignDispatches } from '../usecases/campaign-lost-dispatch';
 import type { DialerDeps } from '../usecases/deps';
-import { startDispatch } from '../usecases/dispatch';
+import { dispatchOutboundCall, startDispatch } from '../usecases/dispatch';
 
 export interface CampaignRunnerOptions extends Partial<AdmissionOptions> {
   /** Pause between rounds (CAMPAIGN_RUNNER_INTERVAL_MS). */
@@ -140,8 +140,10 @@ function dispatchAt(deps: DialerDeps, call: AdmittedCall): void {
     startDispatch(deps, call.id);
     return;
   }
+  // One tracked promise from the wait to the end of the dispatch, so a drain that looks once waits for both.
   const p = new Promise<void>((resolve) => setTimeout(resolve, wait))
-    .then(() => startDispatch(deps, call.id))
+    .then(() => dispatchOutboundCall(deps, call.id))
+    .catch((err: unknown) => deps.logger.error({ session_id: call.id, err }, 'outbound dispatch crashed'))
     .finally(() => deps.inflight.delete(p));
   deps.inflight.add(p);
 }
