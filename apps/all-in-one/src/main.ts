@@ -32,7 +32,7 @@ export async function startAllInOne(env?: NodeJS.ProcessEnv, opts: { handleSigna
     config,
     dataDir: `${config.dataDir}/pglite`,
     handleSignals: opts.handleSignals,
-    modules: ({ platform, routerDeps }) => [
+    modules: ({ platform, routerDeps, registry }) => [
       createProvisioningModule({
         platform,
         routerDeps,
@@ -43,7 +43,7 @@ export async function startAllInOne(env?: NodeJS.ProcessEnv, opts: { handleSigna
         livekit: livekitSettings(config, { sipHost: true }),
       }),
       createGatewayModule({ platform, routerDeps, secrets, publicBaseUrl: config.PUBLIC_BASE_URL, livekitSipHost: config.LIVEKIT_SIP_HOST, exotel: { apiBaseUrl: config.EXOTEL_API_BASE_URL }, livekit: livekitKeyPair(config) }),
-      createDialerModule({ platform, routerDeps, secrets, settings: dialerSettingsFrom(config), livekit: livekitSettings(config) }),
+      createDialerModule({ platform, routerDeps, registry, secrets, settings: dialerSettingsFrom(config), livekit: livekitSettings(config) }),
       createAnalyticsModule({ platform, routerDeps }),
       // The same LiveKit settings as the dialer's: without them the voice agent runs the sandbox media plane the dialer then uses.
       createVoiceAgentModule({ platform, routerDeps, livekit: livekitSettings(config) }),

@@ -1,12 +1,15 @@
 import { CallTransitions } from '@callplane/calls';
 import { LiveKitCalls, LiveKitSip } from '@callplane/livekit';
 import type { ApiRouterDeps, Platform, SecretBox, ServiceModule } from '@callplane/service-kit';
+import type { Registry } from 'prom-client';
 import { subscribeCallProgress } from './consumers/call-progress.consumer';
 import { outboundRoutes } from './routes/outbound.routes';
 import { studioRoutes } from './routes/studio.routes';
 import { trialPoolRoutes } from './routes/trial-pool.routes';
 import { webhookSettingsRoutes } from './routes/webhook-settings.routes';
+import { campaignMetrics } from './usecases/campaign-metrics';
 import type { DialerDeps, DialerSettings } from './usecases/deps';
+import { startCampaignRunner } from './workers/campaign-runner.worker';
 import { startScheduler } from './workers/scheduler.worker';
 import { startTestCallWatchdog } from './workers/test-call-watchdog.worker';
 import { startWebhookDelivery } from './workers/webhook-delivery.worker';
@@ -18,10 +21,12 @@ export interface DialerModuleOptions {
   settings: DialerSettings;
   /** LiveKit's API; without it only sandbox numbers can be called (others fail `livekit_not_configured`). */
   livekit?: { url: string; apiKey: string; apiSecret: string };
+  /** The process's `/metrics` registry (bootService's `registry`), for the campaign runner's counters. */
+  registry?: Registry;
   now?: () => Date;
 }
 
-/** Settings from the environment (TEST_CALL_*, DIAL_RINGING_TIMEOUT_SECONDS, WEBHOOK_ALLOW_PRIVATE_TARGETS). */
+/** Settings from the environment (TEST_CALL_*, DIAL_RINGING_TIMEOUT_SECONDS, WEBHOOK_ALLOW_PRIVATE_TARGETS, CAMPAIGN_RUNNER_INTERVAL_MS). */
 export function dialerSettingsFrom(config: {
   TEST_CALL_USER_DAILY_LIMIT: number;
   TEST_CALL_DESTINATION_DAILY_LIMIT: number;
@@ -29,6 +34,7 @@ export function dialerSettingsFrom(config: {
   TEST_CALL_DISPATCH_TIMEOUT_SECONDS: number;
   DIAL_RINGING_TIMEOUT_SECONDS: number;
   WEBHOOK_ALLOW_PRIVATE_TARGETS: boolean;
+  CAMPAIGN_RUNNER_INTERVAL_MS?: number;
 }): DialerSettings {
   return {
     testCallUserDailyLimit: config.TEST_CALL_USER_DAILY_LIMIT,
@@ -37,12 +43,14 @@ export function dialerSettingsFrom(config: {
     testCallDispatchTimeoutSeconds: config.TEST_CALL_DISPATCH_TIMEOUT_SECONDS,
     ringingTimeoutSeconds: config.DIAL_RINGING_TIMEOUT_SECONDS,
     webhookAllowPrivateTargets: config.WEBHOOK_ALLOW_PRIVATE_TARGETS,
+    ...(config.CAMPAIGN_RUNNER_INTERVAL_MS ? { campaignRunnerIntervalMs: config.CAMPAIGN_RUNNER_INTERVAL_MS } : {}),
   };
 }
 
 /**
- * Outbound dial, scheduled calls, studio test calls and customer status webhooks. Workers (scheduler, test-call
- * watchdog, webhook delivery) coordinate across replicas through PostgreSQL row locks (`FOR UPDATE SKIP LOCKED`).
+ * Outbound dial, scheduled calls, campaigns, studio test calls and customer status webhooks. Workers (scheduler,
+ * campaign runner, test-call watchdog, webhook delivery) coordinate across replicas through PostgreSQL row locks
+ * (`FOR UPDATE SKIP LOCKED`).
  */
 export function createDialerModule(opts: DialerModuleOptions): ServiceModule {
   const { platform } = opts;
@@ -56,6 +64,7 @@ export function createDialerModule(opts: DialerModuleOptions): ServiceModule {
     settings: opts.settings,
     now: opts.now ?? (() => new Date()),
     inflight: new Set(),
+    campaignMetrics: campaignMetrics(opts.registry),
   };
   const workers: Array<{ stop(): Promise<void> }> = [];
   return {
@@ -63,7 +72,12 @@ export function createDialerModule(opts: DialerModuleOptions): ServiceModule {
     routers: [outboundRoutes(opts.routerDeps, deps), studioRoutes(opts.routerDeps, deps), trialPoolRoutes(opts.routerDeps, deps, { sip: opts.livekit && new LiveKitSip(opts.livekit) }), webhookSettingsRoutes(opts.routerDeps, deps)],
     async start() {
       await subscribeCallProgress(platform.bus, deps);
-      workers.push(startScheduler(deps), startTestCallWatchdog(deps), startWebhookDelivery(deps));
+      workers.push(
+        startScheduler(deps),
+        startCampaignRunner(deps, { intervalMs: opts.settings.campaignRunnerIntervalMs }),
+        startTestCallWatchdog(deps),
+        startWebhookDelivery(deps),
+      );
     },
     async stop() {
       await Promise.all(workers.splice(0).map((w) => w.stop()));

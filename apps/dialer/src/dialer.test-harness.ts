@@ -47,10 +47,11 @@ export function useDialerService(opts: { settings?: Partial<DialerSettings>; clo
     await livekit.start();
     svc = await bootTestService({
       name: 'dialer',
-      modules: ({ platform, routerDeps }) => [
+      modules: ({ platform, routerDeps, registry }) => [
         createDialerModule({
           platform,
           routerDeps,
+          registry,
           secrets,
           settings: { ...DEFAULT_SETTINGS, ...opts.settings },
           ...(opts.livekit === false ? {} : { livekit: { url: livekit.url, ...LIVEKIT_KEYS } }),

@@ -8,10 +8,11 @@ async function main() {
   await bootService({
     name: 'dialer',
     config,
-    modules: ({ platform, routerDeps }) => [
+    modules: ({ platform, routerDeps, registry }) => [
       createDialerModule({
         platform,
         routerDeps,
+        registry,
         secrets: secretBoxFromConfig(config),
         settings: dialerSettingsFrom(config),
         livekit: livekitSettings(config),

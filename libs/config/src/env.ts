@@ -57,6 +57,8 @@ export const envFields = {
   TEST_CALL_DISPATCH_TIMEOUT_SECONDS: z.coerce.number().int().min(5).max(600).default(90),
   /** How long an outbound call may ring before it counts as unanswered. */
   DIAL_RINGING_TIMEOUT_SECONDS: z.coerce.number().int().min(5).max(300).default(30),
+  /** Pause between the campaign runner's rounds: how soon a pace slot, a pause or a window is acted on. */
+  CAMPAIGN_RUNNER_INTERVAL_MS: z.coerce.number().int().min(20).max(250).default(200),
   SHUTDOWN_GRACE_SECONDS: z.coerce.number().int().min(0).max(3600).default(25),
   /** The voice agent's LiveKit Agents health server (`/`, `/worker`). */
   AGENT_HEALTH_PORT: z.coerce.number().int().min(0).max(65535).default(8081),

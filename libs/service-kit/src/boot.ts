@@ -5,6 +5,7 @@ import { createHttpApp } from './http-app';
 import { prismaIdempotencyStore } from './idempotency';
 import { createLogger, type Logger } from './logger';
 import { createMetrics } from './metrics';
+import type { Registry } from 'prom-client';
 import { createPlatform, type Platform } from './platform';
 import { secretBoxFromConfig } from './secrets';
 import { listen, onShutdown } from './server';
@@ -33,7 +34,8 @@ export interface BootOptions<C extends BaseServiceConfig> {
   /** Embedded database folder when DATABASE_URL is unset (all-in-one). */
   dataDir?: string;
   logger?: Logger;
-  modules(kit: { platform: Platform; routerDeps: ApiRouterDeps; logger: Logger }): ServiceModule[] | Promise<ServiceModule[]>;
+  /** `registry`: the process's Prometheus registry served at `/metrics`, where modules register their own metrics. */
+  modules(kit: { platform: Platform; routerDeps: ApiRouterDeps; logger: Logger; registry: Registry }): ServiceModule[] | Promise<ServiceModule[]>;
   /** Install SIGTERM/SIGINT handlers (off in tests that boot several services in one process). */
   handleSignals?: boolean;
   /** Serve lean routes (provider webhooks) without express; default true. Tests turn it off to compare answers. */
@@ -68,14 +70,15 @@ export async function bootService<C extends BaseServiceConfig>(opts: BootOptions
     authenticator: databaseAuthenticator(platform.db.prisma, config.ADMIN_TOKEN),
     idempotency: prismaIdempotencyStore(platform.db.prisma, { secrets: config.CREDENTIALS_KEY ? secretBoxFromConfig({ CREDENTIALS_KEY: config.CREDENTIALS_KEY, CREDENTIALS_KEY_PREVIOUS: config.CREDENTIALS_KEY_PREVIOUS }) : undefined }),
   };
-  const modules = await opts.modules({ platform, routerDeps, logger });
+  const metrics = createMetrics(opts.name);
+  const modules = await opts.modules({ platform, routerDeps, logger, registry: metrics.registry });
   await opts.beforeListen?.({ platform, logger });
   for (const m of modules) await m.start?.();
   const housekeeping = startHousekeeping(platform.db.prisma, logger.child({ component: 'housekeeping' }));
 
   const http = createHttpApp({
     logger,
-    metrics: createMetrics(opts.name),
+    metrics,
     readiness: platform.readiness,
     routers: modules.flatMap((m) => m.routers.map((r) => ({ router: r.router, registry: r.registry, lean: r.leanRoutes }))),
     leanRoutes: opts.leanRoutes,

@@ -1,5 +1,5 @@
 import { isTerminalState, nextCallState, type CallLifecycleData, type CallState, type EventEnvelope } from '@callplane/contracts';
-import type { DbTx } from '@callplane/db';
+import type { DbTx, OutboundCall } from '@callplane/db';
 import type { DialerDeps } from './deps';
 
 /** Row states a call can still be in when its call ends (`canceled`/`failed` rows are left as they are). */
@@ -11,20 +11,21 @@ const LIVE_ROW_STATES = ['dispatching', 'dispatched'];
  *
  * Events are at least once and may arrive out of order, so the row only moves forward, through the same state
  * machine as the session (`nextCallState`), under a row lock: a duplicate, late or backward event changes nothing.
+ * Returns the row as updated when the event moved it (so the steps after it act once per transition), else nothing.
  */
-export async function recordCallProgress(_deps: DialerDeps, event: EventEnvelope<CallLifecycleData>, tx: DbTx): Promise<void> {
+export async function recordCallProgress(_deps: DialerDeps, event: EventEnvelope<CallLifecycleData>, tx: DbTx): Promise<OutboundCall | undefined> {
   const data = event.data;
   const rows = await tx.$queryRaw<Array<{ id: string }>>`SELECT id FROM outbound_calls WHERE id = ${data.session_id} FOR UPDATE`;
-  if (!rows.length) return; // not one of the dialer's calls
+  if (!rows.length) return undefined; // not one of the dialer's calls
   const call = await tx.outboundCall.findUniqueOrThrow({ where: { id: data.session_id } });
   const current = call.callState as CallState | null;
   const next = current ? nextCallState(current, data.state) : data.state;
-  if (!next) return;
+  if (!next) return undefined;
 
   const at = new Date(event.occurred_at);
   const date = (iso: string | null) => (iso ? new Date(iso) : null);
   const terminal = isTerminalState(next);
-  await tx.outboundCall.update({
+  return tx.outboundCall.update({
     where: { id: call.id },
     data: {
       callState: next,

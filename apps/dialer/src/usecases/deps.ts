@@ -2,8 +2,9 @@ import type { CallTransitions } from '@callplane/calls';
 import type { PrismaClient } from '@callplane/db';
 import type { LiveKitCalls } from '@callplane/livekit';
 import type { Logger, SecretBox } from '@callplane/service-kit';
+import type { CampaignMetrics } from './campaign-metrics';
 
-/** Limits and timeouts from the environment (API.md: TEST_CALL_*; DIAL_RINGING_TIMEOUT_SECONDS). */
+/** Limits and timeouts from the environment (API.md: TEST_CALL_*; DIAL_RINGING_TIMEOUT_SECONDS; CAMPAIGN_RUNNER_INTERVAL_MS). */
 export interface DialerSettings {
   testCallUserDailyLimit: number;
   testCallDestinationDailyLimit: number;
@@ -12,6 +13,8 @@ export interface DialerSettings {
   ringingTimeoutSeconds: number;
   /** WEBHOOK_ALLOW_PRIVATE_TARGETS: customer webhooks may go to loopback/private addresses (tests, closed networks). */
   webhookAllowPrivateTargets: boolean;
+  /** Pause between the campaign runner's rounds (default 200 ms). */
+  campaignRunnerIntervalMs?: number;
 }
 
 export interface DialerDeps {
@@ -28,4 +31,6 @@ export interface DialerDeps {
   now(): Date;
   /** Background dispatches in flight, so a drain can wait for them. */
   inflight: Set<Promise<unknown>>;
+  /** The campaign runner's counters on the service's `/metrics`; absent where nothing serves them (use-case specs). */
+  campaignMetrics?: CampaignMetrics;
 }

@@ -48,6 +48,7 @@ export async function dispatchOutboundCall(deps: DialerDeps, callId: string): Pr
       toNumber: call.toNumber,
       provider: plan.provider,
       roomName,
+      campaignId: call.campaignId,
       at,
     });
     if (plan.ok && plan.route.kind === 'sandbox') {

@@ -4,16 +4,22 @@ import type { DialerDeps } from './deps';
 
 /**
  * Runs for every `call.lifecycle` event of an outbound call, in the consumer's deduplicated transaction: queues one
- * status webhook to the call's `webhook_url`, else the agent's `status_webhook_url`, else nothing. The delivery's id
+ * status webhook to the call's `webhook_url` (a campaign's call carries the campaign's), else the agent's
+ * `status_webhook_url`, else nothing; a campaign's call names its campaign and contact. The delivery's id
  * is the event's id, so a redelivered event queues nothing new and the customer sees the same `id` on every retry.
  * The target is not vetted here (DNS can change): the delivery worker checks it when it connects.
  */
 export async function enqueueStatusWebhooks(deps: DialerDeps, event: EventEnvelope<CallLifecycleData>, tx: DbTx): Promise<void> {
   const call = event.data;
   if (call.direction !== 'outbound') return;
-  const url = await targetUrl(tx, event.tenant_id, call);
+  const outbound = await tx.outboundCall.findFirst({
+    where: { id: call.session_id, tenantId: event.tenant_id },
+    select: { webhookUrl: true, agentId: true, campaignId: true, campaignContactId: true },
+  });
+  const url = await targetUrl(tx, event.tenant_id, call, outbound);
   if (!url) return;
-  const body: StatusWebhookBody = { id: event.id, event: call.state, session_id: call.session_id, occurred_at: event.occurred_at, call };
+  const campaign = outbound?.campaignId && outbound.campaignContactId ? { campaign_id: outbound.campaignId, contact_id: outbound.campaignContactId } : {};
+  const body: StatusWebhookBody = { id: event.id, event: call.state, session_id: call.session_id, occurred_at: event.occurred_at, ...campaign, call };
   const now = deps.now();
   await tx.webhookDelivery.createMany({
     data: [
@@ -32,8 +38,7 @@ export async function enqueueStatusWebhooks(deps: DialerDeps, event: EventEnvelo
   });
 }
 
-async function targetUrl(tx: DbTx, tenantId: string, call: CallLifecycleData): Promise<string | null> {
-  const outbound = await tx.outboundCall.findFirst({ where: { id: call.session_id, tenantId }, select: { webhookUrl: true, agentId: true } });
+async function targetUrl(tx: DbTx, tenantId: string, call: CallLifecycleData, outbound: { webhookUrl: string | null; agentId: string } | null): Promise<string | null> {
   if (outbound?.webhookUrl) return outbound.webhookUrl;
   const agentId = outbound?.agentId ?? call.agent_id;
   if (!agentId) return null;

@@ -24,6 +24,9 @@ export const statusWebhookBodySchema = z.object({
   event: z.enum(CALL_STATES),
   session_id: z.string(),
   occurred_at: z.string(),
+  /** A campaign's call: the campaign (`cmp_…`) and the contact it dialed (`cct_…`); absent on other calls. */
+  campaign_id: z.string().optional(),
+  contact_id: z.string().optional(),
   call: callLifecycleDataSchema,
 });
 export type StatusWebhookBody = z.infer<typeof statusWebhookBodySchema>;

@@ -1,0 +1,235 @@
+import { newId, type CampaignWindow, type RecipientHours } from '@callplane/contracts';
+import type { Campaign, DbTx, Prisma } from '@callplane/db';
+import { callingHoursAt } from './calling-hours';
+import type { AdmissionRefusal } from './campaign-metrics';
+import type { DialerDeps } from './deps';
+
+export interface AdmissionOptions {
+  /** Calls one round may admit for one campaign, at most. */
+  batchSize: number;
+  /**
+   * How far ahead of now a round hands out pace slots. A call is admitted for a slot up to this early and dispatched
+   * at its slot, so rounds a little late lose no slot, and a pause holds back every call at most this long after it.
+   */
+  paceHorizonMs: number;
+  /** Waiting contacts one round may look at while passing over those outside their own hours. */
+  scanLimit: number;
+}
+
+/** One admitted call: its row id (the session id to be), and the instant its pace slot opens. */
+export interface AdmittedCall {
+  id: string;
+  at: Date;
+}
+
+/** What one replica remembers between rounds; losing it (a restart) costs nothing but a rescan. */
+export class AdmissionMemory {
+  /** Per campaign, the `seq` a round that ran out of scan budget stopped at: the next one goes on from there. */
+  readonly scanFrom = new Map<string, number>();
+  /** Per campaign, when "no usable from-number" was last logged (once a minute is enough). */
+  readonly noFromNumberLoggedAt = new Map<string, number>();
+}
+
+interface WaitingContact {
+  id: string;
+  seq: number;
+  to_number: string;
+  timezone: string | null;
+  context: Prisma.JsonValue;
+}
+
+/**
+ * The pace slots a round may use: from `max(pace_next_at, now)`, one every 1/rate seconds, while before
+ * `now + horizon`, at most `max`. Slot times are counted from the first slot and rounded up to whole milliseconds, so
+ * no second ever holds more than `rate` of them; a `pace_next_at` in the past is no credit (an idle campaign does not
+ * burst). Without a rate every slot is now.
+ */
+export function paceSlots(paceNextAt: Date | null, rate: number | null, now: Date, horizonMs: number, max: number): { slots: Date[]; next(used: number): Date | null } {
+  if (!rate) return { slots: Array.from({ length: Math.max(0, max) }, () => now), next: () => paceNextAt };
+  const step = 1000 / rate;
+  const first = Math.max(paceNextAt?.getTime() ?? 0, now.getTime());
+  const at = (i: number) => first + Math.ceil(i * step);
+  const slots: Date[] = [];
+  while (slots.length < max && at(slots.length) < now.getTime() + horizonMs) slots.push(new Date(at(slots.length)));
+  return { slots, next: (used) => (used > 0 ? new Date(at(used)) : paceNextAt) };
+}
+
+/**
+ * Admission for one `running` campaign, in the caller's transaction, which holds the campaign's row lock: every
+ * replica's admissions for this campaign are therefore serial, and the limits read here hold across replicas.
+ *   1. outside every window of the campaign, nothing;
+ *   2. concurrency: contacts in `calling` (admitted and not yet ended) leave `concurrency - calling` places;
+ *   3. pace: the slots `pace_next_at` allows before the horizon (each admitted call moves it 1/rate seconds on);
+ *   4. a from-number still the tenant's, active and outbound-enabled (none: contacts wait, logged once a minute);
+ *   5. waiting contacts in upload order (`pending`, or `retry_scheduled` and due), passing over those outside their
+ *      own hours (they wait, they are not skipped for good);
+ *   6. the tenant's do-not-call list, read now: a listed contact becomes `do_not_call` and is not called;
+ *   7. the rest become `calling` (attempts + 1) with an `outbound_calls` row in `dispatching` each, from-numbers in
+ *      rotation. The caller dispatches them after commit; a replica dying in between leaves `dispatching` rows the
+ *      scheduler reclaims once stale, and the row's own `dispatching → dispatched` step places each call once.
+ */
+export async function admitCampaignCalls(deps: DialerDeps, tx: DbTx, campaign: Campaign, memory: AdmissionMemory, opts: AdmissionOptions): Promise<AdmittedCall[]> {
+  const refuse = (reason: AdmissionRefusal, n = 1): AdmittedCall[] => {
+    if (n > 0) deps.campaignMetrics?.refused.inc({ reason }, n);
+    return [];
+  };
+  const now = deps.now();
+  const hours = callingHoursAt(
+    { timezone: campaign.timezone, windows: campaign.windows as unknown as CampaignWindow[], recipientHours: campaign.recipientHours as unknown as RecipientHours | null },
+    now,
+  );
+  if (!hours.open) return refuse('hours');
+
+  const [{ calling }] = await tx.$queryRaw<[{ calling: number }]>`
+    SELECT count(*)::int AS calling FROM campaign_contacts WHERE campaign_id = ${campaign.id} AND state = 'calling'`;
+  const places = Math.min(campaign.concurrency - calling, opts.batchSize);
+  if (places <= 0) return refuse('concurrency');
+
+  const pace = paceSlots(campaign.paceNextAt, campaign.maxCallsPerSecond, now, opts.paceHorizonMs, places);
+  if (pace.slots.length === 0) return refuse('pace');
+
+  const from = await usableFromNumbers(tx, campaign);
+  if (from.length === 0) {
+    const last = memory.noFromNumberLoggedAt.get(campaign.id) ?? -Infinity;
+    if (now.getTime() - last >= 60_000) {
+      memory.noFromNumberLoggedAt.set(campaign.id, now.getTime());
+      deps.logger.warn({ tenant_id: campaign.tenantId, campaign_id: campaign.id, from_numbers: campaign.fromNumbers }, 'campaign has no usable from-number (disabled, deleted or not outbound): its contacts wait');
+    }
+    return refuse('no_from_number');
+  }
+
+  // Without recipient hours every waiting contact is allowed: read exactly as many as there are slots.
+  const allowed = campaign.recipientHours ? (c: WaitingContact) => hours.allows({ toNumber: c.to_number, timezone: c.timezone }) : null;
+  const { picked, passedOver } = await pickWaitingContacts(tx, campaign, now, pace.slots.length, allowed, memory, opts.scanLimit);
+  refuse('hours', passedOver);
+  if (picked.length === 0) return [];
+
+  const listed = await doNotCallAmong(tx, campaign.tenantId, picked.map((c) => c.to_number));
+  const blocked = picked.filter((c) => listed.has(c.to_number));
+  const going = picked.filter((c) => !listed.has(c.to_number));
+  if (blocked.length) {
+    await tx.campaignContact.updateMany({ where: { id: { in: blocked.map((c) => c.id) } }, data: { state: 'do_not_call', nextAttemptAt: null, updatedAt: now } });
+    refuse('do_not_call', blocked.length);
+  }
+  if (going.length === 0) return [];
+
+  let rotation = campaign.rotation;
+  const calls = going.map((contact, i) => {
+    const [number, nextRotation] = nextInRotation(campaign.fromNumbers, from, rotation);
+    rotation = nextRotation;
+    return { contact, id: newId('callSession'), from: number, at: pace.slots[i]! };
+  });
+  await tx.outboundCall.createMany({
+    data: calls.map((c) => ({
+      id: c.id,
+      tenantId: campaign.tenantId,
+      userId: campaign.userId,
+      agentId: campaign.agentId,
+      fromPhoneId: c.from.id,
+      fromNumber: c.from.number,
+      toNumber: c.contact.to_number,
+      callType: 'campaign',
+      context: (c.contact.context ?? {}) as Prisma.InputJsonObject,
+      state: 'dispatching',
+      webhookUrl: campaign.webhookUrl,
+      campaignId: campaign.id,
+      campaignContactId: c.contact.id,
+      createdAt: now,
+      // The scheduler's stale reclaim reads this: set on the same clock as its own.
+      updatedAt: now,
+    })),
+  });
+  await tx.$executeRaw`
+    UPDATE campaign_contacts AS c
+    SET state = 'calling', attempts = c.attempts + 1, last_session_id = a.call_id, claimed_at = a.at AT TIME ZONE 'UTC', next_attempt_at = NULL, updated_at = ${now}
+    FROM unnest(${calls.map((c) => c.contact.id)}::text[], ${calls.map((c) => c.id)}::text[], ${calls.map((c) => c.at.toISOString())}::timestamptz[]) AS a(contact_id, call_id, at)
+    WHERE c.id = a.contact_id`;
+  await tx.campaign.update({ where: { id: campaign.id }, data: { paceNextAt: pace.next(calls.length), rotation, updatedAt: now } });
+  deps.campaignMetrics?.admitted.inc(calls.length);
+  return calls.map((c) => ({ id: c.id, at: c.at }));
+}
+
+type FromNumber = { id: string; number: string };
+
+/** The campaign's from-numbers that can place a call now: still the tenant's, active, outbound enabled. */
+async function usableFromNumbers(tx: DbTx, campaign: Campaign): Promise<FromNumber[]> {
+  return tx.phoneNumber.findMany({
+    where: { tenantId: campaign.tenantId, number: { in: campaign.fromNumbers }, state: 'active', outboundEnabled: true },
+    select: { id: true, number: true },
+  });
+}
+
+/**
+ * The next usable number at or after the cursor in `from_numbers` order, and the cursor after it: an unusable
+ * number is stepped over (it drops out of the rotation) and comes back when it is usable again.
+ */
+function nextInRotation(order: readonly string[], usable: readonly FromNumber[], cursor: number): [FromNumber, number] {
+  const byNumber = new Map(usable.map((u) => [u.number, u]));
+  for (let k = 0; k < order.length; k++) {
+    const i = (cursor + k) % order.length;
+    const hit = byNumber.get(order[i]!);
+    if (hit) return [hit, (i + 1) % order.length];
+  }
+  throw new Error('nextInRotation needs at least one usable number');
+}
+
+async function doNotCallAmong(tx: DbTx, tenantId: string, numbers: string[]): Promise<Set<string>> {
+  const rows = await tx.$queryRaw<Array<{ number: string }>>`
+    SELECT number FROM do_not_call_numbers WHERE tenant_id = ${tenantId} AND number = ANY(${numbers}::text[])`;
+  return new Set(rows.map((r) => r.number));
+}
+
+/**
+ * Up to `want` waiting contacts in upload order that `allowed` lets through, locked for this transaction. Contacts
+ * another transaction holds are passed over (SKIP LOCKED), so a concurrent cancel never deadlocks with a round. When
+ * many contacts are outside their hours, the scan is bounded by `scanLimit` and the next round resumes where this
+ * one stopped (wrapping to the start), so contacts further down the list are reached and none waits forever.
+ */
+async function pickWaitingContacts(
+  tx: DbTx,
+  campaign: Campaign,
+  now: Date,
+  want: number,
+  allowed: ((c: WaitingContact) => boolean) | null,
+  memory: AdmissionMemory,
+  scanLimit: number,
+): Promise<{ picked: WaitingContact[]; passedOver: number }> {
+  const picked: WaitingContact[] = [];
+  const start = memory.scanFrom.get(campaign.id) ?? -1;
+  let after = start;
+  let wrapped = start < 0;
+  let scanned = 0;
+  const pageSize = allowed ? Math.max(want * 2, 50) : want;
+  while (picked.length < want && scanned < scanLimit) {
+    const page = await waitingPage(tx, campaign.id, now, after, pageSize);
+    if (page.length === 0) {
+      if (wrapped) break;
+      wrapped = true;
+      after = -1;
+      continue;
+    }
+    for (const c of page) {
+      scanned++;
+      after = c.seq;
+      if (!allowed || allowed(c)) picked.push(c);
+      if (picked.length === want || scanned >= scanLimit) break;
+    }
+  }
+  // Ran out of budget among contacts that must wait: the next round goes on from here instead of rescanning them.
+  if (picked.length < want && scanned >= scanLimit) memory.scanFrom.set(campaign.id, after);
+  else memory.scanFrom.delete(campaign.id);
+  return { picked, passedOver: scanned - picked.length };
+}
+
+/** The next waiting contacts after `seq` in upload order: `pending` ones and due retries, read apart to use the (campaign, state, seq) index. */
+async function waitingPage(tx: DbTx, campaignId: string, now: Date, afterSeq: number, limit: number): Promise<WaitingContact[]> {
+  const pending = await tx.$queryRaw<WaitingContact[]>`
+    SELECT id, seq, to_number, timezone, context FROM campaign_contacts
+    WHERE campaign_id = ${campaignId} AND state = 'pending' AND seq > ${afterSeq}
+    ORDER BY seq LIMIT ${limit} FOR UPDATE SKIP LOCKED`;
+  const retries = await tx.$queryRaw<WaitingContact[]>`
+    SELECT id, seq, to_number, timezone, context FROM campaign_contacts
+    WHERE campaign_id = ${campaignId} AND state = 'retry_scheduled' AND next_attempt_at <= ${now} AND seq > ${afterSeq}
+    ORDER BY seq LIMIT ${limit} FOR UPDATE SKIP LOCKED`;
+  return [...pending, ...retries].sort((a, b) => a.seq - b.seq).slice(0, limit);
+}
