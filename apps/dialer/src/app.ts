@@ -1,7 +1,10 @@
 import { CallTransitions } from '@callplane/calls';
+import { envFields } from '@callplane/config';
 import { LiveKitCalls, LiveKitSip } from '@callplane/livekit';
 import type { ApiRouterDeps, Platform, SecretBox, ServiceModule } from '@callplane/service-kit';
 import { subscribeCallProgress } from './consumers/call-progress.consumer';
+import { campaignRoutes } from './routes/campaigns.routes';
+import { dncRoutes } from './routes/dnc.routes';
 import { outboundRoutes } from './routes/outbound.routes';
 import { studioRoutes } from './routes/studio.routes';
 import { trialPoolRoutes } from './routes/trial-pool.routes';
@@ -21,7 +24,7 @@ export interface DialerModuleOptions {
   now?: () => Date;
 }
 
-/** Settings from the environment (TEST_CALL_*, DIAL_RINGING_TIMEOUT_SECONDS, WEBHOOK_ALLOW_PRIVATE_TARGETS). */
+/** Settings from the environment (TEST_CALL_*, DIAL_RINGING_TIMEOUT_SECONDS, WEBHOOK_ALLOW_PRIVATE_TARGETS, CONTACTS_UPLOAD_MAX_BYTES). */
 export function dialerSettingsFrom(config: {
   TEST_CALL_USER_DAILY_LIMIT: number;
   TEST_CALL_DESTINATION_DAILY_LIMIT: number;
@@ -29,6 +32,8 @@ export function dialerSettingsFrom(config: {
   TEST_CALL_DISPATCH_TIMEOUT_SECONDS: number;
   DIAL_RINGING_TIMEOUT_SECONDS: number;
   WEBHOOK_ALLOW_PRIVATE_TARGETS: boolean;
+  /** Optional for callers that build settings by hand (specs): the variable's own default applies. */
+  CONTACTS_UPLOAD_MAX_BYTES?: number;
 }): DialerSettings {
   return {
     testCallUserDailyLimit: config.TEST_CALL_USER_DAILY_LIMIT,
@@ -37,6 +42,7 @@ export function dialerSettingsFrom(config: {
     testCallDispatchTimeoutSeconds: config.TEST_CALL_DISPATCH_TIMEOUT_SECONDS,
     ringingTimeoutSeconds: config.DIAL_RINGING_TIMEOUT_SECONDS,
     webhookAllowPrivateTargets: config.WEBHOOK_ALLOW_PRIVATE_TARGETS,
+    contactsUploadMaxBytes: config.CONTACTS_UPLOAD_MAX_BYTES ?? envFields.CONTACTS_UPLOAD_MAX_BYTES.parse(undefined),
   };
 }
 
@@ -60,7 +66,14 @@ export function createDialerModule(opts: DialerModuleOptions): ServiceModule {
   const workers: Array<{ stop(): Promise<void> }> = [];
   return {
     name: 'dialer',
-    routers: [outboundRoutes(opts.routerDeps, deps), studioRoutes(opts.routerDeps, deps), trialPoolRoutes(opts.routerDeps, deps, { sip: opts.livekit && new LiveKitSip(opts.livekit) }), webhookSettingsRoutes(opts.routerDeps, deps)],
+    routers: [
+      outboundRoutes(opts.routerDeps, deps),
+      studioRoutes(opts.routerDeps, deps),
+      trialPoolRoutes(opts.routerDeps, deps, { sip: opts.livekit && new LiveKitSip(opts.livekit) }),
+      webhookSettingsRoutes(opts.routerDeps, deps),
+      campaignRoutes(opts.routerDeps, deps),
+      dncRoutes(opts.routerDeps, deps),
+    ],
     async start() {
       await subscribeCallProgress(platform.bus, deps);
       workers.push(startScheduler(deps), startTestCallWatchdog(deps), startWebhookDelivery(deps));

@@ -3,6 +3,9 @@ export { Prisma, PrismaClient } from './generated/prisma/client';
 export type {
   AgentModel as Agent,
   CallSessionModel as CallSession,
+  CampaignContactModel as CampaignContact,
+  CampaignModel as Campaign,
+  DoNotCallNumberModel as DoNotCallNumber,
   IdempotencyRecordModel as IdempotencyRecord,
   OutboundCallModel as OutboundCall,
   OutboxEventModel as OutboxEvent,

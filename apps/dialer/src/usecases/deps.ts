@@ -12,6 +12,8 @@ export interface DialerSettings {
   ringingTimeoutSeconds: number;
   /** WEBHOOK_ALLOW_PRIVATE_TARGETS: customer webhooks may go to loopback/private addresses (tests, closed networks). */
   webhookAllowPrivateTargets: boolean;
+  /** CONTACTS_UPLOAD_MAX_BYTES: the largest contact upload body (`413 payload_too_large` above). */
+  contactsUploadMaxBytes: number;
 }
 
 export interface DialerDeps {
