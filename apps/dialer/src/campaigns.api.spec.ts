@@ -1,0 +1,349 @@
+import { CONTACT_STATES } from '@callplane/contracts';
+import { apiError, detailFields, expectApiError, uniquePhoneNumber, withField } from '@callplane/testing';
+import { campaignApi, campaignBody, campaignOwner, seedContacts, type CampaignOwner } from './campaigns.test-harness';
+import { TestClock, useDialerService } from './dialer.test-harness';
+
+/** Campaign settings and lifecycle over HTTP: create, list, get with counts, patch, launch, pause, resume, cancel. */
+describe('campaigns API', () => {
+  const clock = new TestClock();
+  const d = useDialerService({ clock });
+  const inMs = (ms: number) => new Date(clock.now().getTime() + ms).toISOString();
+
+  async function owner(label?: string) {
+    const o = await campaignOwner(d, label);
+    return { ...o, api: campaignApi(d, o) };
+  }
+  const countCampaigns = (tenantId: string) => d.prisma().campaign.count({ where: { tenantId } });
+  async function draft(o: CampaignOwner & { api: ReturnType<typeof campaignApi> }, over: Record<string, unknown> = {}) {
+    const res = await o.api.create(campaignBody(o, over));
+    expect(res.status).toBe(201);
+    return String(res.body.id);
+  }
+  const withContacts = async (o: CampaignOwner, id: string, states: string[]) => seedContacts(d.prisma(), { id, tenantId: o.tenantId }, states, uniquePhoneNumber);
+
+  describe('create', () => {
+    it('answers 201 with the draft as API.md shows it: default recipient hours, no pace limit unless given, every count at zero', async () => {
+      const o = await owner();
+      const res = await o.api.create(campaignBody(o, { max_calls_per_second: undefined, webhook_url: 'https://hooks.example.com/campaigns' }));
+      expect(res.status).toBe(201);
+      const zero = Object.fromEntries(['total', ...CONTACT_STATES].map((k) => [k, 0]));
+      expect(res.body).toEqual({
+        id: expect.stringMatching(/^cmp_[0-9a-z]{20}$/),
+        name: 'Policy renewals',
+        agent_id: o.agentId,
+        from_numbers: [o.from.number],
+        timezone: 'America/New_York',
+        windows: [{ days: ['mon', 'tue', 'wed', 'thu', 'fri'], start: '09:00', end: '17:00' }],
+        start_at: null,
+        end_at: null,
+        concurrency: 20,
+        max_calls_per_second: null,
+        retry: { max_attempts: 3, backoff_seconds: 3600, on: ['no_answer', 'busy'] },
+        recipient_hours: { start: '08:00', end: '21:00' },
+        webhook_url: 'https://hooks.example.com/campaigns',
+        status: 'draft',
+        counts: zero,
+        created_at: clock.now().toISOString(),
+        launched_at: null,
+        completed_at: null,
+      });
+      const row = await d.prisma().campaign.findUniqueOrThrow({ where: { id: String(res.body.id) } });
+      expect(row).toMatchObject({ tenantId: o.tenantId, userId: o.userId, status: 'draft', rotation: 0, paceNextAt: null });
+      expect((await o.api.get(String(res.body.id))).body).toEqual(res.body);
+    });
+
+    it('stores recipient_hours: null as off, explicit hours as given, and normalises from_numbers to E.164', async () => {
+      const o = await owner();
+      const off = await o.api.create(campaignBody(o, { recipient_hours: null }));
+      expect(off.body.recipient_hours).toBeNull();
+      expect((await d.prisma().campaign.findUniqueOrThrow({ where: { id: String(off.body.id) } })).recipientHours).toBeNull();
+      const own = await o.api.create(campaignBody(o, { recipient_hours: { start: '10:00', end: '19:30' }, from_numbers: [o.from.number.slice(1)] }));
+      expect(own.body).toMatchObject({ recipient_hours: { start: '10:00', end: '19:30' }, from_numbers: [o.from.number] });
+    });
+
+    it('the same Idempotency-Key and body returns the first campaign and creates nothing new; another body with it is 409', async () => {
+      const o = await owner();
+      const headers = { 'idempotency-key': `create-${o.tenantId}` };
+      const first = await o.api.create(campaignBody(o), headers);
+      const again = await o.api.create(campaignBody(o), headers);
+      expect(again.status).toBe(201);
+      expect(again.body.id).toBe(first.body.id);
+      expect(await countCampaigns(o.tenantId)).toBe(1);
+      expectApiError(await o.api.create(campaignBody(o, { name: 'Other' }), headers), 409, 'idempotency_conflict');
+      expect(await countCampaigns(o.tenantId)).toBe(1);
+    });
+
+    it('bad input is 400 validation_failed naming every bad field, and nothing is written', async () => {
+      const o = await owner();
+      const body = {
+        ...campaignBody(o),
+        name: '',
+        timezone: 'Mars/Olympus_Mons',
+        concurrency: 0,
+        max_calls_per_second: 101,
+        windows: [{ days: ['mon', 'mon'], start: '17:00', end: '09:00' }],
+        retry: { max_attempts: 11, backoff_seconds: -1, on: ['voicemail'] },
+        from_numbers: ['+1555', o.from.number],
+        recipient_hours: { start: '21:00', end: '08:00' },
+        webhook_url: 'ftp://hooks.example.com',
+        colour: 'blue',
+      };
+      const res = await o.api.create(body);
+      expectApiError(res, 400, 'validation_failed');
+      expect(detailFields(res).sort()).toEqual(
+        [
+          'colour',
+          'concurrency',
+          'from_numbers.0',
+          'max_calls_per_second',
+          'name',
+          'recipient_hours.end',
+          'retry.backoff_seconds',
+          'retry.max_attempts',
+          'retry.on.0',
+          'timezone',
+          'webhook_url',
+          'windows.0.days',
+          'windows.0.end',
+        ].sort(),
+      );
+      expect(await countCampaigns(o.tenantId)).toBe(0);
+    });
+
+    it.each([
+      ['a missing agent_id', (o: CampaignOwner) => withField(campaignBody(o), 'agent_id', undefined), ['agent_id']],
+      ['no from_numbers', (o: CampaignOwner) => campaignBody(o, { from_numbers: [] }), ['from_numbers']],
+      ['a from-number twice', (o: CampaignOwner) => campaignBody(o, { from_numbers: [o.from.number, o.from.number] }), ['from_numbers']],
+      ['no windows', (o: CampaignOwner) => campaignBody(o, { windows: [] }), ['windows']],
+      ['concurrency above 1000', (o: CampaignOwner) => campaignBody(o, { concurrency: 1001 }), ['concurrency']],
+      ['max_calls_per_second below 0.01', (o: CampaignOwner) => campaignBody(o, { max_calls_per_second: 0.001 }), ['max_calls_per_second']],
+      ['end_at before start_at', (o: CampaignOwner) => campaignBody(o, { start_at: '2026-12-02T00:00:00Z', end_at: '2026-12-01T00:00:00Z' }), ['end_at']],
+      ['end_at already past', (o: CampaignOwner) => campaignBody(o, { end_at: '2026-11-25T09:59:59Z' }), ['end_at']],
+      ['start_at that is not a date-time', (o: CampaignOwner) => campaignBody(o, { start_at: 'next monday' }), ['start_at']],
+    ])('%s is 400 naming it, nothing written', async (_name, build, fields) => {
+      const o = await owner();
+      const res = await o.api.create(build(o));
+      expectApiError(res, 400, 'validation_failed');
+      expect(detailFields(res)).toEqual(fields);
+      expect(await countCampaigns(o.tenantId)).toBe(0);
+    });
+
+    it("another tenant's agent or number is 404 as if it did not exist; a number without outbound is 422 naming the entry; nothing written", async () => {
+      const o = await owner();
+      const other = await owner('Other');
+      expectApiError(await o.api.create(campaignBody(o, { agent_id: other.agentId })), 404, 'not_found');
+      expectApiError(await o.api.create(campaignBody(o, { from_numbers: [o.from.number, other.from.number] })), 404, 'not_found');
+      const inboundOnly = await d.newOutboundNumber(o.tenantId, { outbound: false });
+      const res = await o.api.create(campaignBody(o, { from_numbers: [o.from.number, inboundOnly.number] }));
+      expect(res.status).toBe(422);
+      expect(apiError(res)).toMatchObject({ code: 'from_number_not_outbound', details: [{ field: 'from_numbers.1', message: `${inboundOnly.number} does not have outbound calling enabled` }] });
+      expect(await countCampaigns(o.tenantId)).toBe(0);
+    });
+  });
+
+  describe('list and get', () => {
+    it('lists the tenant\'s campaigns newest first, page by page, each with its counts; another tenant\'s never', async () => {
+      const o = await owner();
+      const other = await owner('Other');
+      await draft(other);
+      const ids: string[] = [];
+      for (let i = 0; i < 3; i++) {
+        ids.push(await draft(o, { name: `Campaign ${i}` }));
+        clock.advance(1000);
+      }
+      await withContacts(o, ids[0]!, ['pending', 'completed']);
+      const first = await o.api.list('?limit=2');
+      expect(first.status).toBe(200);
+      expect((first.body.data as Array<{ id: string }>).map((c) => c.id)).toEqual([ids[2], ids[1]]);
+      const second = await o.api.list(`?limit=2&cursor=${String(first.body.next_cursor)}`);
+      expect((second.body.data as Array<{ id: string; counts: { total: number; pending: number; completed: number } }>).map((c) => [c.id, c.counts.total, c.counts.pending, c.counts.completed])).toEqual([[ids[0], 2, 1, 1]]);
+      expect(second.body.next_cursor).toBeNull();
+      expectApiError(await o.api.list('?cursor=not-a-cursor'), 400, 'validation_failed');
+    });
+
+    it('counts contacts per state, and total', async () => {
+      const o = await owner();
+      const id = await draft(o);
+      await withContacts(o, id, ['pending', 'pending', 'calling', 'retry_scheduled', 'completed', 'completed', 'completed', 'no_answer', 'busy', 'failed', 'do_not_call', 'canceled']);
+      const res = await o.api.get(id);
+      expect(res.body.counts).toEqual({ total: 12, pending: 2, calling: 1, retry_scheduled: 1, completed: 3, no_answer: 1, busy: 1, failed: 1, do_not_call: 1, canceled: 1 });
+    });
+  });
+
+  describe('tenant isolation', () => {
+    it("every path answers 404 for another tenant's campaign, and changes nothing", async () => {
+      const o = await owner();
+      const intruder = await owner('Intruder');
+      const id = await draft(o);
+      await withContacts(o, id, ['pending']);
+      const before = await d.prisma().campaign.findUniqueOrThrow({ where: { id } });
+      const answers = [
+        await intruder.api.get(id),
+        await intruder.api.patch(id, { name: 'Mine now' }),
+        await intruder.api.uploadCsv(id, `to_number\n${uniquePhoneNumber()}\n`),
+        await intruder.api.uploadJson(id, { contacts: [{ to_number: uniquePhoneNumber() }] }),
+        await intruder.api.contacts(id),
+        await intruder.api.results(id),
+        ...(await Promise.all((['launch', 'pause', 'resume', 'cancel'] as const).map((v) => intruder.api.act(id, v)))),
+      ];
+      for (const res of answers) expectApiError(res, 404, 'not_found');
+      expect(await d.prisma().campaign.findUniqueOrThrow({ where: { id } })).toEqual(before);
+      expect(await d.prisma().campaignContact.count({ where: { campaignId: id } })).toBe(1);
+      expect((await intruder.api.list()).body.data).toEqual([]);
+    });
+
+    it('an unknown campaign id is 404', async () => {
+      const o = await owner();
+      expectApiError(await o.api.get('cmp_doesnotexist'), 404, 'not_found');
+    });
+  });
+
+  describe('patch', () => {
+    it('changes a draft, field by field; recipient_hours null turns the check off', async () => {
+      const o = await owner();
+      const id = await draft(o);
+      const second = await d.newOutboundNumber(o.tenantId);
+      const res = await o.api.patch(id, { name: 'Renewals, wave 2', concurrency: 5, from_numbers: [o.from.number, second.number], recipient_hours: null, end_at: '2026-12-31T00:00:00Z' });
+      expect(res.status).toBe(200);
+      expect(res.body).toMatchObject({ name: 'Renewals, wave 2', concurrency: 5, from_numbers: [o.from.number, second.number], recipient_hours: null, end_at: '2026-12-31T00:00:00.000Z', timezone: 'America/New_York', status: 'draft' });
+      expect((await d.prisma().campaign.findUniqueOrThrow({ where: { id } })).recipientHours).toBeNull();
+    });
+
+    it('bad fields are 400 naming them; an end_at before the stored start_at is 400; a foreign agent 404; nothing changes', async () => {
+      const o = await owner();
+      const other = await owner('Other');
+      const id = await draft(o, { start_at: '2026-12-10T00:00:00Z' });
+      const before = await d.prisma().campaign.findUniqueOrThrow({ where: { id } });
+      const bad = await o.api.patch(id, { concurrency: 0, retry: { max_attempts: 0, backoff_seconds: 1, on: [] }, status: 'running' });
+      expectApiError(bad, 400, 'validation_failed');
+      expect(detailFields(bad).sort()).toEqual(['concurrency', 'retry.max_attempts', 'status']);
+      expectApiError(await o.api.patch(id, {}), 400, 'validation_failed');
+      const early = await o.api.patch(id, { end_at: '2026-12-01T00:00:00Z' });
+      expectApiError(early, 400, 'validation_failed');
+      expect(detailFields(early)).toEqual(['end_at']);
+      expectApiError(await o.api.patch(id, { agent_id: other.agentId, name: 'x' }), 404, 'not_found');
+      expect(await d.prisma().campaign.findUniqueOrThrow({ where: { id } })).toEqual(before);
+    });
+
+    it('only while draft or paused: running, completed and canceled campaigns are 409 invalid_campaign_state', async () => {
+      const o = await owner();
+      const id = await draft(o);
+      await withContacts(o, id, ['pending']);
+      expect((await o.api.act(id, 'launch')).body.status).toBe('running');
+      const running = await o.api.patch(id, { concurrency: 50 });
+      expectApiError(running, 409, 'invalid_campaign_state');
+      expect(apiError(running).message).toBe('This campaign is running, so it cannot be changed. Pause it first.');
+      expect((await o.api.act(id, 'pause')).status).toBe(200);
+      expect((await o.api.patch(id, { concurrency: 50 })).body).toMatchObject({ concurrency: 50, status: 'paused' });
+      expect((await o.api.act(id, 'cancel')).status).toBe(200);
+      expectApiError(await o.api.patch(id, { concurrency: 60 }), 409, 'invalid_campaign_state');
+      expect((await d.prisma().campaign.findUniqueOrThrow({ where: { id } })).concurrency).toBe(50);
+    });
+  });
+
+  describe('launch, pause, resume, cancel', () => {
+    it('launch needs contacts (409 campaign_empty), then runs it and records launched_at; a second launch is 409', async () => {
+      const o = await owner();
+      const id = await draft(o);
+      const empty = await o.api.act(id, 'launch');
+      expectApiError(empty, 409, 'campaign_empty');
+      expect((await d.prisma().campaign.findUniqueOrThrow({ where: { id } })).status).toBe('draft');
+      await withContacts(o, id, ['pending']);
+      clock.advance(5_000);
+      const res = await o.api.act(id, 'launch');
+      expect(res.status).toBe(200);
+      expect(res.body).toMatchObject({ id, status: 'running', launched_at: clock.now().toISOString(), counts: { total: 1, pending: 1 } });
+      expectApiError(await o.api.act(id, 'launch'), 409, 'invalid_campaign_state');
+    });
+
+    it('a start_at ahead makes launch and resume answer scheduled; a start_at passed makes resume answer running', async () => {
+      const o = await owner();
+      const id = await draft(o, { start_at: inMs(3600_000) });
+      await withContacts(o, id, ['pending']);
+      expect((await o.api.act(id, 'launch')).body.status).toBe('scheduled');
+      expect((await o.api.act(id, 'pause')).body.status).toBe('paused');
+      expect((await o.api.act(id, 'resume')).body.status).toBe('scheduled');
+      expect((await o.api.act(id, 'pause')).body.status).toBe('paused');
+      clock.advance(3600_000);
+      expect((await o.api.act(id, 'resume')).body.status).toBe('running');
+    });
+
+    it('a campaign whose end_at has passed cannot be launched', async () => {
+      const o = await owner();
+      const id = await draft(o, { end_at: inMs(60_000) });
+      await withContacts(o, id, ['pending']);
+      clock.advance(60_000);
+      const res = await o.api.act(id, 'launch');
+      expectApiError(res, 409, 'invalid_campaign_state');
+      expect(apiError(res).message).toMatch(/end_at .* has passed/);
+    });
+
+    it('every other transition is 409 invalid_campaign_state', async () => {
+      const o = await owner();
+      const id = await draft(o);
+      await withContacts(o, id, ['pending']);
+      for (const verb of ['pause', 'resume'] as const) expectApiError(await o.api.act(id, verb), 409, 'invalid_campaign_state');
+      await o.api.act(id, 'launch');
+      expectApiError(await o.api.act(id, 'resume'), 409, 'invalid_campaign_state');
+      await o.api.act(id, 'pause');
+      expectApiError(await o.api.act(id, 'pause'), 409, 'invalid_campaign_state');
+      expectApiError(await o.api.act(id, 'launch'), 409, 'invalid_campaign_state');
+      await o.api.act(id, 'cancel');
+      for (const verb of ['launch', 'pause', 'resume', 'cancel'] as const) {
+        const res = await o.api.act(id, verb);
+        expectApiError(res, 409, 'invalid_campaign_state');
+        expect(apiError(res).details).toEqual({ status: 'canceled' });
+      }
+      await d.prisma().campaign.update({ where: { id }, data: { status: 'completed' } });
+      expectApiError(await o.api.act(id, 'cancel'), 409, 'invalid_campaign_state');
+    });
+
+    it('cancel cancels every contact not yet called, in the same transaction; calls in progress and final outcomes stay', async () => {
+      const o = await owner();
+      const id = await draft(o);
+      await withContacts(o, id, ['pending', 'pending', 'retry_scheduled', 'calling', 'completed', 'no_answer', 'do_not_call']);
+      await o.api.act(id, 'launch');
+      clock.advance(10_000);
+      const res = await o.api.act(id, 'cancel');
+      expect(res.status).toBe(200);
+      expect(res.body).toMatchObject({ status: 'canceled', completed_at: clock.now().toISOString() });
+      expect(res.body.counts).toEqual({ total: 7, pending: 0, calling: 1, retry_scheduled: 0, completed: 1, no_answer: 1, busy: 0, failed: 0, do_not_call: 1, canceled: 3 });
+    });
+
+    it('a draft can be canceled too', async () => {
+      const o = await owner();
+      const id = await draft(o);
+      expect((await o.api.act(id, 'cancel')).body).toMatchObject({ status: 'canceled', completed_at: clock.now().toISOString() });
+    });
+  });
+
+  describe('races', () => {
+    it('of ten concurrent launches, pauses, resumes or cancels of one campaign, exactly one wins and the others are 409', async () => {
+      const o = await owner();
+      const id = await draft(o);
+      await withContacts(o, id, ['pending', 'pending']);
+      for (const verb of ['launch', 'pause', 'resume', 'cancel'] as const) {
+        const answers = await Promise.all(Array.from({ length: 10 }, () => o.api.act(id, verb)));
+        expect(answers.filter((r) => r.status === 200)).toHaveLength(1);
+        for (const r of answers.filter((x) => x.status !== 200)) expectApiError(r, 409, 'invalid_campaign_state');
+      }
+      expect((await o.api.get(id)).body).toMatchObject({ status: 'canceled', counts: { canceled: 2, pending: 0 } });
+    });
+
+    it('pauses racing cancels: the campaign ends canceled with no contact left to call, and exactly one cancel wins', async () => {
+      for (let round = 0; round < 3; round++) {
+        const o = await owner();
+        const id = await draft(o);
+        await withContacts(o, id, Array.from({ length: 50 }, () => 'pending'));
+        await o.api.act(id, 'launch');
+        const answers = await Promise.all(Array.from({ length: 8 }, (_, i) => o.api.act(id, i % 2 === 0 ? 'pause' : 'cancel')));
+        const cancels = answers.filter((_, i) => i % 2 === 1);
+        const pauses = answers.filter((_, i) => i % 2 === 0);
+        expect(cancels.filter((r) => r.status === 200)).toHaveLength(1);
+        expect(pauses.filter((r) => r.status === 200).length).toBeLessThanOrEqual(1);
+        for (const r of answers.filter((x) => x.status !== 200)) expectApiError(r, 409, 'invalid_campaign_state');
+        expect((await o.api.get(id)).body).toMatchObject({ status: 'canceled', counts: { total: 50, canceled: 50, pending: 0 } });
+      }
+    });
+  });
+});
