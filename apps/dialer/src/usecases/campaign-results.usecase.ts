@@ -39,14 +39,16 @@ export function presentContact(c: CampaignContact): CampaignContactDto {
 
 /**
  * `GET /voice/campaigns/{id}/results.csv`: one row per contact in dialing order, `CAMPAIGN_RESULT_COLUMNS` then one
- * column per context variable any contact has (alphabetical; empty where a contact lacks it). Streamed: contacts are
+ * column per context variable any contact has (sorted by name; empty where a contact lacks it). Streamed: contacts are
  * read a page at a time as the client takes the file. A context variable named like a result column (a CSV's `state`
  * column, say) is written as `context.<name>` so no header appears twice.
  */
 export async function campaignResultsCsv(deps: DialerDeps, tenantId: string, campaignId: string): Promise<Readable> {
   await ownCampaign(deps.prisma, tenantId, campaignId);
   const keys = (await deps.prisma.$queryRaw<Array<{ key: string }>>`
-    SELECT DISTINCT jsonb_object_keys(context) AS key FROM campaign_contacts WHERE campaign_id = ${campaignId} ORDER BY key`).map((r) => r.key);
+    SELECT DISTINCT jsonb_object_keys(context) AS key FROM campaign_contacts WHERE campaign_id = ${campaignId}`)
+    .map((r) => r.key)
+    .sort();
   const reserved = new Set<string>(CAMPAIGN_RESULT_COLUMNS);
   const header = [...CAMPAIGN_RESULT_COLUMNS, ...keys.map((k) => (reserved.has(k) ? `context.${k}` : k))];
 

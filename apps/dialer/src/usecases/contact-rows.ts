@@ -29,29 +29,40 @@ export function rowsFromJson(contacts: ContactInput[]): ContactRow[] {
 }
 
 /**
- * The decisions that need no database: a number that is not callable is `invalid_number`; one already seen earlier
- * in this upload is `duplicate` (the first row keeps it). Numbers are compared in E.164, so `+1 (415) 555-…` and
- * `1415555…` are one contact.
+ * The decisions that need no database, row by row in upload order: a number that is not callable is
+ * `invalid_number`; one already seen earlier in this upload is `duplicate` (the first row keeps it). Numbers are
+ * compared in E.164, so `+1 (415) 555-…` and `1415555…` are one contact.
  */
-export function screenContacts(rows: Iterable<ContactRow>): { candidates: ContactCandidate[]; rejected: ContactRejection[] } {
-  const candidates: ContactCandidate[] = [];
-  const rejected: ContactRejection[] = [];
-  const seen = new Set<string>();
-  for (const r of rows) {
+export class ContactScreen {
+  readonly rejected: ContactRejection[] = [];
+  private readonly seen = new Set<string>();
+
+  /** The row as a candidate to write, or null when it was rejected here. */
+  screen(r: ContactRow): ContactCandidate | null {
     const sent = r.toNumber.trim();
     const parsed = parseDialNumber(sent);
     if (!parsed) {
-      rejected.push({ row: r.row, to_number: sent, error: 'invalid_number' });
-      continue;
+      this.rejected.push({ row: r.row, to_number: sent, error: 'invalid_number' });
+      return null;
     }
-    if (seen.has(parsed.number)) {
-      rejected.push({ row: r.row, to_number: sent, error: 'duplicate' });
-      continue;
+    if (this.seen.has(parsed.number)) {
+      this.rejected.push({ row: r.row, to_number: sent, error: 'duplicate' });
+      return null;
     }
-    seen.add(parsed.number);
-    candidates.push({ row: r.row, sent, number: parsed.number, context: r.context, timezone: r.timezone ?? countryTimeZone(parsed.country) });
+    this.seen.add(parsed.number);
+    return { row: r.row, sent, number: parsed.number, context: r.context, timezone: r.timezone ?? countryTimeZone(parsed.country) };
   }
-  return { candidates, rejected };
+}
+
+/** Every row through one `ContactScreen`. */
+export function screenContacts(rows: Iterable<ContactRow>): { candidates: ContactCandidate[]; rejected: ContactRejection[] } {
+  const screen = new ContactScreen();
+  const candidates: ContactCandidate[] = [];
+  for (const r of rows) {
+    const c = screen.screen(r);
+    if (c) candidates.push(c);
+  }
+  return { candidates, rejected: screen.rejected };
 }
 
 const zoneChecks = new Map<string, boolean>();

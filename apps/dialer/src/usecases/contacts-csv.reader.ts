@@ -56,8 +56,10 @@ export async function readCsvContacts(body: Readable, limits: { maxRows: number 
     });
   } catch (err) {
     if (err instanceof CsvError) {
-      // csv-parse stops at the first malformed record: the row it was reading is the one after the last read.
-      note(`row ${rows.length + 1}`, err.message);
+      // csv-parse stops at the first malformed record. It parses ahead of this loop, so its own count of the records
+      // it has read (the header included, blank lines not) places the bad one: the data row after them.
+      const read = typeof err.records === 'number' ? err.records : rows.length + 1;
+      note(`row ${Math.max(1, read)}`, err.message);
       throw fail();
     }
     throw err;
