@@ -346,4 +346,29 @@ describe('campaigns API', () => {
       }
     });
   });
+
+  it('publishes every campaign and do-not-call route in the OpenAPI document, the contacts upload with both its content types', async () => {
+    const paths = (await d.call('GET', '/openapi.json')).body.paths as Record<string, Record<string, { requestBody?: { content: Record<string, unknown> }; responses: Record<string, { content?: Record<string, unknown> }> }>>;
+    const published = Object.entries(paths).flatMap(([p, ops]) => Object.keys(ops).map((m) => `${m.toUpperCase()} ${p}`)).filter((r) => /campaigns|dnc/.test(r));
+    expect(published.sort()).toEqual(
+      [
+        'POST /voice/campaigns',
+        'GET /voice/campaigns',
+        'GET /voice/campaigns/{campaign_id}',
+        'PATCH /voice/campaigns/{campaign_id}',
+        'POST /voice/campaigns/{campaign_id}/contacts',
+        'GET /voice/campaigns/{campaign_id}/contacts',
+        'GET /voice/campaigns/{campaign_id}/results.csv',
+        'POST /voice/campaigns/{campaign_id}/launch',
+        'POST /voice/campaigns/{campaign_id}/pause',
+        'POST /voice/campaigns/{campaign_id}/resume',
+        'POST /voice/campaigns/{campaign_id}/cancel',
+        'POST /voice/dnc',
+        'GET /voice/dnc',
+        'DELETE /voice/dnc/{number}',
+      ].sort(),
+    );
+    expect(Object.keys(paths['/voice/campaigns/{campaign_id}/contacts']!.post!.requestBody!.content).sort()).toEqual(['application/json', 'text/csv']);
+    expect(Object.keys(paths['/voice/campaigns/{campaign_id}/results.csv']!.get!.responses['200']!.content!)).toEqual(['text/csv']);
+  });
 });

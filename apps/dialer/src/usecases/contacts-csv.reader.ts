@@ -32,29 +32,26 @@ export async function readCsvContacts(body: Readable, limits: { maxRows: number 
   const issues: FieldIssue[] = [];
   let columns: Columns | undefined;
   const fail = () => new AppError('validation_failed', `The CSV cannot be imported: ${issues.map((i) => i.field).join(', ')}. See details.`, { details: issues });
-  const note = (field: string, message: string) => {
-    issues.push({ field, message });
-    if (issues.length >= MAX_ISSUES) throw fail();
-  };
+  const note = (field: string, message: string) => void (issues.length < MAX_ISSUES && issues.push({ field, message }));
+  // Set when reading stops early: a header that cannot be read, or enough problems named. The parser is torn down
+  // when the loop leaves, and whatever that raises is not the answer.
+  let stopped = false;
 
   const parser = parse({ bom: true, skip_empty_lines: true, trim: true, max_record_size: 1024 * 1024 });
   try {
     await pipeline(body, parser, async (records: AsyncIterable<string[]>) => {
       for await (const record of records) {
-        if (!columns) {
-          columns = readHeader(record, note);
-          if (issues.length) throw fail();
-          continue;
+        if (!columns) columns = readHeader(record, note);
+        else if (rows.length === limits.maxRows) note('(body)', `at most ${limits.maxRows} rows per upload`);
+        else rows.push(readRow(record, rows.length + 1, columns, note));
+        if (issues.length && (rows.length === 0 || issues.length >= MAX_ISSUES || issues[issues.length - 1]!.field === '(body)')) {
+          stopped = true;
+          return;
         }
-        const row = rows.length + 1;
-        if (row > limits.maxRows) {
-          note('(body)', `at most ${limits.maxRows} rows per upload`);
-          throw fail();
-        }
-        rows.push(readRow(record, row, columns, note));
       }
     });
   } catch (err) {
+    if (stopped) throw fail();
     if (err instanceof CsvError) {
       // csv-parse stops at the first malformed record. It parses ahead of this loop, so its own count of the records
       // it has read (the header included, blank lines not) places the bad one: the data row after them.
@@ -65,7 +62,7 @@ export async function readCsvContacts(body: Readable, limits: { maxRows: number 
     throw err;
   }
   if (!columns) note('to_number', 'the CSV is empty: send a header row naming a to_number column, then one row per contact');
-  else if (rows.length === 0) note('(body)', 'the CSV has a header but no contacts');
+  else if (rows.length === 0 && !issues.length) note('(body)', 'the CSV has a header but no contacts');
   if (issues.length) throw fail();
   return rows;
 }
