@@ -173,6 +173,13 @@ describe('campaign contacts API', () => {
       expectApiError(await c.api.uploadJson(c.id, { contacts: [] }), 400, 'validation_failed');
       expect(await storedCount(c)).toBe(0);
     });
+
+    it("a JSON body over the service's JSON limit is 413 payload_too_large (large lists go as CSV), nothing written", async () => {
+      const c = await campaign();
+      const res = await c.api.uploadJson(c.id, { contacts: numberBlock(20_000).map((to_number) => ({ to_number, context: { customer_name: 'A customer' } })) });
+      expectApiError(res, 413, 'payload_too_large');
+      expect(await storedCount(c)).toBe(0);
+    });
   });
 
   describe('campaign state and races', () => {

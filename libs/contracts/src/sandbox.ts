@@ -27,6 +27,16 @@ export function isSandboxNumber(e164: string): boolean {
   return SANDBOX_RANGE.test(e164);
 }
 
+/**
+ * The sandbox's load range, +1 (555) 011-XXYY (API.md "Sandbox carrier"): numbers that answer, stay silent and hang
+ * up after YY seconds, for campaigns of thousands of contacts on a laptop. Area code 555 again, so never a real phone.
+ */
+const SANDBOX_LOAD_RANGE = /^\+1555011\d{4}$/;
+
+export function isSandboxLoadNumber(e164: string): boolean {
+  return SANDBOX_LOAD_RANGE.test(e164);
+}
+
 /** What the sandbox carrier does with a call to `e164`, or null when the number is not in the sandbox range. */
 export function sandboxBehaviour(e164: string): SandboxBehaviour | null {
   if (!isSandboxNumber(e164)) return null;

@@ -27,12 +27,17 @@ describe('screenContacts', () => {
     ]);
   });
 
-  it("takes the sandbox carrier's numbers although libphonenumber calls them invalid, with no zone of their own", () => {
-    const { candidates, rejected } = screenContacts([row(1, SANDBOX_NUMBERS.answers), row(2, SANDBOX_NUMBERS.busy)]);
-    expect(rejected).toEqual([]);
+  it("takes the sandbox carrier's numbers and its load range although libphonenumber calls them invalid, with no zone of their own; other 555 numbers are invalid", () => {
+    const { candidates, rejected } = screenContacts([row(1, SANDBOX_NUMBERS.answers), row(2, SANDBOX_NUMBERS.busy), row(3, '+15550110130'), row(4, '+15550119999'), row(5, '+15550120130'), row(6, '+155501101300')]);
+    expect(rejected).toEqual([
+      { row: 5, to_number: '+15550120130', error: 'invalid_number' },
+      { row: 6, to_number: '+155501101300', error: 'invalid_number' },
+    ]);
     expect(candidates.map((c) => [c.number, c.timezone])).toEqual([
       [SANDBOX_NUMBERS.answers, null],
       [SANDBOX_NUMBERS.busy, null],
+      ['+15550110130', null],
+      ['+15550119999', null],
     ]);
   });
 
