@@ -124,7 +124,12 @@ describe('do-not-call list', () => {
         return s?.status === 'failed' ? s : null;
       }, { description: 'the listed call failed' });
       expect(session).toMatchObject({ endReason: 'do_not_call', toNumber: n });
-      expect(await d.prisma().outboundCall.findUniqueOrThrow({ where: { id } })).toMatchObject({ state: 'dispatched', error: 'do_not_call' });
+      // The dialer's row records why; the call.failed event then moves it to ended.
+      const row = await pollUntil(async () => {
+        const r = await d.prisma().outboundCall.findUniqueOrThrow({ where: { id } });
+        return r.state === 'ended' ? r : null;
+      }, { description: 'the listed call ended on its row' });
+      expect(row).toMatchObject({ error: 'do_not_call', callState: 'failed' });
       // The call due at the same time to a number not listed was placed: the check is per destination.
       await pollUntil(() => sipCallsTo(kept).length === 1, { description: 'the control call dialed' });
       expect(sipCallsTo(n)).toEqual([]);
