@@ -30,7 +30,7 @@ const SECONDS = QUICK ? 1.5 : option('seconds', 6);
 const WARMUP_SECONDS = QUICK ? 0.5 : 2;
 const POOL_SIZE = Number(process.env.BENCH_DATABASE_POOL_SIZE ?? 16);
 const GOAL_RPS = 500;
-const SETTINGS: DialerSettings = { testCallUserDailyLimit: 5, testCallDestinationDailyLimit: 3, testCallMaxSeconds: 120, testCallDispatchTimeoutSeconds: 90, ringingTimeoutSeconds: 30, webhookAllowPrivateTargets: false };
+const SETTINGS: DialerSettings = { testCallUserDailyLimit: 5, testCallDestinationDailyLimit: 3, testCallMaxSeconds: 120, testCallDispatchTimeoutSeconds: 90, ringingTimeoutSeconds: 30, webhookAllowPrivateTargets: false, contactsUploadMaxBytes: 50 * 1024 * 1024 };
 /** The contended phase: few users, fewer destinations, a pool smaller than the concurrency. */
 const HOT = { users: 100, destinations: 40, pool: 4 };
 const OPEN_POOL = 64;

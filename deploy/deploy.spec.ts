@@ -177,7 +177,7 @@ describe('docker-compose.yml', () => {
 
   it('fronts the apps with an edge proxy that routes like the Ingress', () => {
     expect(edgeRoutingProblems(nginxConf)).toEqual([]);
-    expect(ROUTES.length).toBe(15);
+    expect(ROUTES.length).toBe(16);
   });
 
   it('documents every variable in .env.example and ships no secret values', () => {

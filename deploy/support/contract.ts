@@ -33,6 +33,7 @@ export const ROUTES: ReadonlyArray<{ prefix: string; service: string }> = [
   { prefix: '/voice/outbound', service: 'dialer' },
   { prefix: '/voice/studio', service: 'dialer' },
   { prefix: '/voice/campaigns', service: 'dialer' },
+  { prefix: '/voice/dnc', service: 'dialer' },
   { prefix: '/voice/settings', service: 'dialer' },
   { prefix: '/voice/sessions', service: 'analytics' },
   { prefix: '/voice/analytics', service: 'analytics' },

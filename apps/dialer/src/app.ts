@@ -1,8 +1,11 @@
 import { CallTransitions } from '@callplane/calls';
+import { envFields } from '@callplane/config';
 import { LiveKitCalls, LiveKitSip } from '@callplane/livekit';
 import type { ApiRouterDeps, Platform, SecretBox, ServiceModule } from '@callplane/service-kit';
 import type { Registry } from 'prom-client';
 import { subscribeCallProgress } from './consumers/call-progress.consumer';
+import { campaignRoutes } from './routes/campaigns.routes';
+import { dncRoutes } from './routes/dnc.routes';
 import { outboundRoutes } from './routes/outbound.routes';
 import { studioRoutes } from './routes/studio.routes';
 import { trialPoolRoutes } from './routes/trial-pool.routes';
@@ -26,7 +29,7 @@ export interface DialerModuleOptions {
   now?: () => Date;
 }
 
-/** Settings from the environment (TEST_CALL_*, DIAL_RINGING_TIMEOUT_SECONDS, WEBHOOK_ALLOW_PRIVATE_TARGETS, CAMPAIGN_RUNNER_INTERVAL_MS). */
+/** Settings from the environment (TEST_CALL_*, DIAL_RINGING_TIMEOUT_SECONDS, WEBHOOK_ALLOW_PRIVATE_TARGETS, CAMPAIGN_RUNNER_INTERVAL_MS, CONTACTS_UPLOAD_MAX_BYTES). */
 export function dialerSettingsFrom(config: {
   TEST_CALL_USER_DAILY_LIMIT: number;
   TEST_CALL_DESTINATION_DAILY_LIMIT: number;
@@ -35,6 +38,8 @@ export function dialerSettingsFrom(config: {
   DIAL_RINGING_TIMEOUT_SECONDS: number;
   WEBHOOK_ALLOW_PRIVATE_TARGETS: boolean;
   CAMPAIGN_RUNNER_INTERVAL_MS?: number;
+  /** Optional for callers that build settings by hand (specs): the variable's own default applies. */
+  CONTACTS_UPLOAD_MAX_BYTES?: number;
 }): DialerSettings {
   return {
     testCallUserDailyLimit: config.TEST_CALL_USER_DAILY_LIMIT,
@@ -44,6 +49,7 @@ export function dialerSettingsFrom(config: {
     ringingTimeoutSeconds: config.DIAL_RINGING_TIMEOUT_SECONDS,
     webhookAllowPrivateTargets: config.WEBHOOK_ALLOW_PRIVATE_TARGETS,
     ...(config.CAMPAIGN_RUNNER_INTERVAL_MS ? { campaignRunnerIntervalMs: config.CAMPAIGN_RUNNER_INTERVAL_MS } : {}),
+    contactsUploadMaxBytes: config.CONTACTS_UPLOAD_MAX_BYTES ?? envFields.CONTACTS_UPLOAD_MAX_BYTES.parse(undefined),
   };
 }
 
@@ -69,7 +75,14 @@ export function createDialerModule(opts: DialerModuleOptions): ServiceModule {
   const workers: Array<{ stop(): Promise<void> }> = [];
   return {
     name: 'dialer',
-    routers: [outboundRoutes(opts.routerDeps, deps), studioRoutes(opts.routerDeps, deps), trialPoolRoutes(opts.routerDeps, deps, { sip: opts.livekit && new LiveKitSip(opts.livekit) }), webhookSettingsRoutes(opts.routerDeps, deps)],
+    routers: [
+      outboundRoutes(opts.routerDeps, deps),
+      studioRoutes(opts.routerDeps, deps),
+      trialPoolRoutes(opts.routerDeps, deps, { sip: opts.livekit && new LiveKitSip(opts.livekit) }),
+      webhookSettingsRoutes(opts.routerDeps, deps),
+      campaignRoutes(opts.routerDeps, deps),
+      dncRoutes(opts.routerDeps, deps),
+    ],
     async start() {
       await subscribeCallProgress(platform.bus, deps);
       workers.push(

@@ -16,6 +16,7 @@ export const DEFAULT_SETTINGS: DialerSettings = {
   testCallDispatchTimeoutSeconds: 90,
   ringingTimeoutSeconds: 30,
   webhookAllowPrivateTargets: true,
+  contactsUploadMaxBytes: 50 * 1024 * 1024,
 };
 
 /** A clock tests move by hand (quota days, dispatch timeouts, scheduled calls). */

@@ -59,6 +59,8 @@ export const envFields = {
   DIAL_RINGING_TIMEOUT_SECONDS: z.coerce.number().int().min(5).max(300).default(30),
   /** Pause between the campaign runner's rounds: how soon a pace slot, a pause or a window is acted on. */
   CAMPAIGN_RUNNER_INTERVAL_MS: z.coerce.number().int().min(20).max(250).default(200),
+  /** The largest campaign contact upload (a CSV body, streamed), in bytes: larger is `413 payload_too_large`. 50 MB holds about a million short rows. */
+  CONTACTS_UPLOAD_MAX_BYTES: z.coerce.number().int().min(1024).max(2 ** 31).default(50 * 1024 * 1024),
   SHUTDOWN_GRACE_SECONDS: z.coerce.number().int().min(0).max(3600).default(25),
   /** The voice agent's LiveKit Agents health server (`/`, `/worker`). */
   AGENT_HEALTH_PORT: z.coerce.number().int().min(0).max(65535).default(8081),

@@ -8,12 +8,17 @@ export const E164_PATTERN = /^\+[1-9]\d{1,14}$/;
  * (Exotel sends Indian numbers 0-prefixed).
  */
 export function toE164(input: string, defaultCountry?: CountryCode): string | null {
+  return parseE164(input, defaultCountry)?.number ?? null;
+}
+
+/** `toE164` with the number's country too (`IN` for +91…), from the same parse: bulk imports need both. */
+export function parseE164(input: string, defaultCountry?: CountryCode): { number: string; country: CountryCode | undefined } | null {
   const trimmed = input.trim();
   if (!trimmed) return null;
   const candidates = trimmed.startsWith('+') || defaultCountry ? [trimmed] : [trimmed, `+${trimmed}`];
   for (const c of candidates) {
     const parsed = parsePhoneNumberFromString(c, defaultCountry);
-    if (parsed?.isValid()) return parsed.number;
+    if (parsed?.isValid()) return { number: parsed.number, country: parsed.country };
   }
   return null;
 }

@@ -1,5 +1,6 @@
 import { OpenAPIRegistry } from '@asteasolutions/zod-to-openapi';
 import { errorBodySchema } from '@callplane/contracts';
+import { Readable } from 'node:stream';
 import express, { type Request, type Response } from 'express';
 import { z, type ZodType } from 'zod';
 import { authenticate, type AuthMode, type Authenticator, type Principal } from './auth';
@@ -13,6 +14,7 @@ type Method = 'get' | 'post' | 'put' | 'patch' | 'delete';
 
 export interface HttpResult {
   status: number;
+  /** A `Readable` is streamed as it is read (a large CSV export), never held whole. */
   body?: unknown;
   /** Defaults to JSON; provider webhooks answer text/xml. */
   contentType?: string;
@@ -30,6 +32,11 @@ export interface RouteSpec<B extends ZodType | undefined, Q extends ZodType | un
   body?: B;
   /** How the body arrives; JSON unless a provider webhook says otherwise. */
   bodyType?: 'application/json' | 'application/x-www-form-urlencoded';
+  /**
+   * More content types the route takes besides `bodyType`, for the OpenAPI document only: the handler reads them
+   * (`bodyValidation: 'handler'`), e.g. a contact list as `text/csv`, streamed with `streamBody`.
+   */
+  otherBodies?: Record<string, ZodType>;
   /**
    * `handler`: the body schema documents the route only; the handler reads `req.body` itself. For provider
    * webhooks, whose signature must be checked before the body is judged.
@@ -172,7 +179,9 @@ export class ApiRouter {
       request: {
         params: spec.params as never,
         query: spec.query as never,
-        body: spec.body ? { content: { [spec.bodyType ?? 'application/json']: { schema: spec.body } } } : undefined,
+        body: spec.body
+          ? { content: { [spec.bodyType ?? 'application/json']: { schema: spec.body }, ...Object.fromEntries(Object.entries(spec.otherBodies ?? {}).map(([type, schema]) => [type, { schema }])) } }
+          : undefined,
         headers: spec.idempotent ? (idempotencyHeader as never) : undefined,
       },
       responses: responses as never,
@@ -209,9 +218,10 @@ function parse(schema: ZodType | undefined, value: unknown, where: 'body' | 'que
   return res.data;
 }
 
-export function send(res: Response, result: HttpResult): void {
+export function send(res: Response, result: HttpResult): void | Promise<void> {
   for (const [k, v] of Object.entries(result.headers ?? {})) res.setHeader(k, v);
   res.status(result.status);
+  if (result.body instanceof Readable) return streamOut(res, result.body, result.contentType ?? 'application/octet-stream');
   if (result.body === undefined || result.status === 204) {
     res.end();
     return;
@@ -229,4 +239,28 @@ export function send(res: Response, result: HttpResult): void {
     return;
   }
   res.json(result.body);
+}
+
+/**
+ * Streams a body out with backpressure. An error before the first bytes is an ordinary error answer; after them
+ * the status is already sent, so the response is cut off instead (no final chunk), which clients see as a failed
+ * download rather than a short file.
+ */
+function streamOut(res: Response, body: Readable, contentType: string): Promise<void> {
+  res.type(contentType);
+  return new Promise<void>((resolve, reject) => {
+    body.once('error', (err) => {
+      body.unpipe(res);
+      if (!res.headersSent) return reject(err);
+      requestLog(res).error({ err }, 'streamed response failed midway');
+      res.destroy();
+      resolve();
+    });
+    // The client went away: stop producing.
+    res.once('close', () => {
+      if (!res.writableFinished) body.destroy();
+      resolve();
+    });
+    body.pipe(res);
+  });
 }

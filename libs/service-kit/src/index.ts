@@ -8,6 +8,7 @@ export * from './request-context';
 export * from './metrics';
 export * from './openapi';
 export * from './http-app';
+export * from './body-stream';
 export type { WebhookRequest } from './lean-routes';
 export * from './platform';
 export * from './server';

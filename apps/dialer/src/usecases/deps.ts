@@ -15,6 +15,8 @@ export interface DialerSettings {
   webhookAllowPrivateTargets: boolean;
   /** Pause between the campaign runner's rounds (default 200 ms). */
   campaignRunnerIntervalMs?: number;
+  /** CONTACTS_UPLOAD_MAX_BYTES: the largest contact upload body (`413 payload_too_large` above). */
+  contactsUploadMaxBytes: number;
 }
 
 export interface DialerDeps {

@@ -103,4 +103,21 @@ describe('planDial', () => {
     const call = await seedCall(prisma, { tenantId: t.tenantId, agentId: newId('agent'), fromPhoneId: from.id, fromNumber: from.number });
     expect(await planDial(deps, call)).toEqual({ ok: false, provider: 'twilio', error: 'agent_not_found' });
   });
+
+  it("a destination on the tenant's do-not-call list is refused with do_not_call, whatever placed the call; another tenant's list does not count", async () => {
+    const from = await seedNumber(prisma, t.tenantId, { provider: 'plivo', trunkId: 'ST_out' });
+    const other = await seedTenant(prisma, 'Other list');
+    for (const callType of ['scheduled', 'campaign', 'production']) {
+      const call = await seedCall(prisma, { tenantId: t.tenantId, agentId: t.agentId, fromPhoneId: from.id, fromNumber: from.number, callType });
+      await prisma.doNotCallNumber.create({ data: { tenantId: other.tenantId, number: call.toNumber } });
+      expect(await planDial(deps, call)).toMatchObject({ ok: true });
+      await prisma.doNotCallNumber.create({ data: { tenantId: t.tenantId, number: call.toNumber } });
+      expect(await planDial(deps, call)).toEqual({ ok: false, provider: 'plivo', error: 'do_not_call' });
+    }
+    const trial = await seedTrialNumber(prisma, 'vobiz', { trunkId: 'ST_trial_in' });
+    const test = await seedCall(prisma, { tenantId: t.tenantId, agentId: t.agentId, trialNumberId: trial.id, fromNumber: trial.number, toNumber: '+919876500001', callType: 'studio_test' });
+    await prisma.doNotCallNumber.create({ data: { tenantId: t.tenantId, number: test.toNumber } });
+    expect(await planDial(deps, test)).toEqual({ ok: false, provider: 'vobiz', error: 'do_not_call' });
+    expect(livekit.requests).toEqual([]);
+  });
 });

@@ -1,6 +1,7 @@
 import { isSandboxNumber, type CallType, type OutboundCallMetadata, type Provider, type VoiceConfig } from '@callplane/contracts';
 import type { OutboundCall } from '@callplane/db';
 import type { DialerDeps } from './deps';
+import { isOnDoNotCallList } from './do-not-call.repository';
 
 const DEFAULT_MAX_DURATION = 600;
 
@@ -30,6 +31,9 @@ export async function planDial(deps: DialerDeps, call: OutboundCall): Promise<Di
     const steps = (phone?.importSteps ?? []) as Array<{ name: string; output: Record<string, string> }>;
     trunkId = steps.find((s) => s.name === 'livekit.outbound')?.output.trunk_id;
   }
+  // Checked when the call is placed, whatever admitted it: a scheduled call fires hours after it was accepted, and
+  // the number may have been listed since. The call then fails with end reason do_not_call and nothing is dialed.
+  if (await isOnDoNotCallList(prisma, call.tenantId, call.toNumber)) return { ok: false, provider, error: 'do_not_call' };
   let route: DialRoute;
   if (deps.livekit) {
     if (!trunkId) return { ok: false, provider, error: 'no_outbound_trunk' };

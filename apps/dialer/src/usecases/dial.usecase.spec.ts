@@ -1,4 +1,4 @@
-import { MAX_SCHEDULE_AHEAD_DAYS, newId, SANDBOX_CALL_REQUESTED_EVENT_TYPE, SANDBOX_NUMBERS, TOPICS, type DialRequest } from '@callplane/contracts';
+import { DO_NOT_CALL_MESSAGE, MAX_SCHEDULE_AHEAD_DAYS, newId, SANDBOX_CALL_REQUESTED_EVENT_TYPE, SANDBOX_NUMBERS, TOPICS, type DialRequest } from '@callplane/contracts';
 import { AppError, createLogger } from '@callplane/service-kit';
 import { TestClock } from '../dialer.test-harness';
 import { cancelScheduledCall, dialOutbound } from './dial.usecase';
@@ -110,6 +110,20 @@ describe('dialOutbound and cancelScheduledCall', () => {
       expect(importingErr).toMatchObject({ code: 'from_number_not_outbound', status: 422, details: [{ field: 'from_number', message: 'is not ready for calls (state importing)' }] });
       expect(await rows(c.tenantId)).toEqual([]);
       expect(deps.inflight.size).toBe(0);
+    });
+
+    it("refuses a destination on the tenant's do-not-call list, now or scheduled, with 409 do_not_call, writing nothing", async () => {
+      const c = await caller();
+      await prisma.doNotCallNumber.create({ data: { tenantId: c.tenantId, number: SANDBOX_NUMBERS.busy } });
+      for (const over of [{}, { scheduled_at: new Date(clock.now().getTime() + 60_000).toISOString() }]) {
+        const err = await refusal(dialOutbound(deps, log, c.who, request(c, { to_number: SANDBOX_NUMBERS.busy, ...over })));
+        expect({ code: err.code, status: err.status, message: err.message }).toEqual({ code: 'do_not_call', status: 409, message: DO_NOT_CALL_MESSAGE });
+      }
+      expect(await rows(c.tenantId)).toEqual([]);
+      expect(deps.inflight.size).toBe(0);
+      // The list is the tenant's: another tenant calls the same number.
+      const other = await caller();
+      expect(await dialOutbound(deps, log, other.who, request(other, { to_number: SANDBOX_NUMBERS.busy, scheduled_at: new Date(clock.now().getTime() + 60_000).toISOString() }))).toMatchObject({ status: 'scheduled' });
     });
   });
 

@@ -1,5 +1,5 @@
 import { openOutboundSession } from '@callplane/calls';
-import { newId, TEST_CALL_REFUSALS } from '@callplane/contracts';
+import { DO_NOT_CALL_MESSAGE, newId, TEST_CALL_REFUSALS } from '@callplane/contracts';
 import { CALL_ROOM_PREFIX } from '@callplane/livekit';
 import { AppError } from '@callplane/service-kit';
 import { TestClock } from '../dialer.test-harness';
@@ -67,6 +67,19 @@ describe('studio test calls', () => {
       const other = await newCaller();
       expect(await refusal(admitTestCall(deps, me.who, { agent_id: other.agentId, to_number: uniqueIndianNumber() }))).toMatchObject({ code: 'not_found', status: 404 });
       expect(await testCallQuota(deps, me.who)).toMatchObject({ used: 0 });
+      expect(await prisma.outboundCall.count({ where: { userId: me.userId } })).toBe(0);
+    });
+
+    it("refuses a destination on the tenant's do-not-call list with 409 do_not_call, before counting anything or leasing a number", async () => {
+      const me = await newCaller();
+      const trial = await seedTrialNumber(prisma, 'vobiz');
+      const to = uniqueIndianNumber();
+      await prisma.doNotCallNumber.create({ data: { tenantId: me.tenantId, number: to } });
+      const err = await refusal(admitTestCall(deps, me.who, { agent_id: me.agentId, to_number: to.slice(1) }));
+      expectRefusal(err, { status: 409, code: 'do_not_call', message: DO_NOT_CALL_MESSAGE });
+      expect(await testCallQuota(deps, me.who)).toMatchObject({ used: 0 });
+      expect(await prisma.testCallCounter.count({ where: { scope: `destination:${to}` } })).toBe(0);
+      expect(await prisma.trialNumber.findUniqueOrThrow({ where: { id: trial.id } })).toMatchObject({ inUseBy: null });
       expect(await prisma.outboundCall.count({ where: { userId: me.userId } })).toBe(0);
     });
 

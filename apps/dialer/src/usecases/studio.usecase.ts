@@ -16,6 +16,7 @@ import { CALL_ROOM_PREFIX } from '@callplane/livekit';
 import { AppError, notFound } from '@callplane/service-kit';
 import type { DialerDeps } from './deps';
 import { dispatchOutboundCall } from './dispatch';
+import { refuseListedDestination } from './do-not-call.usecase';
 import { leaseTrialNumber, releaseLease } from './trial-pool';
 
 /** The user asking: test calls are counted and shown per user. */
@@ -49,6 +50,8 @@ export async function admitTestCall(deps: DialerDeps, caller: TestCaller, input:
   if (!region) throw refuse(TEST_CALL_REFUSALS.unsupportedDestination());
   const agent = await deps.prisma.agent.findFirst({ where: { id: input.agent_id, tenantId: caller.tenantId }, select: { id: true } });
   if (!agent) throw notFound('The agent');
+  // Before the transaction: a refusal uses none of the day's quotas.
+  await refuseListedDestination(deps.prisma, caller.tenantId, to);
 
   const at = deps.now();
   const day = utcDay(at);

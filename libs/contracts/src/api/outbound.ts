@@ -1,5 +1,6 @@
+import type { CountryCode } from 'libphonenumber-js/max';
 import { z } from 'zod';
-import { toE164 } from '../phone';
+import { parseE164 } from '../phone';
 import { isSandboxNumber } from '../sandbox';
 import { httpUrlSchema } from './common';
 
@@ -9,6 +10,16 @@ export const DIAL_CONTEXT_LIMITS = { maxKeys: 50, maxKeyLength: 64, maxValueLeng
 /** How far ahead a call may be scheduled. */
 export const MAX_SCHEDULE_AHEAD_DAYS = 365;
 
+/**
+ * A destination as customers type it, in E.164 with its country when it has one, or null when it is not a number
+ * we can call. The sandbox carrier's numbers and its load range (../sandbox.ts) are fictional on purpose, so
+ * libphonenumber calls them invalid: they are taken as they are, with no country.
+ */
+export function parseDialNumber(input: string): { number: string; country: CountryCode | undefined } | null {
+  const trimmed = input.trim();
+  return parseE164(trimmed) ?? (isSandboxNumber(trimmed) ? { number: trimmed, country: undefined } : null);
+}
+
 /** A phone number as customers type it (`+1 415-555-1234`, `14155551234`), normalised to E.164. */
 export const dialNumberSchema = z
   .string()
@@ -16,8 +27,7 @@ export const dialNumberSchema = z
   .min(1)
   .max(32)
   .transform((v, ctx) => {
-    // The sandbox carrier's numbers (../sandbox.ts) are fictional on purpose, so libphonenumber calls them invalid.
-    const e164 = toE164(v) ?? (isSandboxNumber(v) ? v : null);
+    const e164 = parseDialNumber(v)?.number;
     if (!e164) {
       ctx.addIssue({ code: 'custom', message: 'must be a valid phone number in E.164 form, such as +14155551234' });
       return z.NEVER;
