@@ -83,12 +83,12 @@ async function main(): Promise<number> {
   progress('starting the voice agent (sandbox carrier) and the dialer replicas');
   const voiceAgent = await startServiceProcess('voice-agent', 'apps/voice-agent/src/main.ts', env);
   cleanups.push(() => voiceAgent.stop());
+  // Started together, so their consumer groups settle in one rebalance rather than one per replica.
+  const started = await Promise.allSettled(Array.from({ length: REPLICAS }, (_, i) => startServiceProcess(`dialer-${i + 1}`, 'apps/dialer/src/main.ts', env)));
   const dialers: ServiceProcess[] = [];
-  for (let i = 0; i < REPLICAS; i++) {
-    const p = await startServiceProcess(`dialer-${i + 1}`, 'apps/dialer/src/main.ts', env);
-    dialers.push(p);
-    cleanups.push(() => p.stop());
-  }
+  for (const s of started) if (s.status === 'fulfilled') (dialers.push(s.value), cleanups.push(() => s.value.stop()));
+  const failed = started.find((s): s is PromiseRejectedResult => s.status === 'rejected');
+  if (failed) throw failed.reason;
   const api = new CampaignApi(dialers[0]!.url, seeded.apiKey);
 
   const imported = await importPhase(db, api, seeded.agentId);
@@ -112,6 +112,7 @@ async function main(): Promise<number> {
       `${run.achieved.toFixed(2)} calls/s, limits allow ${run.allowed.toFixed(2)} (${run.boundBy}); highest concurrency ${run.maxCalling}; ` +
       `dialed twice ${run.dialedTwice}; lost ${run.lost}; dialer CPU ${run.cpuMsPerCall.toFixed(2)} ms per admitted call`,
   );
+  console.log(`    mean admission → session ${run.dispatchLagSeconds.toFixed(2)} s; call ended → contact final ${run.outcomeLagSeconds.toFixed(2)} s`);
   for (const r of results) console.log(`  ${r.goal}: ${verdict(r.met)}`);
   return flag('check') && results.some((r) => !r.met) ? 1 : 0;
 }
@@ -194,6 +195,14 @@ async function runPhase(db: Database, api: CampaignApi, agentId: string, dialers
     `SELECT count(*) AS n FROM (SELECT key FROM outbox_events WHERE envelope->>'type' = 'sandbox.call_requested' AND key IN (SELECT id FROM outbound_calls WHERE campaign_id = $1) GROUP BY key HAVING count(*) > 1) t`,
     [campaign.id],
   );
+  // Where a call's time goes besides the call itself: admission → session opened (the pace slot and the dispatch),
+  // and the call's end → its contact final (the lifecycle event through the outbox, the bus and a replica's consumer).
+  const lag = await db.pool!.query<{ dispatch: number | null; outcome: number | null }>(
+    `SELECT avg(extract(epoch FROM s.created_at - o.created_at)) AS dispatch, avg(extract(epoch FROM c.updated_at - s.ended_at)) AS outcome
+     FROM outbound_calls o JOIN call_sessions s ON s.id = o.id JOIN campaign_contacts c ON c.id = o.campaign_contact_id
+     WHERE o.campaign_id = $1 AND s.ended_at IS NOT NULL`,
+    [campaign.id],
+  );
   const lost = await db.pool!.query<{ n: string }>(`SELECT count(*) AS n FROM campaign_contacts WHERE campaign_id = $1 AND state <> 'completed'`, [campaign.id]);
   return {
     contacts: CONTACTS,
@@ -206,6 +215,8 @@ async function runPhase(db: Database, api: CampaignApi, agentId: string, dialers
     lost: Number(lost.rows[0]!.n),
     killedAt,
     cpuMsPerCall: cpuAfter.reduce((a, b) => a + b, 0) / Math.max(1, admitted),
+    dispatchLagSeconds: Number(lag.rows[0]?.dispatch ?? NaN),
+    outcomeLagSeconds: Number(lag.rows[0]?.outcome ?? NaN),
   };
 }
 

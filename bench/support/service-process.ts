@@ -26,10 +26,13 @@ export async function startServiceProcess(name: string, entry: string, env: Reco
   const child = spawn(process.execPath, ['--import', 'tsx', entry], {
     cwd: ROOT,
     env: { ...process.env, ...env, PORT: String(port) },
-    stdio: ['ignore', 'ignore', 'pipe'],
+    stdio: ['ignore', 'pipe', 'pipe'],
   });
+  // The tail of its output (logs at warn and up), for the error when it does not come up.
   let stderr = '';
-  child.stderr!.on('data', (c: Buffer) => (stderr = (stderr + c.toString()).slice(-4000)));
+  const keep = (c: Buffer) => (stderr = (stderr + c.toString()).slice(-4000));
+  child.stdout!.on('data', keep);
+  child.stderr!.on('data', keep);
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   const url = `http://127.0.0.1:${port}`;
   await waitReady(url, child, () => stderr);
@@ -47,12 +50,14 @@ export async function startServiceProcess(name: string, entry: string, env: Reco
 }
 
 async function waitReady(url: string, child: ChildProcess, stderr: () => string): Promise<void> {
-  const until = Date.now() + 60_000;
+  // Kafka consumer groups of several replicas settle slowly on the test broker (its SyncGroup answers a late
+  // follower INVALID_REQUEST, and the event bus starts the member again): minutes, not seconds, on a busy machine.
+  const until = Date.now() + 300_000;
   for (;;) {
     if (child.exitCode !== null) throw new Error(`${url}: the process exited (${child.exitCode}):\n${stderr()}`);
     const ok = await fetch(`${url}/readyz`).then((r) => r.ok, () => false);
     if (ok) return;
-    if (Date.now() > until) throw new Error(`${url}: not ready after 60 s:\n${stderr()}`);
+    if (Date.now() > until) throw new Error(`${url}: not ready after 300 s:\n${stderr()}`);
     await new Promise((r) => setTimeout(r, 200));
   }
 }
