@@ -21,6 +21,7 @@ import { KafkaEventBus, namespacedBus, type EventBus } from '@callplane/events';
 import { startKafkaMock } from '../libs/testing/src/kafka/kafka-mock';
 import { subscribeCallEvents } from '../apps/analytics/src/consumers/call-events.consumer';
 import { PriceBook } from '../apps/analytics/src/usecases/price-book';
+import { benchRun } from './support/bench-run';
 import type { ProducerJob, ProducerResult } from './support/analytics-producer.process';
 import { createBenchDatabase } from './support/bench-database';
 import { verdict } from './support/report';
@@ -33,13 +34,9 @@ const MAX_CALLS = option('calls', QUICK ? 300 : 3000);
 const RATE_SECONDS = QUICK ? 3 : 10;
 const EVENTS_PER_CALL = 11;
 const GOALS = { eventsPerSecond: 5000, lagP99Ms: 1000 };
-const progress = (msg: string) => process.stderr.write(`· ${msg}\n`);
 
-const cleanups: Array<() => Promise<void>> = [];
-const cleanUp = async () => {
-  for (const fn of cleanups.splice(0).reverse()) await fn().catch((err: unknown) => console.error(`cleanup failed: ${err instanceof Error ? err.message : String(err)}`));
-};
-process.once('SIGINT', () => void cleanUp().finally(() => process.exit(130)));
+const bench = benchRun(1);
+const { progress } = bench;
 
 /** Wraps the bus so every committed batch reports its events' publish → commit lag (the handler resolves after the commit). */
 function measuredBus(bus: EventBus, onCommitted: (lagsMs: number[]) => void, batchSizes: number[], batchMs: number[]): EventBus {
@@ -82,19 +79,19 @@ async function main(): Promise<number> {
   if (!brokers?.length) {
     progress('starting the Kafka mock cluster (librdkafka), 3 brokers, 6 partitions per topic');
     const mock = await startKafkaMock({ brokers: 3, topics: ALL_TOPICS.map((t) => ({ name: `${namespace}.${t}`, partitions: 6 })) });
-    cleanups.push(() => mock.stop());
+    bench.onCleanup(() => mock.stop());
     brokers = mock.bootstrap.split(',');
   }
   progress('creating and migrating the bench database');
-  const bench = await createBenchDatabase(process.env.BENCH_DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres');
-  cleanups.push(() => bench.drop());
-  const db: Database = connectPostgres({ url: bench.url, poolSize: 8 });
-  cleanups.push(() => db.close());
+  const database = await createBenchDatabase(process.env.BENCH_DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres');
+  bench.onCleanup(() => database.drop());
+  const db: Database = connectPostgres({ url: database.url, poolSize: 8 });
+  bench.onCleanup(() => db.close());
 
   const logger = pino({ level: process.env.BENCH_LOG_LEVEL ?? 'warn' });
   // fetchMaxWaitMs: the mock answers a fetch at once when any of its partitions has data, else only after the full wait (real Kafka answers when data arrives).
   const kafka = new KafkaEventBus({ brokers, clientId: 'analytics-bench', logger, consumer: { fetchMaxWaitMs: 50, sessionTimeoutMs: 6_000, heartbeatIntervalMs: 1_000 } });
-  cleanups.push(() => kafka.close());
+  bench.onCleanup(() => kafka.close());
   let lags: number[] = [];
   const batchSizes: number[] = [];
   const batchMs: number[] = [];
@@ -187,13 +184,4 @@ async function main(): Promise<number> {
   return flag('check') && !(throughputMet && lagMet && consistent) ? 1 : consistent ? 0 : 1;
 }
 
-main()
-  .then(async (code) => {
-    await cleanUp();
-    process.exit(code);
-  })
-  .catch(async (err: unknown) => {
-    console.error(err);
-    await cleanUp();
-    process.exit(1);
-  });
+bench.run(main);

@@ -24,6 +24,7 @@ import { performance } from 'node:perf_hooks';
 import { connectPostgres, type Database } from '@callplane/db';
 import { SecretBox, type BaseServiceConfig } from '@callplane/service-kit';
 import { startKafkaMock } from '../libs/testing/src/kafka/kafka-mock';
+import { benchRun } from './support/bench-run';
 import { benchArgs } from './support/args';
 import { createBenchDatabase } from './support/bench-database';
 import { CampaignApi, loadRangeNumbers, SANDBOX_FROM } from './support/campaign-api';
@@ -38,20 +39,16 @@ const CONTACTS = Math.min(option('contacts', QUICK ? 1_000 : 10_000), 10_000);
 const REPLICAS = option('replicas', 4);
 const GOALS = { importRowsPerSecond: 20_000, paceTolerance: 0.05, concurrency: 200, rate: 50 };
 
-const cleanups: Array<() => Promise<void>> = [];
-const cleanUp = async () => {
-  for (const fn of cleanups.splice(0).reverse()) await fn().catch((err: unknown) => console.error(`cleanup failed: ${err instanceof Error ? err.message : String(err)}`));
-};
-process.once('SIGINT', () => void cleanUp().finally(() => process.exit(130)));
-const progress = (msg: string) => process.stderr.write(`· ${msg}\n`);
+const bench = benchRun();
+const { progress } = bench;
 
 async function main(): Promise<number> {
   const database = await createBenchDatabase(process.env.BENCH_DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres');
-  cleanups.push(() => database.drop());
+  bench.onCleanup(() => database.drop());
   const kafka = await startKafkaMock({ brokers: 1 });
-  cleanups.push(() => kafka.stop());
+  bench.onCleanup(() => kafka.stop());
   const db = connectPostgres({ url: database.url, poolSize: 4 });
-  cleanups.push(() => db.close());
+  bench.onCleanup(() => db.close());
 
   const credentialsKey = randomBytes(32).toString('base64');
   const config = {
@@ -82,11 +79,15 @@ async function main(): Promise<number> {
   };
   progress('starting the voice agent (sandbox carrier) and the dialer replicas');
   const voiceAgent = await startServiceProcess('voice-agent', 'apps/voice-agent/src/main.ts', env);
-  cleanups.push(() => voiceAgent.stop());
+  bench.onCleanup(() => voiceAgent.stop());
   // Started together, so their consumer groups settle in one rebalance rather than one per replica.
   const started = await Promise.allSettled(Array.from({ length: REPLICAS }, (_, i) => startServiceProcess(`dialer-${i + 1}`, 'apps/dialer/src/main.ts', env)));
   const dialers: ServiceProcess[] = [];
-  for (const s of started) if (s.status === 'fulfilled') (dialers.push(s.value), cleanups.push(() => s.value.stop()));
+  for (const s of started) {
+    if (s.status !== 'fulfilled') continue;
+    dialers.push(s.value);
+    bench.onCleanup(() => s.value.stop());
+  }
   const failed = started.find((s): s is PromiseRejectedResult => s.status === 'rejected');
   if (failed) throw failed.reason;
   const api = new CampaignApi(dialers[0]!.url, seeded.apiKey);
@@ -269,13 +270,4 @@ async function tenantOf(db: Database, campaignId: string): Promise<string> {
 
 const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
 
-main()
-  .then(async (code) => {
-    await cleanUp();
-    process.exit(code);
-  })
-  .catch(async (err: unknown) => {
-    console.error(err);
-    await cleanUp();
-    process.exit(2);
-  });
+bench.run(main);

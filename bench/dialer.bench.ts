@@ -19,6 +19,7 @@ import { connectPostgres, type Database } from '@callplane/db';
 import { AppError, createLogger, SecretBox } from '@callplane/service-kit';
 import type { DialerDeps, DialerSettings } from '../apps/dialer/src/usecases/deps';
 import { admitTestCall } from '../apps/dialer/src/usecases/studio.usecase';
+import { benchRun } from './support/bench-run';
 import { createBenchDatabase } from './support/bench-database';
 import { benchArgs } from './support/args';
 
@@ -36,14 +37,8 @@ const HOT = { users: 100, destinations: 40, pool: 4 };
 const OPEN_POOL = 64;
 const REFUSALS = new Set(['test_call_user_quota', 'test_call_destination_quota', 'pool_exhausted']);
 
-const cleanups: Array<() => Promise<void>> = [];
-let cleaning: Promise<void> | undefined;
-const cleanUp = () =>
-  (cleaning ??= (async () => {
-    for (const fn of cleanups.splice(0).reverse()) await fn().catch((err: unknown) => console.error(`cleanup failed: ${err instanceof Error ? err.message : String(err)}`));
-  })());
-process.once('SIGINT', () => void cleanUp().finally(() => process.exit(130)));
-const progress = (msg: string) => process.stderr.write(`· ${msg}\n`);
+const bench = benchRun();
+const { progress } = bench;
 
 interface PhaseResult {
   label: string;
@@ -86,9 +81,9 @@ async function main(): Promise<number> {
   const loadAtStart = loadavg()[0]!;
   progress('creating and migrating the bench database');
   const db = await createBenchDatabase(process.env.BENCH_DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres');
-  cleanups.push(() => db.drop());
+  bench.onCleanup(() => db.drop());
   const database: Database = connectPostgres({ url: db.url, poolSize: POOL_SIZE });
-  cleanups.push(() => database.close());
+  bench.onCleanup(() => database.close());
   const { prisma } = database;
 
   let clockMs = Date.parse('2026-12-01T12:00:00Z');
@@ -239,13 +234,4 @@ async function countOverGrants(deps: DialerDeps, days: string[]): Promise<{ tota
   return { total: counterOver + callsOver + mismatched, detail: `${counterOver} counter(s) above a limit, ${callsOver} call(s) above a limit, ${mismatched} counter(s) not matching the calls admitted` };
 }
 
-main()
-  .then(async (code) => {
-    await cleanUp();
-    process.exit(code);
-  })
-  .catch(async (err: unknown) => {
-    console.error(err instanceof Error ? (err.stack ?? err.message) : String(err));
-    await cleanUp();
-    process.exit(2);
-  });
+bench.run(main);

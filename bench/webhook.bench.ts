@@ -18,6 +18,7 @@ import express from 'express';
 import { TOPICS } from '@callplane/contracts';
 import { bootService, SecretBox, type BaseServiceConfig, type RunningService } from '@callplane/service-kit';
 import { createGatewayModule } from '../apps/telephony-gateway/src/app';
+import { benchRun } from './support/bench-run';
 import { createBenchDatabase, type BenchDatabase } from './support/bench-database';
 import type { LoadJob, LoadMode, RequestPlan } from './support/load-types';
 import { postgresCpuMs } from './support/postgres-cpu';
@@ -43,17 +44,8 @@ const kafkaBrokers = process.env.KAFKA_BROKERS?.split(',').map((b) => b.trim()).
 const busName = kafkaBrokers?.length ? `Kafka bus (${kafkaBrokers.join(',')})` : 'in-process bus';
 
 /** Stop the gateway, drop the database: once, whether the run ends, fails or is interrupted (Ctrl-C also stops the generator). */
-const cleanups: Array<() => Promise<void>> = [];
-let cleaning: Promise<void> | undefined;
-const cleanUp = () =>
-  (cleaning ??= (async () => {
-    for (const fn of cleanups.splice(0).reverse()) {
-      await fn().catch((err: unknown) => console.error(`cleanup failed: ${err instanceof Error ? err.message : String(err)}`));
-    }
-  })());
-process.once('SIGINT', () => void cleanUp().finally(() => process.exit(130)));
-
-const progress = (msg: string) => process.stderr.write(`· ${msg}\n`);
+const bench = benchRun();
+const { progress } = bench;
 const seconds = (s: number): Pick<LoadMode, 'durationMs'> => ({ durationMs: s * 1000 });
 const max = (s: number): LoadMode => ({ kind: 'max', connections: CONNECTIONS, ...seconds(s) });
 const rate = (s: number): LoadMode => ({ kind: 'rate', rps: RATE, connections: CONNECTIONS, ...seconds(s) });
@@ -90,7 +82,7 @@ async function main(): Promise<number> {
   progress('creating and migrating the bench database');
   const adminUrl = process.env.BENCH_DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres';
   const db: BenchDatabase = await createBenchDatabase(adminUrl);
-  cleanups.push(() => db.drop());
+  bench.onCleanup(() => db.drop());
   const config: BaseServiceConfig = {
     PORT: 0,
     HOST: '127.0.0.1',
@@ -109,7 +101,7 @@ async function main(): Promise<number> {
     handleSignals: false,
     modules: ({ platform, routerDeps }) => [createGatewayModule({ platform, routerDeps, secrets, publicBaseUrl: PUBLIC_BASE_URL, livekitSipHost: 'sip.livekit.bench.example.com' })],
   });
-  cleanups.push(() => gateway.stop());
+  bench.onCleanup(() => gateway.stop());
   const prisma = gateway.platform.db.prisma;
 
   const twiml = { status: 200, bodyIncludes: '<Dial' };
@@ -204,13 +196,4 @@ async function startHelloWorld(): Promise<{ port: number; close(): Promise<void>
   };
 }
 
-main()
-  .then(async (code) => {
-    await cleanUp();
-    process.exit(code);
-  })
-  .catch(async (err: unknown) => {
-    console.error(err instanceof Error ? (err.stack ?? err.message) : String(err));
-    await cleanUp();
-    process.exit(2);
-  });
+bench.run(main);

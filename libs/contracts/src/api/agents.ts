@@ -25,13 +25,17 @@ export const voiceConfigSchema = z
   .strict();
 export type VoiceConfig = z.infer<typeof voiceConfigSchema>;
 
-export const openWindowSchema = z
+/** A weekly window's fields: the days it applies to and its start and end on the local clock. */
+export const weeklyWindowSchema = z
   .object({
     days: z.array(z.enum(WEEKDAYS)).min(1).max(7).refine((d) => new Set(d).size === d.length, 'days must not repeat'),
     start: hhmm,
     end: hhmm,
   })
-  .strict()
+  .strict();
+
+/** Opening hours: a window whose end is before its start runs past midnight. */
+export const openWindowSchema = weeklyWindowSchema
   .refine((w) => w.start !== w.end, { message: 'start and end must differ', path: ['end'] });
 
 export const afterHoursSchema = z

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { TERMINAL_CALL_STATES, type CallState } from '../call';
-import { hhmm, WEEKDAYS } from './agents';
+import { hhmm, weeklyWindowSchema } from './agents';
 import { httpUrlSchema, isIanaTimeZone, listOf } from './common';
 import { dialContextSchema, dialNumberSchema } from './outbound';
 
@@ -44,14 +44,7 @@ export const DEFAULT_RECIPIENT_HOURS = { start: '08:00', end: '21:00' } as const
 const timeZoneSchema = z.string().max(64).refine(isIanaTimeZone, 'must be an IANA time zone such as America/New_York');
 
 /** A calling window: the same day, `start` before `end`, in the campaign's time zone. */
-export const campaignWindowSchema = z
-  .object({
-    days: z.array(z.enum(WEEKDAYS)).min(1).max(7).refine((d) => new Set(d).size === d.length, 'days must not repeat'),
-    start: hhmm,
-    end: hhmm,
-  })
-  .strict()
-  .refine((w) => w.start < w.end, { message: 'start must be before end (a window is within one day)', path: ['end'] });
+export const campaignWindowSchema = weeklyWindowSchema.refine((w) => w.start < w.end, { message: 'start must be before end (a window is within one day)', path: ['end'] });
 export type CampaignWindow = z.infer<typeof campaignWindowSchema>;
 
 export const recipientHoursSchema = z
