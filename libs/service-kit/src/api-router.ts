@@ -4,7 +4,7 @@ import { Readable } from 'node:stream';
 import express, { type Request, type Response } from 'express';
 import { z, type ZodType } from 'zod';
 import { authenticate, type AuthMode, type Authenticator, type Principal } from './auth';
-import { AppError, validationError } from './errors';
+import { AppError, refuseNulCharacters, validationError } from './errors';
 import { fingerprint, type IdempotencyStore } from './idempotency';
 import { endWithText, type LeanRoute, type WebhookRequest } from './lean-routes';
 import type { Logger } from './logger';
@@ -213,6 +213,7 @@ function leanRoute(spec: RouteSpec<ZodType | undefined, ZodType | undefined, Zod
 
 function parse(schema: ZodType | undefined, value: unknown, where: 'body' | 'query' | 'params'): unknown {
   if (!schema) return undefined;
+  refuseNulCharacters(value, where);
   const res = schema.safeParse(value);
   if (!res.success) throw validationError(res.error, where);
   return res.data;

@@ -1,7 +1,7 @@
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { CONTACT_UPLOAD_LIMITS, DIAL_CONTEXT_LIMITS, type FieldIssue } from '@callplane/contracts';
-import { AppError } from '@callplane/service-kit';
+import { AppError, hasNulCharacter, NUL_CHARACTER_MESSAGE } from '@callplane/service-kit';
 import { CsvError, parse } from 'csv-parse';
 import { isKnownTimeZone, type ContactRow } from './contact-rows';
 
@@ -90,6 +90,8 @@ function readRow(record: string[], row: number, columns: Columns, note: (field: 
   for (const { index, key } of columns.context) {
     const value = record[index]!;
     if (value.length > DIAL_CONTEXT_LIMITS.maxValueLength) note(`row ${row} ${key}`, `at most ${DIAL_CONTEXT_LIMITS.maxValueLength} characters`);
+    // The router's rule for JSON bodies (libs/service-kit refuseNulCharacters), for the cells this reader reads itself.
+    if (hasNulCharacter(value)) note(`row ${row} ${key}`, NUL_CHARACTER_MESSAGE);
     context[key] = value;
   }
   const contact: ContactRow = { row, toNumber: record[columns.toNumber]!, context };
