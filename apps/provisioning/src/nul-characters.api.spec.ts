@@ -65,4 +65,12 @@ describe('a NUL character in any string the provisioning API takes', () => {
     expectApiError(res, 400, 'validation_failed');
     expect(apiError(res).details).toEqual([{ field: 'query.cursor', message: expect.stringContaining('NUL') }]);
   });
+
+  it.each(['tel:+14155550142', '+14155550142;ext=7'])('POST /voice/phone-numbers with %s (the one number policy: refused, not changed) → 400, no number', async (number) => {
+    const { apiKey, tenantId } = await newTenant();
+    const res = await call('POST', '/voice/phone-numbers', { token: apiKey, json: { number } });
+    expectApiError(res, 400, 'validation_failed');
+    expect(apiError(res).details).toEqual([{ field: 'number', message: expect.any(String) }]);
+    expect(await service().prisma.phoneNumber.count({ where: { tenantId } })).toBe(0);
+  });
 });

@@ -11,10 +11,17 @@ export function toE164(input: string, defaultCountry?: CountryCode): string | nu
   return parseE164(input, defaultCountry)?.number ?? null;
 }
 
+/**
+ * The forms a number may be written in: digits (ASCII), an optional leading `+`, and the separators people type
+ * (spaces, `-`, `.`, parentheses). Anything else is refused rather than quietly changed: an extension (`;ext=1`,
+ * `x12`), a `tel:` URI, letters, full-width or other non-ASCII digits. One policy for every number the platform reads.
+ */
+const NUMBER_FORM = /^\+?[0-9 ().-]+$/;
+
 /** `toE164` with the number's country too (`IN` for +91…), from the same parse: bulk imports need both. */
 export function parseE164(input: string, defaultCountry?: CountryCode): { number: string; country: CountryCode | undefined } | null {
   const trimmed = input.trim();
-  if (!trimmed) return null;
+  if (!trimmed || !NUMBER_FORM.test(trimmed)) return null;
   const candidates = trimmed.startsWith('+') || defaultCountry ? [trimmed] : [trimmed, `+${trimmed}`];
   for (const c of candidates) {
     const parsed = parsePhoneNumberFromString(c, defaultCountry);
