@@ -35,7 +35,13 @@ export async function startServiceProcess(name: string, entry: string, env: Reco
   child.stderr!.on('data', keep);
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   const url = `http://127.0.0.1:${port}`;
-  await waitReady(url, child, () => stderr);
+  try {
+    await waitReady(url, child, () => stderr);
+  } catch (err) {
+    // Not ready is not running: a process left behind here would outlive the bench.
+    child.kill('SIGKILL');
+    throw err;
+  }
   return {
     name,
     url,
