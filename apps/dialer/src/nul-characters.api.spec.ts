@@ -38,4 +38,14 @@ describe('a NUL character in any string the dialer API takes', () => {
     expectApiError(res, 400, 'validation_failed');
     expect(await d.prisma().campaignContact.count({ where: { campaignId: String(campaign.body.id) } })).toBe(0);
   });
+
+  it('a JSON contact upload with one in a context value → 400 naming it, no contact', async () => {
+    const o = await campaignOwner(d, 'Nul json upload');
+    const api = campaignApi(d, o);
+    const campaign = await api.create(campaignBody(o));
+    const res = await api.uploadJson(String(campaign.body.id), { contacts: [{ to_number: uniquePhoneNumber(), context: { customer_name: `As${NUL}ha` } }] });
+    expectApiError(res, 400, 'validation_failed');
+    expect(apiError(res).details).toEqual([{ field: 'contacts.0.context.customer_name', message: expect.stringContaining('NUL') }]);
+    expect(await d.prisma().campaignContact.count({ where: { campaignId: String(campaign.body.id) } })).toBe(0);
+  });
 });

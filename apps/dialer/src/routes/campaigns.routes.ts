@@ -9,7 +9,7 @@ import {
   contactsUploadResultSchema,
   listQuerySchema,
 } from '@callplane/contracts';
-import { ApiRouter, AppError, streamBody, validationError, type ApiRouterDeps, type Logger } from '@callplane/service-kit';
+import { ApiRouter, AppError, streamBody, validateInput, type ApiRouterDeps, type Logger } from '@callplane/service-kit';
 import type { Request } from 'express';
 import { z } from 'zod';
 import { cancelCampaign, launchCampaign, pauseCampaign, resumeCampaign } from '../usecases/campaign-lifecycle.usecase';
@@ -145,9 +145,8 @@ async function uploadContacts(deps: DialerDeps, log: Logger, tenantId: string, c
     }
   }
   if (req.is('application/json')) {
-    const parsed = contactsJsonBodySchema.safeParse(req.body ?? {});
-    if (!parsed.success) throw validationError(parsed.error, 'body');
-    return importContacts(deps, log, tenantId, campaignId, { kind: 'json', contacts: parsed.data.contacts });
+    const { contacts } = validateInput(contactsJsonBodySchema, req.body ?? {}, 'body');
+    return importContacts(deps, log, tenantId, campaignId, { kind: 'json', contacts });
   }
   throw new AppError('unsupported_media_type', 'Send the contacts as text/csv (a header row with to_number) or as application/json {contacts: [...]}.');
 }
