@@ -152,6 +152,25 @@ describe('campaign runner', () => {
     expect(rows).toHaveLength(28);
   });
 
+  it('a resumed scan that wraps round the list stops where it began: no contact is picked, or called, twice', async () => {
+    const t = await cluster.tenant(1);
+    const campaignId = await cluster.campaign(t, { timezone: 'UTC', recipientHours: DEFAULT_RECIPIENT_HOURS, concurrency: 10 });
+    // Twelve asleep (Honolulu at 10:00Z), then two awake. The first round spends its budget on the first ten asleep.
+    const rows = await cluster.contacts(campaignId, t.tenantId, [...Array.from({ length: 12 }, () => ({ timezone: 'Pacific/Honolulu' })), {}, {}]);
+    const runner = createCampaignRunner(cluster.replica(), { scanLimit: 10 });
+    expect((await runner.round()).admitted).toHaveLength(0);
+    // The waiting list shrinks before the next round (here: eight of the asleep leave it), so the next scan, resuming
+    // after the tenth, reaches the end, wraps, and would have budget left to run past where it began.
+    const bySeq = (await cluster.contactRows(campaignId)).slice(0, 8).map((c) => c.id);
+    await cluster.prisma().campaignContact.updateMany({ where: { id: { in: bySeq } }, data: { state: 'do_not_call' } });
+    const second = await runner.round();
+    await cluster.drained();
+    expect(second.admitted).toHaveLength(2);
+    const calls = await cluster.prisma().outboundCall.groupBy({ by: ['campaignContactId'], where: { campaignId }, _count: true });
+    expect(calls.map((c) => c._count)).toEqual([1, 1]);
+    expect(rows).toHaveLength(14);
+  });
+
   it('uses the from-numbers in rotation; one disabled mid-run drops out, none left leaves contacts waiting until one is back', async () => {
     const t = await cluster.tenant(3);
     const [a, b, c] = t.from;

@@ -200,7 +200,7 @@ async function pickWaitingContacts(
   let wrapped = start < 0;
   let scanned = 0;
   const pageSize = allowed ? Math.max(want * 2, 50) : want;
-  while (picked.length < want && scanned < scanLimit) {
+  scan: while (picked.length < want && scanned < scanLimit) {
     const page = await waitingPage(tx, campaign.id, now, after, pageSize);
     if (page.length === 0) {
       if (wrapped) break;
@@ -209,6 +209,8 @@ async function pickWaitingContacts(
       continue;
     }
     for (const c of page) {
+      // Back round to where this scan began: what follows was read (and maybe picked) before the wrap.
+      if (wrapped && start >= 0 && c.seq > start) break scan;
       scanned++;
       after = c.seq;
       if (!allowed || allowed(c)) picked.push(c);
