@@ -31,7 +31,6 @@ export function createGatewayModule(opts: GatewayModuleOptions): ServiceModule {
     transitions: new CallTransitions({ prisma: opts.platform.db.prisma, outbox: opts.platform.relay }),
     publicBaseUrl: opts.publicBaseUrl,
     livekitSipHost: opts.livekitSipHost,
-    outbox: opts.platform.relay,
     logger: opts.platform.logger.child({ module: 'telephony-gateway' }),
     now,
   };

@@ -5,7 +5,8 @@ import { lifecycleEvent } from './lifecycle';
 import { newSessionRow, type NewCallSession } from './session-row';
 
 /** A session the gateway opens from a carrier's webhook: the carrier's call id is known from the first request. */
-export type NewSession = Omit<NewCallSession, 'id' | 'providerCallId' | 'roomName'> & { providerCallId: string };
+/** What the batched opener writes: inbound calls from carrier webhooks, so no room yet and no campaign. */
+export type NewSession = Omit<NewCallSession, 'id' | 'providerCallId' | 'roomName' | 'campaignId'> & { providerCallId: string };
 
 interface Pending {
   session: CallSession;

@@ -3,6 +3,7 @@ import type { Campaign, DbTx, Prisma } from '@callplane/db';
 import { callingHoursAt } from './calling-hours';
 import type { AdmissionRefusal } from './campaign-metrics';
 import type { DialerDeps } from './deps';
+import { listedAmong } from './do-not-call.repository';
 
 export interface AdmissionOptions {
   /** Calls one round may admit for one campaign, at most. */
@@ -104,7 +105,7 @@ export async function admitCampaignCalls(deps: DialerDeps, tx: DbTx, campaign: C
   refuse('hours', passedOver);
   if (picked.length === 0) return [];
 
-  const listed = await doNotCallAmong(tx, campaign.tenantId, picked.map((c) => c.to_number));
+  const listed = await listedAmong(tx, campaign.tenantId, picked.map((c) => c.to_number));
   const blocked = picked.filter((c) => listed.has(c.to_number));
   const going = picked.filter((c) => !listed.has(c.to_number));
   if (blocked.length) {
@@ -171,12 +172,6 @@ function nextInRotation(order: readonly string[], usable: readonly FromNumber[],
     if (hit) return [hit, (i + 1) % order.length];
   }
   throw new Error('nextInRotation needs at least one usable number');
-}
-
-async function doNotCallAmong(tx: DbTx, tenantId: string, numbers: string[]): Promise<Set<string>> {
-  const rows = await tx.$queryRaw<Array<{ number: string }>>`
-    SELECT number FROM do_not_call_numbers WHERE tenant_id = ${tenantId} AND number = ANY(${numbers}::text[])`;
-  return new Set(rows.map((r) => r.number));
 }
 
 /**

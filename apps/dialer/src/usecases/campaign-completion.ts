@@ -1,21 +1,10 @@
-import { CONTACT_STATES, newId, type CampaignCompletedWebhook, type CampaignCounts } from '@callplane/contracts';
+import { FINAL_CONTACT_STATES, CONTACT_STATES, newId, type CampaignCompletedWebhook } from '@callplane/contracts';
 import type { Campaign, DbTx } from '@callplane/db';
+import { countsFor } from './campaign-presenter';
 import type { DialerDeps } from './deps';
 
-/** Contact states from which a call may still be placed or is under way. */
-const OPEN_STATES = ['pending', 'calling', 'retry_scheduled'];
-
-/** Contacts per state, and the total (the campaign's `counts`). */
-export async function contactCounts(tx: DbTx, campaignId: string): Promise<CampaignCounts> {
-  const rows = await tx.$queryRaw<Array<{ state: string; n: number }>>`
-    SELECT state, count(*)::int AS n FROM campaign_contacts WHERE campaign_id = ${campaignId} GROUP BY state`;
-  const counts = Object.fromEntries(['total', ...CONTACT_STATES].map((k) => [k, 0])) as CampaignCounts;
-  for (const r of rows) {
-    if (r.state in counts) counts[r.state as keyof CampaignCounts] = r.n;
-    counts.total += r.n;
-  }
-  return counts;
-}
+/** Contact states from which a call may still be placed or is under way: every state but the final ones. */
+const OPEN_STATES = CONTACT_STATES.filter((s) => !FINAL_CONTACT_STATES.includes(s));
 
 /** Whether any contact may still be called or is on a call. */
 export async function hasOpenContacts(tx: DbTx, campaignId: string): Promise<boolean> {
@@ -68,7 +57,7 @@ async function sendCompletion(deps: DialerDeps, tx: DbTx, campaign: Campaign): P
       campaign_id: campaign.id,
       occurred_at: now.toISOString(),
       status: campaign.status as CampaignCompletedWebhook['status'],
-      counts: await contactCounts(tx, campaign.id),
+      counts: (await countsFor(tx, [campaign.id])).get(campaign.id)!,
     };
     await tx.webhookDelivery.create({
       data: { id: body.id, tenantId: campaign.tenantId, sessionId: campaign.id, url: campaign.webhookUrl, body: JSON.stringify(body), occurredAt: now, nextAttemptAt: now, createdAt: now },

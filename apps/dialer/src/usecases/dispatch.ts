@@ -95,9 +95,13 @@ export async function dispatchOutboundCall(deps: DialerDeps, callId: string): Pr
   }
 }
 
-/** Runs a dispatch in the background (the API answers 202 at once), tracked so a drain waits for it. */
-export function startDispatch(deps: DialerDeps, callId: string): void {
-  const p = dispatchOutboundCall(deps, callId)
+/**
+ * Runs a dispatch in the background (the API answers 202 at once), tracked so a drain waits for it; after `delayMs`
+ * when given (a campaign call's pace slot), the wait inside the same tracked promise.
+ */
+export function startDispatch(deps: DialerDeps, callId: string, delayMs = 0): void {
+  const started = delayMs > 0 ? new Promise<void>((resolve) => setTimeout(resolve, delayMs)).then(() => dispatchOutboundCall(deps, callId)) : dispatchOutboundCall(deps, callId);
+  const p = started
     .catch((err: unknown) => deps.logger.error({ session_id: callId, err }, 'outbound dispatch crashed'))
     .finally(() => deps.inflight.delete(p));
   deps.inflight.add(p);

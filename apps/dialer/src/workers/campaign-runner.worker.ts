@@ -3,7 +3,7 @@ import { AdmissionMemory, admitCampaignCalls, type AdmissionOptions, type Admitt
 import { completeCampaign, hasOpenContacts, sendCompletionIfOwed } from '../usecases/campaign-completion';
 import { failLostCampaignDispatches } from '../usecases/campaign-lost-dispatch';
 import type { DialerDeps } from '../usecases/deps';
-import { dispatchOutboundCall, startDispatch } from '../usecases/dispatch';
+import { startDispatch } from '../usecases/dispatch';
 
 export interface CampaignRunnerOptions extends Partial<AdmissionOptions> {
   /** Pause between rounds (CAMPAIGN_RUNNER_INTERVAL_MS). */
@@ -135,15 +135,5 @@ async function campaignsWithWork(deps: DialerDeps, limit: number): Promise<strin
  * scheduler's stale reclaim places it.
  */
 function dispatchAt(deps: DialerDeps, call: AdmittedCall): void {
-  const wait = call.at.getTime() - deps.now().getTime();
-  if (wait <= 0) {
-    startDispatch(deps, call.id);
-    return;
-  }
-  // One tracked promise from the wait to the end of the dispatch, so a drain that looks once waits for both.
-  const p = new Promise<void>((resolve) => setTimeout(resolve, wait))
-    .then(() => dispatchOutboundCall(deps, call.id))
-    .catch((err: unknown) => deps.logger.error({ session_id: call.id, err }, 'outbound dispatch crashed'))
-    .finally(() => deps.inflight.delete(p));
-  deps.inflight.add(p);
+  startDispatch(deps, call.id, call.at.getTime() - deps.now().getTime());
 }

@@ -12,7 +12,6 @@ export interface GatewayDeps {
   transitions: CallTransitions;
   publicBaseUrl: string;
   livekitSipHost: string;
-  outbox: { notify(): void };
   logger: Logger;
   now(): Date;
 }

@@ -1,4 +1,4 @@
-import { isOpen, openInboundSession } from '@callplane/calls';
+import { END_REASONS, isOpen, openInboundSession } from '@callplane/calls';
 import { E164_PATTERN, newId, voiceConfigSchema, type AfterHours } from '@callplane/contracts';
 import type { PrismaClient } from '@callplane/db';
 import { SESSION_ATTRIBUTE } from '@callplane/livekit';
@@ -60,7 +60,7 @@ export async function placeSandboxInboundCall(deps: SandboxInboundDeps, input: z
       provider: 'sip',
       providerCallId: `sandbox-${randomUUID()}`,
       state: open ? 'initiating' : 'completed',
-      endReason: open ? null : 'after_hours',
+      endReason: open ? null : END_REASONS.afterHours,
       at,
     }),
   );
