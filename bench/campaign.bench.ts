@@ -27,7 +27,8 @@ import { startKafkaMock } from '../libs/testing/src/kafka/kafka-mock';
 import { benchRun } from './support/bench-run';
 import { benchArgs } from './support/args';
 import { createBenchDatabase } from './support/bench-database';
-import { CampaignApi, loadRangeNumbers, SANDBOX_FROM } from './support/campaign-api';
+import { SANDBOX_FROM_NUMBER as SANDBOX_FROM, ensureSandboxFromNumber } from '../apps/all-in-one/src/seed';
+import { CampaignApi, callSeconds, loadRangeNumbers } from './support/campaign-api';
 import { startServiceProcess, type ServiceProcess } from './support/service-process';
 import { verdict } from './support/report';
 import { seedAgent } from './support/seed-number';
@@ -63,7 +64,7 @@ async function main(): Promise<number> {
   } as unknown as BaseServiceConfig;
   const seeded = await seedAgent(config, new SecretBox(credentialsKey), 'https://bench.example.com');
   // The sandbox carrier's from-number, as the all-in-one seeds it: outbound, active, needing no trunk.
-  await db.prisma.phoneNumber.create({ data: { id: `pn_bench${randomBytes(6).toString('hex')}`, tenantId: seeded.tenantId, number: SANDBOX_FROM, provider: 'sip', byok: true, outboundEnabled: true, state: 'active' } });
+  await ensureSandboxFromNumber(db.prisma);
 
   const env = {
     DATABASE_URL: database.url,
@@ -160,7 +161,7 @@ async function pacePhase(db: Database, api: CampaignApi, agentId: string) {
 /** (c): the whole run, with one replica killed once half the contacts are final. */
 async function runPhase(db: Database, api: CampaignApi, agentId: string, dialers: ServiceProcess[]) {
   const numbers = loadRangeNumbers(CONTACTS);
-  const meanCallSeconds = 1 + numbers.reduce((s, n) => s + Math.max(1, Number(n.slice(-2))), 0) / numbers.length;
+  const meanCallSeconds = numbers.reduce((s, n) => s + callSeconds(n), 0) / numbers.length;
   const allowedByConcurrency = GOALS.concurrency / meanCallSeconds;
   const allowed = Math.min(GOALS.rate, allowedByConcurrency);
   const campaign = await api.create(campaignBody(agentId, 'run'));

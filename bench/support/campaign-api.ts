@@ -1,7 +1,11 @@
-import { SANDBOX_FROM_NUMBER } from '../../apps/all-in-one/src/seed';
+import { sandboxBehaviour } from '@callplane/contracts';
 
-/** The from-number of sandbox calls, as the all-in-one seeds it. */
-export const SANDBOX_FROM = SANDBOX_FROM_NUMBER;
+/** How long a load-range call lasts from the dial to its hang-up, as the sandbox carrier plays it. */
+export function callSeconds(number: string): number {
+  const b = sandboxBehaviour(number);
+  if (b?.kind !== 'load') throw new Error(`${number} is not a sandbox load-range number`);
+  return b.ringMs / 1000 + b.holdSeconds;
+}
 
 /**
  * `n` distinct numbers of the sandbox carrier's load range (API.md: `+1555011XXYY` answers after a second, hangs up
