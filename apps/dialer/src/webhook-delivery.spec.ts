@@ -30,7 +30,7 @@ describe('status webhook delivery', () => {
     const sessionId = await seedOutboundCall(deps, { tenantId, webhookUrl: url });
     const enqueue = async (state: CallState, occurredAt = clock.now()) => {
       const event = lifecycleEvent({ tenantId, sessionId, state, occurredAt });
-      await inTx(deps, (tx) => enqueueStatusWebhooks(deps, event, tx));
+      await inTx(deps, (tx) => enqueueStatusWebhooks(deps, [event], tx));
       return event;
     };
     const received = () => receiver.received.filter((r) => r.json.session_id === sessionId);
@@ -269,7 +269,7 @@ describe('SSRF guard at delivery time', () => {
     const tenantId = newId('tenant');
     const sessionId = await seedOutboundCall(deps, { tenantId, webhookUrl: url });
     const event = lifecycleEvent({ tenantId, sessionId, state: 'ringing', occurredAt: clock.now() });
-    await inTx(deps, (tx) => enqueueStatusWebhooks(deps, event, tx));
+    await inTx(deps, (tx) => enqueueStatusWebhooks(deps, [event], tx));
     return event.id;
   }
 

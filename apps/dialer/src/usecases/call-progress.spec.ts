@@ -50,7 +50,8 @@ describe('recordCallProgress', () => {
       },
     });
   }
-  const apply = (e: EventEnvelope<CallLifecycleData>) => db.prisma.$transaction((tx) => recordCallProgress(deps, e, tx));
+  const apply = (e: EventEnvelope<CallLifecycleData>) => db.prisma.$transaction((tx) => recordCallProgress(deps, [e], tx));
+  const applyBatch = (events: EventEnvelope<CallLifecycleData>[]) => db.prisma.$transaction((tx) => recordCallProgress(deps, events, tx));
   const row = (id: string) => db.prisma.outboundCall.findUniqueOrThrow({ where: { id } });
 
   it('records each step with its time, and ends the row on a terminal state', async () => {
@@ -99,6 +100,27 @@ describe('recordCallProgress', () => {
     const id = await newCall('failed');
     await apply(event(id, 'failed', '05', { end_reason: 'livekit_not_configured' }));
     expect(await row(id)).toMatchObject({ callState: 'failed', state: 'failed', endedAt: at('05') });
-    await expect(apply(event(newId('callSession'), 'completed', '05'))).resolves.toBeUndefined();
+    await expect(apply(event(newId('callSession'), 'completed', '05'))).resolves.toEqual([]);
+  });
+
+  it('a batch applies its events in delivery order, several calls at once, and answers the rows it moved as written', async () => {
+    const [a, b, c] = [await newCall(), await newCall(), await newCall()];
+    await apply(event(c, 'completed', '09'));
+    const moved = await applyBatch([
+      event(a, 'initiating', '00'),
+      event(b, 'ringing', '01'),
+      event(a, 'ringing', '02'),
+      event(c, 'ringing', '03'), // c ended before the batch: nothing
+      event(a, 'in_progress', '05'),
+      event(b, 'busy', '06'),
+      event(a, 'ringing', '07'), // backward within the batch: nothing
+      event(a, 'completed', '40'),
+      event(b, 'busy', '41'), // a repeat after the end: nothing
+    ]);
+    expect(moved.map((r) => r.id).sort()).toEqual([a, b].sort());
+    expect(moved.find((r) => r.id === a)).toEqual(await row(a));
+    expect(await row(a)).toMatchObject({ callState: 'completed', ringingAt: at('02'), answeredAt: at('05'), endedAt: at('40'), state: 'ended' });
+    expect(await row(b)).toMatchObject({ callState: 'busy', ringingAt: at('01'), answeredAt: null, endedAt: at('06'), state: 'ended' });
+    expect(await row(c)).toMatchObject({ callState: 'completed', ringingAt: null, endedAt: at('09') });
   });
 });

@@ -6,33 +6,58 @@ import type { DialerDeps } from './deps';
 const LIVE_ROW_STATES = ['dispatching', 'dispatched'];
 
 /**
- * Runs for every `call.lifecycle` event of an outbound call, in the consumer's deduplicated transaction: keeps
- * the dialer's record of the call (`call_state` and its times; `state: ended` once the call ends) in step.
+ * Runs for a batch of `call.lifecycle` events, in the consumer's deduplicated transaction: keeps the dialer's record
+ * of each outbound call (`call_state` and its times; `state: ended` once the call ends) in step.
  *
- * Events are at least once and may arrive out of order, so the row only moves forward, through the same state
- * machine as the session (`nextCallState`), under a row lock: a duplicate, late or backward event changes nothing.
- * Returns the row as updated when the event moved it (so the steps after it act once per transition), else nothing.
+ * Events are at least once and may arrive out of order, so a row only moves forward, through the same state machine
+ * as the session (`nextCallState`), under a row lock: a duplicate, late or backward event changes nothing. The batch's
+ * rows are locked and read together, its events applied to them in delivery order, and the rows it moved written in
+ * one statement. Returns those rows as written (so the steps after it act once per transition).
  */
-export async function recordCallProgress(_deps: DialerDeps, event: EventEnvelope<CallLifecycleData>, tx: DbTx): Promise<OutboundCall | undefined> {
+export async function recordCallProgress(_deps: DialerDeps, events: readonly EventEnvelope<CallLifecycleData>[], tx: DbTx): Promise<OutboundCall[]> {
+  const ids = [...new Set(events.map((e) => e.data.session_id))];
+  if (ids.length === 0) return [];
+  // Locked in id order, so two transactions sharing calls (a rebalance's overlap) queue instead of deadlocking.
+  const locked = await tx.$queryRaw<Array<{ id: string }>>`SELECT id FROM outbound_calls WHERE id = ANY(${ids}::text[]) ORDER BY id FOR UPDATE`;
+  if (locked.length === 0) return []; // none of the dialer's calls
+  const calls = new Map((await tx.outboundCall.findMany({ where: { id: { in: locked.map((r) => r.id) } } })).map((c) => [c.id, c]));
+  const moved = new Map<string, OutboundCall>();
+  for (const event of events) {
+    const call = moved.get(event.data.session_id) ?? calls.get(event.data.session_id);
+    const next = call && advanceCall(call, event);
+    if (next) moved.set(next.id, next);
+  }
+  const rows = [...moved.values()].map((row) => ({ ...row, updatedAt: new Date() }));
+  if (rows.length === 0) return [];
+  // One statement for the batch (a row per call it moved), in place of an update per call.
+  const iso = (d: Date | null) => d?.toISOString() ?? null;
+  await tx.$executeRaw`
+    UPDATE outbound_calls AS o
+    SET call_state = u.call_state, state = u.state, updated_at = u.updated_at AT TIME ZONE 'UTC',
+        ringing_at = u.ringing_at AT TIME ZONE 'UTC', answered_at = u.answered_at AT TIME ZONE 'UTC', ended_at = u.ended_at AT TIME ZONE 'UTC'
+    FROM unnest(${rows.map((r) => r.id)}::text[], ${rows.map((r) => r.callState)}::text[], ${rows.map((r) => r.state)}::text[],
+                ${rows.map((r) => iso(r.updatedAt))}::timestamptz[], ${rows.map((r) => iso(r.ringingAt))}::timestamptz[],
+                ${rows.map((r) => iso(r.answeredAt))}::timestamptz[], ${rows.map((r) => iso(r.endedAt))}::timestamptz[])
+      AS u(id, call_state, state, updated_at, ringing_at, answered_at, ended_at)
+    WHERE o.id = u.id`;
+  return rows;
+}
+
+/** The dialer's row with one event applied, or null when the event does not move the call forward. */
+export function advanceCall(call: OutboundCall, event: EventEnvelope<CallLifecycleData>): OutboundCall | null {
   const data = event.data;
-  const rows = await tx.$queryRaw<Array<{ id: string }>>`SELECT id FROM outbound_calls WHERE id = ${data.session_id} FOR UPDATE`;
-  if (!rows.length) return undefined; // not one of the dialer's calls
-  const call = await tx.outboundCall.findUniqueOrThrow({ where: { id: data.session_id } });
   const current = call.callState as CallState | null;
   const next = current ? nextCallState(current, data.state) : data.state;
-  if (!next) return undefined;
-
+  if (!next) return null;
   const at = new Date(event.occurred_at);
   const date = (iso: string | null) => (iso ? new Date(iso) : null);
   const terminal = isTerminalState(next);
-  return tx.outboundCall.update({
-    where: { id: call.id },
-    data: {
-      callState: next,
-      ringingAt: call.ringingAt ?? (next === 'ringing' ? at : null),
-      answeredAt: call.answeredAt ?? date(data.answered_at) ?? (next === 'in_progress' ? at : null),
-      endedAt: terminal ? (call.endedAt ?? date(data.ended_at) ?? at) : call.endedAt,
-      ...(terminal && LIVE_ROW_STATES.includes(call.state) ? { state: 'ended' } : {}),
-    },
-  });
+  return {
+    ...call,
+    callState: next,
+    ringingAt: call.ringingAt ?? (next === 'ringing' ? at : null),
+    answeredAt: call.answeredAt ?? date(data.answered_at) ?? (next === 'in_progress' ? at : null),
+    endedAt: terminal ? (call.endedAt ?? date(data.ended_at) ?? at) : call.endedAt,
+    state: terminal && LIVE_ROW_STATES.includes(call.state) ? 'ended' : call.state,
+  };
 }

@@ -42,35 +42,55 @@ export function decideContactOutcome(input: ContactOutcomeInput): ContactOutcome
 }
 
 /**
- * Runs in the `call.lifecycle` consumer's deduplicated transaction, right after `recordCallProgress` moved a campaign
- * call's row to a terminal state (it does so once per call: the row follows the call-state machine, so a duplicated,
- * late or reordered report never gets here twice). Only the contact's current attempt counts: a contact whose
- * `last_session_id` is another call (an older attempt ending late) is left alone. A contact the campaign's `end_at`
- * canceled while this call was up keeps `canceled`, with the call's outcome recorded beside it.
+ * Runs in the `call.lifecycle` consumer's deduplicated transaction, right after `recordCallProgress` moved a batch's
+ * calls: each campaign call that reached a terminal state settles its contact (a call gets there once: its row follows
+ * the call-state machine, so a duplicated, late or reordered report never does it twice). Only the contact's current
+ * attempt counts: a contact whose `last_session_id` is another call (an older attempt ending late) is left alone. A
+ * contact the campaign's `end_at` canceled while this call was up keeps `canceled`, with the call's outcome beside it.
+ * The batch's contacts are locked (in id order), its campaigns read, and the contacts written, in one statement each.
  */
-export async function recordCampaignCallOutcome(deps: DialerDeps, call: OutboundCall, tx: DbTx): Promise<void> {
-  if (!call.campaignContactId || !call.campaignId || !call.callState || !isTerminalState(call.callState as CallState)) return;
-  const [contact] = await tx.$queryRaw<Array<{ state: string; attempts: number; last_session_id: string | null }>>`
-    SELECT state, attempts, last_session_id FROM campaign_contacts WHERE id = ${call.campaignContactId} FOR UPDATE`;
-  if (!contact || contact.last_session_id !== call.id) return;
-  const campaign = await tx.campaign.findUnique({ where: { id: call.campaignId }, select: { status: true, retry: true } });
-  if (!campaign) return;
-  const decision = decideContactOutcome({
-    terminal: call.callState as CallState,
-    attempts: contact.attempts,
-    retry: campaign.retry as unknown as CampaignRetry,
-    campaignStatus: campaign.status,
-    endedAt: call.endedAt ?? deps.now(),
-    answeredAt: call.answeredAt,
-  });
-  const recorded = { lastOutcome: decision.lastOutcome, durationSeconds: decision.durationSeconds, updatedAt: deps.now() };
-  if (contact.state === 'calling') {
-    await tx.campaignContact.update({ where: { id: call.campaignContactId }, data: { ...recorded, state: decision.state, nextAttemptAt: decision.nextAttemptAt } });
-  } else if (contact.state === 'canceled') {
-    await tx.campaignContact.update({ where: { id: call.campaignContactId }, data: recorded });
-  } else {
-    return;
+export async function recordCampaignCallOutcomes(deps: DialerDeps, calls: readonly OutboundCall[], tx: DbTx): Promise<void> {
+  const ended = calls.filter((c) => c.campaignContactId && c.campaignId && c.callState && isTerminalState(c.callState as CallState));
+  if (ended.length === 0) return;
+  const contactIds = [...new Set(ended.map((c) => c.campaignContactId!))];
+  const contacts = new Map(
+    (
+      await tx.$queryRaw<Array<{ id: string; state: string; attempts: number; last_session_id: string | null }>>`
+        SELECT id, state, attempts, last_session_id FROM campaign_contacts WHERE id = ANY(${contactIds}::text[]) ORDER BY id FOR UPDATE`
+    ).map((c) => [c.id, c]),
+  );
+  const campaigns = new Map(
+    (await tx.campaign.findMany({ where: { id: { in: [...new Set(ended.map((c) => c.campaignId!))] } }, select: { id: true, status: true, retry: true } })).map((c) => [c.id, c]),
+  );
+  const settled: Array<{ id: string; state: string; decision: ContactOutcomeDecision }> = [];
+  for (const call of ended) {
+    const contact = contacts.get(call.campaignContactId!);
+    const campaign = campaigns.get(call.campaignId!);
+    if (!contact || !campaign || contact.last_session_id !== call.id) continue;
+    if (contact.state !== 'calling' && contact.state !== 'canceled') continue;
+    const decision = decideContactOutcome({
+      terminal: call.callState as CallState,
+      attempts: contact.attempts,
+      retry: campaign.retry as unknown as CampaignRetry,
+      campaignStatus: campaign.status,
+      endedAt: call.endedAt ?? deps.now(),
+      answeredAt: call.answeredAt,
+    });
+    // A canceled contact keeps its state; the call's outcome is recorded beside it.
+    settled.push({ id: contact.id, state: contact.state === 'calling' ? decision.state : contact.state, decision });
   }
+  if (settled.length === 0) return;
+  const iso = (d: Date | null) => d?.toISOString() ?? null;
+  const now = deps.now().toISOString();
+  await tx.$executeRaw`
+    UPDATE campaign_contacts AS c
+    SET state = u.state, last_outcome = u.last_outcome, duration_seconds = u.duration_seconds,
+        next_attempt_at = CASE WHEN c.state = 'calling' THEN u.next_attempt_at AT TIME ZONE 'UTC' ELSE c.next_attempt_at END,
+        updated_at = ${now}::timestamptz AT TIME ZONE 'UTC'
+    FROM unnest(${settled.map((s) => s.id)}::text[], ${settled.map((s) => s.state)}::text[], ${settled.map((s) => s.decision.lastOutcome)}::text[],
+                ${settled.map((s) => s.decision.durationSeconds)}::int[], ${settled.map((s) => iso(s.decision.nextAttemptAt))}::timestamptz[])
+      AS u(id, state, last_outcome, duration_seconds, next_attempt_at)
+    WHERE c.id = u.id`;
   // Counted in the transaction: a rollback that is redelivered counts again (metrics tolerate it; the contact does not).
-  deps.campaignMetrics?.outcomes.inc({ outcome: decision.lastOutcome });
+  for (const s of settled) deps.campaignMetrics?.outcomes.inc({ outcome: s.decision.lastOutcome });
 }

@@ -3,45 +3,45 @@ import type { DbTx } from '@callplane/db';
 import type { DialerDeps } from './deps';
 
 /**
- * Runs for every `call.lifecycle` event of an outbound call, in the consumer's deduplicated transaction: queues one
- * status webhook to the call's `webhook_url` (a campaign's call carries the campaign's), else the agent's
- * `status_webhook_url`, else nothing; a campaign's call names its campaign and contact. The delivery's id
- * is the event's id, so a redelivered event queues nothing new and the customer sees the same `id` on every retry.
- * The target is not vetted here (DNS can change): the delivery worker checks it when it connects.
+ * Runs for a batch of `call.lifecycle` events, in the consumer's deduplicated transaction: queues one status webhook
+ * per outbound call's event to the call's `webhook_url` (a campaign's call carries the campaign's), else the agent's
+ * `status_webhook_url`, else nothing; a campaign's call names its campaign and contact. The delivery's id is the
+ * event's id, so a redelivered event queues nothing new and the customer sees the same `id` on every retry. The
+ * batch's calls and agents are read in one statement each, its deliveries written in one. The target is not vetted
+ * here (DNS can change): the delivery worker checks it when it connects.
  */
-export async function enqueueStatusWebhooks(deps: DialerDeps, event: EventEnvelope<CallLifecycleData>, tx: DbTx): Promise<void> {
-  const call = event.data;
-  if (call.direction !== 'outbound') return;
-  const outbound = await tx.outboundCall.findFirst({
-    where: { id: call.session_id, tenantId: event.tenant_id },
-    select: { webhookUrl: true, agentId: true, campaignId: true, campaignContactId: true },
+export async function enqueueStatusWebhooks(deps: DialerDeps, events: readonly EventEnvelope<CallLifecycleData>[], tx: DbTx): Promise<void> {
+  const outbound = events.filter((e) => e.data.direction === 'outbound');
+  if (outbound.length === 0) return;
+  const calls = await tx.outboundCall.findMany({
+    where: { id: { in: [...new Set(outbound.map((e) => e.data.session_id))] } },
+    select: { id: true, tenantId: true, webhookUrl: true, agentId: true, campaignId: true, campaignContactId: true },
   });
-  const url = await targetUrl(tx, event.tenant_id, call, outbound);
-  if (!url) return;
-  const campaign = outbound?.campaignId && outbound.campaignContactId ? { campaign_id: outbound.campaignId, contact_id: outbound.campaignContactId } : {};
-  const body: StatusWebhookBody = { id: event.id, event: call.state, session_id: call.session_id, occurred_at: event.occurred_at, ...campaign, call };
-  const now = deps.now();
-  await tx.webhookDelivery.createMany({
-    data: [
-      {
-        id: event.id,
-        tenantId: event.tenant_id,
-        sessionId: call.session_id,
-        url,
-        body: JSON.stringify(body),
-        occurredAt: new Date(event.occurred_at),
-        nextAttemptAt: now,
-        createdAt: now,
-      },
-    ],
-    skipDuplicates: true,
-  });
-}
+  // A call or agent counts only in its own tenant: an event naming another tenant's ids finds nothing.
+  const callById = new Map(calls.map((c) => [c.id, c]));
+  const callOf = (e: EventEnvelope<CallLifecycleData>) => {
+    const call = callById.get(e.data.session_id);
+    return call?.tenantId === e.tenant_id ? call : null;
+  };
+  const agentOf = (e: EventEnvelope<CallLifecycleData>) => callOf(e)?.agentId ?? e.data.agent_id;
+  const needAgents = outbound.filter((e) => !callOf(e)?.webhookUrl && agentOf(e));
+  const agents = needAgents.length
+    ? await tx.agent.findMany({ where: { id: { in: [...new Set(needAgents.map((e) => agentOf(e)!))] } }, select: { id: true, tenantId: true, statusWebhookUrl: true } })
+    : [];
+  const agentById = new Map(agents.map((a) => [a.id, a]));
+  const urlOf = (e: EventEnvelope<CallLifecycleData>) => {
+    const agent = agentById.get(agentOf(e) ?? '');
+    return callOf(e)?.webhookUrl ?? (agent?.tenantId === e.tenant_id ? agent.statusWebhookUrl : null);
+  };
 
-async function targetUrl(tx: DbTx, tenantId: string, call: CallLifecycleData, outbound: { webhookUrl: string | null; agentId: string } | null): Promise<string | null> {
-  if (outbound?.webhookUrl) return outbound.webhookUrl;
-  const agentId = outbound?.agentId ?? call.agent_id;
-  if (!agentId) return null;
-  const agent = await tx.agent.findFirst({ where: { id: agentId, tenantId }, select: { statusWebhookUrl: true } });
-  return agent?.statusWebhookUrl ?? null;
+  const now = deps.now();
+  const data = outbound.flatMap((event) => {
+    const url = urlOf(event);
+    if (!url) return [];
+    const call = callOf(event);
+    const campaign = call?.campaignId && call.campaignContactId ? { campaign_id: call.campaignId, contact_id: call.campaignContactId } : {};
+    const body: StatusWebhookBody = { id: event.id, event: event.data.state, session_id: event.data.session_id, occurred_at: event.occurred_at, ...campaign, call: event.data };
+    return [{ id: event.id, tenantId: event.tenant_id, sessionId: event.data.session_id, url, body: JSON.stringify(body), occurredAt: new Date(event.occurred_at), nextAttemptAt: now, createdAt: now }];
+  });
+  if (data.length) await tx.webhookDelivery.createMany({ data, skipDuplicates: true });
 }

@@ -72,14 +72,13 @@ export async function listTrialNumbers(deps: DialerDeps): Promise<{ data: TrialN
 }
 
 /**
- * Runs for every `call.lifecycle` event of an outbound call, in the consumer's deduplicated transaction: when a
- * studio test call ends, its trial number goes back to the pool. Keyed on the holder, so a repeated or late event
+ * Runs for a batch of `call.lifecycle` events, in the consumer's deduplicated transaction: when a studio test call
+ * ends, its trial number goes back to the pool. Keyed on the holder, so a repeated or late event
  * (or a number already released by the watchdog) changes nothing.
  */
-export async function releaseTrialNumber(_deps: DialerDeps, event: EventEnvelope<CallLifecycleData>, tx: DbTx): Promise<void> {
-  const data = event.data;
-  if (data?.call_type !== 'studio_test' || !isTerminalState(data.state)) return;
-  await releaseLease(tx, data.session_id);
+export async function releaseTrialNumbers(_deps: DialerDeps, events: readonly EventEnvelope<CallLifecycleData>[], tx: DbTx): Promise<void> {
+  const ended = events.filter((e) => e.data?.call_type === 'studio_test' && isTerminalState(e.data.state)).map((e) => e.data.session_id);
+  if (ended.length) await tx.$executeRaw`UPDATE trial_numbers SET in_use_by = NULL WHERE in_use_by = ANY(${ended}::text[])`;
 }
 
 /** Frees the trial number a test call holds, if it still holds one. */
