@@ -154,7 +154,7 @@ async function pacePhase(db: Database, api: CampaignApi, agentId: string) {
   progress(`(b) pacing ${numbers.length} short calls at ${GOALS.rate}/s`);
   await api.launch(campaign.id);
   await waitForCampaign(db, api, campaign.id, 120_000);
-  const { rate } = await admissionRate(db, campaign.id);
+  const { rate } = await dialRate(db, campaign.id);
   return { calls: numbers.length, achieved: rate };
 }
 
@@ -188,7 +188,7 @@ async function runPhase(db: Database, api: CampaignApi, agentId: string, dialers
     await new Promise((r) => setTimeout(r, 100));
   }
   const cpuAfter = dialers.map((d, i) => (d === victim && cpuAtKill.length ? cpuAtKill[0]! : (d.cpuMs() ?? 0)) - cpuBefore[i]!);
-  const { rate, admitted, seconds } = await admissionRate(db, campaign.id);
+  const { rate, admitted, seconds } = await dialRate(db, campaign.id);
   const twice = await db.pool!.query<{ n: string }>(
     `SELECT count(*) AS n FROM (SELECT campaign_contact_id FROM outbound_calls WHERE campaign_id = $1 GROUP BY 1 HAVING count(*) > 1) t`,
     [campaign.id],
@@ -256,9 +256,15 @@ async function waitForCampaign(db: Database, api: CampaignApi, campaignId: strin
   }
 }
 
-/** Calls started per second between the first and the last admission, from the calls' own rows. */
-async function admissionRate(db: Database, campaignId: string) {
-  const r = await db.pool!.query<{ n: string; first: Date; last: Date }>(`SELECT count(*) AS n, min(created_at) AS first, max(created_at) AS last FROM outbound_calls WHERE campaign_id = $1`, [campaignId]);
+/**
+ * Calls placed per second between the first and the last dispatch, from the calls' own rows. Dispatch, not admission:
+ * a round admits calls up to the pace horizon ahead of their slot, and each is dispatched (dialed) at its slot.
+ */
+async function dialRate(db: Database, campaignId: string) {
+  const r = await db.pool!.query<{ n: string; first: Date; last: Date }>(
+    `SELECT count(*) AS n, min(dispatched_at) AS first, max(dispatched_at) AS last FROM outbound_calls WHERE campaign_id = $1 AND dispatched_at IS NOT NULL`,
+    [campaignId],
+  );
   const row = r.rows[0]!;
   const admitted = Number(row.n);
   const seconds = (row.last.getTime() - row.first.getTime()) / 1000;
