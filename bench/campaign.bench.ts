@@ -29,6 +29,7 @@ import { benchArgs } from './support/args';
 import { createBenchDatabase } from './support/bench-database';
 import { SANDBOX_FROM_NUMBER as SANDBOX_FROM, ensureSandboxFromNumber } from '../apps/all-in-one/src/seed';
 import { CampaignApi, callSeconds, loadRangeNumbers } from './support/campaign-api';
+import { postgresCpuMs } from './support/postgres-cpu';
 import { startServiceProcess, type ServiceProcess } from './support/service-process';
 import { verdict } from './support/report';
 import { seedAgent } from './support/seed-number';
@@ -94,7 +95,7 @@ async function main(): Promise<number> {
   const api = new CampaignApi(dialers[0]!.url, seeded.apiKey);
 
   const imported = await importPhase(db, api, seeded.agentId);
-  const paced = await pacePhase(db, api, seeded.agentId);
+  const paced = await pacePhase(db, api, seeded.agentId, { dialers, voiceAgent });
   const run = await runPhase(db, api, seeded.agentId, dialers);
 
   const results = [
@@ -109,6 +110,11 @@ async function main(): Promise<number> {
   console.log(`campaign bench — ${availableParallelism()} cores, load ${loadavg()[0]!.toFixed(1)}`);
   console.log(`(a) import ${ROWS.toLocaleString('en-US')} contacts: ${fmt(imported.rowsPerSecond)} rows/s through the API; baseline (straight INSERTs) ${fmt(imported.baselineRowsPerSecond)} rows/s; ratio ${(imported.rowsPerSecond / imported.baselineRowsPerSecond).toFixed(2)}`);
   console.log(`(b) pace: ${paced.calls} calls at ${paced.achieved.toFixed(1)} calls/s, configured ${GOALS.rate}/s`);
+  const pipeline = paced.cpuMsPerCall.dialers + paced.cpuMsPerCall.voiceAgent + paced.cpuMsPerCall.postgres;
+  console.log(
+    `    CPU per call: dialers ${paced.cpuMsPerCall.dialers.toFixed(1)} ms, voice agent (sandbox carrier) ${paced.cpuMsPerCall.voiceAgent.toFixed(1)} ms, ` +
+      `PostgreSQL ${paced.cpuMsPerCall.postgres.toFixed(1)} ms: ${pipeline.toFixed(1)} ms, so at most ${((availableParallelism() * 1000) / pipeline).toFixed(0)} calls/s on ${availableParallelism()} cores`,
+  );
   console.log(
     `(c) run: ${run.contacts.toLocaleString('en-US')} contacts, ${REPLICAS} replicas (one killed at ${run.killedAt}), ${run.minutes.toFixed(1)} min; ` +
       `${run.achieved.toFixed(2)} calls/s, limits allow ${run.allowed.toFixed(2)} (${run.boundBy}); highest concurrency ${run.maxCalling}; ` +
@@ -146,16 +152,30 @@ async function importPhase(db: Database, api: CampaignApi, agentId: string) {
   return { rowsPerSecond: ROWS / seconds, baselineRowsPerSecond: ROWS / baselineSeconds };
 }
 
-/** (b): the 300 load-range numbers whose calls last 1–2 s after a 1 s ring: at 50/s about 150 are up at once, so the pace binds. */
-async function pacePhase(db: Database, api: CampaignApi, agentId: string) {
+/**
+ * (b): the 300 load-range numbers whose calls last 1–2 s after a 1 s ring: at 50/s about 150 are up at once, so the
+ * pace binds, as long as the machine keeps up. It also prints what each call cost in CPU across the pipeline (the
+ * dialers, the voice agent playing the carrier, PostgreSQL): on a machine where that, times the rate, exceeds its
+ * cores, events queue, contacts stay `calling` longer, and the concurrency binds before the pace does.
+ */
+async function pacePhase(db: Database, api: CampaignApi, agentId: string, procs: { dialers: ServiceProcess[]; voiceAgent: ServiceProcess }) {
   const numbers = loadRangeNumbers(300);
   const campaign = await api.create(campaignBody(agentId, 'pace'));
   await api.uploadCsv(campaign.id, `to_number\n${numbers.join('\n')}\n`);
   progress(`(b) pacing ${numbers.length} short calls at ${GOALS.rate}/s`);
+  const cpu = () => ({
+    dialers: procs.dialers.reduce((sum, d) => sum + (d.cpuMs() ?? 0), 0),
+    voiceAgent: procs.voiceAgent.cpuMs() ?? 0,
+    postgres: postgresCpuMs() ?? NaN,
+  });
+  const before = cpu();
   await api.launch(campaign.id);
   await waitForCampaign(db, api, campaign.id, 120_000);
+  const after = cpu();
   const { rate } = await dialRate(db, campaign.id);
-  return { calls: numbers.length, achieved: rate };
+  const perCall = (k: keyof typeof before) => (after[k] - before[k]) / numbers.length;
+  const cpuMsPerCall = { dialers: perCall('dialers'), voiceAgent: perCall('voiceAgent'), postgres: perCall('postgres') };
+  return { calls: numbers.length, achieved: rate, cpuMsPerCall };
 }
 
 /** (c): the whole run, with one replica killed once half the contacts are final. */
