@@ -1,5 +1,6 @@
 import { DEFAULT_RECIPIENT_HOURS, type CampaignWindow } from '@callplane/contracts';
-import { callingHoursAt, insideRecipientHours, insideWindows, recipientZone, regionZone } from './calling-hours';
+import { callingHoursAt, insideRecipientHours, insideWindows, recipientZone } from './calling-hours';
+import { regionZone } from './recipient-timezone';
 
 const at = (iso: string) => new Date(iso);
 const weekdays9to5: CampaignWindow[] = [{ days: ['mon', 'tue', 'wed', 'thu', 'fri'], start: '09:00', end: '17:00' }];

@@ -1,6 +1,6 @@
 import { localTime } from '@callplane/calls';
-import { countryOf, type CampaignWindow, type RecipientHours } from '@callplane/contracts';
-import { getCountry, getTimezone } from 'countries-and-timezones';
+import type { CampaignWindow, RecipientHours } from '@callplane/contracts';
+import { regionZone } from './recipient-timezone';
 
 /**
  * When a campaign may dial a contact (API.md "Campaigns"): inside one of the campaign's windows on the wall clock of
@@ -24,29 +24,6 @@ export function insideWindows(windows: readonly CampaignWindow[], timezone: stri
 export function insideRecipientHours(hours: RecipientHours | null, zone: string, at: Date): boolean {
   if (!hours) return true;
   return within(localTime(at, zone).minutes, hours);
-}
-
-const regionZones = new Map<string, string | null>();
-
-/**
- * The time zone a number's country fixes, or null when the country spans several (the US, Canada, Australia…: a
- * number's area code does not say where its owner is). A country counts as one zone when all its zones keep the same
- * offsets (Germany's Europe/Berlin and Europe/Busingen).
- */
-export function regionZone(e164: string): string | null {
-  const country = countryOf(e164);
-  if (!country) return null;
-  let zone = regionZones.get(country);
-  if (zone === undefined) {
-    const zones = getCountry(country)?.timezones ?? [];
-    const offsets = new Set(zones.map((z) => {
-      const tz = getTimezone(z);
-      return tz ? `${tz.utcOffset}/${tz.dstOffset}` : z;
-    }));
-    zone = zones.length > 0 && offsets.size === 1 ? zones[0]! : null;
-    regionZones.set(country, zone);
-  }
-  return zone;
 }
 
 /** The recipient's time zone: the contact's own (uploaded), else the one its number's country fixes, else the campaign's. */

@@ -62,5 +62,6 @@ describe('countryTimeZone', () => {
     expect(countryTimeZone('BR')).toBeNull();
     expect(countryTimeZone(undefined)).toBeNull();
     expect(countryTimeZone('ZZ')).toBeNull();
+    expect(countryTimeZone('DE')).toBe('Europe/Berlin'); // two zones, one offset: Berlin and Busingen
   });
 });
