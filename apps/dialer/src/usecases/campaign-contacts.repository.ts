@@ -1,4 +1,4 @@
-import { newId } from '@callplane/contracts';
+import { FINAL_CAMPAIGN_STATUSES, newId } from '@callplane/contracts';
 import type { DbTx } from '@callplane/db';
 
 /** A contact to write, with its place in the campaign's dialing order. */
@@ -48,6 +48,6 @@ export async function insertContacts(tx: DbTx, campaign: { id: string; tenantId:
  * (the upload is refused and rolled back) or waits and then cancels the new contacts too.
  */
 export async function touchOpenCampaign(tx: DbTx, campaignId: string, at: Date): Promise<boolean> {
-  const n = await tx.$executeRaw`UPDATE campaigns SET updated_at = ${at} WHERE id = ${campaignId} AND status NOT IN ('completed', 'canceled')`;
+  const n = await tx.$executeRaw`UPDATE campaigns SET updated_at = ${at} WHERE id = ${campaignId} AND status <> ALL(${FINAL_CAMPAIGN_STATUSES}::text[])`;
   return n === 1;
 }

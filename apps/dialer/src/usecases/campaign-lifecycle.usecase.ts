@@ -1,4 +1,4 @@
-import type { CampaignDto } from '@callplane/contracts';
+import { FINAL_CAMPAIGN_STATUSES, type CampaignDto } from '@callplane/contracts';
 import { AppError, type Logger } from '@callplane/service-kit';
 import { presentOne } from './campaign-presenter';
 import { invalidState, ownCampaign } from './campaigns.usecase';
@@ -11,7 +11,6 @@ import type { DialerDeps } from './deps';
  */
 
 /** Not yet `completed` or `canceled`: what cancel may end. */
-const OPEN_STATUSES = ['draft', 'scheduled', 'running', 'paused'];
 /** Contacts no call has been placed for yet (or waiting for their next attempt): a cancel cancels them. */
 const NOT_YET_CALLED = ['pending', 'retry_scheduled'];
 
@@ -62,7 +61,7 @@ export async function resumeCampaign(deps: DialerDeps, log: Logger, tenantId: st
 export async function cancelCampaign(deps: DialerDeps, log: Logger, tenantId: string, id: string): Promise<CampaignDto> {
   const now = deps.now();
   const canceled = await deps.prisma.$transaction(async (tx) => {
-    const moved = await tx.campaign.updateMany({ where: { id, tenantId, status: { in: OPEN_STATUSES } }, data: { status: 'canceled', completedAt: now, updatedAt: now } });
+    const moved = await tx.campaign.updateMany({ where: { id, tenantId, status: { notIn: [...FINAL_CAMPAIGN_STATUSES] } }, data: { status: 'canceled', completedAt: now, updatedAt: now } });
     if (moved.count === 0) return null;
     const contacts = await tx.campaignContact.updateMany({ where: { campaignId: id, state: { in: NOT_YET_CALLED } }, data: { state: 'canceled', nextAttemptAt: null, updatedAt: now } });
     return contacts.count;

@@ -1,4 +1,4 @@
-import { contactOutcome, isTerminalState, type CallState, type CampaignRetry, type ContactState } from '@callplane/contracts';
+import { contactOutcome, isFinalCampaignStatus, isTerminalState, type CallState, type CampaignRetry, type ContactState } from '@callplane/contracts';
 import type { DbTx, OutboundCall } from '@callplane/db';
 import type { DialerDeps } from './deps';
 
@@ -22,8 +22,6 @@ export interface ContactOutcomeDecision {
   durationSeconds: number | null;
 }
 
-const OVER = ['canceled', 'completed'];
-
 /**
  * What a campaign call's end does to its contact (API.md "Campaigns"): an outcome listed in `retry.on`, with attempts
  * left, waits `backoff_seconds` from the end of the call and goes again; anything else is the contact's final state.
@@ -33,7 +31,7 @@ export function decideContactOutcome(input: ContactOutcomeInput): ContactOutcome
   const durationSeconds = input.answeredAt ? Math.max(0, Math.round((input.endedAt.getTime() - input.answeredAt.getTime()) / 1000)) : null;
   const retry =
     lastOutcome !== 'completed' &&
-    !OVER.includes(input.campaignStatus) &&
+    !isFinalCampaignStatus(input.campaignStatus) &&
     (input.retry.on as readonly string[]).includes(lastOutcome) &&
     input.attempts < input.retry.max_attempts;
   return retry

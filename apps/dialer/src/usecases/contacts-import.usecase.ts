@@ -1,5 +1,5 @@
 import type { Readable } from 'node:stream';
-import type { ContactInput, ContactsUploadResult } from '@callplane/contracts';
+import { isFinalCampaignStatus, type ContactInput, type ContactsUploadResult } from '@callplane/contracts';
 import type { Campaign } from '@callplane/db';
 import type { Logger } from '@callplane/service-kit';
 import { insertContacts, lastSeq, lockContactList, touchOpenCampaign, type NewContact } from './campaign-contacts.repository';
@@ -14,7 +14,6 @@ export const CONTACT_BATCH_SIZE = 5_000;
 /** An upload's transaction holds at most this long (a million rows is well inside it). */
 const UPLOAD_TX_TIMEOUT_MS = 10 * 60_000;
 
-const CLOSED = ['completed', 'canceled'];
 
 export type ContactSource = { kind: 'csv'; body: Readable } | { kind: 'json'; contacts: ContactInput[] };
 
@@ -27,7 +26,7 @@ export type ContactSource = { kind: 'csv'; body: Readable } | { kind: 'json'; co
  */
 export async function importContacts(deps: DialerDeps, log: Logger, tenantId: string, campaignId: string, source: ContactSource): Promise<ContactsUploadResult> {
   const campaign = await ownCampaign(deps.prisma, tenantId, campaignId);
-  if (CLOSED.includes(campaign.status)) throw invalidState(campaign.status, 'given more contacts', 'Create a new campaign for these contacts');
+  if (isFinalCampaignStatus(campaign.status)) throw invalidState(campaign.status, 'given more contacts', 'Create a new campaign for these contacts');
   const started = process.hrtime.bigint();
   const rows = source.kind === 'csv' ? await readCsvContacts(source.body) : rowsFromJson(source.contacts);
   const written = await writeContacts(deps, campaign, rows);

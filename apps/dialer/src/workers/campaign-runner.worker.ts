@@ -1,3 +1,4 @@
+import { FINAL_CAMPAIGN_STATUSES, LAUNCHED_CAMPAIGN_STATUSES } from '@callplane/contracts';
 import { startWorkerLoop } from '@callplane/service-kit';
 import { AdmissionMemory, admitCampaignCalls, type AdmissionOptions, type AdmittedCall } from '../usecases/campaign-admission';
 import { completeCampaign, hasOpenContacts, sendCompletionIfOwed } from '../usecases/campaign-completion';
@@ -86,7 +87,7 @@ export function createCampaignRunner(deps: DialerDeps, options: CampaignRunnerOp
         if (locked.length === 0) return null;
         let campaign = await tx.campaign.findUniqueOrThrow({ where: { id } });
         const now = deps.now();
-        if (['scheduled', 'running', 'paused'].includes(campaign.status) && campaign.endAt && campaign.endAt <= now) {
+        if ((LAUNCHED_CAMPAIGN_STATUSES as readonly string[]).includes(campaign.status) && campaign.endAt && campaign.endAt <= now) {
           await completeCampaign(deps, tx, campaign, 'end_at');
           return [];
         }
@@ -123,7 +124,7 @@ async function campaignsWithWork(deps: DialerDeps, limit: number): Promise<strin
     WHERE status = 'running'
        OR (status = 'scheduled' AND (start_at IS NULL OR start_at <= ${now}))
        OR (status IN ('scheduled', 'paused') AND end_at <= ${now})
-       OR (status IN ('completed', 'canceled') AND completion_sent_at IS NULL)
+       OR (status = ANY(${FINAL_CAMPAIGN_STATUSES}::text[]) AND completion_sent_at IS NULL)
     ORDER BY random()
     LIMIT ${limit}`;
   return rows.map((r) => r.id);

@@ -7,6 +7,11 @@ import { dialContextSchema, dialNumberSchema } from './outbound';
 /** API.md "Campaigns": the lifecycle of a campaign. */
 export const CAMPAIGN_STATUSES = ['draft', 'scheduled', 'running', 'paused', 'completed', 'canceled'] as const;
 export type CampaignStatus = (typeof CAMPAIGN_STATUSES)[number];
+/** A campaign that is over: it dials nothing more, and its in-flight calls' ends are the last word on their contacts. */
+export const FINAL_CAMPAIGN_STATUSES: readonly CampaignStatus[] = ['completed', 'canceled'];
+export const isFinalCampaignStatus = (s: string): boolean => (FINAL_CAMPAIGN_STATUSES as readonly string[]).includes(s);
+/** Launched and not over: the states `end_at` closes. */
+export const LAUNCHED_CAMPAIGN_STATUSES: readonly CampaignStatus[] = ['scheduled', 'running', 'paused'];
 
 /** Where each contact is. `calling`: a call is initiating, ringing or in progress. */
 export const CONTACT_STATES = ['pending', 'calling', 'retry_scheduled', 'completed', 'no_answer', 'busy', 'failed', 'do_not_call', 'canceled'] as const;
