@@ -32,7 +32,7 @@ export function subscribeDeduped(bus: EventBus, prisma: PrismaClient, sub: Dedup
           if (inserted === 0) return; // already handled by this group
           await sub.handle(event, tx);
         },
-        { timeout: sub.transactionTimeoutMs ?? 30_000, maxWait: 10_000 },
+        { timeout: sub.transactionTimeoutMs ?? 30_000 },
       ),
   });
 }
@@ -69,7 +69,7 @@ export function subscribeDedupedBatch(bus: EventBus, prisma: PrismaClient, sub: 
           const once = events.filter((e) => todo.delete(e.id));
           if (once.length > 0) await sub.handle(once, tx);
         },
-        { timeout: sub.transactionTimeoutMs ?? 30_000, maxWait: 10_000 },
+        { timeout: sub.transactionTimeoutMs ?? 30_000 },
       ),
   });
 }

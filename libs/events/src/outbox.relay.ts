@@ -188,10 +188,7 @@ export class OutboxRelay {
   async publishBatch(): Promise<RelayBatchResult> {
     try {
       if (this.opts.pool) return await this.publishBatchPg(this.opts.pool);
-      return await this.opts.prisma.$transaction((tx) => this.publishBatchPrisma(tx), {
-        timeout: this.transactionTimeoutMs(),
-        maxWait: 10_000,
-      });
+      return await this.opts.prisma.$transaction((tx) => this.publishBatchPrisma(tx), { timeout: this.transactionTimeoutMs() });
     } catch (err) {
       this.logger.error({ err }, 'Outbox batch failed');
       return { claimed: 0, published: 0, deferred: 0, failed: 1, error: err };

@@ -78,7 +78,7 @@ async function writeContacts(deps: DialerDeps, campaign: Campaign, rows: Contact
       }
       return { accepted, rejected: [...screen.rejected, ...rejected] };
     },
-    { maxWait: 10_000, timeout: UPLOAD_TX_TIMEOUT_MS },
+    { timeout: UPLOAD_TX_TIMEOUT_MS },
   );
 }
 

@@ -69,7 +69,7 @@ export async function admitTestCall(deps: DialerDeps, caller: TestCaller, input:
       });
     },
     // Admissions queue on a hot counter's row lock: wait for a connection and the lock rather than fail.
-    { maxWait: 10_000, timeout: 15_000 },
+    { timeout: 15_000 },
   );
   deps.logger.info({ tenant_id: caller.tenantId, session_id: sessionId, region }, 'studio test call admitted');
   return { session_id: sessionId };

@@ -105,7 +105,7 @@ export function createCampaignRunner(deps: DialerDeps, options: CampaignRunnerOp
         await sendCompletionIfOwed(deps, tx, campaign);
         return [];
       },
-      { timeout: 30_000, maxWait: 10_000 },
+      { timeout: 30_000 },
     );
   }
 

@@ -85,6 +85,6 @@ async function endOverdue(deps: DialerDeps, cut: Cut, claim: (tx: DbTx) => Promi
       return rows.length;
     },
     // Deleting rooms is a LiveKit round trip per call (10 s request timeout): the claim must outlast a slow batch.
-    { maxWait: 10_000, timeout: 60_000 },
+    { timeout: 60_000 },
   );
 }
