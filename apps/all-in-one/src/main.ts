@@ -46,7 +46,7 @@ export async function startAllInOne(env?: NodeJS.ProcessEnv, opts: { handleSigna
       createDialerModule({ platform, routerDeps, registry, secrets, settings: dialerSettingsFrom(config), livekit: livekitSettings(config) }),
       createAnalyticsModule({ platform, routerDeps, registry }),
       // The same LiveKit settings as the dialer's: without them the voice agent runs the sandbox media plane the dialer then uses.
-      createVoiceAgentModule({ platform, routerDeps, livekit: livekitSettings(config) }),
+      createVoiceAgentModule({ platform, routerDeps, registry, livekit: livekitSettings(config) }),
     ],
     beforeListen: async ({ platform }) => {
       seeded = await seedDefaultTenant(platform.db.prisma);
