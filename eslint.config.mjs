@@ -12,6 +12,8 @@ const boundaries = (extra = []) => [
       { sourceTag: 'type:lib', onlyDependOnLibsWithTags: ['type:lib'] },
       // The all-in-one is the one composition root that runs every app in one process.
       { sourceTag: 'type:composition', onlyDependOnLibsWithTags: ['type:lib', 'type:app'] },
+      // deploy's checks may boot services through the libs (deploy/observability.spec.ts scrapes them).
+      { sourceTag: 'type:deploy', onlyDependOnLibsWithTags: ['type:lib'] },
       // contracts is schemas and types only: it may import nothing of ours.
       { sourceTag: 'io:none', onlyDependOnLibsWithTags: ['io:none'] },
       ...extra,

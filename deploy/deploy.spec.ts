@@ -21,7 +21,7 @@ import {
 } from './support/k8s-checks';
 import { schemaProblems } from './support/k8s-schema';
 import { liveKitProblems, parseEnvFile, type LiveKitConfig, type SipConfig } from './support/livekit-checks';
-import { exists, K8S_DIR, k8sManifestFiles, loadK8sDocs, parseCompose, parseYamlDocs, readText, type K8sDoc } from './support/load';
+import { exists, isKustomizeBase, K8S_DIR, k8sManifestFiles, loadK8sDocs, parseCompose, parseYamlDocs, readText, type K8sDoc } from './support/load';
 
 
 const docs = loadK8sDocs();
@@ -79,7 +79,7 @@ describe('Kubernetes manifests (deploy/k8s)', () => {
   });
 
   it('lists every manifest in kustomization.yaml, and not the Secret template', () => {
-    expect(kustomizationProblems(kustomization, k8sManifestFiles())).toEqual([]);
+    expect(kustomizationProblems(kustomization, k8sManifestFiles(), isKustomizeBase)).toEqual([]);
   });
 
   it('gives voice-agent the longest grace period and never deploys the all-in-one', () => {
@@ -144,7 +144,9 @@ describe('the Kubernetes checks catch broken manifests', () => {
     const job = mutated<IJob>('Job', 'callplane-migrate', (d) => (container(d).args = ['node', 'dist/tools/db-migrate.js', 'diff']));
     expect(migrationJobProblems(job)[0]).toMatch(/expected "node dist\/tools\/db-migrate.js deploy"/);
     const k = { ...kustomization, resources: kustomization.resources?.filter((r) => r !== 'ingress.yaml') };
-    expect(kustomizationProblems(k, k8sManifestFiles())).toEqual(['kustomization.yaml does not list ingress.yaml']);
+    expect(kustomizationProblems(k, k8sManifestFiles(), isKustomizeBase)).toEqual(['kustomization.yaml does not list ingress.yaml']);
+    const misspelt = { ...kustomization, resources: [...(kustomization.resources ?? []), '../observabilty'] };
+    expect(kustomizationProblems(misspelt, k8sManifestFiles(), isKustomizeBase)).toEqual(['kustomization.yaml lists missing ../observabilty']);
     const typo = mutated<IDeployment>('Deployment', 'dialer', (d) => (container(d).ports = [{ name: 'http', containerPort: '3003' as unknown as number }]));
     expect(schemaProblems(typo).join('\n')).toMatch(/Deployment\/dialer: .*containerPort must be integer/);
   });

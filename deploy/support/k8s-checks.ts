@@ -203,12 +203,13 @@ export interface Kustomization {
 }
 
 /** kustomization.yaml lists every manifest in the folder (except the Secret template) and pins the image. */
-export function kustomizationProblems(k: Kustomization, files: string[]): string[] {
+export function kustomizationProblems(k: Kustomization, files: string[], isBase: (dir: string) => boolean = () => false): string[] {
   const expected = files.filter((f) => f !== 'kustomization.yaml' && f !== 'secret.example.yaml').sort();
   const listed = [...(k.resources ?? [])].sort();
   const problems: string[] = [];
   for (const f of expected) if (!listed.includes(f)) problems.push(`kustomization.yaml does not list ${f}`);
-  for (const f of listed) if (!files.includes(f)) problems.push(`kustomization.yaml lists missing ${f}`);
+  // A folder with a kustomization of its own (deploy/observability's ConfigMaps) is a resource too.
+  for (const f of listed) if (!files.includes(f) && !isBase(f)) problems.push(`kustomization.yaml lists missing ${f}`);
   if (listed.includes('secret.example.yaml')) problems.push('kustomization.yaml must not apply the Secret template');
   if (k.namespace !== 'callplane') problems.push('kustomization.yaml sets no namespace');
   if (!k.images?.some((i) => i.name === IMAGE_NAME)) problems.push(`kustomization.yaml does not pin image ${IMAGE_NAME}`);

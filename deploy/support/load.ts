@@ -29,6 +29,9 @@ export function parseYamlDocs(text: string, file: string): unknown[] {
 /** Compose files use `<<:` merge keys (YAML 1.1), which the yaml package only resolves when asked. */
 export const parseCompose = (text: string): unknown => parse(text, { merge: true });
 
+/** Whether a kustomization resource (relative to deploy/k8s) is a folder with a kustomization of its own. */
+export const isKustomizeBase = (rel: string): boolean => existsSync(path.join(K8S_DIR, rel, 'kustomization.yaml'));
+
 export function k8sManifestFiles(): string[] {
   return readdirSync(K8S_DIR)
     .filter((f) => /\.ya?ml$/.test(f))

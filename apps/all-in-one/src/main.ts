@@ -42,11 +42,11 @@ export async function startAllInOne(env?: NodeJS.ProcessEnv, opts: { handleSigna
         importers: defaultImporters(config),
         livekit: livekitSettings(config, { sipHost: true }),
       }),
-      createGatewayModule({ platform, routerDeps, secrets, publicBaseUrl: config.PUBLIC_BASE_URL, livekitSipHost: config.LIVEKIT_SIP_HOST, exotel: { apiBaseUrl: config.EXOTEL_API_BASE_URL }, livekit: livekitKeyPair(config) }),
+      createGatewayModule({ platform, routerDeps, registry, secrets, publicBaseUrl: config.PUBLIC_BASE_URL, livekitSipHost: config.LIVEKIT_SIP_HOST, exotel: { apiBaseUrl: config.EXOTEL_API_BASE_URL }, livekit: livekitKeyPair(config) }),
       createDialerModule({ platform, routerDeps, registry, secrets, settings: dialerSettingsFrom(config), livekit: livekitSettings(config) }),
-      createAnalyticsModule({ platform, routerDeps }),
+      createAnalyticsModule({ platform, routerDeps, registry }),
       // The same LiveKit settings as the dialer's: without them the voice agent runs the sandbox media plane the dialer then uses.
-      createVoiceAgentModule({ platform, routerDeps, livekit: livekitSettings(config) }),
+      createVoiceAgentModule({ platform, routerDeps, registry, livekit: livekitSettings(config) }),
     ],
     beforeListen: async ({ platform }) => {
       seeded = await seedDefaultTenant(platform.db.prisma);

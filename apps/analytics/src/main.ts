@@ -4,7 +4,7 @@ import { loadAnalyticsConfig } from './config';
 
 async function main() {
   const config = loadAnalyticsConfig();
-  await bootService({ name: 'analytics', config, modules: ({ platform, routerDeps }) => [createAnalyticsModule({ platform, routerDeps })] });
+  await bootService({ name: 'analytics', config, modules: ({ platform, routerDeps, registry }) => [createAnalyticsModule({ platform, routerDeps, registry })] });
 }
 
 main().catch(exitOnStartupError);

@@ -11,7 +11,9 @@ import { studioRoutes } from './routes/studio.routes';
 import { trialPoolRoutes } from './routes/trial-pool.routes';
 import { webhookSettingsRoutes } from './routes/webhook-settings.routes';
 import { campaignMetrics } from './usecases/campaign-metrics';
+import { dialMetrics } from './usecases/dial-metrics';
 import type { DialerDeps, DialerSettings } from './usecases/deps';
+import { webhookMetrics } from './usecases/webhook-metrics';
 import { startCampaignRunner } from './workers/campaign-runner.worker';
 import { startScheduler } from './workers/scheduler.worker';
 import { startTestCallWatchdog } from './workers/test-call-watchdog.worker';
@@ -24,7 +26,7 @@ export interface DialerModuleOptions {
   settings: DialerSettings;
   /** LiveKit's API; without it only sandbox numbers can be called (others fail `livekit_not_configured`). */
   livekit?: { url: string; apiKey: string; apiSecret: string };
-  /** The process's `/metrics` registry (bootService's `registry`), for the campaign runner's counters. */
+  /** The process's `/metrics` registry (bootService's `registry`), for the dialer's counters and its webhook backlog. */
   registry?: Registry;
   now?: () => Date;
 }
@@ -60,17 +62,20 @@ export function dialerSettingsFrom(config: {
  */
 export function createDialerModule(opts: DialerModuleOptions): ServiceModule {
   const { platform } = opts;
+  const logger = platform.logger.child({ module: 'dialer' });
   const deps: DialerDeps = {
     prisma: platform.db.prisma,
     secrets: opts.secrets,
     ...(opts.livekit ? { livekit: new LiveKitCalls(opts.livekit) } : {}),
     transitions: new CallTransitions({ prisma: platform.db.prisma, outbox: platform.relay }),
     outbox: platform.relay,
-    logger: platform.logger.child({ module: 'dialer' }),
+    logger,
     settings: opts.settings,
     now: opts.now ?? (() => new Date()),
     inflight: new Set(),
     campaignMetrics: campaignMetrics(opts.registry),
+    dialMetrics: dialMetrics(opts.registry),
+    webhookMetrics: webhookMetrics(opts.registry, opts.registry && { prisma: platform.db.prisma, logger }),
   };
   const workers: Array<{ stop(): Promise<void> }> = [];
   return {

@@ -1,9 +1,11 @@
 import type { ApiRouterDeps, Platform, SecretBox, ServiceModule } from '@callplane/service-kit';
+import type { Registry } from 'prom-client';
 import { subscribeNumberChanges } from './consumers/number-changes.consumer';
 import { exotelRoutes } from './routes/exotel.routes';
 import { livekitRoutes } from './routes/livekit.routes';
 import { twilioRoutes } from './routes/twilio.routes';
 import type { GatewayDeps } from './usecases/deps';
+import { registerGatewayMetrics } from './usecases/gateway-metrics';
 import { NumberRoutingCache } from './usecases/number-routing.cache';
 import { CallTransitions, SessionOpener } from '@callplane/calls';
 
@@ -17,6 +19,8 @@ export interface GatewayModuleOptions {
   livekit?: { apiKey: string; apiSecret: string };
   /** Exotel's API for call confirmations: `EXOTEL_API_BASE_URL` (tests point it at FakeExotel) and a timeout. */
   exotel?: { apiBaseUrl?: string; timeoutMs?: number };
+  /** The process's `/metrics` registry (bootService's `registry`), for the calls in progress. */
+  registry?: Registry;
   now?: () => Date;
 }
 
@@ -34,6 +38,7 @@ export function createGatewayModule(opts: GatewayModuleOptions): ServiceModule {
     logger: opts.platform.logger.child({ module: 'telephony-gateway' }),
     now,
   };
+  if (opts.registry) registerGatewayMetrics(opts.registry, deps.prisma, deps.logger);
   return {
     name: 'telephony-gateway',
     routers: [

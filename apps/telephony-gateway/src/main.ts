@@ -8,10 +8,11 @@ async function main() {
   await bootService({
     name: 'telephony-gateway',
     config,
-    modules: ({ platform, routerDeps }) => [
+    modules: ({ platform, routerDeps, registry }) => [
       createGatewayModule({
         platform,
         routerDeps,
+        registry,
         secrets: secretBoxFromConfig(config),
         publicBaseUrl: config.PUBLIC_BASE_URL,
         livekitSipHost: config.LIVEKIT_SIP_HOST,

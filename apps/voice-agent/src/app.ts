@@ -1,11 +1,13 @@
 import { CallTransitions } from '@callplane/calls';
 import type { ApiRouterDeps, Platform, ServiceModule } from '@callplane/service-kit';
+import type { Registry } from 'prom-client';
 import { subscribeSandboxCalls } from './consumers/sandbox-calls.consumer';
 import { sandboxInboundRoutes } from './routes/sandbox-inbound.routes';
 import { DEFAULT_SANDBOX_SETTINGS, type SandboxSettings } from './sandbox/sandbox-call';
 import { SandboxMediaPlane } from './sandbox/sandbox-media-plane';
 import { outboxCallEventSink } from './session/outbox-sink';
 import { localRecognizerNotice } from './session/plugins';
+import { turnMetrics } from './session/turn-metrics';
 import { LiveKitWorker, type LiveKitWorkerOptions } from './worker/livekit-worker';
 
 export interface VoiceAgentModuleOptions {
@@ -21,6 +23,8 @@ export interface VoiceAgentModuleOptions {
   drainGraceMs?: number;
   /** The LiveKit worker could not keep its connection (after its retries): the process should exit and be restarted. */
   onWorkerFatal?: (err: unknown) => void;
+  /** The process's `/metrics` registry (bootService's `registry`), for the turn latency and missed turns. */
+  registry?: Registry;
 }
 
 /**
@@ -32,6 +36,7 @@ export function createVoiceAgentModule(opts: VoiceAgentModuleOptions): ServiceMo
   const { platform } = opts;
   const log = platform.logger.child({ module: 'voice-agent' });
   const prisma = platform.db.prisma;
+  const turns = opts.registry ? turnMetrics(opts.registry) : undefined;
   const sandbox = opts.livekit
     ? null
     : new SandboxMediaPlane({
@@ -39,9 +44,10 @@ export function createVoiceAgentModule(opts: VoiceAgentModuleOptions): ServiceMo
         sink: (tenantId) => outboxCallEventSink({ prisma, outbox: platform.relay }, tenantId),
         logger: log,
         settings: { ...DEFAULT_SANDBOX_SETTINGS, ...opts.sandbox },
+        turns,
       });
   const transitions = new CallTransitions({ prisma, outbox: platform.relay });
-  const worker = opts.livekit ? new LiveKitWorker({ ...opts.worker, livekit: opts.livekit, logger: log }) : null;
+  const worker = opts.livekit ? new LiveKitWorker({ ...opts.worker, livekit: opts.livekit, logger: log, turns }) : null;
   return {
     name: 'voice-agent',
     routers: sandbox && opts.routerDeps ? [sandboxInboundRoutes(opts.routerDeps, { prisma, outbox: platform.relay, sandbox, now: () => new Date() })] : [],

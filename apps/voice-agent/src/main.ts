@@ -16,11 +16,12 @@ async function main() {
   await bootService({
     name: 'voice-agent',
     config,
-    modules: ({ platform, logger }) => {
+    modules: ({ platform, logger, registry }) => {
       logger.info({ recording: recordings ? describeRecordingStorage(recordings) : 'off' }, 'call recording storage');
       return [
       createVoiceAgentModule({
         platform,
+        registry,
         livekit,
         drainGraceMs,
         worker: { healthPort: config.AGENT_HEALTH_PORT, idleProcesses: config.AGENT_IDLE_PROCESSES, loadThreshold: config.AGENT_LOAD_THRESHOLD },

@@ -3,7 +3,7 @@ import pino from 'pino';
 import { buildEventEnvelope, type EventEnvelope } from '@callplane/contracts';
 import { connectPostgres, type Database, type DbTx } from '@callplane/db';
 import { pollUntil } from '@callplane/testing';
-import { subscribeDeduped } from './dedupe.consumer';
+import { subscribeDeduped, subscribeDedupedBatch } from './dedupe.consumer';
 import { InProcessEventBus } from './in-process.driver';
 import { KafkaEventBus } from './kafka.driver';
 
@@ -116,5 +116,33 @@ describe('subscribeDeduped', () => {
     } finally {
       await bus.close();
     }
+  });
+
+  test('batches: `committed` gets what the handler returned once its transaction committed, never for a rolled-back attempt or a batch of duplicates', async () => {
+    const bus = new InProcessEventBus({ logger, handlerRetry: { baseMs: 5, maxMs: 20 } });
+    const topic = unique('topic');
+    let runs = 0;
+    const reported: Array<{ ids: string[]; counter: Promise<number> }> = [];
+    await subscribeDedupedBatch(bus, database.prisma, {
+      group: unique('group'),
+      topics: [topic],
+      handle: async (events, tx) => {
+        runs++;
+        await bump(tx);
+        if (runs === 1) throw new Error('failed after writing');
+        return events.map((e) => e.id);
+      },
+      // Read from outside the transaction: by now the handler's write must be visible.
+      committed: (ids) => void reported.push({ ids, counter: counter() }),
+    });
+    const e = event();
+    await bus.publish(topic, [e]);
+    await bus.drain();
+    await bus.publish(topic, [e]); // a redelivery: nothing new, nothing to report
+    await bus.drain();
+    await bus.close();
+    expect(runs).toBe(2);
+    expect(reported.map((r) => r.ids)).toEqual([[e.id]]);
+    expect(await reported[0]!.counter).toBe(1);
   });
 });

@@ -37,11 +37,16 @@ export function subscribeDeduped(bus: EventBus, prisma: PrismaClient, sub: Dedup
   });
 }
 
-export interface DedupedBatchSubscription {
+export interface DedupedBatchSubscription<R = void> {
   group: string;
   topics: readonly string[];
   /** Runs in one transaction with the batch's `processed_events` rows; gets only events this group has not handled before, each once. */
-  handle(events: EventEnvelope[], tx: DbTx): Promise<void>;
+  handle(events: EventEnvelope[], tx: DbTx): Promise<R>;
+  /**
+   * After that transaction committed, with what `handle` returned: for what must happen once per event and only if
+   * the handler's writes stand (counting in metrics). Not called when no event was new, nor for a rolled-back attempt.
+   */
+  committed?(result: R): void;
   maxBatchSize?: number;
   transactionTimeoutMs?: number;
 }
@@ -51,14 +56,14 @@ export interface DedupedBatchSubscription {
  * hands the handler the events whose id was new, in delivery order. A failure rolls the whole batch back
  * and the bus delivers it again; offsets are committed after the commit.
  */
-export function subscribeDedupedBatch(bus: EventBus, prisma: PrismaClient, sub: DedupedBatchSubscription): Promise<void> {
+export function subscribeDedupedBatch<R = void>(bus: EventBus, prisma: PrismaClient, sub: DedupedBatchSubscription<R>): Promise<void> {
   return subscribeBatched(bus, {
     group: sub.group,
     topics: sub.topics,
     maxBatchSize: sub.maxBatchSize,
-    handler: (events) =>
-      prisma.$transaction(
-        async (tx) => {
+    handler: async (events) => {
+      const outcome = await prisma.$transaction(
+        async (tx): Promise<{ result: R } | null> => {
           const ids = [...new Set(events.map((e) => e.id))];
           const fresh = await tx.$queryRaw<Array<{ event_id: string }>>`
             INSERT INTO processed_events (consumer, event_id, processed_at)
@@ -67,9 +72,11 @@ export function subscribeDedupedBatch(bus: EventBus, prisma: PrismaClient, sub: 
             RETURNING event_id`;
           const todo = new Set(fresh.map((r) => r.event_id));
           const once = events.filter((e) => todo.delete(e.id));
-          if (once.length > 0) await sub.handle(once, tx);
+          return once.length > 0 ? { result: await sub.handle(once, tx) } : null;
         },
         { timeout: sub.transactionTimeoutMs ?? 30_000 },
-      ),
+      );
+      if (outcome) sub.committed?.(outcome.result);
+    },
   });
 }

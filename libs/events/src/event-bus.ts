@@ -16,6 +16,11 @@ export interface Subscription {
    * start at the end (false), so a restart does not replay history.
    */
   fromBeginning?: boolean;
+  /**
+   * The name the consumer-lag metric reports this group under, when `group` itself is not a bounded name (a group
+   * per process, named with a random id). Default: `group`.
+   */
+  lagLabel?: string;
 }
 
 /** Handles a batch of events. Throwing means "none of these is done": the whole batch is delivered again. */
@@ -37,6 +42,17 @@ export interface BatchSubscription {
   fromBeginning?: boolean;
   /** Most events handed to one handler call. Default 500. */
   maxBatchSize?: number;
+  /** As `Subscription.lagLabel`. */
+  lagLabel?: string;
+}
+
+/** How far one of this process's consumer groups is behind on one topic: events published and not yet handled. */
+export interface ConsumerLag {
+  /** The group's name (its `lagLabel` when it has one). */
+  group: string;
+  topic: string;
+  /** Events the group has still to handle on the topic (for Kafka: the log end less the committed offset, over its partitions). */
+  lag: number;
 }
 
 /**
@@ -53,6 +69,11 @@ export interface EventBus {
    * `subscribeBatched`, which falls back to batches of one.
    */
   subscribeBatch?(sub: BatchSubscription): Promise<void>;
+  /**
+   * The lag of every group this process has joined, per topic, for the `/metrics` gauge. Optional: a bus without it
+   * reports none. Throws when the bus cannot tell right now (the broker unreachable).
+   */
+  consumerLag?(): Promise<ConsumerLag[]>;
   /** Readiness: throws when the bus is unreachable. */
   ping(): Promise<void>;
   /** Stops consumers (letting in-flight handlers finish), flushes and disconnects. */

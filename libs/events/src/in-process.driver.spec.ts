@@ -33,6 +33,23 @@ describe('InProcessEventBus', () => {
     expect(analyticsMembers).toEqual(new Set(['a1', 'a2']));
   });
 
+  test('consumer lag: per group and topic, what is queued and not yet handled; 0 once drained', async () => {
+    let release!: () => void;
+    const stuck = new Promise<void>((r) => (release = r));
+    await bus.subscribe({ group: 'routing.3f9a1c', lagLabel: 'routing', topics: ['t1', 't2'], handler: () => stuck });
+    await bus.subscribeBatch({ group: 'sessions', topics: ['t1'], handler: () => stuck });
+    const lag = async () => (await bus.consumerLag()).map((l) => `${l.group} ${l.topic} ${l.lag}`).sort();
+    expect(await lag()).toEqual(['routing t1 0', 'routing t2 0', 'sessions t1 0']);
+
+    await bus.publish('t1', [event('a', 1), event('a', 2), event('b', 1)]);
+    await bus.publish('t2', [event('c', 1)]);
+    expect(await lag()).toEqual(['routing t1 3', 'routing t2 1', 'sessions t1 3']);
+
+    release();
+    await bus.drain();
+    expect(await lag()).toEqual(['routing t1 0', 'routing t2 0', 'sessions t1 0']);
+  });
+
   test('events of one key are handled in order, one at a time; other keys do not wait', async () => {
     const log: string[] = [];
     let inFlight = 0;

@@ -3,7 +3,7 @@ import type { EventEnvelope } from '@callplane/contracts';
 import { backoffDelay, Sleeper, type BackoffOptions } from './backoff';
 import { decodeEnvelope, encodeEnvelope } from './envelope-codec';
 import { DEFAULT_MAX_BATCH_SIZE } from './batch';
-import type { BatchHandler, BatchSubscription, EventBus, EventHandler, Subscription } from './event-bus';
+import type { BatchHandler, BatchSubscription, ConsumerLag, EventBus, EventHandler, Subscription } from './event-bus';
 
 export interface InProcessEventBusOptions {
   logger?: Logger;
@@ -11,19 +11,27 @@ export interface InProcessEventBusOptions {
   handlerRetry?: BackoffOptions;
 }
 
+/** An event waiting for a group, with the topic it came on (what the group's lag is counted by). */
+interface Queued {
+  topic: string;
+  event: EventEnvelope;
+}
+
 /** Events of one key waiting for one group, handled strictly one after another (Kafka's partition order, per key). */
 interface Lane {
-  queue: EventEnvelope[];
+  queue: Queued[];
   running: boolean;
 }
 
 interface Group {
   name: string;
+  /** The name its lag is reported under (`lagLabel`, else `name`). */
+  label: string;
   topics: Set<string>;
   members: EventHandler[];
   lanes: Map<string, Lane>;
   /** Set for a batch group: one queue for the group, drained in order, up to `max` events per handler call. */
-  batch?: { members: BatchHandler[]; queue: EventEnvelope[]; running: boolean; max: number; turn: number };
+  batch?: { members: BatchHandler[]; queue: Queued[]; running: boolean; max: number; turn: number };
 }
 
 /**
@@ -64,29 +72,29 @@ export class InProcessEventBus implements EventBus {
         this.backlog.set(topic, held);
         continue;
       }
-      for (const g of groups) this.enqueue(g, groups.length > 1 ? structuredClone(decoded.event) : decoded.event);
+      for (const g of groups) this.enqueue(g, { topic, event: groups.length > 1 ? structuredClone(decoded.event) : decoded.event });
     }
   }
 
   async subscribe(sub: Subscription): Promise<void> {
-    const group = this.joinGroup(sub.group, false);
+    const group = this.joinGroup(sub.group, false, sub.lagLabel);
     group.members.push(sub.handler);
     this.addTopics(group, sub.topics);
   }
 
   /** A batch group drains one queue for the whole group in publish order (so one key's events stay in order), a batch per handler call. */
   async subscribeBatch(sub: BatchSubscription): Promise<void> {
-    const group = this.joinGroup(sub.group, true);
+    const group = this.joinGroup(sub.group, true, sub.lagLabel);
     group.batch ??= { members: [], queue: [], running: false, max: sub.maxBatchSize ?? DEFAULT_MAX_BATCH_SIZE, turn: 0 };
     group.batch.members.push(sub.handler);
     this.addTopics(group, sub.topics);
   }
 
-  private joinGroup(name: string, batch: boolean): Group {
+  private joinGroup(name: string, batch: boolean, lagLabel: string | undefined): Group {
     if (this.closing) throw new Error('InProcessEventBus is closed');
     let group = this.groups.get(name);
     if (!group) {
-      group = { name, topics: new Set(), members: [], lanes: new Map() };
+      group = { name, label: lagLabel ?? name, topics: new Set(), members: [], lanes: new Map() };
       this.groups.set(name, group);
     }
     if (batch ? group.members.length > 0 : group.batch) throw new Error(`group ${name} mixes batch and per-event members`);
@@ -98,12 +106,24 @@ export class InProcessEventBus implements EventBus {
       group.topics.add(topic);
       const held = this.backlog.get(topic);
       this.backlog.delete(topic);
-      for (const event of held ?? []) this.enqueue(group, event);
+      for (const event of held ?? []) this.enqueue(group, { topic, event });
     }
   }
 
   async ping(): Promise<void> {
     if (this.closing) throw new Error('InProcessEventBus is closed');
+  }
+
+  /** Per group and topic, the events queued for it and not yet handled (the one in a handler included); 0 when idle. */
+  async consumerLag(): Promise<ConsumerLag[]> {
+    const out: ConsumerLag[] = [];
+    for (const group of this.groups.values()) {
+      const lag = new Map([...group.topics].map((t) => [t, 0]));
+      const queues = group.batch ? [group.batch.queue] : [...group.lanes.values()].map((l) => l.queue);
+      for (const q of queues) for (const { topic } of q) lag.set(topic, (lag.get(topic) ?? 0) + 1);
+      for (const [topic, n] of lag) out.push({ group: group.label, topic, lag: n });
+    }
+    return out;
   }
 
   /** Resolves once every delivered event has been handled, or the bus is closed (for tests and shutdown). A handler that keeps failing keeps it waiting. */
@@ -121,18 +141,19 @@ export class InProcessEventBus implements EventBus {
     this.releaseIdleWaiters();
   }
 
-  private enqueue(group: Group, event: EventEnvelope): void {
-    if (group.batch) return this.enqueueBatch(group, group.batch, event);
-    let lane = group.lanes.get(event.key);
+  private enqueue(group: Group, item: Queued): void {
+    if (group.batch) return this.enqueueBatch(group, group.batch, item);
+    const key = item.event.key;
+    let lane = group.lanes.get(key);
     if (!lane) {
       lane = { queue: [], running: false };
-      group.lanes.set(event.key, lane);
+      group.lanes.set(key, lane);
     }
-    lane.queue.push(event);
+    lane.queue.push(item);
     this.pending++;
     if (!lane.running) {
       lane.running = true;
-      const run = this.runLane(group, event.key, lane).finally(() => this.running.delete(run));
+      const run = this.runLane(group, key, lane).finally(() => this.running.delete(run));
       this.running.add(run);
     }
   }
@@ -142,9 +163,9 @@ export class InProcessEventBus implements EventBus {
     await new Promise<void>((resolve) => setImmediate(resolve));
     const logger = this.logger.child({ group: group.name });
     while (!this.closing) {
-      const event = lane.queue[0];
-      if (!event) break;
-      const handled = await this.handleUntilDone(group, event, logger);
+      const item = lane.queue[0];
+      if (!item) break;
+      const handled = await this.handleUntilDone(group, item.event, logger);
       if (!handled) return; // closing: the event stays queued
       lane.queue.shift();
       this.pending--;
@@ -170,8 +191,8 @@ export class InProcessEventBus implements EventBus {
     }
   }
 
-  private enqueueBatch(group: Group, batch: NonNullable<Group['batch']>, event: EventEnvelope): void {
-    batch.queue.push(event);
+  private enqueueBatch(group: Group, batch: NonNullable<Group['batch']>, item: Queued): void {
+    batch.queue.push(item);
     this.pending++;
     if (batch.running) return;
     batch.running = true;
@@ -184,7 +205,7 @@ export class InProcessEventBus implements EventBus {
     await new Promise<void>((resolve) => setImmediate(resolve));
     const logger = this.logger.child({ group: group.name });
     while (!this.closing && batch.queue.length > 0) {
-      const events = batch.queue.slice(0, batch.max);
+      const events = batch.queue.slice(0, batch.max).map((q) => q.event);
       const member = batch.members[batch.turn++ % batch.members.length] as BatchHandler;
       for (let attempt = 0; ; attempt++) {
         try {

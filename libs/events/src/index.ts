@@ -1,9 +1,9 @@
-export type { BatchHandler, BatchSubscription, EventBus, EventHandler, Subscription } from './event-bus';
+export type { BatchHandler, BatchSubscription, ConsumerLag, EventBus, EventHandler, Subscription } from './event-bus';
 export { subscribeBatched, DEFAULT_MAX_BATCH_SIZE } from './batch';
 export { KafkaEventBus, type KafkaEventBusOptions } from './kafka.driver';
 export { InProcessEventBus, type InProcessEventBusOptions } from './in-process.driver';
 export { enqueueEvent, outboxRow, outboxRowValues, OUTBOX_COLUMNS, type EnqueueEventInput, type OutboxRow } from './outbox.writer';
-export { OutboxRelay, type OutboxRelayOptions, type RelayBatchResult } from './outbox.relay';
+export { OutboxRelay, type OutboxBacklog, type OutboxRelayOptions, type RelayBatchResult } from './outbox.relay';
 export { subscribeDeduped, subscribeDedupedBatch, type DedupedSubscription, type DedupedBatchSubscription } from './dedupe.consumer';
 export { decodeEnvelope, encodeEnvelope, type DecodeResult } from './envelope-codec';
 export { backoffDelay, type BackoffOptions } from './backoff';

@@ -4,6 +4,7 @@ import pino from 'pino';
 import { buildEventEnvelope, type EventEnvelope } from '@callplane/contracts';
 import { pollUntil } from '@callplane/testing';
 import { KafkaEventBus } from './kafka.driver';
+import { namespacedBus } from './namespaced.bus';
 
 const brokers = () => (process.env.KAFKA_BROKERS as string).split(',');
 const logger = pino({ level: process.env.LOG_LEVEL ?? 'silent' });
@@ -117,6 +118,39 @@ describe('KafkaEventBus', () => {
 
     await pollUntil(() => received.length > 0, { timeoutMs: 20_000, description: 'the good event' });
     expect(received.map((e) => e.id)).toEqual([good.id]);
+  });
+
+  test("consumer lag is the broker's view: it grows while the handler is stuck, per topic and group, and falls to 0 once handled", async () => {
+    const topic = unique('topic');
+    const idle = unique('topic');
+    const bus = newBus();
+    const ns = namespacedBus(bus, unique('ns'));
+    let release!: () => void;
+    const stuck = new Promise<void>((r) => (release = r));
+    let handled = 0;
+    // A group per process would be unbounded as a label: it reports under its lagLabel.
+    await ns.subscribe({
+      group: `routing.${randomUUID()}`,
+      lagLabel: 'routing',
+      topics: [topic, idle],
+      handler: async () => {
+        await stuck;
+        handled++;
+      },
+    });
+    const lagOf = async (t: string) => (await ns.consumerLag!()).find((l) => l.topic === t);
+    expect(await lagOf(idle)).toEqual({ group: 'routing', topic: idle, lag: 0 });
+
+    // One key: one partition, so the first event blocks the other four behind it.
+    await ns.publish(topic, [1, 2, 3, 4, 5].map((seq) => event('cs_lag', seq)));
+    await pollUntil(async () => ((await lagOf(topic))?.lag ?? 0) >= 5, { timeoutMs: 20_000, description: 'lag of the five unhandled events' });
+    expect(await lagOf(topic)).toEqual({ group: 'routing', topic, lag: 5 });
+
+    release();
+    await pollUntil(() => handled === 5, { timeoutMs: 20_000, description: 'all five handled' });
+    await pollUntil(async () => (await lagOf(topic))?.lag === 0, { timeoutMs: 20_000, description: 'offsets committed' });
+    // Only this environment's groups, under plain names.
+    expect((await ns.consumerLag!()).map((l) => [l.group, l.topic]).sort()).toEqual([['routing', idle], ['routing', topic]].sort());
   });
 
   test('ping succeeds against the broker and fails when nothing listens', async () => {

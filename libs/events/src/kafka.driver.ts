@@ -4,7 +4,7 @@ import type { EventEnvelope } from '@callplane/contracts';
 import { backoffDelay, Sleeper, type BackoffOptions } from './backoff';
 import { decodeEnvelope, encodeEnvelope } from './envelope-codec';
 import { BatchCoalescer, DEFAULT_MAX_BATCH_SIZE } from './batch';
-import type { BatchSubscription, EventBus, Subscription } from './event-bus';
+import type { BatchSubscription, ConsumerLag, EventBus, Subscription } from './event-bus';
 import { kafkaLogCreator, kafkaLogLevel } from './kafka-log.adapter';
 
 /** Between attempts to start again a member that kafkajs stopped for good. */
@@ -56,6 +56,8 @@ export class KafkaEventBus implements EventBus {
   private readonly producer: Producer;
   private readonly logger: Logger;
   private readonly consumers: Consumer[] = [];
+  /** The groups this process has joined, by group id: what `consumerLag` asks the broker about. */
+  private readonly joined = new Map<string, { topics: string[]; label: string; fromBeginning: boolean }>();
   private readonly sleeper = new Sleeper();
   private producerConnected?: Promise<void>;
   private admin?: Promise<Admin>;
@@ -132,7 +134,7 @@ export class KafkaEventBus implements EventBus {
     );
   }
 
-  private async startConsumer(sub: { group: string; topics: readonly string[]; fromBeginning?: boolean }, run: (consumer: Consumer) => Promise<void>): Promise<void> {
+  private async startConsumer(sub: { group: string; topics: readonly string[]; fromBeginning?: boolean; lagLabel?: string }, run: (consumer: Consumer) => Promise<void>): Promise<void> {
     if (this.closing) throw new Error('KafkaEventBus is closed');
     const logger = this.logger.child({ group: sub.group });
     const consumer = this.kafka.consumer({
@@ -176,6 +178,7 @@ export class KafkaEventBus implements EventBus {
       await consumer.subscribe({ topics: [...sub.topics], fromBeginning: sub.fromBeginning ?? true });
       await run(consumer);
       await withTimeout(Promise.race([joined, this.closed.then(() => Promise.reject(new Error('KafkaEventBus closed')))]), this.opts.joinTimeoutMs ?? 60_000, `consumer group ${sub.group} did not join`);
+      this.joined.set(sub.group, { topics: [...sub.topics], label: sub.lagLabel ?? sub.group, fromBeginning: sub.fromBeginning ?? true });
     } catch (err) {
       // A member that failed to start must not linger and join later behind the caller's back.
       abandoned = true;
@@ -194,6 +197,44 @@ export class KafkaEventBus implements EventBus {
       })(),
       this.opts.pingTimeoutMs ?? 5_000,
       'Kafka did not answer',
+    );
+  }
+
+  /**
+   * The broker's view, asked at scrape time: each joined group's committed offsets against every partition's log end,
+   * summed per topic. So the figure keeps growing while a member is stuck (a handler failing over and over), and
+   * every member of a group reports the same one. A partition the group has committed nothing on counts from its log
+   * start for a group that reads from the beginning, and as 0 for one that reads from the end.
+   */
+  async consumerLag(): Promise<ConsumerLag[]> {
+    if (this.closing || this.joined.size === 0) return [];
+    return withTimeout(
+      (async () => {
+        const admin = await this.connectAdmin();
+        // The probe's admin does not retry, and a retry is what would load the brokers a group coordinator lookup needs.
+        await admin.fetchTopicMetadata({ topics: [...new Set([...this.joined.values()].flatMap((g) => g.topics))] });
+        const ends = new Map<string, ReturnType<Admin['fetchTopicOffsets']>>();
+        const endsOf = (topic: string) => {
+          if (!ends.has(topic)) ends.set(topic, admin.fetchTopicOffsets(topic));
+          return ends.get(topic)!;
+        };
+        const out: ConsumerLag[] = [];
+        for (const [groupId, group] of this.joined) {
+          for (const { topic, partitions } of await admin.fetchOffsets({ groupId, topics: group.topics })) {
+            const committed = new Map(partitions.map((p) => [p.partition, BigInt(p.offset)]));
+            let lag = 0n;
+            for (const p of await endsOf(topic)) {
+              const at = committed.get(p.partition) ?? -1n;
+              const from = at >= 0n ? at : group.fromBeginning ? BigInt(p.low) : BigInt(p.high);
+              if (BigInt(p.high) > from) lag += BigInt(p.high) - from;
+            }
+            out.push({ group: group.label, topic, lag: Number(lag) });
+          }
+        }
+        return out;
+      })(),
+      this.opts.pingTimeoutMs ?? 5_000,
+      'Kafka did not report consumer offsets',
     );
   }
 

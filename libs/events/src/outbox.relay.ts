@@ -46,6 +46,14 @@ export interface RelayBatchResult {
   error?: unknown;
 }
 
+/** What is waiting in the outbox, for the `/metrics` gauges. */
+export interface OutboxBacklog {
+  /** Rows not yet published. */
+  rows: number;
+  /** How long the oldest of them has waited, by the database's clock; 0 when none waits. */
+  oldestAgeSeconds: number;
+}
+
 interface OutboxRow {
   id: string;
   topic: string;
@@ -174,7 +182,7 @@ export class OutboxRelay {
     let failures = 0;
     for (;;) {
       const r = await this.publishBatch();
-      if (r.claimed === 0 && (await this.pendingCount()) === 0) return;
+      if (r.claimed === 0 && (await this.backlog()).rows === 0) return;
       if (Date.now() > deadline) {
         const why = r.error instanceof Error ? r.error.message : 'rows are still pending';
         throw new Error(`Outbox flush timed out after ${timeoutMs} ms: ${why}`);
@@ -327,10 +335,16 @@ export class OutboxRelay {
     return Promise.race([p, expired]).finally(() => clearTimeout(timer));
   }
 
-  private async pendingCount(): Promise<number> {
-    const [row] = await this.opts.prisma.$queryRaw<Array<{ n: number | bigint }>>`
-      SELECT count(*)::int AS n FROM outbox_events WHERE published_at IS NULL ${this.topicFilter()}`;
-    return Number(row?.n ?? 0);
+  /**
+   * The unpublished rows (of this relay's topics) and the age of the oldest, read from the pending-row index: cheap
+   * whatever the size of the table. Every relay reads the one shared outbox, so every replica reports the same figure.
+   */
+  async backlog(): Promise<OutboxBacklog> {
+    // created_at holds UTC wall time (timestamp without time zone, as Prisma writes it).
+    const [row] = await this.opts.prisma.$queryRaw<Array<{ n: number; age: number | null }>>`
+      SELECT count(*)::int AS n, EXTRACT(EPOCH FROM (now() AT TIME ZONE 'UTC') - min(created_at))::float8 AS age
+      FROM outbox_events WHERE published_at IS NULL ${this.topicFilter()}`;
+    return { rows: Number(row?.n ?? 0), oldestAgeSeconds: Math.max(0, Number(row?.age ?? 0)) };
   }
 
   private topicFilter(): Prisma.Sql {

@@ -7,6 +7,7 @@ import { createLogger, type Logger } from './logger';
 import { createMetrics } from './metrics';
 import type { Registry } from 'prom-client';
 import { createPlatform, type Platform } from './platform';
+import { registerPlatformMetrics } from './platform-metrics';
 import { secretBoxFromConfig } from './secrets';
 import { listen, onShutdown } from './server';
 import type { ServiceModule } from './service-module';
@@ -71,6 +72,7 @@ export async function bootService<C extends BaseServiceConfig>(opts: BootOptions
     idempotency: prismaIdempotencyStore(platform.db.prisma, { secrets: config.CREDENTIALS_KEY ? secretBoxFromConfig({ CREDENTIALS_KEY: config.CREDENTIALS_KEY, CREDENTIALS_KEY_PREVIOUS: config.CREDENTIALS_KEY_PREVIOUS }) : undefined }),
   };
   const metrics = createMetrics(opts.name);
+  registerPlatformMetrics(metrics.registry, platform);
   const modules = await opts.modules({ platform, routerDeps, logger, registry: metrics.registry });
   await opts.beforeListen?.({ platform, logger });
   for (const m of modules) await m.start?.();

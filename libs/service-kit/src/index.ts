@@ -6,6 +6,8 @@ export * from './idempotency';
 export * from './api-router';
 export * from './request-context';
 export * from './metrics';
+export * from './sampled-gauge';
+export * from './platform-metrics';
 export * from './openapi';
 export * from './http-app';
 export * from './body-stream';

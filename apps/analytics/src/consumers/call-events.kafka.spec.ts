@@ -4,7 +4,9 @@ import { connectPostgres, type Database } from '@callplane/db';
 import { KafkaEventBus, namespacedBus, type EventBus } from '@callplane/events';
 import { pollUntil } from '@callplane/testing';
 import pino from 'pino';
+import { Registry } from 'prom-client';
 import { callStream, seededRandom, shuffledDeliveries, STREAM_COST_AT_TEST_PRICES, TEST_PRICES } from '../testing/call-stream';
+import { callMetrics } from '../usecases/call-metrics';
 import { PriceBook } from '../usecases/price-book';
 import { subscribeCallEvents } from './call-events.consumer';
 
@@ -45,7 +47,8 @@ describe('call-events consumer on Kafka', () => {
       for (const topic of [TOPICS.callUsage, TOPICS.callTranscript, TOPICS.callLifecycle]) await bus.publish(topic, events.filter((e) => topicOf(e) === topic));
     };
     await publish(deliveries.slice(0, half));
-    await subscribeCallEvents(bus, db.prisma, prices, logger, { maxBatchSize: 20 });
+    const metrics = callMetrics(new Registry());
+    await subscribeCallEvents(bus, db.prisma, prices, logger, { maxBatchSize: 20, metrics });
     await publish(deliveries.slice(half));
 
     // Complete means every topic's events are in: the transcript's arrive on their own topic, after or before the rest.
@@ -65,5 +68,12 @@ describe('call-events consumer on Kafka', () => {
     await pollUntil(async () => (await db.prisma.processedEvent.count({ where: { consumer: { endsWith: 'analytics.sessions' }, eventId: { in: deliveries.map((e) => e.id) } } })) === distinct, {
       description: 'every distinct event recorded once',
     });
+    // Each call counted once, started and ended, however its events were ordered, batched and duplicated.
+    const total = async (c: typeof metrics.started | typeof metrics.ended) => (await c.get()).values.reduce((n, v) => n + v.value, 0);
+    // Counted just after each commit, so the last count may trail the last dedupe mark by a moment.
+    await pollUntil(async () => (await total(metrics.ended)) >= sessions.length, { description: 'every call counted as ended' });
+    expect(await total(metrics.started)).toBe(sessions.length);
+    expect(await total(metrics.ended)).toBe(sessions.length);
+    expect((await metrics.started.get()).values).toEqual([{ labels: { direction: 'inbound', call_type: 'production', provider: 'twilio' }, value: sessions.length }]);
   });
 });

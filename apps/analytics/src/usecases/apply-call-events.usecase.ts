@@ -1,6 +1,7 @@
 import type { EventEnvelope } from '@callplane/contracts';
 import type { DbTx, SessionView } from '@callplane/db';
 import type { Logger } from '@callplane/service-kit';
+import { callChanges, type CallChanges } from './call-metrics';
 import type { PriceBook } from './price-book';
 import { rateSession } from './rating';
 import { canonicalJson, durationSeconds, emptySession, foldEvent, parseCallEvent, type CallEvent, type SessionState } from './session-fold';
@@ -10,6 +11,8 @@ export interface ApplyResult {
   skipped: number;
   sessionsWritten: number;
   leadsTouched: number;
+  /** Calls this fold saw start or end, for the call counters once the transaction commits. */
+  calls: CallChanges;
 }
 
 /**
@@ -33,7 +36,7 @@ export async function applyCallEvents(tx: DbTx, batch: EventEnvelope[], prices: 
       log.warn({ event_id: event.id, type: event.type }, 'call event with an unexpected shape: skipped');
     }
   }
-  if (parsed.length === 0) return { applied: 0, skipped, sessionsWritten: 0, leadsTouched: 0 };
+  if (parsed.length === 0) return { applied: 0, skipped, sessionsWritten: 0, leadsTouched: 0, calls: { started: [], ended: [] } };
 
   // The first event of a session in this batch names the tenant of a row it creates.
   const tenantOf = new Map<string, string>();
@@ -109,7 +112,8 @@ export async function applyCallEvents(tx: DbTx, batch: EventEnvelope[], prices: 
         last_seen_at = GREATEST(leads.last_seen_at, EXCLUDED.last_seen_at),
         calls = leads.calls + EXCLUDED.calls`;
   }
-  return { applied, skipped, sessionsWritten: writes.length, leadsTouched: leads.size };
+  const sipStatusOf = new Map(parsed.flatMap((e) => (e.kind === 'lifecycle' ? [[e.snapshot.eventId, e.sipStatus] as const] : [])));
+  return { applied, skipped, sessionsWritten: writes.length, leadsTouched: leads.size, calls: callChanges(before, after, sipStatusOf) };
 }
 
 type RowValues = ReturnType<typeof rowValues>;

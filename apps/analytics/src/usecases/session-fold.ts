@@ -65,7 +65,17 @@ export interface SessionState {
 }
 
 export type CallEvent =
-  | { kind: 'lifecycle'; sessionId: string; tenantId: string; snapshot: LifecycleSnapshot; startedAt: string; answeredAt: string | null; campaignId: string | null }
+  | {
+      kind: 'lifecycle';
+      sessionId: string;
+      tenantId: string;
+      snapshot: LifecycleSnapshot;
+      startedAt: string;
+      answeredAt: string | null;
+      campaignId: string | null;
+      /** The SIP status the event reported (not kept in the read model: the call metrics label call ends with it). */
+      sipStatus: number | null;
+    }
   | { kind: 'transcript'; sessionId: string; tenantId: string; turns: TranscriptTurn[] }
   | { kind: 'usage'; sessionId: string; tenantId: string; reportSeq: number; lines: UsageLines; recordingUrl: string | null };
 
@@ -98,6 +108,7 @@ export function parseCallEvent(event: EventEnvelope): CallEvent | null {
     startedAt: iso(d.started_at),
     answeredAt: d.answered_at ? iso(d.answered_at) : null,
     campaignId: d.campaign_id ?? null,
+    sipStatus: d.sip_status ?? null,
     snapshot: {
       eventId: event.id,
       occurredAt: iso(event.occurred_at),

@@ -3,6 +3,8 @@ import type { PrismaClient } from '@callplane/db';
 import type { LiveKitCalls } from '@callplane/livekit';
 import type { Logger, SecretBox } from '@callplane/service-kit';
 import type { CampaignMetrics } from './campaign-metrics';
+import type { DialMetrics } from './dial-metrics';
+import type { WebhookMetrics } from './webhook-metrics';
 
 /** Limits and timeouts from the environment (API.md: TEST_CALL_*; DIAL_RINGING_TIMEOUT_SECONDS; CAMPAIGN_RUNNER_INTERVAL_MS). */
 export interface DialerSettings {
@@ -35,4 +37,8 @@ export interface DialerDeps {
   inflight: Set<Promise<unknown>>;
   /** The campaign runner's counters on the service's `/metrics`; absent where nothing serves them (use-case specs). */
   campaignMetrics?: CampaignMetrics;
+  /** Dial requests admitted and refused (dial API, studio test calls); absent as `campaignMetrics` is. */
+  dialMetrics?: DialMetrics;
+  /** Status webhook deliveries by result; absent as `campaignMetrics` is. */
+  webhookMetrics?: WebhookMetrics;
 }

@@ -1,6 +1,7 @@
 import { MAX_SCHEDULE_AHEAD_DAYS, newId, type CallType, type CancelScheduledResponse, type DialRequest, type DialResponse } from '@callplane/contracts';
 import { AppError, notFound, type Logger } from '@callplane/service-kit';
 import type { DialerDeps } from './deps';
+import { countAdmission } from './dial-metrics';
 import { startDispatch } from './dispatch';
 import { refuseListedDestination } from './do-not-call.usecase';
 
@@ -17,7 +18,12 @@ const DAY_MS = 24 * 60 * 60 * 1000;
  * destination on the tenant's do-not-call list is refused (`409 do_not_call`). Nothing is written, and LiveKit is
  * not asked anything, when the request is refused.
  */
-export async function dialOutbound(deps: DialerDeps, log: Logger, caller: Caller, input: DialRequest): Promise<DialResponse> {
+export function dialOutbound(deps: DialerDeps, log: Logger, caller: Caller, input: DialRequest): Promise<DialResponse> {
+  const callType: CallType = input.scheduled_at ? 'scheduled' : 'production';
+  return countAdmission(deps.dialMetrics, callType, () => admitDial(deps, log, caller, input, callType));
+}
+
+async function admitDial(deps: DialerDeps, log: Logger, caller: Caller, input: DialRequest, callType: CallType): Promise<DialResponse> {
   const now = deps.now();
   const scheduledAt = input.scheduled_at ? new Date(input.scheduled_at) : null;
   if (scheduledAt) checkScheduleTime(scheduledAt, now);
@@ -38,7 +44,6 @@ export async function dialOutbound(deps: DialerDeps, log: Logger, caller: Caller
   await refuseListedDestination(deps.prisma, caller.tenantId, input.to_number);
 
   const id = newId('callSession');
-  const callType: CallType = scheduledAt ? 'scheduled' : 'production';
   await deps.prisma.outboundCall.create({
     data: {
       id,

@@ -15,6 +15,7 @@ import type { DbTx, OutboundCall } from '@callplane/db';
 import { CALL_ROOM_PREFIX } from '@callplane/livekit';
 import { AppError, notFound } from '@callplane/service-kit';
 import type { DialerDeps } from './deps';
+import { countAdmission } from './dial-metrics';
 import { dispatchOutboundCall } from './dispatch';
 import { refuseListedDestination } from './do-not-call.usecase';
 import { leaseTrialNumber, releaseLease } from './trial-pool';
@@ -30,7 +31,7 @@ const refuse = (r: Refusal) => new AppError(r.code, r.message, { status: r.statu
 
 /** `POST /voice/studio/test-call`: admit the call (quotas, trial number, row), then dispatch it in the background. */
 export async function requestTestCall(deps: DialerDeps, caller: TestCaller, input: TestCallCreate): Promise<{ session_id: string }> {
-  const admitted = await admitTestCall(deps, caller, input);
+  const admitted = await countAdmission(deps.dialMetrics, 'studio_test', () => admitTestCall(deps, caller, input));
   dispatchTestCall(deps, admitted.session_id);
   return admitted;
 }

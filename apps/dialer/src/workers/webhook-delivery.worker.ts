@@ -5,6 +5,7 @@ import { WEBHOOK_HEADERS } from '@callplane/contracts';
 import { startWorkerLoop, type WorkerLoop } from '@callplane/service-kit';
 import type { DialerDeps } from '../usecases/deps';
 import { signatureHeader, signingSecrets, type SigningSecrets } from '../usecases/webhook-signature';
+import type { WebhookResult } from '../usecases/webhook-metrics';
 import { pinnedLookup, resolveWebhookTarget, type Resolver } from '../usecases/webhook-target';
 
 const SECOND = 1000;
@@ -82,6 +83,9 @@ interface Claimed {
 }
 
 type Outcome = { ok: true; status: number } | { ok: false; reason: string; final?: boolean };
+
+/** A round's tally as the metric names it (a delivery's own state: `gave_up`). */
+const METRIC_RESULT: Record<keyof RoundResult, WebhookResult> = { delivered: 'delivered', failed: 'failed', gaveUp: 'gave_up' };
 
 /** The background worker `app.ts` runs. */
 export function startWebhookDelivery(deps: DialerDeps, opts: WebhookDeliveryOptions = {}): WebhookDeliveryWorker {
@@ -197,6 +201,7 @@ export function createWebhookDelivery(deps: DialerDeps, opts: WebhookDeliveryOpt
     const { count } = await deps.prisma.webhookDelivery.updateMany({ where: lease, data });
     // The lease ran out mid-attempt and another worker has the delivery now: its outcome counts, not ours.
     if (count === 0) dlog.warn('status webhook lease lost; outcome not recorded');
+    else deps.webhookMetrics?.deliveries.inc({ result: METRIC_RESULT[result] });
     return result;
   }
 

@@ -11,6 +11,8 @@ import type { NumberRoutingCache } from '../usecases/number-routing.cache';
 export function subscribeNumberChanges(bus: EventBus, numbers: Pick<NumberRoutingCache, 'invalidate'>): Promise<void> {
   return bus.subscribe({
     group: `telephony-gateway.routing.${randomUUID()}`,
+    // Every replica is its own group: its lag is reported under the one bounded name.
+    lagLabel: 'telephony-gateway.routing',
     topics: [TOPICS.numbersChanges],
     fromBeginning: false,
     handler: async (event) => numbers.invalidate(event.key),

@@ -8,6 +8,7 @@ import { FarEndAudio } from '../local/far-end';
 import { CallPlanError, planCall, type CallPlan } from '../session/agent-config';
 import { VoiceSession, type CallEventSink } from '../session/voice-session';
 import { choosePlugins } from '../session/plugins';
+import type { TurnObserver } from '../session/turn-metrics';
 import { CallerBot, type CallerVoice } from './caller-bot';
 import { runLoadCall } from './load-call';
 
@@ -48,6 +49,8 @@ export interface SandboxCallDeps {
   settings: SandboxSettings;
   /** Aborted when the worker stops: calls still ringing end at once (a connected call is let finish). */
   signal: AbortSignal;
+  /** The turn metrics (this process's: sandbox calls run in it). */
+  turns?: TurnObserver;
 }
 
 /**
@@ -124,7 +127,7 @@ async function connect(deps: SandboxCallDeps, plan: CallPlan, sessionId: string,
     log.info({ stt: plugins.chosen.stt, llm: plugins.chosen.llm, tts: plugins.chosen.tts, caller_voice: settings.callerVoice }, 'sandbox call answered: local voice stack');
     const input = new PushAudioInput();
     const output = new PlayoutAudioOutput(24_000);
-    call = new VoiceSession({ plan, sessionId, plugins, vad: await deps.vad(), media: { kind: 'replaced', input, output }, sink: deps.sink(plan.tenantId), logger: log, usageIntervalMs: settings.usageIntervalMs });
+    call = new VoiceSession({ plan, sessionId, plugins, vad: await deps.vad(), media: { kind: 'replaced', input, output }, sink: deps.sink(plan.tenantId), logger: log, usageIntervalMs: settings.usageIntervalMs, turns: deps.turns });
     const caller = new CallerBot(new FarEndAudio(input), output, {
       lines: settings.callerScript,
       voice: settings.callerVoice,

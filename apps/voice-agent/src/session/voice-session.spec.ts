@@ -4,7 +4,7 @@
 import type { CallTranscriptData, CallUsageData, VoiceConfig } from '@callplane/contracts';
 import { callTranscriptDataSchema, callUsageDataSchema } from '@callplane/contracts';
 import { pollUntil } from '@callplane/testing';
-import { initializeLogger, voice as lkVoice, type VAD } from '@livekit/agents';
+import { DEFAULT_API_CONNECT_OPTIONS, initializeLogger, llm, voice as lkVoice, type APIConnectOptions, type VAD } from '@livekit/agents';
 import * as silero from '@livekit/agents-plugin-silero';
 import pino from 'pino';
 import { PlayoutAudioOutput, PushAudioInput } from '../local/audio-io';
@@ -12,6 +12,7 @@ import { FarEndAudio } from '../local/far-end';
 import type { CallPlan } from './agent-config';
 import { VoiceSession, type CallEventSink } from './voice-session';
 import { choosePlugins } from './plugins';
+import type { TurnObserver } from './turn-metrics';
 
 const voice: VoiceConfig = {
   greeting: 'Hi Asha, Ava here.',
@@ -40,6 +41,30 @@ function plan(overrides: Partial<CallPlan> = {}): CallPlan {
     phoneId: null,
     ...overrides,
   };
+}
+
+/** An LLM that never says anything: every caller turn goes unanswered. */
+class SilentLLM extends llm.LLM {
+  label(): string {
+    return 'spec.SilentLLM';
+  }
+  chat({ chatCtx, toolCtx, connOptions = DEFAULT_API_CONNECT_OPTIONS }: { chatCtx: llm.ChatContext; toolCtx?: llm.ToolContextLike; connOptions?: APIConnectOptions }): llm.LLMStream {
+    return new SilentStream(this, { chatCtx, toolCtx, connOptions });
+  }
+}
+class SilentStream extends llm.LLMStream {
+  protected async run(): Promise<void> {}
+}
+
+class RecordingTurns implements TurnObserver {
+  latencies: number[] = [];
+  missedTurns = 0;
+  answered(latencySeconds: number) {
+    this.latencies.push(latencySeconds);
+  }
+  missed() {
+    this.missedTurns++;
+  }
 }
 
 class RecordingSink implements CallEventSink {
@@ -79,19 +104,21 @@ describe('VoiceSession (real audio frames through AgentSession, Silero VAD, loca
     }
   });
 
-  function startCall(p: CallPlan, callerScript: string[]) {
+  function startCall(p: CallPlan, callerScript: string[], opts: { llm?: llm.LLM } = {}) {
     const input = new PushAudioInput();
     const output = new PlayoutAudioOutput(24_000);
     const sink = new RecordingSink();
-    const plugins = choosePlugins(p.voice, { keys: {}, callerScript, localVoice: { msPerChar: 40 } });
-    const call = new VoiceSession({ plan: p, sessionId: p.sessionId!, plugins, vad, media: { kind: 'replaced', input, output }, sink, logger: pino({ level: 'silent' }), usageIntervalMs: 60_000 });
+    const turns = new RecordingTurns();
+    const chosen = choosePlugins(p.voice, { keys: {}, callerScript, localVoice: { msPerChar: 40 } });
+    const plugins = { ...chosen, ...(opts.llm ? { llm: opts.llm } : {}) };
+    const call = new VoiceSession({ plan: p, sessionId: p.sessionId!, plugins, vad, media: { kind: 'replaced', input, output }, sink, logger: pino({ level: 'silent' }), usageIntervalMs: 60_000, turns });
     const far = new FarEndAudio(input);
     running.push({ far, call });
-    return { call, far, output, sink, input };
+    return { call, far, output, sink, input, turns };
   }
 
   it('greets first, answers a caller utterance, and reports the turns in order and the usage', async () => {
-    const { call, far, output, sink } = startCall(plan(), ['What does it cost?']);
+    const { call, far, output, sink, turns } = startCall(plan(), ['What does it cost?']);
     far.start();
     await call.start();
 
@@ -121,6 +148,31 @@ describe('VoiceSession (real audio frames through AgentSession, Silero VAD, loca
     expect(final.llm![0]!.completion_tokens).toBeGreaterThan(0);
     expect(final.tts![0]).toMatchObject({ provider: 'local', model: 'synthetic-voice', characters: 'Hi Asha, Ava here.'.length + 'It is ten dollars.'.length });
     expect(final.stt![0]!.seconds).toBeGreaterThan(1);
+    // One caller turn, answered: its latency (end of the caller's speech to the reply's first audio) observed once;
+    // the greeting answered no one.
+    expect(turns.latencies).toHaveLength(1);
+    expect(turns.latencies[0]).toBeGreaterThan(0);
+    expect(turns.missedTurns).toBe(0);
+  });
+
+  it('counts a caller turn the agent never answers as missed when the caller speaks again; a caller hanging up misses nothing', async () => {
+    const { call, far, output, sink, turns } = startCall(plan(), ['What does it cost?', 'Hello, are you there?'], { llm: new SilentLLM() });
+    far.start();
+    await call.start();
+    await pollUntil(() => output.segments[0]?.finishedAt, { description: 'greeting played out' });
+    far.speak(1_200);
+    await pollUntil(() => sink.turns.some((t) => t.role === 'caller'), { timeoutMs: 15_000, description: 'the first caller turn' });
+    expect(turns.missedTurns).toBe(0);
+    far.speak(1_200);
+    await pollUntil(() => sink.turns.filter((t) => t.role === 'caller').length >= 2, { timeoutMs: 15_000, description: 'the second caller turn' });
+    expect(turns.missedTurns).toBe(1);
+    far.stop();
+    call.callerHungUp();
+    await call.ended;
+    // The second turn was still waiting when the caller left: not the agent's failure.
+    expect(turns.missedTurns).toBe(1);
+    expect(turns.latencies).toEqual([]);
+    expect(sink.turns.filter((t) => t.role === 'agent').map((t) => t.text)).toEqual(['Hi Asha, Ava here.']);
   });
 
   it('hangs up through the end_call tool after the goodbye is heard', async () => {

@@ -4,6 +4,7 @@ import type { Room } from '@livekit/rtc-node';
 import type { Logger } from 'pino';
 import type { CallPlan } from './agent-config';
 import type { PluginSet } from './plugins';
+import { TurnWatch, type TurnObserver } from './turn-metrics';
 import { TtsCharacterCounter, usageData } from './usage-report';
 import { guardVadStreamClose } from './vad-close-guard';
 
@@ -44,6 +45,8 @@ export interface VoiceSessionDeps {
   usageIntervalMs?: number;
   /** Where the call's recording will be (LiveKit Egress), reported with the usage. */
   recordingUrl?: string;
+  /** Where each caller turn's answer latency, or its going unanswered, is reported (the turn metrics). */
+  turns?: TurnObserver;
 }
 
 const DEFAULT_CLOSING_LINE = 'We have reached the time limit for this call. Thank you, goodbye.';
@@ -69,11 +72,13 @@ export class VoiceSession {
   #usageTimer: NodeJS.Timeout | null = null;
   #sinkWrites: Promise<unknown> = Promise.resolve();
   readonly #ttsCounter: TtsCharacterCounter;
+  readonly #turnWatch: TurnWatch | null;
 
   constructor(deps: VoiceSessionDeps) {
     this.#deps = deps;
     this.#log = deps.logger.child({ session_id: deps.sessionId, tenant_id: deps.plan.tenantId, agent_id: deps.plan.agent.id });
     this.ended = new Promise((resolve) => (this.#resolveEnded = resolve));
+    this.#turnWatch = deps.turns ? new TurnWatch(deps.turns) : null;
     this.#session = new voice.AgentSession({
       stt: deps.plugins.stt,
       llm: deps.plugins.llm,
@@ -180,6 +185,9 @@ export class VoiceSession {
     if (item.type !== 'message' || (item.role !== 'user' && item.role !== 'assistant')) return;
     const text = (item.textContent ?? '').trim();
     if (!text) return;
+    // The session adds a caller's message when the turn ends, and the agent's once it has been played out (or cut).
+    if (item.role === 'user') this.#turnWatch?.callerTurn();
+    else this.#turnWatch?.agentMessage(item.metrics);
     const turn: TranscriptTurn = { seq: this.#turns.length, role: item.role === 'user' ? 'caller' : 'agent', text, at: new Date(item.createdAt).toISOString() };
     this.#turns.push(turn);
     if (this.#deps.plan.voice.transcription === false) return;
@@ -202,6 +210,7 @@ export class VoiceSession {
     if (this.#maxTimer) clearTimeout(this.#maxTimer);
     if (this.#usageTimer) clearInterval(this.#usageTimer);
     const endReason: CallEndReason = this.#endReason ?? (ev.error ? 'error' : 'caller_hangup');
+    this.#turnWatch?.ended(endReason === 'error');
     const usage = this.#reportUsage();
     await this.#sinkWrites;
     this.#log.info({ end_reason: endReason, turns: this.#turns.length }, 'call session ended');

@@ -8,6 +8,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { InboundAgentResolver } from '../session/agent-config';
 import { outboxCallEventSink } from '../session/outbox-sink';
 import { choosePlugins, type ProviderKeys } from '../session/plugins';
+import type { TurnObserver } from '../session/turn-metrics';
 import type { LiveKitCallDeps } from './livekit-call';
 
 export interface WorkerCallDepsOptions {
@@ -23,6 +24,7 @@ export interface WorkerCallDepsOptions {
   /** How long to wait for the gateway to open a SIP-direct call's session from LiveKit's webhook. */
   sessionWaitMs?: number;
   usageIntervalMs?: number;
+  turns?: TurnObserver;
 }
 
 /** What a LiveKit job needs from the platform: the database, LiveKit's API, the plugins. */
@@ -53,6 +55,7 @@ export function workerCallDeps(opts: WorkerCallDepsOptions): LiveKitCallDeps {
     hangUp: (roomName) => calls.endCall(roomName),
     logger: opts.logger,
     usageIntervalMs: opts.usageIntervalMs,
+    turns: opts.turns,
   };
 }
 

@@ -10,6 +10,7 @@ import { AutoSubscribe, defineAgent, type JobContext, type JobProcess, type VAD 
 import * as silero from '@livekit/agents-plugin-silero';
 import { loadVoiceAgentConfig } from '../config';
 import { workerCallDeps } from './call-deps';
+import { jobTurnsReporter, jobTurnsSocketPath } from './job-turns.channel';
 import { JobRoom } from './job-room';
 import { runLiveKitCall } from './livekit-call';
 
@@ -30,6 +31,8 @@ export default defineAgent({
     const logger = createLogger({ name: 'voice-agent.job', level: config.LOG_LEVEL }).child({ job_id: ctx.job.id });
     // One connection per call (its writes are sequential): a pod with 40 calls holds 40, not a pool each.
     const db = connectPostgres({ url: config.DATABASE_URL, poolSize: 1 });
+    // The worker (this process's parent) serves the turn metrics: a job's observations go to it.
+    const turns = jobTurnsReporter(jobTurnsSocketPath(process.ppid), logger);
     await ctx.connect(undefined, AutoSubscribe.AUDIO_ONLY);
     const deps = workerCallDeps({
       prisma: db.prisma,
@@ -40,6 +43,7 @@ export default defineAgent({
       keys: config.providerKeys,
       vad: (ctx.proc.userData as ProcData).vad,
       logger,
+      turns,
     });
     // The worker's drain ran out of grace, or LiveKit terminated the job: say goodbye, report, delete the room.
     const stop = new AbortController();
@@ -49,6 +53,7 @@ export default defineAgent({
     ctx.addShutdownCallback(async () => {
       stop.abort();
       await running.catch(() => undefined);
+      await turns.close();
       await db.close();
     });
     const result = await running;

@@ -5,6 +5,7 @@ import type { Logger } from 'pino';
 import { CallPlanError, planCall, type CallPlan, type InboundAgentResolver } from '../session/agent-config';
 import { VoiceSession, type CallEventSink, type CallMedia, type CallOutcome } from '../session/voice-session';
 import type { PluginSet } from '../session/plugins';
+import type { TurnObserver } from '../session/turn-metrics';
 
 /** The SIP leg in the room, as LiveKit shows it: identity and `sip.*` attributes. */
 export interface SipParticipant {
@@ -47,6 +48,8 @@ export interface LiveKitCallDeps {
   hangUp(roomName: string): Promise<void>;
   logger: Logger;
   usageIntervalMs?: number;
+  /** Where the call's turn timings go (in a job process: the worker, over its socket). */
+  turns?: TurnObserver;
   /** Aborted when the job must end now (the worker's drain ran out of grace, or LiveKit terminated the job). */
   stop?: AbortSignal;
 }
@@ -100,6 +103,7 @@ export async function runLiveKitCall(room: CallRoom, deps: LiveKitCallDeps): Pro
       logger: log,
       usageIntervalMs: deps.usageIntervalMs,
       recordingUrl,
+      turns: deps.turns,
     });
     room.onLeft(participant.identity, () => call.callerHungUp());
     try {

@@ -1,6 +1,8 @@
 import type { LiveKitConfig } from '@callplane/livekit';
 import { AgentServer, ServerOptions } from '@livekit/agents';
 import type { Logger } from 'pino';
+import type { TurnObserver } from '../session/turn-metrics';
+import { jobTurnsSocketPath, serveJobTurns } from './job-turns.channel';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 
@@ -20,6 +22,8 @@ export interface LiveKitWorkerOptions {
   healthPort?: number;
   /** Stand-in for the CPU load (tests). */
   loadFunc?: (server: AgentServer) => Promise<number>;
+  /** The turn metrics: the job processes' observations arrive over a local socket (job-turns.channel.ts). */
+  turns?: TurnObserver;
 }
 
 /** Where the job entry is: built next to the bundle as job.js; under tsx, the TypeScript source beside this file. */
@@ -37,10 +41,13 @@ export function defaultAgentFile(): string {
 export class LiveKitWorker {
   readonly #server: AgentServer;
   readonly #log: Logger;
+  readonly #turns: TurnObserver | undefined;
   #running: Promise<void> | null = null;
+  #turnsServed: Promise<{ close(): Promise<void> } | null> = Promise.resolve(null);
 
   constructor(opts: LiveKitWorkerOptions) {
     this.#log = opts.logger.child({ component: 'livekit-worker' });
+    this.#turns = opts.turns;
     this.#server = new AgentServer(
       new ServerOptions({
         agent: opts.agentFile ?? defaultAgentFile(),
@@ -70,6 +77,14 @@ export class LiveKitWorker {
 
   /** Connects to LiveKit and registers; runs until closed. A worker that cannot reach LiveKit after its retries exits the process. */
   start(onFatal: (err: unknown) => void): void {
+    const turns = this.#turns;
+    if (turns) {
+      // Before the first job process can connect: they are forked once the worker runs.
+      this.#turnsServed = serveJobTurns(jobTurnsSocketPath(process.pid), turns, this.#log).catch((err: unknown) => {
+        this.#log.warn({ err }, 'cannot take turn metrics from job processes: voice_agent_turn_* stay empty');
+        return null;
+      });
+    }
     this.#running = this.#server.run().catch((err: unknown) => {
       this.#log.error({ err }, 'LiveKit worker stopped');
       onFatal(err);
@@ -87,5 +102,6 @@ export class LiveKitWorker {
     }
     await this.#server.close();
     await this.#running;
+    await (await this.#turnsServed)?.close();
   }
 }
