@@ -36,7 +36,7 @@ describe('dialer metrics', () => {
       const tenantId = newId('tenant');
       const sessionId = await seedOutboundCall(d, { tenantId, webhookUrl: url });
       const event = lifecycleEvent({ tenantId, sessionId, state: 'ringing', occurredAt: clock.now() });
-      await inTx(d, (tx) => enqueueStatusWebhooks(d, event, tx));
+      await inTx(d, (tx) => enqueueStatusWebhooks(d, [event], tx));
     };
 
     it('a failed attempt counts as failed and joins the retry backlog; its successful retry counts as delivered and leaves it', async () => {
