@@ -12,3 +12,4 @@ export * from './session-row';
 export * from './open-session';
 export * from './session-opener';
 export * from './after-hours';
+export * from './lost-calls';

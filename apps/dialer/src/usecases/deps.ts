@@ -1,5 +1,6 @@
 import type { CallTransitions } from '@callplane/calls';
 import type { PrismaClient } from '@callplane/db';
+import type { Counter } from 'prom-client';
 import type { LiveKitCalls } from '@callplane/livekit';
 import type { Logger, SecretBox } from '@callplane/service-kit';
 import type { CampaignMetrics } from './campaign-metrics';
@@ -17,6 +18,8 @@ export interface DialerSettings {
   campaignRunnerIntervalMs?: number;
   /** CONTACTS_UPLOAD_MAX_BYTES: the largest contact upload body (`413 payload_too_large` above). */
   contactsUploadMaxBytes: number;
+  /** CALL_REAPER_GRACE_SECONDS: how long past its maximum an open call waits before the reaper ends it `lost`. */
+  reaperGraceSeconds: number;
 }
 
 export interface DialerDeps {
@@ -35,4 +38,8 @@ export interface DialerDeps {
   inflight: Set<Promise<unknown>>;
   /** The campaign runner's counters on the service's `/metrics`; absent where nothing serves them (use-case specs). */
   campaignMetrics?: CampaignMetrics;
+  /** This process's name among the dialer's replicas (libs/config `replicaName`), recorded on the rows it claims. */
+  replica: string;
+  /** `calls_reaped_total` on the service's `/metrics` (libs/calls `lostCallsCounter`). */
+  lostCalls?: Counter<'stage' | 'source'>;
 }

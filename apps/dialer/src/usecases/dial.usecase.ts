@@ -52,6 +52,7 @@ export async function dialOutbound(deps: DialerDeps, log: Logger, caller: Caller
       context: input.context ?? {},
       // The scheduler claims `scheduled` rows when due; an immediate call is claimed by this request.
       state: scheduledAt ? 'scheduled' : 'dispatching',
+      claimedBy: scheduledAt ? null : deps.replica,
       scheduledAt,
       webhookUrl: input.webhook_url ?? null,
       createdAt: now,

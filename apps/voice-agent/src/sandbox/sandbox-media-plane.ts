@@ -13,7 +13,7 @@ export class SandboxMediaPlane {
   readonly #deps: SandboxCallDeps;
   #vad: Promise<VAD> | null = null;
 
-  constructor(opts: { report: SandboxCallDeps['report']; sink(tenantId: string): CallEventSink; logger: Logger; settings: SandboxSettings }) {
+  constructor(opts: Pick<SandboxCallDeps, 'report' | 'takeCall' | 'logger' | 'settings'> & { sink(tenantId: string): CallEventSink }) {
     // Every ringing call waits on this one signal (a listener each): thousands at once on the load range would
     // trip Node's leak warning at 11, though each listener goes when its call stops ringing.
     setMaxListeners(0, this.#abort.signal);
