@@ -1,10 +1,9 @@
 import type { VAD } from '@livekit/agents';
 import * as silero from '@livekit/agents-plugin-silero';
 import { setMaxListeners } from 'node:events';
-import type { Logger } from 'pino';
 import type { CallPlan } from '../session/agent-config';
 import type { CallEventSink } from '../session/voice-session';
-import { answerSandboxInbound, runSandboxCall, type SandboxCallDeps, type SandboxSettings } from './sandbox-call';
+import { answerSandboxInbound, runSandboxCall, type SandboxCallDeps } from './sandbox-call';
 
 /** The worker's sandbox carrier: places the calls the dialer asks for, tracks them, and drains them on stop. */
 export class SandboxMediaPlane {
