@@ -31,7 +31,7 @@ const SECONDS = QUICK ? 1.5 : option('seconds', 6);
 const WARMUP_SECONDS = QUICK ? 0.5 : 2;
 const POOL_SIZE = Number(process.env.BENCH_DATABASE_POOL_SIZE ?? 16);
 const GOAL_RPS = 500;
-const SETTINGS: DialerSettings = { testCallUserDailyLimit: 5, testCallDestinationDailyLimit: 3, testCallMaxSeconds: 120, testCallDispatchTimeoutSeconds: 90, ringingTimeoutSeconds: 30, webhookAllowPrivateTargets: false, contactsUploadMaxBytes: 50 * 1024 * 1024 };
+const SETTINGS: DialerSettings = { testCallUserDailyLimit: 5, testCallDestinationDailyLimit: 3, testCallMaxSeconds: 120, testCallDispatchTimeoutSeconds: 90, ringingTimeoutSeconds: 30, webhookAllowPrivateTargets: false, contactsUploadMaxBytes: 50 * 1024 * 1024, reaperGraceSeconds: 60 };
 /** The contended phase: few users, fewer destinations, a pool smaller than the concurrency. */
 const HOT = { users: 100, destinations: 40, pool: 4 };
 const OPEN_POOL = 64;
@@ -97,6 +97,7 @@ async function main(): Promise<number> {
     settings: SETTINGS,
     now: () => new Date(clockMs),
     inflight: new Set(),
+    replica: 'dialer-bench',
   };
 
   // Seed: a tenant, an agent, and two trial regions: a roomy Indian pool and a tight US one.

@@ -32,6 +32,7 @@ const DOMAIN_METRICS = [
   'campaign_contact_outcomes_total',
   'voice_agent_turn_latency_seconds',
   'voice_agent_missed_turns_total',
+  'calls_reaped_total',
 ];
 
 describe('deploy/observability: the Grafana dashboard and the Prometheus rules', () => {
@@ -69,7 +70,7 @@ describe('deploy/observability: the Grafana dashboard and the Prometheus rules',
     const onDashboard = new Set(dashboardExprs(dashboard).flatMap((e) => metricNamesIn(e.expr).map((n) => metricOfSeries(n, histograms))));
     expect(DOMAIN_METRICS.filter((m) => !onDashboard.has(m))).toEqual([]);
     const alerted = new Set(ruleExprs(rules).flatMap((e) => metricNamesIn(e.expr)));
-    for (const m of ['outbox_oldest_unpublished_age_seconds', 'consumer_lag', 'webhook_retry_backlog', 'calls_ended_total', 'voice_agent_missed_turns_total']) expect({ m, alerted: alerted.has(m) }).toEqual({ m, alerted: true });
+    for (const m of ['outbox_oldest_unpublished_age_seconds', 'consumer_lag', 'webhook_retry_backlog', 'calls_ended_total', 'voice_agent_missed_turns_total', 'calls_reaped_total']) expect({ m, alerted: alerted.has(m) }).toEqual({ m, alerted: true });
   });
 
   describe('against the running services (PostgreSQL, the Kafka test broker)', () => {

@@ -2,7 +2,7 @@
  * All-in-one: every app in one process on one port, with an embedded PostgreSQL (PGlite) under .data/
  * and the in-process bus. Same code as the distributed services; only the drivers differ.
  */
-import { livekitKeyPair, livekitSettings } from '@callplane/config';
+import { livekitKeyPair, livekitSettings, replicaName } from '@callplane/config';
 import { bootService, exitOnStartupError, secretBoxFromConfig } from '@callplane/service-kit';
 import { initializeLogger } from '@livekit/agents';
 /* eslint-disable @nx/enforce-module-boundaries -- the all-in-one is the one composition root that runs every app in one process (ARCHITECTURE.md, Modes); Nx forbids importing apps without exception, so the exemption is stated here, for these lines only. */
@@ -43,10 +43,10 @@ export async function startAllInOne(env?: NodeJS.ProcessEnv, opts: { handleSigna
         livekit: livekitSettings(config, { sipHost: true }),
       }),
       createGatewayModule({ platform, routerDeps, registry, secrets, publicBaseUrl: config.PUBLIC_BASE_URL, livekitSipHost: config.LIVEKIT_SIP_HOST, exotel: { apiBaseUrl: config.EXOTEL_API_BASE_URL }, livekit: livekitKeyPair(config) }),
-      createDialerModule({ platform, routerDeps, registry, secrets, settings: dialerSettingsFrom(config), livekit: livekitSettings(config) }),
+      createDialerModule({ platform, routerDeps, registry, secrets, settings: dialerSettingsFrom(config), livekit: livekitSettings(config), replica: replicaName(config) }),
       createAnalyticsModule({ platform, routerDeps, registry }),
       // The same LiveKit settings as the dialer's: without them the voice agent runs the sandbox media plane the dialer then uses.
-      createVoiceAgentModule({ platform, routerDeps, registry, livekit: livekitSettings(config) }),
+      createVoiceAgentModule({ platform, routerDeps, registry, livekit: livekitSettings(config), replica: replicaName(config) }),
     ],
     beforeListen: async ({ platform }) => {
       seeded = await seedDefaultTenant(platform.db.prisma);

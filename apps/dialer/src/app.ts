@@ -1,5 +1,5 @@
-import { CallTransitions } from '@callplane/calls';
-import { envFields } from '@callplane/config';
+import { CallTransitions, lostCallsCounter } from '@callplane/calls';
+import { envFields, replicaName } from '@callplane/config';
 import { LiveKitCalls, LiveKitSip } from '@callplane/livekit';
 import type { ApiRouterDeps, Platform, SecretBox, ServiceModule } from '@callplane/service-kit';
 import type { Registry } from 'prom-client';
@@ -14,8 +14,10 @@ import { campaignMetrics } from './usecases/campaign-metrics';
 import { dialMetrics } from './usecases/dial-metrics';
 import type { DialerDeps, DialerSettings } from './usecases/deps';
 import { webhookMetrics } from './usecases/webhook-metrics';
+import { redispatchOwnUnplacedCalls } from './usecases/own-dispatches.usecase';
 import { startCampaignRunner } from './workers/campaign-runner.worker';
 import { startScheduler } from './workers/scheduler.worker';
+import { startSessionReaper } from './workers/session-reaper.worker';
 import { startTestCallWatchdog } from './workers/test-call-watchdog.worker';
 import { startWebhookDelivery } from './workers/webhook-delivery.worker';
 
@@ -26,12 +28,17 @@ export interface DialerModuleOptions {
   settings: DialerSettings;
   /** LiveKit's API; without it only sandbox numbers can be called (others fail `livekit_not_configured`). */
   livekit?: { url: string; apiKey: string; apiSecret: string };
-  /** The process's `/metrics` registry (bootService's `registry`), for the dialer's counters and its webhook backlog. */
+  /** The process's `/metrics` registry (bootService's `registry`), for the dialer's and the reaper's counters and its webhook backlog. */
   registry?: Registry;
+  /**
+   * This process's name among the dialer's replicas (libs/config `replicaName`): recorded on the rows it claims, so
+   * that restarted it takes back what its previous run left. Default: a name of this process alone (nothing to take back).
+   */
+  replica?: string;
   now?: () => Date;
 }
 
-/** Settings from the environment (TEST_CALL_*, DIAL_RINGING_TIMEOUT_SECONDS, WEBHOOK_ALLOW_PRIVATE_TARGETS, CAMPAIGN_RUNNER_INTERVAL_MS, CONTACTS_UPLOAD_MAX_BYTES). */
+/** Settings from the environment (TEST_CALL_*, DIAL_RINGING_TIMEOUT_SECONDS, WEBHOOK_ALLOW_PRIVATE_TARGETS, CAMPAIGN_RUNNER_INTERVAL_MS, CONTACTS_UPLOAD_MAX_BYTES, CALL_REAPER_GRACE_SECONDS). */
 export function dialerSettingsFrom(config: {
   TEST_CALL_USER_DAILY_LIMIT: number;
   TEST_CALL_DESTINATION_DAILY_LIMIT: number;
@@ -42,6 +49,7 @@ export function dialerSettingsFrom(config: {
   CAMPAIGN_RUNNER_INTERVAL_MS?: number;
   /** Optional for callers that build settings by hand (specs): the variable's own default applies. */
   CONTACTS_UPLOAD_MAX_BYTES?: number;
+  CALL_REAPER_GRACE_SECONDS?: number;
 }): DialerSettings {
   return {
     testCallUserDailyLimit: config.TEST_CALL_USER_DAILY_LIMIT,
@@ -52,12 +60,13 @@ export function dialerSettingsFrom(config: {
     webhookAllowPrivateTargets: config.WEBHOOK_ALLOW_PRIVATE_TARGETS,
     ...(config.CAMPAIGN_RUNNER_INTERVAL_MS ? { campaignRunnerIntervalMs: config.CAMPAIGN_RUNNER_INTERVAL_MS } : {}),
     contactsUploadMaxBytes: config.CONTACTS_UPLOAD_MAX_BYTES ?? envFields.CONTACTS_UPLOAD_MAX_BYTES.parse(undefined),
+    reaperGraceSeconds: config.CALL_REAPER_GRACE_SECONDS ?? envFields.CALL_REAPER_GRACE_SECONDS.parse(undefined),
   };
 }
 
 /**
  * Outbound dial, scheduled calls, campaigns, studio test calls and customer status webhooks. Workers (scheduler,
- * campaign runner, test-call watchdog, webhook delivery) coordinate across replicas through PostgreSQL row locks
+ * campaign runner, test-call watchdog, session reaper, webhook delivery) coordinate across replicas through PostgreSQL row locks
  * (`FOR UPDATE SKIP LOCKED`).
  */
 export function createDialerModule(opts: DialerModuleOptions): ServiceModule {
@@ -76,6 +85,8 @@ export function createDialerModule(opts: DialerModuleOptions): ServiceModule {
     campaignMetrics: campaignMetrics(opts.registry),
     dialMetrics: dialMetrics(opts.registry),
     webhookMetrics: webhookMetrics(opts.registry, opts.registry && { prisma: platform.db.prisma, logger }),
+    replica: opts.replica ?? replicaName({ PORT: 0 }),
+    lostCalls: lostCallsCounter(opts.registry),
   };
   const workers: Array<{ stop(): Promise<void> }> = [];
   return {
@@ -90,10 +101,13 @@ export function createDialerModule(opts: DialerModuleOptions): ServiceModule {
     ],
     async start() {
       await subscribeCallProgress(platform.bus, deps);
+      // Before the scheduler and the campaign runner claim anything new: what is left claimed under this name is the previous run's.
+      await redispatchOwnUnplacedCalls(deps);
       workers.push(
         startScheduler(deps),
         startCampaignRunner(deps, { intervalMs: opts.settings.campaignRunnerIntervalMs }),
         startTestCallWatchdog(deps),
+        startSessionReaper(deps),
         startWebhookDelivery(deps),
       );
     },

@@ -64,6 +64,7 @@ export function useCampaignCluster() {
       settings: DEFAULT_SETTINGS,
       now: clock.now,
       inflight: new Set(),
+      replica: 'dialer-spec',
       campaignMetrics: campaignMetrics(),
     };
     if (!opts.keep) replicas.push(deps);

@@ -17,6 +17,7 @@ export const DEFAULT_SETTINGS: DialerSettings = {
   ringingTimeoutSeconds: 30,
   webhookAllowPrivateTargets: true,
   contactsUploadMaxBytes: 50 * 1024 * 1024,
+  reaperGraceSeconds: 60,
 };
 
 /** A clock tests move by hand (quota days, dispatch timeouts, scheduled calls). */

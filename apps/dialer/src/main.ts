@@ -1,4 +1,4 @@
-import { livekitSettings } from '@callplane/config';
+import { livekitSettings, replicaName } from '@callplane/config';
 import { bootService, exitOnStartupError, secretBoxFromConfig } from '@callplane/service-kit';
 import { createDialerModule, dialerSettingsFrom } from './app';
 import { loadDialerConfig } from './config';
@@ -16,6 +16,7 @@ async function main() {
         secrets: secretBoxFromConfig(config),
         settings: dialerSettingsFrom(config),
         livekit: livekitSettings(config),
+        replica: replicaName(config),
       }),
     ],
   });

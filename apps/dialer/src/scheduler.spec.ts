@@ -42,6 +42,7 @@ describe('scheduler', () => {
       settings: DEFAULT_SETTINGS,
       now: clock === 'real' ? () => new Date() : clock.now,
       inflight: new Set(),
+      replica: 'dialer-spec',
     };
   }
   const drained = (replicas: DialerDeps[]) => Promise.all(replicas.map((r) => Promise.allSettled([...r.inflight])));

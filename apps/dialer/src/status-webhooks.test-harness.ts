@@ -106,6 +106,7 @@ export function webhookDeps(opts: { clock: TestClock; settings?: Partial<DialerS
     settings: { ...DEFAULT_SETTINGS, ...opts.settings },
     now: opts.clock.now,
     inflight: new Set(),
+    replica: 'dialer-spec',
   };
 }
 

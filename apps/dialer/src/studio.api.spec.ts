@@ -39,6 +39,7 @@ function specDeps(): DialerDeps {
     settings: { ...DEFAULT_SETTINGS, ...SETTINGS },
     now: clock.now,
     inflight: new Set(),
+    replica: 'dialer-spec',
   };
 }
 

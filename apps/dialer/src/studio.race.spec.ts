@@ -30,7 +30,7 @@ const prisma = () => dbs[0]!.prisma;
 
 function depsFor(db: Database): DialerDeps {
   const outbox = { notify: () => undefined };
-  return { prisma: db.prisma, secrets, transitions: new CallTransitions({ prisma: db.prisma, outbox }), outbox, logger, settings: DEFAULT_SETTINGS, now: clock.now, inflight: new Set() };
+  return { prisma: db.prisma, secrets, transitions: new CallTransitions({ prisma: db.prisma, outbox }), outbox, logger, settings: DEFAULT_SETTINGS, now: clock.now, inflight: new Set(), replica: 'dialer-spec' };
 }
 
 beforeAll(async () => {

@@ -1,8 +1,11 @@
-import { CallTransitions } from '@callplane/calls';
+import { CallTransitions, lostCallsCounter, recordMediaReplica } from '@callplane/calls';
+import { replicaName } from '@callplane/config';
+import { LiveKitCalls } from '@callplane/livekit';
 import type { ApiRouterDeps, Platform, ServiceModule } from '@callplane/service-kit';
 import type { Registry } from 'prom-client';
 import { subscribeSandboxCalls } from './consumers/sandbox-calls.consumer';
 import { sandboxInboundRoutes } from './routes/sandbox-inbound.routes';
+import { endCallsLeftByEarlierRun } from './usecases/reconcile-calls.usecase';
 import { DEFAULT_SANDBOX_SETTINGS, type SandboxSettings } from './sandbox/sandbox-call';
 import { SandboxMediaPlane } from './sandbox/sandbox-media-plane';
 import { outboxCallEventSink } from './session/outbox-sink';
@@ -23,7 +26,13 @@ export interface VoiceAgentModuleOptions {
   drainGraceMs?: number;
   /** The LiveKit worker could not keep its connection (after its retries): the process should exit and be restarted. */
   onWorkerFatal?: (err: unknown) => void;
-  /** The process's `/metrics` registry (bootService's `registry`), for the turn latency and missed turns. */
+  /**
+   * This process's name among the voice agent's replicas (libs/config `replicaName`), recorded on every call it takes
+   * so that, restarted, it ends the ones its previous run left. Default: a name of this process alone. A LiveKit job
+   * process computes the same name from the environment it inherits (worker/job.ts).
+   */
+  replica?: string;
+  /** The process's `/metrics` registry (bootService's `registry`), for the turn latency, missed turns and `calls_reaped_total`. */
   registry?: Registry;
 }
 
@@ -37,10 +46,12 @@ export function createVoiceAgentModule(opts: VoiceAgentModuleOptions): ServiceMo
   const log = platform.logger.child({ module: 'voice-agent' });
   const prisma = platform.db.prisma;
   const turns = opts.registry ? turnMetrics(opts.registry) : undefined;
+  const replica = opts.replica ?? replicaName({ PORT: 0 });
   const sandbox = opts.livekit
     ? null
     : new SandboxMediaPlane({
         report: (r) => transitions.report(r),
+        takeCall: (sessionId, maxDurationSeconds) => recordMediaReplica(prisma, sessionId, { replica, maxDurationSeconds }),
         sink: (tenantId) => outboxCallEventSink({ prisma, outbox: platform.relay }, tenantId),
         logger: log,
         settings: { ...DEFAULT_SANDBOX_SETTINGS, ...opts.sandbox },
@@ -52,6 +63,18 @@ export function createVoiceAgentModule(opts: VoiceAgentModuleOptions): ServiceMo
     name: 'voice-agent',
     routers: sandbox && opts.routerDeps ? [sandboxInboundRoutes(opts.routerDeps, { prisma, outbox: platform.relay, sandbox, now: () => new Date() })] : [],
     async start() {
+      // Before taking any call, so every call found under this name is the previous run's.
+      const livekitCalls = opts.livekit ? new LiveKitCalls(opts.livekit) : null;
+      await endCallsLeftByEarlierRun({
+        prisma,
+        transitions,
+        outbox: platform.relay,
+        replica,
+        ...(livekitCalls ? { hangUp: (room: string) => livekitCalls.endCall(room) } : {}),
+        lostCalls: lostCallsCounter(opts.registry),
+        logger: log,
+        now: () => new Date(),
+      });
       if (worker) {
         worker.start(opts.onWorkerFatal ?? ((err) => log.fatal({ err }, 'LiveKit worker failed')));
         log.info({ livekit: opts.livekit?.url }, 'LiveKit worker started: taking calls dispatched to voice-agent');

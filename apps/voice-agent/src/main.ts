@@ -1,4 +1,4 @@
-import { livekitSettings } from '@callplane/config';
+import { livekitSettings, replicaName } from '@callplane/config';
 import { describeRecordingStorage } from '@callplane/livekit';
 import { bootService, exitOnStartupError } from '@callplane/service-kit';
 import { initializeLogger } from '@livekit/agents';
@@ -26,6 +26,7 @@ async function main() {
         drainGraceMs,
         worker: { healthPort: config.AGENT_HEALTH_PORT, idleProcesses: config.AGENT_IDLE_PROCESSES, loadThreshold: config.AGENT_LOAD_THRESHOLD },
         onWorkerFatal: () => process.exit(1),
+        replica: replicaName(config),
       }),
       ];
     },

@@ -1,5 +1,5 @@
 import { isTerminalState, nextCallState, type CallState } from '@callplane/contracts';
-import type { CallSession, PrismaClient } from '@callplane/db';
+import type { CallSession, DbTx, PrismaClient } from '@callplane/db';
 import { enqueueEvent } from '@callplane/events';
 import { defaultEndReason } from './end-reason';
 import { lifecycleEvent } from './lifecycle';
@@ -37,35 +37,42 @@ export class CallTransitions {
   constructor(private readonly deps: { prisma: PrismaClient; outbox: { notify(): void } }) {}
 
   async report(r: CallReport): Promise<ReportOutcome> {
-    const outcome = await this.deps.prisma.$transaction(async (tx): Promise<ReportOutcome> => {
-      const locked = await this.lock(tx as unknown as PrismaClient, r.call);
-      if (!locked) return { kind: 'unknown_call' };
-      const current = await tx.callSession.findUniqueOrThrow({ where: { id: locked } });
-      const next = nextCallState(current.status as CallState, r.state);
-      const room = r.roomName && !current.roomName ? { roomName: r.roomName } : {};
-      if (!next) {
-        // Nothing moves, but a room seen for the first time is still worth keeping (it finds later reports).
-        const session = Object.keys(room).length ? await tx.callSession.update({ where: { id: current.id }, data: room }) : current;
-        return { kind: 'ignored', session };
-      }
-      const terminal = isTerminalState(next);
-      const answeredAt = current.answeredAt ?? (next === 'in_progress' ? r.at : (r.answeredAt ?? null));
-      const session = await tx.callSession.update({
-        where: { id: current.id },
-        data: {
-          status: next,
-          answeredAt,
-          endedAt: terminal ? r.at : null,
-          sipStatus: r.sipStatus ?? current.sipStatus,
-          endReason: terminal ? (r.endReason ?? current.endReason ?? defaultEndReason(next)) : current.endReason,
-          ...room,
-        },
-      });
-      await enqueueEvent(tx, lifecycleEvent(session, r.at));
-      return { kind: 'applied', session };
-    });
+    const outcome = await this.deps.prisma.$transaction((tx) => this.reportWithin(tx, r));
     if (outcome.kind === 'applied') this.deps.outbox.notify();
     return outcome;
+  }
+
+  /**
+   * `report` inside the caller's transaction, for a caller that already holds the session's row lock (the reaper
+   * claims overdue sessions FOR UPDATE SKIP LOCKED and ends them in the same transaction, so no replica ends a call
+   * twice). The caller nudges the outbox (`outbox.notify()`) once it has committed.
+   */
+  async reportWithin(tx: DbTx, r: CallReport): Promise<ReportOutcome> {
+    const locked = await this.lock(tx as unknown as PrismaClient, r.call);
+    if (!locked) return { kind: 'unknown_call' };
+    const current = await tx.callSession.findUniqueOrThrow({ where: { id: locked } });
+    const next = nextCallState(current.status as CallState, r.state);
+    const room = r.roomName && !current.roomName ? { roomName: r.roomName } : {};
+    if (!next) {
+      // Nothing moves, but a room seen for the first time is still worth keeping (it finds later reports).
+      const session = Object.keys(room).length ? await tx.callSession.update({ where: { id: current.id }, data: room }) : current;
+      return { kind: 'ignored', session };
+    }
+    const terminal = isTerminalState(next);
+    const answeredAt = current.answeredAt ?? (next === 'in_progress' ? r.at : (r.answeredAt ?? null));
+    const session = await tx.callSession.update({
+      where: { id: current.id },
+      data: {
+        status: next,
+        answeredAt,
+        endedAt: terminal ? r.at : null,
+        sipStatus: r.sipStatus ?? current.sipStatus,
+        endReason: terminal ? (r.endReason ?? current.endReason ?? defaultEndReason(next)) : current.endReason,
+        ...room,
+      },
+    });
+    await enqueueEvent(tx, lifecycleEvent(session, r.at));
+    return { kind: 'applied', session };
   }
 
   /** Locks the session row (FOR UPDATE) so concurrent reports for one call apply one after another. */

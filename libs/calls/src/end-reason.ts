@@ -19,4 +19,9 @@ export const END_REASONS = {
   roomClosed: 'room_closed',
   /** The SIP participant left the room. */
   hangup: 'hangup',
+  /**
+   * Nobody runs the call any more: the process running its media (or placing it) died with it, and the call was ended
+   * by the reaper once past its maximum and a grace period, or by that process's replica when it started again.
+   */
+  lost: 'lost',
 } as const;

@@ -13,3 +13,4 @@ export * from './open-session';
 export * from './session-opener';
 export * from './after-hours';
 export * from './calls-in-progress';
+export * from './lost-calls';

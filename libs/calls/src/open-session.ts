@@ -17,6 +17,8 @@ export interface NewOutboundSession {
   roomName: string;
   /** The campaign placing the call, for campaign calls. */
   campaignId?: string | null;
+  /** The dial plan's cap (the agent's `max_duration`, a studio test call's limit); null when the plan failed. */
+  maxDurationSeconds?: number | null;
   at: Date;
 }
 

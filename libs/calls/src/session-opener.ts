@@ -6,7 +6,7 @@ import { newSessionRow, type NewCallSession } from './session-row';
 
 /** A session the gateway opens from a carrier's webhook: the carrier's call id is known from the first request. */
 /** What the batched opener writes: inbound calls from carrier webhooks, so no room yet and no campaign. */
-export type NewSession = Omit<NewCallSession, 'id' | 'providerCallId' | 'roomName' | 'campaignId'> & { providerCallId: string };
+export type NewSession = Omit<NewCallSession, 'id' | 'providerCallId' | 'roomName' | 'campaignId' | 'maxDurationSeconds'> & { providerCallId: string };
 
 interface Pending {
   session: CallSession;

@@ -19,6 +19,8 @@ export interface NewCallSession {
   roomName?: string | null;
   /** The campaign placing the call (outbound campaign calls). */
   campaignId?: string | null;
+  /** The call's cap in seconds from the plan it runs under, when the opener knows it (the dialer's dial plan). */
+  maxDurationSeconds?: number | null;
   /** Usually `initiating`; a call refused at once opens terminal (`completed` with `endReason` after_hours). */
   state: CallState;
   endReason?: string | null;
@@ -45,6 +47,8 @@ export function newSessionRow(input: NewCallSession, at: Date): CallSession {
     sipStatus: null,
     roomName: input.roomName ?? null,
     campaignId: input.campaignId ?? null,
+    maxDurationSeconds: input.maxDurationSeconds ?? null,
+    mediaReplica: null,
     createdAt: at,
     answeredAt: null,
     endedAt: isTerminalState(input.state) ? at : null,

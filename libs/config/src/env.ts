@@ -62,6 +62,13 @@ export const envFields = {
   /** The largest campaign contact upload (a CSV body, streamed), in bytes: larger is `413 payload_too_large`. 50 MB holds about a million short rows. */
   CONTACTS_UPLOAD_MAX_BYTES: z.coerce.number().int().min(1024).max(2 ** 31).default(50 * 1024 * 1024),
   SHUTDOWN_GRACE_SECONDS: z.coerce.number().int().min(0).max(3600).default(25),
+  /**
+   * This process's name among the replicas of its service, kept across its restarts (default: host name and port; see
+   * `replicaName`). Must be unique among live processes: a restarted replica ends the calls its previous run left open.
+   */
+  REPLICA_ID: z.string().regex(/^[A-Za-z0-9._:-]{1,128}$/, 'must be 1-128 letters, digits, ".", "_", ":" or "-"').optional(),
+  /** How long past a call's maximum (its agent's `max_duration`, or the longest it may ring) the reaper waits before ending it `lost`. */
+  CALL_REAPER_GRACE_SECONDS: z.coerce.number().int().min(1).max(3600).default(60),
   /** The voice agent's LiveKit Agents health server (`/`, `/worker`). */
   AGENT_HEALTH_PORT: z.coerce.number().int().min(0).max(65535).default(8081),
   /** Warm job processes (Silero loaded) waiting for the next call; each costs a few hundred MB. */
@@ -76,7 +83,7 @@ export type EnvField = keyof typeof envFields;
 
 /** What every service reads: where it listens, how it logs and drains, and its database and bus. */
 export const SERVICE_BASE_ENV = [
-  'PORT', 'HOST', 'LOG_LEVEL', 'SHUTDOWN_GRACE_SECONDS', 'ADMIN_TOKEN',
+  'PORT', 'HOST', 'LOG_LEVEL', 'SHUTDOWN_GRACE_SECONDS', 'ADMIN_TOKEN', 'REPLICA_ID',
   'DATABASE_URL', 'DATABASE_POOL_SIZE', 'KAFKA_BROKERS', 'KAFKA_IDEMPOTENT', 'KAFKA_NAMESPACE',
 ] as const satisfies readonly EnvField[];
 

@@ -132,6 +132,7 @@ export async function admitCampaignCalls(deps: DialerDeps, tx: DbTx, campaign: C
       callType: 'campaign',
       context: (c.contact.context ?? {}) as Prisma.InputJsonObject,
       state: 'dispatching',
+      claimedBy: deps.replica,
       webhookUrl: campaign.webhookUrl,
       campaignId: campaign.id,
       campaignContactId: c.contact.id,

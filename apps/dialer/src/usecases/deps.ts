@@ -1,5 +1,6 @@
 import type { CallTransitions } from '@callplane/calls';
 import type { PrismaClient } from '@callplane/db';
+import type { Counter } from 'prom-client';
 import type { LiveKitCalls } from '@callplane/livekit';
 import type { Logger, SecretBox } from '@callplane/service-kit';
 import type { CampaignMetrics } from './campaign-metrics';
@@ -19,6 +20,8 @@ export interface DialerSettings {
   campaignRunnerIntervalMs?: number;
   /** CONTACTS_UPLOAD_MAX_BYTES: the largest contact upload body (`413 payload_too_large` above). */
   contactsUploadMaxBytes: number;
+  /** CALL_REAPER_GRACE_SECONDS: how long past its maximum an open call waits before the reaper ends it `lost`. */
+  reaperGraceSeconds: number;
 }
 
 export interface DialerDeps {
@@ -41,4 +44,8 @@ export interface DialerDeps {
   dialMetrics?: DialMetrics;
   /** Status webhook deliveries by result; absent as `campaignMetrics` is. */
   webhookMetrics?: WebhookMetrics;
+  /** This process's name among the dialer's replicas (libs/config `replicaName`), recorded on the rows it claims. */
+  replica: string;
+  /** `calls_reaped_total` on the service's `/metrics` (libs/calls `lostCallsCounter`). */
+  lostCalls?: Counter<'stage' | 'source'>;
 }

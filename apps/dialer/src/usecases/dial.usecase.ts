@@ -57,6 +57,7 @@ async function admitDial(deps: DialerDeps, log: Logger, caller: Caller, input: D
       context: input.context ?? {},
       // The scheduler claims `scheduled` rows when due; an immediate call is claimed by this request.
       state: scheduledAt ? 'scheduled' : 'dispatching',
+      claimedBy: scheduledAt ? null : deps.replica,
       scheduledAt,
       webhookUrl: input.webhook_url ?? null,
       createdAt: now,

@@ -49,6 +49,7 @@ export async function dispatchOutboundCall(deps: DialerDeps, callId: string): Pr
       provider: plan.provider,
       roomName,
       campaignId: call.campaignId,
+      maxDurationSeconds: plan.ok ? plan.metadata.max_duration_seconds : null,
       at,
     });
     if (plan.ok && plan.route.kind === 'sandbox') {

@@ -66,7 +66,7 @@ export async function admitTestCall(deps: DialerDeps, caller: TestCaller, input:
       const trial = await leaseTrialNumber(tx, region, sessionId, at);
       if (!trial) throw refuse(TEST_CALL_REFUSALS.poolExhausted());
       await tx.outboundCall.create({
-        data: { id: sessionId, tenantId: caller.tenantId, userId: caller.userId, agentId: agent.id, fromNumber: trial.number, toNumber: to, callType: 'studio_test', state: 'dispatching', trialNumberId: trial.id, createdAt: at },
+        data: { id: sessionId, tenantId: caller.tenantId, userId: caller.userId, agentId: agent.id, fromNumber: trial.number, toNumber: to, callType: 'studio_test', state: 'dispatching', claimedBy: deps.replica, trialNumberId: trial.id, createdAt: at },
       });
     },
     // Admissions queue on a hot counter's row lock: wait for a connection and the lock rather than fail.

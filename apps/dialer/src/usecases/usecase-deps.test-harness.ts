@@ -28,6 +28,7 @@ export function usecaseDeps(opts: { clock: TestClock; settings?: Partial<DialerS
     settings: { ...DEFAULT_SETTINGS, ...opts.settings },
     now: opts.clock.now,
     inflight: new Set(),
+    replica: 'dialer-spec',
   };
 }
 

@@ -64,7 +64,7 @@ export async function claimDueCalls(deps: DialerDeps, options: SchedulerOptions 
   const now = deps.now();
   const staleBefore = new Date(now.getTime() - staleDispatchMs);
   const rows = await deps.prisma.$queryRaw<Array<{ id: string }>>`
-    UPDATE outbound_calls SET state = 'dispatching', updated_at = ${now}
+    UPDATE outbound_calls SET state = 'dispatching', claimed_by = ${deps.replica}, updated_at = ${now}
     WHERE id IN (
       SELECT id FROM outbound_calls
       WHERE (state = 'scheduled' AND scheduled_at <= ${now})

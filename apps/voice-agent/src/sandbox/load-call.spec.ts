@@ -1,7 +1,7 @@
 /**
  * @jest-environment ./apps/voice-agent/test/host-typed-arrays.environment.js
  */
-import { CallTransitions, openOutboundSession } from '@callplane/calls';
+import { CallTransitions, openOutboundSession, recordMediaReplica } from '@callplane/calls';
 import {
   buildEventEnvelope,
   callUsageDataSchema,
@@ -129,6 +129,7 @@ describe('sandbox media plane: load calls when the worker stops', () => {
     const transitions = new CallTransitions({ prisma: db.prisma, outbox });
     return new SandboxMediaPlane({
       report: (r) => transitions.report(r),
+      takeCall: (sessionId, maxDurationSeconds) => recordMediaReplica(db.prisma, sessionId, { replica: 'load-call-spec', maxDurationSeconds }),
       sink: (tenantId) => outboxCallEventSink({ prisma: db.prisma, outbox }, tenantId),
       logger: pino({ level: 'silent' }),
       settings: DEFAULT_SANDBOX_SETTINGS,

@@ -41,6 +41,11 @@ export const DEFAULT_SANDBOX_SETTINGS: SandboxSettings = {
 export interface SandboxCallDeps {
   /** The call-state machine's writer (libs/calls `CallTransitions.report`). */
   report(r: CallReport): Promise<unknown>;
+  /**
+   * Records that this replica runs the call, under the plan's cap (libs/calls `recordMediaReplica`): restarted, the
+   * replica ends what its previous run left open; the reaper ends it past the cap.
+   */
+  takeCall(sessionId: string, maxDurationSeconds: number): Promise<void>;
   /** Where the call's transcript and usage go (the outbox). */
   sink(tenantId: string): CallEventSink;
   /** Silero, loaded once per worker on the first answered call. */
@@ -87,6 +92,7 @@ export async function runSandboxCall(deps: SandboxCallDeps, metadata: unknown): 
     await report({ state: behaviour.state, sipStatus: behaviour.sipStatus, endReason: behaviour.state });
     return;
   }
+  await deps.takeCall(sessionId, plan.maxDurationSeconds);
   if (behaviour.kind === 'load') {
     await runLoadCall({ report, sink: deps.sink(plan.tenantId), logger: log, signal: deps.signal }, { sessionId, behaviour, maxDurationSeconds: plan.maxDurationSeconds });
     return;
@@ -112,6 +118,7 @@ export async function runSandboxCall(deps: SandboxCallDeps, metadata: unknown): 
 export async function answerSandboxInbound(deps: SandboxCallDeps, plan: CallPlan, sessionId: string): Promise<void> {
   const log = deps.logger.child({ session_id: sessionId, direction: 'inbound' });
   const report = (r: Omit<CallReport, 'call' | 'at'>) => deps.report({ call: { sessionId }, at: new Date(), ...r });
+  await deps.takeCall(sessionId, plan.maxDurationSeconds);
   await connect(deps, plan, sessionId, log, report);
 }
 

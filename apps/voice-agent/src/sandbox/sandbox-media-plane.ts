@@ -1,10 +1,9 @@
 import type { VAD } from '@livekit/agents';
 import * as silero from '@livekit/agents-plugin-silero';
 import { setMaxListeners } from 'node:events';
-import type { Logger } from 'pino';
 import type { CallPlan } from '../session/agent-config';
 import type { CallEventSink } from '../session/voice-session';
-import { answerSandboxInbound, runSandboxCall, type SandboxCallDeps, type SandboxSettings } from './sandbox-call';
+import { answerSandboxInbound, runSandboxCall, type SandboxCallDeps } from './sandbox-call';
 
 /** The worker's sandbox carrier: places the calls the dialer asks for, tracks them, and drains them on stop. */
 export class SandboxMediaPlane {
@@ -13,7 +12,7 @@ export class SandboxMediaPlane {
   readonly #deps: SandboxCallDeps;
   #vad: Promise<VAD> | null = null;
 
-  constructor(opts: { report: SandboxCallDeps['report']; sink(tenantId: string): CallEventSink; logger: Logger; settings: SandboxSettings; turns?: SandboxCallDeps['turns'] }) {
+  constructor(opts: Pick<SandboxCallDeps, 'report' | 'takeCall' | 'logger' | 'settings' | 'turns'> & { sink(tenantId: string): CallEventSink }) {
     // Every ringing call waits on this one signal (a listener each): thousands at once on the load range would
     // trip Node's leak warning at 11, though each listener goes when its call stops ringing.
     setMaxListeners(0, this.#abort.signal);

@@ -1,4 +1,4 @@
-import { CallTransitions } from '@callplane/calls';
+import { CallTransitions, recordMediaReplica } from '@callplane/calls';
 import type { VoiceConfig } from '@callplane/contracts';
 import type { PrismaClient } from '@callplane/db';
 import { LiveKitCalls, LiveKitRecordings, type LiveKitConfig, type RecordingStorage } from '@callplane/livekit';
@@ -21,6 +21,8 @@ export interface WorkerCallDepsOptions {
   keys: ProviderKeys;
   vad: VAD;
   logger: Logger;
+  /** The worker's name among the voice agent's replicas (libs/config `replicaName`), recorded on each call it takes. */
+  replica: string;
   /** How long to wait for the gateway to open a SIP-direct call's session from LiveKit's webhook. */
   sessionWaitMs?: number;
   usageIntervalMs?: number;
@@ -36,6 +38,7 @@ export function workerCallDeps(opts: WorkerCallDepsOptions): LiveKitCallDeps {
   const sessionWaitMs = opts.sessionWaitMs ?? 10_000;
   return {
     report: (r) => transitions.report(r),
+    takeCall: (sessionId, maxDurationSeconds) => recordMediaReplica(prisma, sessionId, { replica: opts.replica, maxDurationSeconds }),
     sink: (tenantId) => outboxCallEventSink({ prisma, outbox: opts.outbox }, tenantId),
     vad: opts.vad,
     plugins: (plan) => choosePlugins(plan.voice, { keys: opts.keys }),

@@ -3,7 +3,7 @@
  * that loads this file. It is built as its own bundle (`dist/apps/voice-agent/job.js`) next to the service's.
  * The child inherits the worker's environment (database, LiveKit, recording storage, vendor keys).
  */
-import { livekitSettings } from '@callplane/config';
+import { livekitSettings, replicaName } from '@callplane/config';
 import { connectPostgres } from '@callplane/db';
 import { createLogger } from '@callplane/service-kit';
 import { AutoSubscribe, defineAgent, type JobContext, type JobProcess, type VAD } from '@livekit/agents';
@@ -44,6 +44,8 @@ export default defineAgent({
       vad: (ctx.proc.userData as ProcData).vad,
       logger,
       turns,
+      // Computed from the same environment as the worker's own, so the job records the worker's name.
+      replica: replicaName(config),
     });
     // The worker's drain ran out of grace, or LiveKit terminated the job: say goodbye, report, delete the room.
     const stop = new AbortController();

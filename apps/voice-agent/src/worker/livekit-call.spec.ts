@@ -114,6 +114,7 @@ describe('a LiveKit job (runLiveKitCall): answer, greet, talk, report, hang up',
       logger: logs.logger,
       sessionWaitMs: 5_000,
       usageIntervalMs: 60_000,
+      replica: 'worker-spec',
     });
     // The local stack with the caller's lines as the recogniser's script (plugin choice is tested in plugins.spec).
     return { deps: { ...base, plugins: (p: CallPlan) => choosePlugins(p.voice, { keys: {}, callerScript, localVoice: { msPerChar: 40 } }), ...overrides }, logs };
@@ -353,7 +354,7 @@ describe('a LiveKit job (runLiveKitCall): answer, greet, talk, report, hang up',
     rooms.push(room);
     room.join('sip_caller', { 'sip.callStatus': 'active' });
     const { deps: d, logs } = deps([]);
-    const result = await runLiveKitCall(room.callRoom(roomName, JSON.stringify({ phone_id: phone.id, tenant_id: tenant.id, number: phone.number })), { ...d, findSessionByRoom: workerCallDeps({ prisma: db.prisma, outbox: { notify: () => undefined }, livekit: { url: livekitUrl, ...LIVEKIT }, keys: {}, vad, logger: logs.logger, sessionWaitMs: 300 }).findSessionByRoom });
+    const result = await runLiveKitCall(room.callRoom(roomName, JSON.stringify({ phone_id: phone.id, tenant_id: tenant.id, number: phone.number })), { ...d, findSessionByRoom: workerCallDeps({ prisma: db.prisma, outbox: { notify: () => undefined }, livekit: { url: livekitUrl, ...LIVEKIT }, keys: {}, vad, logger: logs.logger, sessionWaitMs: 300, replica: 'worker-spec' }).findSessionByRoom });
     expect(result).toEqual({ kind: 'refused', reason: 'no_session' });
     expect(room.output.segments).toHaveLength(0);
     expect(roomExists(roomName)).toBe(false);

@@ -36,6 +36,8 @@ export interface CallRoom {
 export interface LiveKitCallDeps {
   /** The call-state machine's writer (libs/calls `CallTransitions.report`). */
   report(r: CallReport): Promise<unknown>;
+  /** Records that this worker's replica runs the call, under the plan's cap (libs/calls `recordMediaReplica`). */
+  takeCall(sessionId: string, maxDurationSeconds: number): Promise<void>;
   sink(tenantId: string): CallEventSink;
   vad: VAD;
   plugins(plan: CallPlan): Pick<PluginSet, 'stt' | 'llm' | 'tts'>;
@@ -88,6 +90,8 @@ export async function runLiveKitCall(room: CallRoom, deps: LiveKitCallDeps): Pro
       return { kind: 'refused', reason: 'no_session' };
     }
     log = log.child({ session_id: sessionId, tenant_id: plan.tenantId, direction: plan.direction });
+    // Before the wait for the answer: a replica that dies while the phone rings has this call to end when it restarts.
+    await deps.takeCall(sessionId, plan.maxDurationSeconds);
     if (!(await orStopped(room.answered(participant.identity), deps.stop, false))) {
       log.info('the SIP participant left before answering');
       return { kind: 'not_connected' };

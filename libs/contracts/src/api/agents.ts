@@ -9,6 +9,9 @@ export const TTS_PROVIDERS = ['cartesia', 'elevenlabs', 'deepgram', 'openai', 'l
 export const STT_PROVIDERS = ['deepgram', 'openai', 'local'] as const;
 export const WEEKDAYS = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'] as const;
 
+/** The longest `max_duration` an agent may have (4 hours): also the reaper's cap for a call whose own is not known. */
+export const MAX_DURATION_LIMIT_SECONDS = 14_400;
+
 export const hhmm = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'must be a 24-hour time HH:MM');
 
 export const voiceConfigSchema = z
@@ -18,7 +21,7 @@ export const voiceConfigSchema = z
     stt: z
       .object({ provider: z.enum(STT_PROVIDERS), model: z.string().min(1).max(100), language: z.string().regex(/^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$/, 'must be a language tag such as en or en-US') })
       .strict(),
-    max_duration: z.number().int().min(1).max(14400).default(600),
+    max_duration: z.number().int().min(1).max(MAX_DURATION_LIMIT_SECONDS).default(600),
     recording: z.boolean().default(false),
     transcription: z.boolean().default(true),
   })
