@@ -14,6 +14,8 @@ const boundaries = (extra = []) => [
       { sourceTag: 'type:composition', onlyDependOnLibsWithTags: ['type:lib', 'type:app'] },
       // contracts is schemas and types only: it may import nothing of ours.
       { sourceTag: 'io:none', onlyDependOnLibsWithTags: ['io:none'] },
+      // The studio runs in the browser and talks to the platform over HTTP only: of our code it may use contracts.
+      { sourceTag: 'platform:browser', onlyDependOnLibsWithTags: ['io:none'] },
       ...extra,
     ],
   },
@@ -23,7 +25,7 @@ export default [
   { ignores: ['**/node_modules', '**/dist', '**/.nx', '**/.data', 'libs/db/src/generated/**', '**/*.js', '**/*.mjs', '**/*.cjs'] },
   ...tseslint.configs.recommended,
   {
-    files: ['**/*.ts'],
+    files: ['**/*.ts', '**/*.tsx'],
     plugins: { '@nx': nx },
     rules: {
       '@typescript-eslint/no-explicit-any': 'error',
@@ -37,6 +39,16 @@ export default [
     // Tests may use the testing lib; every other boundary still holds for them.
     files: ['**/*.spec.ts', '**/*.test.ts', '**/*.test-harness.ts', 'libs/testing/**/*.ts'],
     rules: { '@nx/enforce-module-boundaries': boundaries() },
+  },
+  {
+    // Contracts' types describe the API's bodies; their zod schemas stay on the server, out of the browser bundle.
+    files: ['apps/studio/src/**/*.ts', 'apps/studio/src/**/*.tsx'],
+    rules: {
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        { patterns: [{ group: ['@callplane/*', 'zod'], allowTypeImports: true, message: 'The studio imports only types from contracts (import type): no server code in the bundle.' }] },
+      ],
+    },
   },
   {
     files: ['bench/**/*.ts', 'scripts/**/*.ts', 'libs/testing/**/*.ts', '**/cli/**/*.ts'],
