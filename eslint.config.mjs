@@ -1,6 +1,10 @@
 import nx from '@nx/eslint-plugin';
 import tseslint from 'typescript-eslint';
 
+// The studio runs in the browser and talks to the platform over HTTP only: of our code it may use contracts
+// (its browser tests also the testing lib).
+const browserOnly = (...more) => ({ sourceTag: 'platform:browser', onlyDependOnLibsWithTags: ['io:none', ...more] });
+
 const boundaries = (extra = []) => [
   'error',
   {
@@ -14,8 +18,6 @@ const boundaries = (extra = []) => [
       { sourceTag: 'type:composition', onlyDependOnLibsWithTags: ['type:lib', 'type:app'] },
       // contracts is schemas and types only: it may import nothing of ours.
       { sourceTag: 'io:none', onlyDependOnLibsWithTags: ['io:none'] },
-      // The studio runs in the browser and talks to the platform over HTTP only: of our code it may use contracts.
-      { sourceTag: 'platform:browser', onlyDependOnLibsWithTags: ['io:none'] },
       ...extra,
     ],
   },
@@ -32,13 +34,13 @@ export default [
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
       'no-console': 'error',
       // Production code never depends on test helpers.
-      '@nx/enforce-module-boundaries': boundaries([{ sourceTag: 'type:app', notDependOnLibsWithTags: ['scope:testing'] }, { sourceTag: 'scope:shared', notDependOnLibsWithTags: ['scope:testing'] }]),
+      '@nx/enforce-module-boundaries': boundaries([browserOnly(), { sourceTag: 'type:app', notDependOnLibsWithTags: ['scope:testing'] }, { sourceTag: 'scope:shared', notDependOnLibsWithTags: ['scope:testing'] }]),
     },
   },
   {
     // Tests may use the testing lib; every other boundary still holds for them.
     files: ['**/*.spec.ts', '**/*.test.ts', '**/*.test-harness.ts', 'libs/testing/**/*.ts'],
-    rules: { '@nx/enforce-module-boundaries': boundaries() },
+    rules: { '@nx/enforce-module-boundaries': boundaries([browserOnly('scope:testing')]) },
   },
   {
     // Contracts' types describe the API's bodies; their zod schemas stay on the server, out of the browser bundle.

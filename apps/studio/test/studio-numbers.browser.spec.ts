@@ -47,13 +47,13 @@ describe('studio: sign-in, phone numbers and agents (Chromium)', () => {
     await signIn(page);
     const nav = page.getByRole('navigation', { name: 'Main' });
     expect(await nav.getByRole('link').allTextContents()).toEqual(['Agents', 'Phone Numbers', 'Campaigns', 'Sessions', 'Leads', 'Settings']);
-    expect(await page.evaluate(() => Object.values(sessionStorage))).toContain(apiKey);
-    expect(await page.evaluate(() => Object.values(localStorage))).not.toContain(apiKey);
+    expect(await page.evaluate<string[]>('Object.values(sessionStorage)')).toContain(apiKey);
+    expect(await page.evaluate<string[]>('Object.values(localStorage)')).not.toContain(apiKey);
   });
 
   it('a key the API stops accepting returns to sign-in with a message', async () => {
     const page = await studio().signIn();
-    await page.evaluate(() => sessionStorage.setItem('callplane.api_key', 'cp_live_revoked'));
+    await page.evaluate("sessionStorage.setItem('callplane.api_key', 'cp_live_revoked')");
     await page.getByRole('link', { name: 'Sessions' }).click();
     await page.getByRole('button', { name: 'Sign in' }).waitFor();
     expect(await page.getByRole('alert').textContent()).toBe('Your API key was not accepted (wrong or revoked). Sign in again.');
