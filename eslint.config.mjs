@@ -1,6 +1,10 @@
 import nx from '@nx/eslint-plugin';
 import tseslint from 'typescript-eslint';
 
+// The studio runs in the browser and talks to the platform over HTTP only: of our code it may use contracts
+// (its browser tests also the testing lib).
+const browserOnly = (...more) => ({ sourceTag: 'platform:browser', onlyDependOnLibsWithTags: ['io:none', ...more] });
+
 const boundaries = (extra = []) => [
   'error',
   {
@@ -25,20 +29,30 @@ export default [
   { ignores: ['**/node_modules', '**/dist', '**/.nx', '**/.data', 'libs/db/src/generated/**', '**/*.js', '**/*.mjs', '**/*.cjs'] },
   ...tseslint.configs.recommended,
   {
-    files: ['**/*.ts'],
+    files: ['**/*.ts', '**/*.tsx'],
     plugins: { '@nx': nx },
     rules: {
       '@typescript-eslint/no-explicit-any': 'error',
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
       'no-console': 'error',
       // Production code never depends on test helpers.
-      '@nx/enforce-module-boundaries': boundaries([{ sourceTag: 'type:app', notDependOnLibsWithTags: ['scope:testing'] }, { sourceTag: 'scope:shared', notDependOnLibsWithTags: ['scope:testing'] }]),
+      '@nx/enforce-module-boundaries': boundaries([browserOnly(), { sourceTag: 'type:app', notDependOnLibsWithTags: ['scope:testing'] }, { sourceTag: 'scope:shared', notDependOnLibsWithTags: ['scope:testing'] }]),
     },
   },
   {
     // Tests may use the testing lib; every other boundary still holds for them.
     files: ['**/*.spec.ts', '**/*.test.ts', '**/*.test-harness.ts', 'libs/testing/**/*.ts'],
-    rules: { '@nx/enforce-module-boundaries': boundaries() },
+    rules: { '@nx/enforce-module-boundaries': boundaries([browserOnly('scope:testing')]) },
+  },
+  {
+    // Contracts' types describe the API's bodies; their zod schemas stay on the server, out of the browser bundle.
+    files: ['apps/studio/src/**/*.ts', 'apps/studio/src/**/*.tsx'],
+    rules: {
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        { patterns: [{ group: ['@callplane/*', 'zod'], allowTypeImports: true, message: 'The studio imports only types from contracts (import type): no server code in the bundle.' }] },
+      ],
+    },
   },
   {
     files: ['bench/**/*.ts', 'scripts/**/*.ts', 'libs/testing/**/*.ts', '**/cli/**/*.ts'],

@@ -49,7 +49,9 @@ export function loadAllInOneConfig(env: NodeJS.ProcessEnv = process.env) {
     },
     { DATABASE_URL: envFields.DATABASE_URL.optional(), KAFKA_BROKERS: envFields.KAFKA_BROKERS.optional() },
   );
-  return { ...config, dataDir };
+  // The studio's build (`npm run build:studio`), served at `/`; like .data, relative to where the process starts.
+  const studioDir = path.resolve(env.CALLPLANE_STUDIO_DIR ?? 'dist/apps/studio');
+  return { ...config, dataDir, studioDir };
 }
 
 export type AllInOneConfig = ReturnType<typeof loadAllInOneConfig>;

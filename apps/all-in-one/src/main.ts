@@ -16,6 +16,7 @@ import { loadAllInOneConfig } from './config';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { ensureSandboxFromNumber, seedDefaultTenant, type SandboxFromNumber, type SeedResult } from './seed';
+import { createStudioSiteModule, studioBuilt } from './studio-site';
 import { welcomeText } from './welcome';
 
 /** `env` defaults to the process's own (read by loadAllInOneConfig); tests pass theirs. */
@@ -47,6 +48,8 @@ export async function startAllInOne(env?: NodeJS.ProcessEnv, opts: { handleSigna
       createAnalyticsModule({ platform, routerDeps, registry }),
       // The same LiveKit settings as the dialer's: without them the voice agent runs the sandbox media plane the dialer then uses.
       createVoiceAgentModule({ platform, routerDeps, registry, livekit: livekitSettings(config), replica: replicaName(config) }),
+      // Last: the dashboard answers only what no API route did.
+      ...(studioBuilt(config.studioDir) ? [createStudioSiteModule({ routerDeps, dir: config.studioDir })] : []),
     ],
     beforeListen: async ({ platform }) => {
       seeded = await seedDefaultTenant(platform.db.prisma);

@@ -1,5 +1,6 @@
 import { livekitSettings } from '@callplane/config';
 import type { AllInOneConfig } from './config';
+import { studioBuilt } from './studio-site';
 import { SANDBOX_NUMBERS } from '@callplane/contracts';
 import type { SandboxFromNumber, SeedResult } from './seed';
 
@@ -8,6 +9,7 @@ export function welcomeText(config: AllInOneConfig, seeded: SeedResult | null, s
   const lines = [
     '',
     `Callplane all-in-one is running on ${base}`,
+    studioBuilt(config.studioDir) ? `  dashboard:       ${base}/   (sign in with the API key)` : '  dashboard:       not built: npm run build:studio, then restart',
     `  data:            ${config.dataDir} (embedded PostgreSQL${config.DATABASE_URL ? ' replaced by DATABASE_URL' : ''})`,
     `  bus:             ${config.KAFKA_BROKERS ? `Kafka ${config.KAFKA_BROKERS.join(',')}` : 'in-process'}`,
     // The operator token is printed on the first start only; afterwards stdout may well be collected logs.

@@ -1,0 +1,73 @@
+import { apiKeyStore } from './api-key';
+
+/** A field the API refused, from `validation_failed` details (`field` is a dotted path such as `voice.max_duration`). */
+export interface FieldIssue {
+  field: string;
+  message: string;
+}
+
+/** An error answer of the API (`{error: {code, message, details}}`), kept as the API said it. */
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    readonly details?: unknown,
+  ) {
+    super(message);
+  }
+
+  /** The `validation_failed` issues, by field. */
+  get fieldIssues(): FieldIssue[] {
+    return Array.isArray(this.details) ? (this.details as FieldIssue[]).filter((d) => typeof d?.field === 'string') : [];
+  }
+}
+
+export const SIGNED_OUT_EVENT = 'callplane:signed-out';
+export const EXPIRED_KEY_MESSAGE = 'Your API key was not accepted (wrong or revoked). Sign in again.';
+
+type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+
+/**
+ * Every call to the platform goes through here: the bearer key, JSON in and out, the API's error shape. A 401
+ * forgets the key and signs out with a message, whatever page asked.
+ */
+export async function api<T>(method: Method, path: string, body?: unknown, opts: { key?: string } = {}): Promise<T> {
+  const key = opts.key ?? apiKeyStore.get();
+  const headers: Record<string, string> = { Accept: 'application/json' };
+  if (key) headers.Authorization = `Bearer ${key}`;
+  if (body !== undefined) headers['Content-Type'] = 'application/json';
+  const res = await fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+  if (res.status === 204) return undefined as T;
+  const text = await res.text();
+  const json = text ? safeJson(text) : undefined;
+  if (res.ok) return json as T;
+  const err = (json as { error?: { code?: string; message?: string; details?: unknown } } | undefined)?.error;
+  const error = new ApiError(res.status, err?.code ?? 'http_error', err?.message ?? `The server answered ${res.status}.`, err?.details);
+  if (res.status === 401 && !opts.key) {
+    apiKeyStore.clear(EXPIRED_KEY_MESSAGE);
+    window.dispatchEvent(new Event(SIGNED_OUT_EVENT));
+  }
+  throw error;
+}
+
+function safeJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
+
+/** The message to show for any failure: the API's own sentence when it gave one. */
+export function errorMessage(err: unknown): string {
+  if (err instanceof ApiError) return err.message;
+  return err instanceof Error ? err.message : String(err);
+}
+
+/** Query string from defined, non-empty values. */
+export function query(params: Record<string, string | undefined>): string {
+  const q = new URLSearchParams(Object.entries(params).filter((e): e is [string, string] => !!e[1]));
+  const s = q.toString();
+  return s ? `?${s}` : '';
+}
