@@ -1,2 +1,3 @@
 export * from './env';
 export * from './livekit';
+export * from './local-instance';
