@@ -8,7 +8,7 @@ import { createMetrics } from './metrics';
 import type { Registry } from 'prom-client';
 import { createPlatform, type Platform } from './platform';
 import { secretBoxFromConfig } from './secrets';
-import { listen, onShutdown } from './server';
+import { ensurePortFree, listen, onShutdown } from './server';
 import type { ServiceModule } from './service-module';
 
 export interface BaseServiceConfig {
@@ -56,6 +56,7 @@ export interface RunningService {
 export async function bootService<C extends BaseServiceConfig>(opts: BootOptions<C>): Promise<RunningService> {
   const { config } = opts;
   const logger = opts.logger ?? createLogger({ name: opts.name, level: config.LOG_LEVEL });
+  await ensurePortFree(config.PORT, config.HOST);
   const platform = await createPlatform({
     service: opts.name,
     logger,
