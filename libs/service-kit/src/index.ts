@@ -7,6 +7,7 @@ export * from './api-router';
 export * from './request-context';
 export * from './metrics';
 export * from './openapi';
+export * from './api-docs';
 export * from './http-app';
 export * from './body-stream';
 export type { WebhookRequest } from './lean-routes';
