@@ -3,7 +3,8 @@
 # or at run time (-e APP=dialer, or a command such as `node dist/apps/dialer/main.js`).
 # Migrations: `node dist/tools/db-migrate.js deploy` in the same image.
 
-ARG NODE_IMAGE=node:20-bookworm-slim
+# Pinned to a release, so every build runs the same Node.js (deploy/deploy.spec.ts checks).
+ARG NODE_IMAGE=node:20.19.5-bookworm-slim
 
 # ---- deps: every dependency, for building ----
 FROM ${NODE_IMAGE} AS deps
