@@ -9,7 +9,6 @@ import type { IPod } from 'kubernetes-models/v1/Pod';
 import type { IService } from 'kubernetes-models/v1/Service';
 import { Pod } from 'kubernetes-models/v1';
 import { parse } from 'yaml';
-import { PUBLIC_API_SERVICES } from '@callplane/service-kit';
 import { cliPodProblems, composeCliProblems, kubectlRunPod } from './support/cli-checks';
 import { unpinnedImages, unpinnedReason } from './support/image-checks';
 import { bindMounts, composeProblems, edgeRoutingProblems, kafkaKraftProblems, type ComposeFile } from './support/compose-checks';
@@ -195,6 +194,10 @@ describe('docker-compose.yml', () => {
   });
 
   it('routes the API reference: /docs to the page, and each public service its own document, as the page lists them', () => {
+    // The list the services' pages are built from (libs/service-kit api-docs.ts), read as the deploy checks read every file.
+    const listed = /PUBLIC_API_SERVICES = \[([^\]]+)\]/.exec(readText('libs/service-kit/src/api-docs.ts'))?.[1];
+    const PUBLIC_API_SERVICES = [...(listed ?? '').matchAll(/'([\w-]+)'/g)].map((m) => m[1]);
+    expect(PUBLIC_API_SERVICES.length).toBeGreaterThan(0);
     expect(ROUTES.filter((r) => r.prefix.startsWith('/openapi/')).map((r) => [r.prefix, r.service])).toEqual(PUBLIC_API_SERVICES.map((s) => [`/openapi/${s}.json`, s]));
     // The page comes from the first public service, whose page lists the others.
     expect(ROUTES.find((r) => r.prefix === '/docs')?.service).toBe(PUBLIC_API_SERVICES[0]);
