@@ -3,13 +3,17 @@
 # or at run time (-e APP=dialer, or a command such as `node dist/apps/dialer/main.js`).
 # Migrations: `node dist/tools/db-migrate.js deploy` in the same image.
 
-ARG NODE_IMAGE=node:20-bookworm-slim
+# Pinned to a release, so every build runs the same Node.js (deploy/deploy.spec.ts checks).
+ARG NODE_IMAGE=node:20.19.5-bookworm-slim
 
 # ---- deps: every dependency, for building ----
 FROM ${NODE_IMAGE} AS deps
 WORKDIR /app
-COPY package.json package-lock.json .npmrc ./
-RUN --mount=type=cache,target=/root/.npm npm ci --no-audit --no-fund
+COPY package.json package-lock.json ./
+# onnxruntime-node's postinstall would download its CUDA provider (the voice agent runs Silero on CPU, whose binding
+# the package ships). npm 11.19+ skips it by package.json's allowScripts; this image's npm predates that field, so
+# the package's own switch says it.
+RUN --mount=type=cache,target=/root/.npm ONNXRUNTIME_NODE_INSTALL=skip npm ci --no-audit --no-fund
 
 # ---- build: Prisma client generation + esbuild bundles into dist/ ----
 FROM deps AS build
@@ -29,8 +33,8 @@ WORKDIR /app
 ENV NODE_ENV=production \
     NODE_OPTIONS=--enable-source-maps \
     CALLPLANE_PRISMA_DIR=/app/dist/prisma
-COPY package.json package-lock.json .npmrc ./
-RUN --mount=type=cache,target=/root/.npm npm ci --omit=dev --no-audit --no-fund
+COPY package.json package-lock.json ./
+RUN --mount=type=cache,target=/root/.npm ONNXRUNTIME_NODE_INSTALL=skip npm ci --omit=dev --no-audit --no-fund
 COPY --from=build /app/dist ./dist
 # The all-in-one keeps its embedded database under /app/.data; everything else is read-only at run time.
 RUN mkdir -p /app/.data && chown 1000:1000 /app/.data

@@ -5,8 +5,12 @@ import type { IJob } from 'kubernetes-models/batch/v1/Job';
 import type { IIngress } from 'kubernetes-models/networking.k8s.io/v1/Ingress';
 import type { IConfigMap } from 'kubernetes-models/v1/ConfigMap';
 import type { ISecret } from 'kubernetes-models/v1/Secret';
+import type { IPod } from 'kubernetes-models/v1/Pod';
 import type { IService } from 'kubernetes-models/v1/Service';
+import { Pod } from 'kubernetes-models/v1';
 import { parse } from 'yaml';
+import { cliPodProblems, composeCliProblems, kubectlRunPod } from './support/cli-checks';
+import { unpinnedImages, unpinnedReason } from './support/image-checks';
 import { bindMounts, composeProblems, edgeRoutingProblems, kafkaKraftProblems, type ComposeFile } from './support/compose-checks';
 import { APPS, ENV_CONTRACT, ROUTES, SECRET_ENV } from './support/contract';
 import { dockerfileProblems, parseDockerfile } from './support/dockerfile-checks';
@@ -116,6 +120,15 @@ describe('the Kubernetes checks catch broken manifests', () => {
     expect(appWorkloadProblems(broken)).toContain(problem);
   });
 
+  it('ingress: an API document as a prefix', () => {
+    const broken = mutated<IIngress>('Ingress', 'callplane', (d) => {
+      const doc = d.spec?.rules?.[0]?.http?.paths.find((p) => p.path === '/openapi/analytics.json');
+      if (!doc) throw new Error('fixture Ingress has no /openapi/analytics.json');
+      doc.pathType = 'Prefix';
+    });
+    expect(ingressProblems(broken)).toEqual(['/openapi/analytics.json: pathType Prefix, expected Exact']);
+  });
+
   it('ingress: a missing prefix and a backend that does not exist', () => {
     const broken = mutated<IIngress>('Ingress', 'callplane', (d) => {
       const http = d.spec?.rules?.[0]?.http;
@@ -179,7 +192,17 @@ describe('docker-compose.yml', () => {
 
   it('fronts the apps with an edge proxy that routes like the Ingress', () => {
     expect(edgeRoutingProblems(nginxConf)).toEqual([]);
-    expect(ROUTES.length).toBe(16);
+    expect(ROUTES.length).toBe(22);
+  });
+
+  it('routes the API reference: /docs to the page, and each public service its own document, as the page lists them', () => {
+    // The list the services' pages are built from (libs/service-kit api-docs.ts), read as the deploy checks read every file.
+    const listed = /PUBLIC_API_SERVICES = \[([^\]]+)\]/.exec(readText('libs/service-kit/src/api-docs.ts'))?.[1];
+    const PUBLIC_API_SERVICES = [...(listed ?? '').matchAll(/'([\w-]+)'/g)].map((m) => m[1]);
+    expect(PUBLIC_API_SERVICES.length).toBeGreaterThan(0);
+    expect(ROUTES.filter((r) => r.prefix.startsWith('/openapi/')).map((r) => [r.prefix, r.service])).toEqual(PUBLIC_API_SERVICES.map((s) => [`/openapi/${s}.json`, s]));
+    // The page comes from the first public service, whose page lists the others.
+    expect(ROUTES.find((r) => r.prefix === '/docs')?.service).toBe(PUBLIC_API_SERVICES[0]);
   });
 
   it('documents every variable in .env.example and ships no secret values', () => {
@@ -209,6 +232,14 @@ describe('the compose checks catch a broken stack', () => {
     expect(composeProblems(hasty)).toEqual(['voice-agent: stop_grace_period 60 s does not cover its 600 s drain']);
   });
 
+  it('an API document routed to the wrong service, or as a prefix', () => {
+    expect(edgeRoutingProblems(nginxConf.replace('location = /openapi/dialer.json { set $upstream http://dialer:3003', 'location = /openapi/dialer.json { set $upstream http://analytics:3004'))).toEqual([
+      'edge: /openapi/dialer.json goes to analytics:3004, expected dialer:3003',
+    ]);
+    expect(edgeRoutingProblems(nginxConf.replace('location = /openapi.json {', 'location ~ ^/openapi.json(/|$) {'))).toEqual(['edge: /openapi.json must be an exact location (=)']);
+    expect(edgeRoutingProblems(nginxConf.replace(/\n {2}location ~ \^\/docs.*\n/, '\n'))).toEqual(['edge: no route for /docs']);
+  });
+
   it('a webhook that misses the gateway, an edge route that goes astray', () => {
     const lk = { ...liveKit, webhook: { ...liveKit.webhook, urls: ['http://telephony-gateway:3001/webhook'] } };
     expect(liveKitProblems(lk, sip, compose, parseEnvFile(envExample))[0]).toMatch(/lack http:\/\/telephony-gateway:3001\/livekit\/webhook/);
@@ -234,6 +265,85 @@ describe('Dockerfile', () => {
     expect(dockerfileProblems(parseDockerfile(source.replace('USER 1000:1000', 'USER root')))).toContain('runtime stage must end as a non-root USER');
     expect(dockerfileProblems(parseDockerfile(source.replace('ARG APP=all-in-one', '')))).toContain('runtime stage lacks ARG APP');
     expect(dockerfileProblems(parseDockerfile('FROM node:20-bookworm-slim\nCMD ["node"]\n'))[0]).toBe('1 stages, expected deps, build and runtime');
+  });
+});
+
+describe('images', () => {
+  it('pins every image the stack pulls: compose, the Dockerfile, and the Kubernetes image through kustomize', () => {
+    expect(unpinnedImages({ compose, dockerfile, k8sDocs: docs, kustomization })).toEqual([]);
+  });
+
+  it('notices latest, a missing tag, a bare major, and a Kubernetes image kustomize does not pin', () => {
+    expect(unpinnedReason('livekit/sip:latest')).toBe('is latest');
+    expect(unpinnedReason('livekit/sip')).toBe('has no tag (that is latest)');
+    expect(unpinnedReason('registry.example.com:5000/callplane')).toBe('has no tag (that is latest)');
+    expect(unpinnedReason('postgres:16')).toBe('tag 16 is not a release (a version of at least major.minor)');
+    expect(unpinnedReason('redis:7-alpine')).toBe('tag 7-alpine is not a release (a version of at least major.minor)');
+    for (const pinned of ['postgres:16.11', 'livekit/sip:v1.3.0', 'redis:7.4.11-alpine', 'registry.example.com:5000/callplane:0.1.0', `nginx@sha256:${'a'.repeat(64)}`]) expect({ pinned, why: unpinnedReason(pinned) }).toEqual({ pinned, why: null });
+
+    const c = structuredClone(compose);
+    c.services['livekit-sip']!.image = 'livekit/sip:latest';
+    c.services.postgres!.image = 'postgres:16';
+    const unpinnedK8s = { ...kustomization, images: [] };
+    const oldNode = parseDockerfile(readText('Dockerfile').replace(/^ARG NODE_IMAGE=.*$/m, 'ARG NODE_IMAGE=node:20-bookworm-slim'));
+    expect(unpinnedImages({ compose: c, dockerfile: oldNode, k8sDocs: docs, kustomization: unpinnedK8s })).toEqual(
+      expect.arrayContaining([
+        'docker-compose.yml postgres: postgres:16 tag 16 is not a release (a version of at least major.minor)',
+        'docker-compose.yml livekit-sip: livekit/sip:latest is latest',
+        'Dockerfile stage deps: node:20-bookworm-slim tag 20-bookworm-slim is not a release (a version of at least major.minor)',
+        'dialer.yaml Deployment/dialer container dialer: callplane has no tag (that is latest)',
+        'migrate-job.yaml Job/callplane-migrate container migrate: callplane has no tag (that is latest)',
+      ]),
+    );
+  });
+});
+
+describe('the operator CLI in the image: the first tenant and API key', () => {
+  const readme = readText('deploy/README.md');
+  const overrides = JSON.parse(readText('deploy/k8s/cli-pod.overrides.json')) as { spec?: IPod['spec'] };
+  const secretKeys = Object.keys((secretTemplate.find((d) => d.kind === 'Secret') as unknown as ISecret).stringData ?? {});
+  const pin = kustomization.images?.[0];
+  const image = `${pin?.newName}:${pin?.newTag}`;
+  const podFor = (o: typeof overrides) => kubectlRunPod(image, ['node', 'dist/tools/callplane-cli.js', 'tenants', 'create', '--name', 'Acme'], o);
+
+  it('is built into the image (scripts/build.mjs) at the path the README runs', () => {
+    expect(readText('scripts/build.mjs')).toContain("{ name: 'callplane-cli', entry: 'apps/provisioning/src/cli/main.ts', out: 'tools/callplane-cli.js' }");
+  });
+
+  it('compose: `docker compose run` of a service built from the image, with its operator token, under the entrypoint', () => {
+    expect(composeCliProblems(readme, compose, dockerfile)).toEqual([]);
+    expect(readme).toContain('docker compose run --rm --no-deps -e CALLPLANE_URL=http://provisioning:3002 provisioning node dist/tools/callplane-cli.js tenants create --name Acme');
+    expect(composeCliProblems(readme.replace('CALLPLANE_URL=http://provisioning:3002', 'CALLPLANE_URL=http://provisioning:3000'), compose, dockerfile)).toEqual([
+      'compose line: CALLPLANE_URL http://provisioning:3000 is not a service\'s port',
+    ]);
+    const noToken = structuredClone(compose);
+    delete noToken.services.provisioning!.environment!.ADMIN_TOKEN;
+    expect(composeCliProblems(readme, noToken, dockerfile)).toEqual(['compose: provisioning does not have ADMIN_TOKEN for the CLI']);
+  });
+
+  it('Kubernetes: `kubectl run` with the overrides file makes a valid pod the restricted namespace admits, token from the Secret', () => {
+    expect(readme).toContain('--override-type=strategic --overrides="$(cat deploy/k8s/cli-pod.overrides.json)" -- node dist/tools/callplane-cli.js tenants create --name Acme');
+    expect(readText('deploy/k8s/namespace.yaml')).toContain('pod-security.kubernetes.io/enforce: restricted');
+    const pod = podFor(overrides);
+    expect(() => new Pod(pod).validate()).not.toThrow();
+    expect(cliPodProblems(pod, docs, secretKeys)).toEqual([]);
+    expect(pod.spec?.containers[0]).toMatchObject({ name: 'callplane-cli', image: 'registry.example.com/callplane:0.1.0', args: ['node', 'dist/tools/callplane-cli.js', 'tenants', 'create', '--name', 'Acme'] });
+  });
+
+  it('Kubernetes: the checks notice a root pod, a replaced entrypoint, a token on the command line and a wrong URL', () => {
+    const broken = structuredClone(overrides);
+    const c = broken.spec!.containers[0]!;
+    broken.spec!.securityContext = {};
+    c.command = ['node'];
+    c.env = [{ name: 'ADMIN_TOKEN', value: 'cp_admin_x' }, { name: 'CALLPLANE_URL', value: 'http://provisioning:3002' }];
+    expect(cliPodProblems(podFor(broken), docs, secretKeys)).toEqual([
+      'restricted: runAsNonRoot must be true',
+      'restricted: seccompProfile RuntimeDefault',
+      "a command replaces the image's entrypoint (tini): give arguments",
+      'ADMIN_TOKEN must come from the Secret, not a value',
+      "ADMIN_TOKEN must come from callplane-secrets's ADMIN_TOKEN",
+      "CALLPLANE_URL http://provisioning:3002 is not the provisioning Service's port",
+    ]);
   });
 });
 

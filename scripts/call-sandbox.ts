@@ -3,16 +3,16 @@
  * a caller bot dials one of the tenant's numbers (assigned to an agent). The session opens as an inbound call would
  * (or ends after_hours when the agent is closed), the agent answers, and the transcript and session are printed.
  *
- * Environment: CALLPLANE_URL (default http://localhost:3000); ADMIN_TOKEN and CALLPLANE_DATA_DIR (default .data; the
- * all-in-one's operator token is in .data/secrets.json); CALL_TIMEOUT_SECONDS (default 120). Exit code 0 when the call ended.
+ * Environment: CALLPLANE_URL (default: where the all-in-one of CALLPLANE_DATA_DIR listens, else http://localhost:3000);
+ * ADMIN_TOKEN and CALLPLANE_DATA_DIR (default .data; the all-in-one's operator token is in .data/secrets.json);
+ * CALL_TIMEOUT_SECONDS (default 120). Exit code 0 when the call ended.
  */
 import { randomBytes } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
-import path from 'node:path';
+import { callplaneTarget, describeTarget, localAdminToken } from '@callplane/config';
 
 const env = process.env;
-const base = (env.CALLPLANE_URL ?? 'http://localhost:3000').replace(/\/+$/, '');
-const dataDir = path.resolve(env.CALLPLANE_DATA_DIR ?? '.data');
+const target = callplaneTarget(env);
+const base = target.url;
 const timeoutMs = Number(env.CALL_TIMEOUT_SECONDS ?? 120) * 1000;
 const started = Date.now();
 const say = (line: string) => process.stdout.write(`[${((Date.now() - started) / 1000).toFixed(1).padStart(5)}s] ${line}\n`);
@@ -23,11 +23,17 @@ function flag(name: string): string | undefined {
 }
 
 async function api(method: string, p: string, token: string, json?: unknown): Promise<{ status: number; body: Record<string, unknown> }> {
-  const res = await fetch(`${base}${p}`, {
-    method,
-    headers: { authorization: `Bearer ${token}`, ...(json !== undefined ? { 'content-type': 'application/json' } : {}) },
-    body: json === undefined ? undefined : JSON.stringify(json),
-  });
+  let res: Response;
+  try {
+    res = await fetch(`${base}${p}`, {
+      method,
+      headers: { authorization: `Bearer ${token}`, ...(json !== undefined ? { 'content-type': 'application/json' } : {}) },
+      body: json === undefined ? undefined : JSON.stringify(json),
+    });
+  } catch (err) {
+    const cause = (err as { cause?: { code?: string; message?: string } }).cause;
+    throw new Error(`Callplane is not reachable at ${base} (${cause?.code ?? cause?.message ?? String(err)}; ${describeTarget(target)}). Start it with \`npm start\` in another terminal, or set CALLPLANE_URL.`);
+  }
   const text = await res.text();
   return { status: res.status, body: text ? (JSON.parse(text) as Record<string, unknown>) : {} };
 }
@@ -35,8 +41,7 @@ async function api(method: string, p: string, token: string, json?: unknown): Pr
 async function main(): Promise<number> {
   const to = flag('to');
   if (!to) throw new Error('usage: npm run call:sandbox -- --to <number> [--from <number>]');
-  const secrets = path.join(dataDir, 'secrets.json');
-  const adminToken = env.ADMIN_TOKEN ?? (existsSync(secrets) ? (JSON.parse(readFileSync(secrets, 'utf8')) as { admin_token?: string }).admin_token : undefined);
+  const { token: adminToken, file: secrets } = localAdminToken(env);
   if (!adminToken) throw new Error(`Set ADMIN_TOKEN (no all-in-one secrets found at ${secrets}).`);
 
   const placed = await api('POST', '/admin/sandbox/inbound-call', adminToken, { to_number: to, ...(flag('from') ? { from_number: flag('from') } : {}) });

@@ -7,7 +7,7 @@
  *   3. `POST /voice/outbound/dial` to the sandbox number that answers and talks (+15550100001);
  *   4. the webhooks and transcript turns as they arrive, the hang-up, then `GET /voice/sessions/{id}` with usage.
  *
- * Environment: CALLPLANE_URL (default http://localhost:3000); CALLPLANE_API_KEY to use an existing user instead;
+ * Environment: CALLPLANE_URL (default: where the all-in-one of CALLPLANE_DATA_DIR listens, else http://localhost:3000); CALLPLANE_API_KEY to use an existing user instead;
  * ADMIN_TOKEN and CALLPLANE_DATA_DIR (default .data) as for `npm run cli`; CALLPLANE_TENANT_ID for a deployment
  * other than the all-in-one (whose tenant with the sandbox from-number is in .data/sandbox.json);
  * DEMO_WEBHOOK_HOST (default 127.0.0.1: where Callplane reaches the receiver); DEMO_TIMEOUT_SECONDS (default 120).
@@ -18,6 +18,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
+import { allInOneDataDir, callplaneTarget, describeTarget, localAdminToken } from '@callplane/config';
 
 const ANSWERING_NUMBER = '+15550100001'; // libs/contracts sandbox.ts: answers; a caller bot talks, then hangs up
 const TERMINAL = new Set(['completed', 'failed', 'no_answer', 'busy', 'canceled']);
@@ -41,8 +42,9 @@ const VOICE = {
 class DemoError extends Error {}
 
 const env = process.env;
-const base = (env.CALLPLANE_URL ?? 'http://localhost:3000').replace(/\/+$/, '');
-const dataDir = path.resolve(env.CALLPLANE_DATA_DIR ?? '.data');
+const target = callplaneTarget(env);
+const base = target.url;
+const dataDir = allInOneDataDir(env);
 const timeoutMs = Number(env.DEMO_TIMEOUT_SECONDS ?? 120) * 1000;
 const started = Date.now();
 
@@ -64,7 +66,7 @@ async function api(method: string, p: string, opts: { token?: string; json?: unk
     });
   } catch (err) {
     const cause = (err as { cause?: { code?: string; message?: string } }).cause;
-    throw new DemoError(`Callplane is not reachable at ${base} (${cause?.code ?? cause?.message ?? String(err)}). Start it with \`npm start\` in another terminal, or set CALLPLANE_URL.`);
+    throw new DemoError(`Callplane is not reachable at ${base} (${cause?.code ?? cause?.message ?? String(err)}; ${describeTarget(target)}). Start it with \`npm start\` in another terminal, or set CALLPLANE_URL.`);
   }
   const text = await res.text();
   let body: Record<string, unknown> = {};
@@ -99,8 +101,8 @@ async function apiKey(): Promise<string> {
     say(`user:     ${kept.email} (reused)`);
     return kept.api_key;
   }
-  const adminToken = env.ADMIN_TOKEN ?? readJson<{ admin_token: string }>(path.join(dataDir, 'secrets.json'))?.admin_token;
-  if (!adminToken) throw new DemoError(`Set ADMIN_TOKEN or CALLPLANE_API_KEY (no all-in-one secrets found at ${path.join(dataDir, 'secrets.json')}).`);
+  const { token: adminToken, file: secretsFile } = localAdminToken(env);
+  if (!adminToken) throw new DemoError(`Set ADMIN_TOKEN or CALLPLANE_API_KEY (no all-in-one secrets found at ${secretsFile}).`);
   const tenantId = env.CALLPLANE_TENANT_ID ?? readJson<{ tenant_id: string }>(path.join(dataDir, 'sandbox.json'))?.tenant_id;
   if (!tenantId) throw new DemoError(`Set CALLPLANE_TENANT_ID (no ${path.join(dataDir, 'sandbox.json')}: the all-in-one writes it on start).`);
   const email = `demo-${randomBytes(4).toString('hex')}@example.com`;

@@ -103,15 +103,18 @@ export function bindMounts(s: ComposeService | undefined): Array<{ source: strin
   });
 }
 
-/** The edge proxy routes exactly the Ingress prefixes, each to its owner's port, most specific first. */
+/** The edge proxy routes exactly the Ingress prefixes (and exact paths), each to its owner's port, most specific first. */
 export function edgeRoutingProblems(nginxConf: string): string[] {
-  const re = /location ~ \^(\S+?)\(\/\|\$\) \{ set \$upstream http:\/\/([\w-]+):(\d+);/g;
-  const found = [...nginxConf.matchAll(re)].map((m) => ({ prefix: m[1], service: m[2], port: Number(m[3]) }));
+  const prefixRe = /location ~ \^(\S+?)\(\/\|\$\) \{ set \$upstream http:\/\/([\w-]+):(\d+);/g;
+  const exactRe = /location = (\S+) \{ set \$upstream http:\/\/([\w-]+):(\d+);/g;
+  const found = [...nginxConf.matchAll(prefixRe)].map((m) => ({ prefix: m[1], service: m[2], port: Number(m[3]), exact: false }));
+  const exact = [...nginxConf.matchAll(exactRe)].map((m) => ({ prefix: m[1], service: m[2], port: Number(m[3]), exact: true }));
   const problems: string[] = [];
-  for (const { prefix, service } of ROUTES) {
-    const hit = found.find((f) => f.prefix === prefix);
+  for (const { prefix, service, exact: isExact = false } of ROUTES) {
+    const hit = [...found, ...exact].find((f) => f.prefix === prefix);
     const port = APPS.find((a) => a.name === service)?.port;
     if (!hit) problems.push(`edge: no route for ${prefix}`);
+    else if (hit.exact !== isExact) problems.push(`edge: ${prefix} must be ${isExact ? 'an exact location (=)' : 'a prefix location (~ ^…(/|$))'}`);
     else if (hit.service !== service || hit.port !== port) problems.push(`edge: ${prefix} goes to ${hit.service}:${hit.port}, expected ${service}:${port}`);
   }
   // Regex locations match in order: a prefix must come before any shorter prefix of it.

@@ -23,8 +23,12 @@ export const APPS: readonly AppSpec[] = [
 /** The all-in-one embeds its database and bus: laptops only, never deployed. */
 export const NOT_DEPLOYED = ['all-in-one'];
 
-/** API.md path prefixes and the service that owns each. */
-export const ROUTES: ReadonlyArray<{ prefix: string; service: string }> = [
+/**
+ * API.md path prefixes and the service that owns each; `exact` routes are one path (an OpenAPI document), not a
+ * prefix. The API reference page (`/docs`, libs/service-kit api-docs.ts) is provisioning's, and lists every public
+ * service's own document at `/openapi/<service>.json`; `/openapi.json` is provisioning's document.
+ */
+export const ROUTES: ReadonlyArray<{ prefix: string; service: string; exact?: boolean }> = [
   { prefix: '/admin/trial-pool', service: 'dialer' },
   { prefix: '/admin', service: 'provisioning' },
   { prefix: '/voice/agents', service: 'provisioning' },
@@ -41,6 +45,9 @@ export const ROUTES: ReadonlyArray<{ prefix: string; service: string }> = [
   { prefix: '/twilio', service: 'telephony-gateway' },
   { prefix: '/exotel', service: 'telephony-gateway' },
   { prefix: '/livekit', service: 'telephony-gateway' },
+  { prefix: '/docs', service: 'provisioning' },
+  { prefix: '/openapi.json', service: 'provisioning', exact: true },
+  ...['provisioning', 'dialer', 'analytics', 'telephony-gateway'].map((service) => ({ prefix: `/openapi/${service}.json`, service, exact: true })),
 ];
 
 /** API.md "Environment contract": every service reads these. */

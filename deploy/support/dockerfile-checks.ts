@@ -52,7 +52,7 @@ export function dockerfileProblems(d: ParsedDockerfile): string[] {
   if (!deps) problems.push('no stage runs npm ci');
   if (!build) problems.push('no stage runs npm run build');
   if (!final) return problems;
-  if (final.from !== 'node:20-bookworm-slim') problems.push(`runtime stage is FROM ${final.from}, expected node:20-bookworm-slim`);
+  if (!/^node:20(\.\d+)*-bookworm-slim$/.test(final.from)) problems.push(`runtime stage is FROM ${final.from}, expected a node:20 bookworm-slim release`);
   if (!runs(final, /\bnpm ci\b.*--omit=dev/)) problems.push('runtime stage must install with npm ci --omit=dev');
   if (runs(final, /\bnpm run build\b/)) problems.push('runtime stage must not build');
   const copiesDist = final.instructions.some((i) => i.op === 'COPY' && new RegExp(`--from=${build?.name}\\b.*\\bdist\\b`).test(i.args));

@@ -149,12 +149,13 @@ export function ingressProblems(docs: K8sDoc[]): string[] {
   if (!ingresses.length) return ['no Ingress'];
   const paths = ingresses.flatMap((ing) => (ing.spec?.rules ?? []).flatMap((r) => r.http?.paths ?? []));
   const problems: string[] = [];
-  for (const { prefix, service } of ROUTES) {
+  for (const { prefix, service, exact } of ROUTES) {
     const hit = paths.filter((p) => p.path === prefix);
     if (hit.length !== 1) problems.push(`${prefix}: ${hit.length} Ingress paths, expected 1`);
     const p = hit[0];
     if (!p) continue;
-    if (p.pathType !== 'Prefix') problems.push(`${prefix}: pathType ${p.pathType}, expected Prefix`);
+    const pathType = exact ? 'Exact' : 'Prefix';
+    if (p.pathType !== pathType) problems.push(`${prefix}: pathType ${p.pathType}, expected ${pathType}`);
     if (p.backend.service?.name !== service) problems.push(`${prefix}: routed to ${p.backend.service?.name}, expected ${service}`);
   }
   for (const p of paths) {

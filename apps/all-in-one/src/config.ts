@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { envFields, loadEnv, SERVICE_BASE_ENV } from '@callplane/config';
+import { allInOneDataDir, envFields, loadEnv, SECRETS_FILE, SERVICE_BASE_ENV } from '@callplane/config';
 
 export const ALL_IN_ONE_ENV = [
   ...SERVICE_BASE_ENV, 'PUBLIC_BASE_URL', 'CREDENTIALS_KEY', 'CREDENTIALS_KEY_PREVIOUS',
@@ -23,9 +23,9 @@ interface LocalSecrets {
  * Any variable set in the environment still wins; setting DATABASE_URL or KAFKA_BROKERS swaps in the real drivers.
  */
 export function loadAllInOneConfig(env: NodeJS.ProcessEnv = process.env) {
-  const dataDir = path.resolve(env.CALLPLANE_DATA_DIR ?? '.data');
+  const dataDir = allInOneDataDir(env);
   mkdirSync(dataDir, { recursive: true });
-  const secretsFile = path.join(dataDir, 'secrets.json');
+  const secretsFile = path.join(dataDir, SECRETS_FILE);
   let secrets: LocalSecrets;
   if (existsSync(secretsFile)) secrets = JSON.parse(readFileSync(secretsFile, 'utf8')) as LocalSecrets;
   else {

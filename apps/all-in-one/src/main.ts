@@ -2,7 +2,7 @@
  * All-in-one: every app in one process on one port, with an embedded PostgreSQL (PGlite) under .data/
  * and the in-process bus. Same code as the distributed services; only the drivers differ.
  */
-import { livekitKeyPair, livekitSettings, replicaName } from '@callplane/config';
+import { livekitKeyPair, livekitSettings, localUrl, removeListenRecord, replicaName, writeListenRecord } from '@callplane/config';
 import { bootService, exitOnStartupError, secretBoxFromConfig } from '@callplane/service-kit';
 import { initializeLogger } from '@livekit/agents';
 /* eslint-disable @nx/enforce-module-boundaries -- the all-in-one is the one composition root that runs every app in one process (ARCHITECTURE.md, Modes); Nx forbids importing apps without exception, so the exemption is stated here, for these lines only. */
@@ -58,11 +58,16 @@ export async function startAllInOne(env?: NodeJS.ProcessEnv, opts: { handleSigna
       if (sandbox) writeFileSync(path.join(config.dataDir, 'sandbox.json'), `${JSON.stringify({ tenant_id: sandbox.tenantId, from_number: sandbox.number }, null, 2)}\n`);
     },
   });
+  // Where the local tools (the CLI, `npm run demo`, `npm run call:sandbox`) find it when CALLPLANE_URL is unset.
+  writeListenRecord(config.dataDir, { url: localUrl(config.HOST, running.port), port: running.port, pid: process.pid });
   return { running, config, seeded: seeded as SeedResult | null, sandbox: sandbox as SandboxFromNumber | null };
 }
 
 if (require.main === module) {
   startAllInOne()
-    .then(({ config, seeded, sandbox }) => process.stdout.write(welcomeText(config, seeded, sandbox)))
+    .then(({ config, seeded, sandbox }) => {
+      process.once('exit', () => removeListenRecord(config.dataDir, process.pid));
+      process.stdout.write(welcomeText(config, seeded, sandbox));
+    })
     .catch(exitOnStartupError);
 }

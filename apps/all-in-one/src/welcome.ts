@@ -14,7 +14,7 @@ export function welcomeText(config: AllInOneConfig, seeded: SeedResult | null, s
     `  bus:             ${config.KAFKA_BROKERS ? `Kafka ${config.KAFKA_BROKERS.join(',')}` : 'in-process'}`,
     // The operator token is printed on the first start only; afterwards stdout may well be collected logs.
     seeded?.apiKey ? `  operator token:  ${config.ADMIN_TOKEN}   (kept in ${config.dataDir}/secrets.json)` : `  operator token:  in ${config.dataDir}/secrets.json`,
-    `  API reference:   ${base}/openapi.json`,
+    `  API reference:   ${base}/docs   (OpenAPI: ${base}/openapi.json)`,
   ];
   // The voice agent runs the sandbox media plane exactly when LiveKit is not configured.
   if (sandbox && !livekitSettings(config)) lines.push(`  sandbox calls:   from ${sandbox.number} to ${SANDBOX_NUMBERS.answers} (answers and talks): try npm run demo`);

@@ -97,6 +97,17 @@ describe('services as separate processes', () => {
       '/twilio/status/{phone_id}',
     ]);
 
+    // The bundles serve the API reference page, its assets resolved from node_modules beside dist/, and each
+    // service's own document at the path the edge routes to it.
+    for (const svc of ['provisioning', 'telephony-gateway'] as const) {
+      const page = await http('GET', `${u(svc)}/docs`);
+      expect({ svc, status: page.status, type: page.headers.get('content-type') }).toEqual({ svc, status: 200, type: 'text/html; charset=utf-8' });
+      const bundle = await fetch(`${u(svc)}/docs/assets/swagger-ui-bundle.js`);
+      expect({ svc, status: bundle.status, type: bundle.headers.get('content-type') }).toEqual({ svc, status: 200, type: 'text/javascript; charset=utf-8' });
+      expect((await http('GET', `${u(svc)}/openapi/${svc}.json`)).json).toEqual((await http('GET', `${u(svc)}/openapi.json`)).json);
+    }
+    expect((await http('GET', `${u('provisioning')}/docs/init.js`)).text).toContain('"url":"/openapi/telephony-gateway.json"');
+
     for (const [svc, { proc }] of running) {
       const code = await proc.stop('SIGTERM');
       expect({ svc, code }).toEqual({ svc, code: 0 });

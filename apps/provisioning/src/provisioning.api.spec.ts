@@ -284,7 +284,10 @@ describe('provisioning API over HTTP: auth and agents', () => {
     const paths = res.body.paths as Record<string, Record<string, { security: unknown[] }>>;
     const expected: Array<[string, string, string]> = [
       ['/admin/tenants', 'post', 'adminToken'],
+      ['/admin/tenants', 'get', 'adminToken'],
       ['/admin/tenants/{tenant_id}/users', 'post', 'adminToken'],
+      ['/admin/tenants/{tenant_id}/users', 'get', 'adminToken'],
+      ['/admin/tenants/{tenant_id}/users/{user_id}/revoke', 'post', 'adminToken'],
       ['/voice/agents', 'post', 'apiKey'],
       ['/voice/agents', 'get', 'apiKey'],
       ['/voice/agents/{agent_id}', 'get', 'apiKey'],

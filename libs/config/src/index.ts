@@ -1,3 +1,4 @@
 export * from './env';
 export * from './livekit';
+export * from './local-instance';
 export * from './replica';

@@ -10,11 +10,14 @@ export interface Authenticator {
   user(apiKey: string): Promise<{ tenantId: string; userId: string } | null>;
   /** True when the bearer token is the operator's ADMIN_TOKEN. */
   admin(token: string): boolean;
+  /** Drops what is cached for this user, so a revoked key is refused at once by this process. */
+  forget(userId: string): void;
 }
 
 /**
- * API keys checked against their sha256 in `users`. Known keys are cached briefly so a burst of
- * requests costs one lookup; unknown keys are never cached, so a newly issued key works at once.
+ * API keys checked against their sha256 in `users`; a revoked user's key is unknown. Known keys are cached briefly so
+ * a burst of requests costs one lookup; unknown keys are never cached, so a newly issued key works at once. A revoke
+ * clears this process's cache (`forget`); other processes notice within `cacheMs`.
  */
 export function databaseAuthenticator(prisma: PrismaClient, adminToken: string, cacheMs = 30_000): Authenticator {
   const cache = new Map<string, { at: number; value: { tenantId: string; userId: string } }>();
@@ -23,8 +26,8 @@ export function databaseAuthenticator(prisma: PrismaClient, adminToken: string, 
       const hash = hashApiKey(apiKey);
       const hit = cache.get(hash);
       if (hit && Date.now() - hit.at < cacheMs) return hit.value;
-      const user = await prisma.user.findUnique({ where: { apiKeyHash: hash }, select: { id: true, tenantId: true } });
-      if (!user) {
+      const user = await prisma.user.findUnique({ where: { apiKeyHash: hash }, select: { id: true, tenantId: true, revokedAt: true } });
+      if (!user || user.revokedAt) {
         cache.delete(hash);
         return null;
       }
@@ -34,6 +37,9 @@ export function databaseAuthenticator(prisma: PrismaClient, adminToken: string, 
       return value;
     },
     admin: (token) => constantTimeEqual(token, adminToken),
+    forget(userId) {
+      for (const [hash, hit] of cache) if (hit.value.userId === userId) cache.delete(hash);
+    },
   };
 }
 

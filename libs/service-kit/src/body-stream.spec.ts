@@ -12,7 +12,7 @@ const LIMIT = 64 * 1024;
 
 function deps(): ApiRouterDeps {
   return {
-    authenticator: { user: async () => null, admin: () => false },
+    authenticator: { user: async () => null, admin: () => false, forget: () => undefined },
     idempotency: { begin: async () => ({ kind: 'new' }), complete: async () => undefined, abandon: async () => undefined },
   };
 }

@@ -1,4 +1,5 @@
 import type { ApiRouterDeps } from './api-router';
+import { docsDefinitions, ownDocumentPath } from './api-docs';
 import { databaseAuthenticator } from './auth';
 import { startHousekeeping } from './housekeeping';
 import { createHttpApp } from './http-app';
@@ -9,7 +10,7 @@ import type { Registry } from 'prom-client';
 import { createPlatform, type Platform } from './platform';
 import { registerPlatformMetrics } from './platform-metrics';
 import { secretBoxFromConfig } from './secrets';
-import { listen, onShutdown } from './server';
+import { ensurePortFree, listen, onShutdown } from './server';
 import type { ServiceModule } from './service-module';
 
 export interface BaseServiceConfig {
@@ -57,6 +58,7 @@ export interface RunningService {
 export async function bootService<C extends BaseServiceConfig>(opts: BootOptions<C>): Promise<RunningService> {
   const { config } = opts;
   const logger = opts.logger ?? createLogger({ name: opts.name, level: config.LOG_LEVEL });
+  await ensurePortFree(config.PORT, config.HOST);
   const platform = await createPlatform({
     service: opts.name,
     logger,
@@ -78,14 +80,16 @@ export async function bootService<C extends BaseServiceConfig>(opts: BootOptions
   for (const m of modules) await m.start?.();
   const housekeeping = startHousekeeping(platform.db.prisma, logger.child({ component: 'housekeeping' }));
 
+  const title = opts.name === 'all-in-one' ? 'Callplane API' : `Callplane ${opts.name}`;
   const http = createHttpApp({
     logger,
     metrics,
     readiness: platform.readiness,
     routers: modules.flatMap((m) => m.routers.map((r) => ({ router: r.router, registry: r.registry, lean: r.leanRoutes }))),
     leanRoutes: opts.leanRoutes,
+    docs: { definitions: docsDefinitions(opts.name, title), documentPaths: [ownDocumentPath(opts.name)] },
     openapi: {
-      title: opts.name === 'all-in-one' ? 'Callplane API' : `Callplane ${opts.name}`,
+      title,
       version: opts.version ?? '0.1.0',
       description:
         'Telephony for voice AI agents. Customer routes take "Authorization: Bearer <api_key>"; /admin routes take the operator token; provider webhooks are authenticated by provider signatures.',

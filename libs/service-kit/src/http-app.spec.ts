@@ -16,7 +16,7 @@ function deps(): ApiRouterDeps {
     abandon: async () => undefined,
   };
   return {
-    authenticator: { user: async (k) => (k === 'good-key' ? { tenantId: 'ten_1', userId: 'usr_1' } : null), admin: (t) => t === 'admin-token-0123456789' },
+    authenticator: { user: async (k) => (k === 'good-key' ? { tenantId: 'ten_1', userId: 'usr_1' } : null), admin: (t) => t === 'admin-token-0123456789', forget: () => undefined },
     idempotency,
   };
 }

@@ -1,6 +1,7 @@
 import type { IncomingMessage, RequestListener } from 'node:http';
 import type { OpenAPIRegistry } from '@asteasolutions/zod-to-openapi';
 import express, { type ErrorRequestHandler, type Express, type Router } from 'express';
+import { apiDocsRouter, type ApiDefinition } from './api-docs';
 import { AppError } from './errors';
 import { errorBody, toAppError } from './error-answer';
 import type { Logger } from './logger';
@@ -19,6 +20,11 @@ export interface HttpAppOptions {
   readiness: ReadinessChecks;
   routers: Array<{ router: Router; registry: OpenAPIRegistry; lean?: readonly LeanRoute[] }>;
   openapi: OpenApiInfo;
+  /**
+   * The API reference page (`/docs`): the documents it lists (default: this service's `/openapi.json`), and more paths
+   * the service's own document is served at (`/openapi/<service>.json`, which the edge routes to it unchanged).
+   */
+  docs?: { definitions?: ApiDefinition[]; documentPaths?: string[] };
   /** Largest accepted body; provider webhooks are small. */
   bodyLimit?: string;
   /** Serve lean routes without express (default). Off, express answers them too (tests compare the two). */
@@ -73,9 +79,12 @@ export function createHttpApp(opts: HttpAppOptions): HttpApp {
     opts.routers.map((r) => r.registry),
     opts.openapi,
   );
-  app.get('/openapi.json', (_req, res) => {
-    res.json(doc);
-  });
+  for (const documentPath of ['/openapi.json', ...(opts.docs?.documentPaths ?? [])]) {
+    app.get(documentPath, (_req, res) => {
+      res.json(doc);
+    });
+  }
+  app.use(apiDocsRouter({ title: opts.openapi.title, definitions: opts.docs?.definitions ?? [{ name: opts.openapi.title, url: '/openapi.json' }] }));
 
   app.use((req, res, next) => {
     const started = process.hrtime.bigint();

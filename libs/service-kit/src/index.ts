@@ -9,6 +9,7 @@ export * from './metrics';
 export * from './sampled-gauge';
 export * from './platform-metrics';
 export * from './openapi';
+export * from './api-docs';
 export * from './http-app';
 export * from './body-stream';
 export type { WebhookRequest } from './lean-routes';

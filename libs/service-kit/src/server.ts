@@ -1,5 +1,7 @@
 import { createServer, type RequestListener, type Server } from 'node:http';
+import { createServer as createTcpServer } from 'node:net';
 import type { Logger } from './logger';
+import { StartupError } from './startup';
 
 export interface Listening {
   server: Server;
@@ -7,10 +9,32 @@ export interface Listening {
   close(): Promise<void>;
 }
 
+/** The port cannot be had: one line saying which, and which setting chooses another. */
+function portProblem(err: unknown, port: number, host: string): unknown {
+  const code = (err as NodeJS.ErrnoException).code;
+  if (code === 'EADDRINUSE') return new StartupError(`Port ${port} is already in use (on ${host}): stop what listens there, or set PORT to a free port.`);
+  if (code === 'EACCES') return new StartupError(`Port ${port} needs privileges this user lacks (on ${host}): set PORT to 1024 or above.`);
+  if (code === 'EADDRNOTAVAIL') return new StartupError(`HOST ${host} is not an address of this machine: set HOST to one of its addresses, or 0.0.0.0.`);
+  return err;
+}
+
+/**
+ * Fails at once when the port cannot be had, before the slow part of a start (opening the database, starting the
+ * modules) rather than after it. Binds and releases it; `listen` reports a port taken in between the same way.
+ */
+export function ensurePortFree(port: number, host = '0.0.0.0'): Promise<void> {
+  if (port === 0) return Promise.resolve();
+  return new Promise((resolve, reject) => {
+    const probe = createTcpServer();
+    probe.once('error', (err) => reject(portProblem(err, port, host)));
+    probe.listen(port, host, () => probe.close(() => resolve()));
+  });
+}
+
 export function listen(listener: RequestListener, port: number, host = '0.0.0.0'): Promise<Listening> {
   return new Promise((resolve, reject) => {
     const server = createServer(listener).listen(port, host);
-    server.once('error', reject);
+    server.once('error', (err) => reject(portProblem(err, port, host)));
     server.once('listening', () => {
       const addr = server.address();
       const actual = typeof addr === 'object' && addr ? addr.port : port;

@@ -1,14 +1,5 @@
-import { CliUsageError } from './cli-program';
-
-/** The deployment the CLI talks to: CALLPLANE_URL, default the all-in-one on this machine. */
-export function baseUrl(env: NodeJS.ProcessEnv): string {
-  return (env.CALLPLANE_URL ?? 'http://localhost:3000').replace(/\/+$/, '');
-}
-
-/** Could not reach the deployment, or it answered something that is not our API: the message, exit 1. */
-export class CliFailure extends Error {
-  override readonly name = 'CliFailure';
-}
+import { callplaneTarget, describeTarget, localAdminToken, type CallplaneTarget } from '@callplane/config';
+import { CliFailure, CliUsageError } from './cli-program';
 
 export interface ApiRequest {
   json?: unknown;
@@ -17,10 +8,14 @@ export interface ApiRequest {
   signal?: AbortSignal;
 }
 
-/** Calls the public API with a bearer token; answers are returned as they come (the caller decides what an error means). */
+/**
+ * Calls the API with a bearer token. Answers are returned as they come (the caller decides what a refusal means);
+ * no answer at all, or an answer that is not the API's (another server on that port), is a CliFailure naming the URL
+ * and where it came from.
+ */
 export class ApiClient {
   constructor(
-    private readonly base: string,
+    readonly target: CallplaneTarget,
     private readonly token: string,
   ) {}
 
@@ -36,25 +31,33 @@ export class ApiClient {
       if (init.stream.length !== undefined) headers['content-length'] = String(init.stream.length);
       body = init.stream.body;
     }
+    let res: Response;
     try {
-      return await fetch(`${this.base}${path}`, { method, headers, body, signal: init.signal, ...(init.stream ? { duplex: 'half' } : {}) } as RequestInit);
+      res = await fetch(`${this.target.url}${path}`, { method, headers, body, signal: init.signal, ...(init.stream ? { duplex: 'half' } : {}) } as RequestInit);
     } catch (err) {
       if (init.signal?.aborted) throw err;
       const cause = (err as { cause?: { code?: string; message?: string } }).cause;
-      throw new CliFailure(`Could not reach ${this.base}: ${cause?.code ?? cause?.message ?? (err as Error).message}.`);
+      const why = cause?.code ?? cause?.message ?? (err as Error).message;
+      throw new CliFailure(`Cannot reach Callplane at ${this.target.url} (${why}; ${describeTarget(this.target)}). Is it running? \`npm start\` starts it on this machine.`);
     }
+    // Our API answers refusals in JSON; anything else came from something that is not Callplane.
+    if (!res.ok && !(res.headers.get('content-type') ?? '').includes('json')) {
+      throw new CliFailure(`${this.target.url} answered HTTP ${res.status} (${res.headers.get('content-type') ?? 'no content type'}), which is not Callplane's API (${describeTarget(this.target)}).`);
+    }
+    return res;
   }
 }
 
-/** The customer API key of a campaign command: --api-key, else CALLPLANE_API_KEY. */
+/** The operator API: ADMIN_TOKEN, else the token the local all-in-one keeps in its data folder. */
+export function operatorClient(env: NodeJS.ProcessEnv): ApiClient {
+  const { token, file } = localAdminToken(env);
+  if (!token) throw new CliUsageError(`Set ADMIN_TOKEN to the operator token (there is none at ${file}, where the all-in-one keeps its own).`);
+  return new ApiClient(callplaneTarget(env), token);
+}
+
+/** A customer API key: --api-key, else CALLPLANE_API_KEY. */
 export function customerClient(env: NodeJS.ProcessEnv, flag: unknown): ApiClient {
   const key = typeof flag === 'string' && flag ? flag : env.CALLPLANE_API_KEY;
   if (!key) throw new CliUsageError('Set CALLPLANE_API_KEY (or pass --api-key) to a customer API key.');
-  return new ApiClient(baseUrl(env), key);
-}
-
-/** Prints an API refusal as the API wrote it (`{"error": …}`) and gives the exit code for it. */
-export async function printRefusal(res: Response, out: (s: string) => void): Promise<number> {
-  out(`${await res.text()}\n`);
-  return 1;
+  return new ApiClient(callplaneTarget(env), key);
 }

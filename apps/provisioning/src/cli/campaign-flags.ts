@@ -38,25 +38,25 @@ function number(flag: string, v: unknown): number | undefined {
 const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
 
 /**
- * `POST /voice/campaigns`'s body from the create flags, over the `--json` file's when given (flags win). Without
- * `--json`, the fields the API requires must be flags; their values are left for the API to judge, so its
+ * `POST /voice/campaigns`'s body from the create flags, over the `--file` campaign's when given (flags win). Without
+ * `--file`, the fields the API requires must be flags; their values are left for the API to judge, so its
  * `validation_failed` names the field as the API knows it.
  */
 export function campaignBody(o: OptionValues): Record<string, unknown> {
   let body: Record<string, unknown> = {};
-  const file = str(o.json);
+  const file = str(o.file);
   if (file) {
     let parsed: unknown;
     try {
       parsed = JSON.parse(readFileSync(file, 'utf8'));
     } catch (err) {
-      throw new CliUsageError(`--json ${file}: ${(err as Error).message}`);
+      throw new CliUsageError(`--file ${file}: ${(err as Error).message}`);
     }
-    if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) throw new CliUsageError(`--json ${file}: must hold one JSON object, the campaign.`);
+    if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) throw new CliUsageError(`--file ${file}: must hold one JSON object, the campaign.`);
     body = parsed as Record<string, unknown>;
   } else {
     const missing = ['name', 'agent', 'from', 'timezone', 'window', 'concurrency'].filter((k) => o[k] === undefined);
-    if (missing.length > 0) throw new CliUsageError(`Missing ${missing.map((k) => `--${k}`).join(', ')} (or give the whole campaign with --json <file>).`);
+    if (missing.length > 0) throw new CliUsageError(`Missing ${missing.map((k) => `--${k}`).join(', ')} (or give the whole campaign with --file <campaign.json>).`);
   }
   const set = (key: string, value: unknown) => {
     if (value !== undefined) body[key] = value;

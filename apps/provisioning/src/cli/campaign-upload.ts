@@ -3,7 +3,8 @@ import { Presets, SingleBar } from 'cli-progress';
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { Readable } from 'node:stream';
-import { printRefusal, type ApiClient } from './api-client';
+import type { ApiClient } from './api-client';
+import { printRefusal, show } from './cli-output';
 import { CliUsageError, type CliContext } from './cli-program';
 
 /** How many rejected rows the upload prints; the rest are counted. */
@@ -44,10 +45,12 @@ export async function uploadContacts(client: ApiClient, ctx: CliContext, campaig
     // An early answer (413: too large) leaves the rest of the file unread.
     source.destroy();
   }
-  if (!res.ok) return printRefusal(res, ctx.out);
+  if (!res.ok) return printRefusal(res, ctx);
   const result = contactsUploadResultSchema.parse(await res.json());
-  ctx.out(`Accepted ${result.accepted} contacts, rejected ${result.rejected.length}.\n`);
-  for (const r of result.rejected.slice(0, REJECTIONS_SHOWN)) ctx.out(`  row ${r.row}: ${r.to_number} (${r.error})\n`);
-  if (result.rejected.length > REJECTIONS_SHOWN) ctx.out(`  … and ${result.rejected.length - REJECTIONS_SHOWN} more\n`);
-  return 0;
+  return show(ctx, result, () => {
+    const lines = [`Accepted ${result.accepted} contacts, rejected ${result.rejected.length}.`];
+    for (const r of result.rejected.slice(0, REJECTIONS_SHOWN)) lines.push(`  row ${r.row}: ${r.to_number} (${r.error})`);
+    if (result.rejected.length > REJECTIONS_SHOWN) lines.push(`  … and ${result.rejected.length - REJECTIONS_SHOWN} more`);
+    return `${lines.join('\n')}\n`;
+  });
 }

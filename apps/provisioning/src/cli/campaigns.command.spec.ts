@@ -6,7 +6,6 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { PassThrough } from 'node:stream';
 import { INTERRUPTED } from './campaign-status';
-import { CliUsageError } from './cli-program';
 import { run } from './main';
 
 const API_KEY = 'cp_live_cli_spec_key';
@@ -108,24 +107,33 @@ describe('campaigns CLI against the campaign API', () => {
   });
 
   const env = (over: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv => ({ CALLPLANE_URL: url, CALLPLANE_API_KEY: API_KEY, ...over });
-  /** Runs the CLI; collects what it prints and what its progress bar draws. */
+  /** Runs the CLI; collects what it prints (stdout: `output`, stderr: `err`) and what its progress bar draws. */
   async function cli(argv: string[], opts: { env?: NodeJS.ProcessEnv; signal?: AbortSignal } = {}) {
     const printed: string[] = [];
+    const errors: string[] = [];
     const progress = new PassThrough();
     const drawn: Buffer[] = [];
     progress.on('data', (c: Buffer) => drawn.push(c));
-    const code = await run(argv, opts.env ?? env(), (s) => void printed.push(s), { progress, signal: opts.signal, pollMs: 5 });
-    return { code, output: printed.join(''), progress: Buffer.concat(drawn).toString('utf8') };
+    const code = await run(argv, opts.env ?? env(), (s) => void printed.push(s), { err: (s) => void errors.push(s), progress, signal: opts.signal, pollMs: 5 });
+    return { code, output: printed.join(''), err: errors.join(''), progress: Buffer.concat(drawn).toString('utf8') };
+  }
+  /** A command line refused before any request: exit 2 and this one line. */
+  async function refusedLocally(argv: string[], message: string | RegExp, opts: { env?: NodeJS.ProcessEnv } = {}) {
+    const r = await cli(argv, opts);
+    expect({ code: r.code, output: r.output }).toEqual({ code: 2, output: '' });
+    if (typeof message === 'string') expect(r.err).toContain(message);
+    else expect(r.err).toMatch(message);
+    expect(r.err.trimEnd().split('\n')).toHaveLength(1);
   }
 
   describe('create', () => {
-    it('sends the campaign the flags describe, with the API key, and prints the created campaign', async () => {
+    it('sends the campaign the flags describe, with the API key, and prints the created campaign (--json: as JSON)', async () => {
       api.routes.set('POST /voice/campaigns', (req, res) => json(res, 201, campaign({ ...(JSON.parse(req.body.toString()) as object), id: 'cmp_new' })));
       const { code, output } = await cli([
         'campaigns', 'create', '--name', 'Renewals', '--agent', 'agt_1', '--from', '+14155550100', '--from=+14155550101',
         '--timezone', 'America/New_York', '--window', 'mon-fri@09:00-17:00', '--window', 'sat,sun@10:00-14:00', '--window', 'fri-mon@18:00-20:00',
         '--concurrency', '20', '--rate', '2.5', '--max-attempts', '3', '--backoff', '600', '--retry-on', 'no_answer,busy,failed',
-        '--recipient-hours', 'off', '--end-at', '2026-04-01T00:00:00Z', '--webhook-url', 'https://acme.example/hooks/campaigns',
+        '--recipient-hours', 'off', '--end-at', '2026-04-01T00:00:00Z', '--webhook-url', 'https://acme.example/hooks/campaigns', '--json',
       ]);
       expect(code).toBe(0);
       expect(api.requests).toHaveLength(1);
@@ -149,14 +157,16 @@ describe('campaigns CLI against the campaign API', () => {
         webhook_url: 'https://acme.example/hooks/campaigns',
       });
       expect(JSON.parse(output)).toMatchObject({ id: 'cmp_new', name: 'Renewals', status: 'draft' });
+      const human = await cli(['campaigns', 'create', '--name', 'Renewals', '--agent', 'agt_1', '--from', '+14155550100', '--timezone', 'UTC', '--window', 'mon@09:00-10:00', '--concurrency', '1']);
+      expect(human).toMatchObject({ code: 0, output: 'Created Renewals (cmp_new): draft\n' });
     });
 
-    it('--json gives the whole campaign; flags given too override its fields; no retry flag keeps its retry', async () => {
+    it('--file gives the whole campaign; flags given too override its fields; no retry flag keeps its retry', async () => {
       api.routes.set('POST /voice/campaigns', (req, res) => json(res, 201, campaign(JSON.parse(req.body.toString()) as object)));
       const file = path.join(dir, 'campaign.json');
       const fromFile = { name: 'Surveys', agent_id: 'agt_2', from_numbers: ['+14155550102'], timezone: 'Europe/London', windows: [{ days: ['tue'], start: '10:00', end: '12:00' }], concurrency: 5, retry: { max_attempts: 2, backoff_seconds: 60, on: ['failed'] } };
       writeFileSync(file, JSON.stringify(fromFile));
-      const { code } = await cli(['campaigns', 'create', '--json', file, '--concurrency', '50', '--api-key', API_KEY], { env: env({ CALLPLANE_API_KEY: undefined }) });
+      const { code } = await cli(['campaigns', 'create', '--file', file, '--concurrency', '50', '--api-key', API_KEY], { env: env({ CALLPLANE_API_KEY: undefined }) });
       expect(code).toBe(0);
       expect(JSON.parse(api.requests[0]!.body.toString())).toEqual({ ...fromFile, concurrency: 50 });
     });
@@ -170,26 +180,27 @@ describe('campaigns CLI against the campaign API', () => {
 
     it('refuses flags it cannot read before any request', async () => {
       const base = ['campaigns', 'create', '--name', 'R', '--agent', 'agt_1', '--from', '+14155550100', '--timezone', 'UTC', '--concurrency', '1'];
-      await expect(cli(base)).rejects.toThrow('Missing --window (or give the whole campaign with --json <file>).');
-      await expect(cli(['campaigns', 'create', '--name', 'R'])).rejects.toThrow('Missing --agent, --from, --timezone, --window, --concurrency');
-      await expect(cli([...base, '--window', 'weekdays@09:00-17:00'])).rejects.toThrow(/"weekdays" is not a day/);
-      await expect(cli([...base, '--window', 'mon-fri 9-5'])).rejects.toThrow(/write it as days@HH:MM-HH:MM/);
-      await expect(cli([...base, '--window', 'mon@09:00-10:00', '--rate', 'fast'])).rejects.toThrow('--rate must be a number, not "fast".');
-      await expect(cli([...base, '--window', 'mon@09:00-10:00', '--retry-on', 'voicemail'])).rejects.toThrow(/"voicemail" is not one of no_answer, busy, failed/);
-      await expect(cli([...base, '--window', 'mon@09:00-10:00', '--recipient-hours', '8-21'])).rejects.toThrow(/--recipient-hours 8-21/);
-      await expect(cli([...base, '--window', 'mon@09:00-10:00'], { env: { CALLPLANE_URL: url } })).rejects.toThrow(CliUsageError);
-      await expect(cli([...base, '--window', 'mon@09:00-10:00'], { env: { CALLPLANE_URL: url } })).rejects.toThrow('Set CALLPLANE_API_KEY (or pass --api-key)');
-      await expect(cli(['campaigns', 'create', '--json', path.join(dir, 'missing.json')])).rejects.toThrow(/--json .*missing\.json/);
+      await refusedLocally(base, 'Missing --window (or give the whole campaign with --file <campaign.json>).');
+      await refusedLocally(['campaigns', 'create', '--name', 'R'], 'Missing --agent, --from, --timezone, --window, --concurrency');
+      await refusedLocally([...base, '--window', 'weekdays@09:00-17:00'], /"weekdays" is not a day/);
+      await refusedLocally([...base, '--window', 'mon-fri 9-5'], /write it as days@HH:MM-HH:MM/);
+      await refusedLocally([...base, '--window', 'mon@09:00-10:00', '--rate', 'fast'], '--rate must be a number, not "fast".');
+      await refusedLocally([...base, '--window', 'mon@09:00-10:00', '--retry-on', 'voicemail'], /"voicemail" is not one of no_answer, busy, failed/);
+      await refusedLocally([...base, '--window', 'mon@09:00-10:00', '--recipient-hours', '8-21'], /--recipient-hours 8-21/);
+      await refusedLocally([...base, '--window', 'mon@09:00-10:00'], 'Set CALLPLANE_API_KEY (or pass --api-key)', { env: { CALLPLANE_URL: url } });
+      await refusedLocally(['campaigns', 'create', '--file', path.join(dir, 'missing.json')], /--file .*missing\.json/);
       expect(api.requests).toEqual([]);
     });
 
-    it("prints the API's refusal and exits 1", async () => {
+    it("prints the API's refusal and exits 1: in words on stderr, or as the API wrote it with --json", async () => {
       const refusal = { error: { code: 'validation_failed', message: 'Some fields are not valid.', details: [{ field: 'concurrency', message: 'must be at most 1000' }] } };
       api.routes.set('POST /voice/campaigns', (_req, res) => json(res, 400, refusal));
-      const { code, output } = await cli(['campaigns', 'create', '--name', 'R', '--agent', 'agt_1', '--from', '+14155550100', '--timezone', 'UTC', '--window', 'mon@09:00-10:00', '--concurrency', '5000']);
-      expect(code).toBe(1);
-      expect(JSON.parse(output)).toEqual(refusal);
-      const wrongKey = await cli(['campaigns', 'status', 'cmp_1'], { env: env({ CALLPLANE_API_KEY: 'cp_live_wrong' }) });
+      const args = ['campaigns', 'create', '--name', 'R', '--agent', 'agt_1', '--from', '+14155550100', '--timezone', 'UTC', '--window', 'mon@09:00-10:00', '--concurrency', '5000'];
+      expect(await cli(args)).toMatchObject({ code: 1, output: '', err: 'Refused (400 validation_failed): Some fields are not valid.\n  concurrency: must be at most 1000\n' });
+      const scripted = await cli([...args, '--json']);
+      expect(scripted.code).toBe(1);
+      expect(JSON.parse(scripted.output)).toEqual(refusal);
+      const wrongKey = await cli(['campaigns', 'status', 'cmp_1', '--json'], { env: env({ CALLPLANE_API_KEY: 'cp_live_wrong' }) });
       expect(wrongKey.code).toBe(1);
       expect(JSON.parse(wrongKey.output)).toMatchObject({ error: { code: 'unauthorized' } });
     });
@@ -229,22 +240,23 @@ describe('campaigns CLI against the campaign API', () => {
       expect(output).toContain('  … and 4 more\n');
       expect(progress).toContain('Uploading [');
       expect(progress).toMatch(/100% \| \d+\.\d MB of \d+\.\d MB/);
+
+      const scripted = await cli(['campaigns', 'upload', 'cmp_1', file, '--json']);
+      expect({ code: scripted.code, result: JSON.parse(scripted.output) }).toEqual({ code: 0, result: { accepted: 40_000 - 14, rejected } });
     });
 
     it('a file over the service\'s limit gets its 413 printed, exit 1', async () => {
       const file = path.join(dir, 'big.csv');
       writeFileSync(file, contactsCsv(5_000));
       api.maxBodyBytes = 1024;
-      const { code, output } = await cli(['campaigns', 'upload', 'cmp_1', file]);
-      expect(code).toBe(1);
-      expect(JSON.parse(output)).toMatchObject({ error: { code: 'payload_too_large' } });
+      expect(await cli(['campaigns', 'upload', 'cmp_1', file])).toMatchObject({ code: 1, output: '', err: 'Refused (413 payload_too_large): The request body is too large.\n' });
       expect(api.requests).toHaveLength(1);
     });
 
     it('a missing file or a missing argument is refused before any request', async () => {
-      await expect(cli(['campaigns', 'upload', 'cmp_1', path.join(dir, 'nope.csv')])).rejects.toThrow(/Cannot read .*nope\.csv/);
-      await expect(cli(['campaigns', 'upload', 'cmp_1', dir])).rejects.toThrow(/Cannot read/);
-      await expect(cli(['campaigns', 'upload', 'cmp_1'])).rejects.toThrow('Missing the <file> argument.');
+      await refusedLocally(['campaigns', 'upload', 'cmp_1', path.join(dir, 'nope.csv')], /Cannot read .*nope\.csv/);
+      await refusedLocally(['campaigns', 'upload', 'cmp_1', dir], /Cannot read/);
+      await refusedLocally(['campaigns', 'upload', 'cmp_1'], 'Missing the <file> argument. See: callplane campaigns upload --help');
       expect(api.requests).toEqual([]);
     });
   });
@@ -259,10 +271,8 @@ describe('campaigns CLI against the campaign API', () => {
       expect(api.requests.map((r) => `${r.method} ${r.path}`)).toEqual(['launch', 'pause', 'resume', 'cancel'].map((a) => `POST /voice/campaigns/cmp_1/${a}`));
 
       api.routes.set('POST /voice/campaigns/cmp_1/launch', (_req, res) => json(res, 409, { error: { code: 'campaign_empty', message: 'Upload contacts before launching.' } }));
-      const empty = await cli(['campaigns', 'launch', 'cmp_1']);
-      expect(empty.code).toBe(1);
-      expect(JSON.parse(empty.output)).toMatchObject({ error: { code: 'campaign_empty' } });
-      const foreign = await cli(['campaigns', 'launch', 'cmp_of_another_tenant']);
+      expect(await cli(['campaigns', 'launch', 'cmp_1'])).toMatchObject({ code: 1, output: '', err: 'Refused (409 campaign_empty): Upload contacts before launching.\n' });
+      const foreign = await cli(['campaigns', 'launch', 'cmp_of_another_tenant', '--json']);
       expect({ code: foreign.code, error: (JSON.parse(foreign.output) as { error: { code: string } }).error.code }).toEqual({ code: 1, error: 'not_found' });
     });
   });
@@ -274,6 +284,8 @@ describe('campaigns CLI against the campaign API', () => {
       expect(code).toBe(0);
       expect(output).toBe('Reminders (cmp_1): running\n  total 12  pending 4  calling 3  retry_scheduled 0  completed 2  no_answer 1  busy 1  failed 0  do_not_call 1  canceled 0\n');
       expect(api.requests).toHaveLength(1);
+      const scripted = await cli(['campaigns', 'status', 'cmp_1', '--json']);
+      expect(JSON.parse(scripted.output)).toMatchObject({ id: 'cmp_1', status: 'running', counts: { total: 12, pending: 4 } });
     });
 
     it('--watch asks again until the campaign is over, printing only what changed', async () => {
@@ -307,9 +319,7 @@ describe('campaigns CLI against the campaign API', () => {
     });
 
     it("another tenant's campaign: the API's 404 is printed, exit 1", async () => {
-      const { code, output } = await cli(['campaigns', 'status', 'cmp_other']);
-      expect(code).toBe(1);
-      expect(JSON.parse(output)).toMatchObject({ error: { code: 'not_found' } });
+      expect(await cli(['campaigns', 'status', 'cmp_other'])).toMatchObject({ code: 1, output: '', err: 'Refused (404 not_found): The campaign was not found.\n' });
     });
   });
 
@@ -328,6 +338,12 @@ describe('campaigns CLI against the campaign API', () => {
       const written = await cli(['campaigns', 'results', 'cmp_1', '--out', file]);
       expect(written).toMatchObject({ code: 0, output: `Wrote ${file}\n` });
       expect(readFileSync(file, 'utf8')).toBe(csv);
+    });
+
+    it('--json turns the rows into JSON objects keyed by the header', async () => {
+      const { code, output } = await cli(['campaigns', 'results', 'cmp_1', '--json']);
+      expect(code).toBe(0);
+      expect(JSON.parse(output)).toEqual([{ to_number: '+15550110005', state: 'completed', attempts: '1', last_outcome: 'completed', last_session_id: 'cs_1', duration_seconds: '5', customer_name: 'Doe, Jane' }]);
     });
   });
 });

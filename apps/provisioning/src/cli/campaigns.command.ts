@@ -1,11 +1,13 @@
 import type { CampaignDto } from '@callplane/contracts';
+import { parse } from 'csv-parse';
 import { createWriteStream } from 'node:fs';
-import { Readable } from 'node:stream';
+import { Readable, Transform, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { customerClient, printRefusal } from './api-client';
+import { customerClient } from './api-client';
 import { campaignBody, CLI_RETRY_DEFAULTS } from './campaign-flags';
 import { campaignHeadline, campaignStatus } from './campaign-status';
 import { uploadContacts } from './campaign-upload';
+import { printRefusal, show } from './cli-output';
 import type { CliContext, CommandSpec, OptionSpec } from './cli-program';
 
 /** On the group, so it may come before or after the command's own flags. */
@@ -26,7 +28,7 @@ const CREATE_OPTIONS: OptionSpec[] = [
   { flags: '--start-at <iso>', description: 'do not call before, e.g. 2026-03-10T14:00:00Z' },
   { flags: '--end-at <iso>', description: 'close the campaign at' },
   { flags: '--webhook-url <url>', description: 'where campaign.completed is sent' },
-  { flags: '--json <file>', description: 'the campaign as the API takes it; flags given as well override its fields' },
+  { flags: '--file <campaign.json>', description: 'the campaign as the API takes it (JSON); flags given as well override its fields' },
 ];
 
 const transition = (ctx: CliContext, action: 'launch' | 'pause' | 'resume' | 'cancel', description: string): CommandSpec => ({
@@ -34,9 +36,9 @@ const transition = (ctx: CliContext, action: 'launch' | 'pause' | 'resume' | 'ca
   description,
   run: async ([id], o) => {
     const res = await customerClient(ctx.env, o['api-key']).request('POST', `/voice/campaigns/${encodeURIComponent(id!)}/${action}`);
-    if (!res.ok) return printRefusal(res, ctx.out);
-    ctx.out(`${campaignHeadline((await res.json()) as CampaignDto)}\n`);
-    return 0;
+    if (!res.ok) return printRefusal(res, ctx);
+    const campaign = (await res.json()) as CampaignDto;
+    return show(ctx, campaign, () => `${campaignHeadline(campaign)}\n`);
   },
 });
 
@@ -44,13 +46,14 @@ const transition = (ctx: CliContext, action: 'launch' | 'pause' | 'resume' | 'ca
 export const campaignCommands = (ctx: CliContext): CommandSpec[] => [
   {
     name: 'create',
-    description: 'Create a campaign (draft) and print it as JSON',
+    description: 'Create a campaign (draft)',
     options: CREATE_OPTIONS,
     run: async (_args, o) => {
       const body = campaignBody(o);
       const res = await customerClient(ctx.env, o['api-key']).request('POST', '/voice/campaigns', { json: body });
-      ctx.out(`${await res.text()}\n`);
-      return res.ok ? 0 : 1;
+      if (!res.ok) return printRefusal(res, ctx);
+      const campaign = (await res.json()) as CampaignDto;
+      return show(ctx, campaign, () => `Created ${campaignHeadline(campaign)}\n`);
     },
   },
   {
@@ -70,21 +73,48 @@ export const campaignCommands = (ctx: CliContext): CommandSpec[] => [
   },
   {
     name: 'results <campaign_id>',
-    description: 'Download results.csv: one row per contact with its state, attempts and last outcome',
+    description: 'Download results.csv: one row per contact with its state, attempts and last outcome (--json: the rows as JSON objects)',
     options: [{ flags: '--out <file>', description: 'write it to this file (default: print it)' }],
     run: async ([id], o) => {
       const res = await customerClient(ctx.env, o['api-key']).request('GET', `/voice/campaigns/${encodeURIComponent(id!)}/results.csv`);
-      if (!res.ok || !res.body) return printRefusal(res, ctx.out);
-      const body = Readable.fromWeb(res.body as import('node:stream/web').ReadableStream<Uint8Array>);
-      if (typeof o.out === 'string') {
-        await pipeline(body, createWriteStream(o.out));
-        ctx.out(`Wrote ${o.out}\n`);
-      } else {
-        const text = new TextDecoder();
-        for await (const chunk of body) ctx.out(text.decode(chunk as Uint8Array, { stream: true }));
-        ctx.out(text.decode());
-      }
+      if (!res.ok || !res.body) return printRefusal(res, ctx);
+      const csv = Readable.fromWeb(res.body as import('node:stream/web').ReadableStream<Uint8Array>);
+      // Streamed either way: a campaign of a million contacts is never held whole.
+      const stages: Array<NodeJS.ReadableStream | NodeJS.ReadWriteStream> = ctx.json ? [csv, parse({ columns: true, bom: true }), jsonArray()] : [csv];
+      await pipeline([...stages, typeof o.out === 'string' ? createWriteStream(o.out) : printer(ctx)]);
+      if (typeof o.out === 'string' && !ctx.json) ctx.out(`Wrote ${o.out}\n`);
       return 0;
     },
   },
 ];
+
+/** Writes what it is given to the command's output, as text. */
+function printer(ctx: CliContext): Writable {
+  const text = new TextDecoder();
+  return new Writable({
+    write(chunk: Buffer | string, _enc, done) {
+      ctx.out(typeof chunk === 'string' ? chunk : text.decode(chunk, { stream: true }));
+      done();
+    },
+    final(done) {
+      const rest = text.decode();
+      if (rest) ctx.out(rest);
+      done();
+    },
+  });
+}
+
+/** Objects in, the text of one JSON array out, an element per line. */
+function jsonArray(): Transform {
+  let first = true;
+  return new Transform({
+    writableObjectMode: true,
+    transform(row: unknown, _enc, done) {
+      done(null, `${first ? '[\n' : ',\n'}${JSON.stringify(row)}`);
+      first = false;
+    },
+    flush(done) {
+      done(null, first ? '[]\n' : '\n]\n');
+    },
+  });
+}

@@ -1,21 +1,44 @@
 import { Command, CommanderError, Option } from 'commander';
 
-/** A mistake in how the CLI was called (a missing flag, an unknown option): the message and the usage, exit 2. */
+/** The CLI's exit codes, one meaning each, so scripts can tell what happened (listed in `callplane --help`). */
+export const EXIT = {
+  /** Done. */
+  ok: 0,
+  /** The API answered with a refusal (its error is printed). */
+  refused: 1,
+  /** The command line is wrong, or a setting the command needs is missing: nothing was sent. */
+  usage: 2,
+  /** Callplane could not be reached, or what answered is not Callplane. */
+  unreachable: 3,
+  /** Stopped with Ctrl-C (128 + SIGINT), as shells report it. */
+  interrupted: 130,
+} as const;
+
+/** A mistake in how the CLI was called (a missing flag, an unknown option, no credentials): one line, exit 2. */
 export class CliUsageError extends Error {
   override readonly name = 'CliUsageError';
+}
+
+/** Callplane could not be reached, or something else answered: one line, exit 3. */
+export class CliFailure extends Error {
+  override readonly name = 'CliFailure';
 }
 
 /** Where a command writes, and what it reads besides its arguments. */
 export interface CliContext {
   env: NodeJS.ProcessEnv;
-  /** The command's results (stdout). */
+  /** The command's results (stdout): what scripts read. */
   out(s: string): void;
+  /** Messages for people (stderr): errors, refusals in words. */
+  err(s: string): void;
   /** Where the upload progress bar draws (default stderr). */
   progress: NodeJS.WritableStream;
   /** Aborted by Ctrl-C: `status --watch` stops. */
   signal: AbortSignal;
   /** How often `status --watch` asks (default one second). */
   pollMs: number;
+  /** `--json`: results as JSON on stdout (refusals too, as the API wrote them), instead of text for people. */
+  json: boolean;
 }
 
 export interface OptionSpec {
@@ -34,37 +57,83 @@ export interface CommandSpec {
   name: string;
   description: string;
   options?: OptionSpec[];
+  /** Exit code; a CliUsageError or CliFailure thrown is printed and mapped to its code. */
   run(args: string[], options: OptionValues): Promise<number>;
 }
 
+export interface GroupSpec {
+  name: string;
+  description: string;
+  /** Options of the group, accepted before or after the command's own (`campaigns --api-key … status …`). */
+  options?: OptionSpec[];
+  commands(ctx: CliContext): CommandSpec[];
+}
+
+const JSON_OPTION: OptionSpec = { flags: '--json', description: 'print the result as JSON (refusals too, as the API wrote them)' };
+
 /**
- * One group of commands (`callplane campaigns …`) on commander. Commander's process exits (after `--help`, on a bad
- * option or a missing argument) are turned into exceptions (`exitOverride`) and its output goes through `out`, so the
- * CLI runs inside tests and returns its exit code.
+ * The whole CLI on commander: `callplane <group> <command> [options]`, `--help` at every level, `--json` on every
+ * command. Commander's process exits (after `--help`, on a bad option or a missing argument) are turned into
+ * exceptions (`exitOverride`) and its output goes through the context, so the CLI runs inside tests and returns its
+ * exit code. Every failure is one line on stderr with its exit code (EXIT); nothing is thrown.
  */
-export async function runGroup(group: { name: string; description: string; options?: OptionSpec[]; commands: CommandSpec[] }, argv: string[], ctx: Pick<CliContext, 'out'>): Promise<number | 'unknown'> {
-  const program = tame(new Command(`callplane ${group.name}`), ctx.out).description(group.description);
-  const groupValues = declare(program, group.options ?? []);
-  const ran: { result?: Promise<number> } = {};
-  for (const spec of group.commands) {
-    const cmd = tame(program.command(spec.name), ctx.out).description(spec.description);
-    const values = declare(cmd, spec.options ?? []);
-    cmd.action((...params: unknown[]) => {
+export async function runProgram(spec: { groups: GroupSpec[]; topLevel?: CommandSpec[]; helpAfter: string }, argv: string[], ctx: CliContext): Promise<number> {
+  const program = tame(new Command('callplane'), ctx).description('Operate Callplane: tenants, users and their API keys, campaigns.');
+  program.addHelpText('after', `\n${spec.helpAfter}`);
+  const ran: { code?: number } = {};
+  const bind = (parent: Command, cmdSpec: CommandSpec, groupValues: () => OptionValues) => {
+    const cmd = tame(parent.command(cmdSpec.name), ctx).description(cmdSpec.description);
+    const values = declare(cmd, [...(cmdSpec.options ?? []), JSON_OPTION]);
+    cmd.action(async (...params: unknown[]) => {
       // commander passes the declared arguments, then the options, then the command itself.
       const args = params.slice(0, -2).map((a) => (a === undefined ? '' : String(a)));
-      ran.result = spec.run(args, { ...groupValues(), ...values() });
+      const options = { ...groupValues(), ...values() };
+      ctx.json = options.json === true;
+      ran.code = await cmdSpec.run(args, options);
     });
+  };
+  for (const group of spec.groups) {
+    const cmd = tame(program.command(group.name), ctx).description(group.description);
+    const groupValues = declare(cmd, group.options ?? []);
+    for (const cmdSpec of group.commands(ctx)) bind(cmd, cmdSpec, groupValues);
+  }
+  for (const cmdSpec of spec.topLevel ?? []) bind(program, cmdSpec, () => ({}));
+
+  if (argv.length === 0) {
+    ctx.err(program.helpInformation());
+    return EXIT.usage;
   }
   try {
     await program.parseAsync(argv, { from: 'user' });
+    return ran.code ?? EXIT.usage;
   } catch (err) {
-    if (!(err instanceof CommanderError)) throw err;
-    if (err.code === 'commander.helpDisplayed' || err.code === 'commander.help' || err.code === 'commander.version') return 0;
-    if (err.code === 'commander.unknownCommand') return 'unknown';
-    throw new CliUsageError(usageMessage(err));
+    return failure(err, argv, ctx);
   }
-  // No action ran: no command was named, or one this group does not have.
-  return ran.result ?? 'unknown';
+}
+
+/** A failure as one line on stderr, and its exit code. */
+function failure(err: unknown, argv: string[], ctx: CliContext): number {
+  if (err instanceof CommanderError) {
+    // --help, `help <command>`: the help was printed to stdout.
+    if (err.exitCode === 0) return EXIT.ok;
+    // A group named without a command (`callplane tenants`): its help was printed to stderr.
+    if (err.code === 'commander.help') return EXIT.usage;
+    // An unknown command is pointed at the help of the group it was looked for in.
+    const words = helpPath(argv);
+    const unknown = err.code === 'commander.unknownCommand' ? words.indexOf(/'([^' ]+)/.exec(err.message)?.[1] ?? '') : -1;
+    ctx.err(`${usageMessage(err)} See: callplane ${(unknown >= 0 ? words.slice(0, unknown) : words).map((w) => `${w} `).join('')}--help\n`);
+    return EXIT.usage;
+  }
+  if (err instanceof CliUsageError) {
+    ctx.err(`${err.message}\n`);
+    return EXIT.usage;
+  }
+  if (err instanceof CliFailure) {
+    ctx.err(`${err.message}\n`);
+    return EXIT.unreachable;
+  }
+  if (ctx.signal.aborted) return EXIT.interrupted;
+  throw err;
 }
 
 /** Commander's complaint in the CLI's own words. */
@@ -73,15 +142,26 @@ function usageMessage(err: CommanderError): string {
   if (err.code === 'commander.missingArgument' && quoted) return `Missing the <${quoted}> argument.`;
   if (err.code === 'commander.optionMissingArgument' && quoted) return `Missing value for ${quoted}.`;
   if (err.code === 'commander.unknownOption' && quoted) return `Unknown option ${quoted}.`;
-  return err.message.replace(/^error: /, '');
+  if (err.code === 'commander.unknownCommand' && quoted) return `Unknown command ${quoted}.`;
+  return `${err.message.replace(/^error: /, '').replace(/\.?$/, '.')}`;
 }
 
-/** Exceptions instead of process exits, output through `out`, and no guessing at unknown commands. */
-function tame(cmd: Command, out: (s: string) => void): Command {
+/** The leading command words of argv (`tenants`, `create`), for pointing at the right `--help`. */
+function helpPath(argv: string[]): string[] {
+  const words: string[] = [];
+  for (const a of argv) {
+    if (a.startsWith('-') || words.length === 2) break;
+    words.push(a);
+  }
+  return words;
+}
+
+/** Exceptions instead of process exits, output through the context, and no guessing at unknown commands. */
+function tame(cmd: Command, ctx: Pick<CliContext, 'out' | 'err'>): Command {
   return cmd
     .exitOverride()
     .allowExcessArguments(false)
-    .configureOutput({ writeOut: out, writeErr: () => undefined });
+    .configureOutput({ writeOut: (s) => ctx.out(s), writeErr: (s) => ctx.err(s), outputError: () => undefined });
 }
 
 /** Declares the options (a repeatable one collects its values in order); returns how to read them after parsing. */
