@@ -34,6 +34,24 @@ export class BackendTerminator {
     return n;
   }
 
+  /** Terminates the backends of the database waiting for a lock (another connection holds it); returns how many. */
+  async terminateWaitingOnLocks(): Promise<number> {
+    const { rows } = await this.client.query<{ done: boolean }>(
+      "SELECT pg_terminate_backend(pid) AS done FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'",
+    );
+    const n = rows.filter((r) => r.done).length;
+    this.terminated += n;
+    return n;
+  }
+
+  /** Backends of the database waiting for a lock. */
+  async waitingOnLocks(): Promise<number> {
+    const { rows } = await this.client.query<{ n: number }>(
+      "SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'",
+    );
+    return rows[0]?.n ?? 0;
+  }
+
   /** Backends of the database other than this one's own. */
   async otherBackends(): Promise<number> {
     const { rows } = await this.client.query<{ n: number }>(
