@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { newId } from '@callplane/contracts';
 import type { Prisma } from '@callplane/db';
 import { LiveKitSip } from '@callplane/livekit';
-import { hashApiKey, newApiKey, SecretBox } from '@callplane/service-kit';
+import { hashApiKey, newApiKey, SecretBox, type ApiRouterDeps, type Platform, type ServiceModule } from '@callplane/service-kit';
 import { apiClient, bootTestService, FakeLiveKit, uniquePhoneNumber, uniqueSuffix, type TestService } from '@callplane/testing';
 import { createDialerModule } from './app';
 import type { DialerSettings } from './usecases/deps';
@@ -35,8 +35,17 @@ export class TestClock {
 /**
  * The dialer over HTTP for one spec file, with FakeLiveKit behind it. Tenants, users, agents and numbers are
  * written the way provisioning stores them (an app may not import another app). `clock: 'real'` keeps wall time.
+ * `alongside`: more modules in the same service (one pool, one relay, one bus), as the all-in-one composes them; a
+ * composition spec passes another app's module here, since this harness may not import it.
  */
-export function useDialerService(opts: { settings?: Partial<DialerSettings>; clock?: TestClock | 'real'; livekit?: boolean } = {}) {
+export function useDialerService(
+  opts: {
+    settings?: Partial<DialerSettings>;
+    clock?: TestClock | 'real';
+    livekit?: boolean;
+    alongside?: (kit: { platform: Platform; routerDeps: ApiRouterDeps; secrets: SecretBox }) => ServiceModule[];
+  } = {},
+) {
   const livekit = new FakeLiveKit(LIVEKIT_KEYS);
   const secrets = new SecretBox(randomBytes(32));
   const clock = opts.clock ?? 'real';
@@ -59,6 +68,7 @@ export function useDialerService(opts: { settings?: Partial<DialerSettings>; clo
           ...(opts.livekit === false ? {} : { livekit: { url: livekit.url, ...LIVEKIT_KEYS } }),
           ...(clock === 'real' ? {} : { now: clock.now }),
         }),
+        ...(opts.alongside?.({ platform, routerDeps, secrets }) ?? []),
       ],
     });
   });

@@ -1,3 +1,4 @@
+import { BackendTerminator } from '@callplane/testing';
 import { connectPostgres } from './client';
 
 describe('connectPostgres', () => {
@@ -23,6 +24,26 @@ describe('connectPostgres', () => {
       await first;
       await expect(second).resolves.toEqual([{ ok: 1 }]);
     } finally {
+      await db.close();
+    }
+  });
+
+  it('survives the server ending a connection that is checked out between queries: the next query fails, and the pool replaces it', async () => {
+    const db = connectPostgres({ url: process.env.DATABASE_URL!, poolSize: 1 });
+    const terminator = new BackendTerminator(process.env.DATABASE_URL!);
+    try {
+      await terminator.connect();
+      const client = await db.pool!.connect();
+      await client.query('SELECT 1');
+      const ended = new Promise<void>((resolve) => client.once('end', () => resolve()));
+      expect(await terminator.terminateAll()).toBe(1);
+      // The server's FATAL goodbye came in before the socket closed, with no query to take it: an unhandled 'error' then.
+      await ended;
+      await expect(client.query('SELECT 1')).rejects.toThrow(/not queryable/);
+      client.release();
+      await expect(db.prisma.$queryRaw<Array<{ ok: number }>>`SELECT 1 AS ok`).resolves.toEqual([{ ok: 1 }]);
+    } finally {
+      await terminator.stop();
       await db.close();
     }
   });

@@ -37,6 +37,12 @@ export function connectPostgres(opts: PgOptions): Database {
   const pool = new pg.Pool({ connectionString: opts.url, max: opts.poolSize ?? 10 });
   // An idle connection the server dropped: the pool replaces it on the next query; nothing to crash over.
   pool.on('error', () => undefined);
+  // The pool listens for errors only on idle connections. One the server ends (a failover, pg_terminate_backend) while
+  // it is checked out between queries raises 'error' on the client itself: a holder that listens for none (Prisma's
+  // transactions listen only once `connect()` has resolved; the server's goodbye can arrive in the very packet whose
+  // answer handed the connection over) would leave it unhandled, and that ends the process. Every connection keeps
+  // this listener for life: the holder's next query fails, and the pool discards the connection when it comes back.
+  pool.on('connect', (client) => client.on('error', () => undefined));
   const db = wrap(new PrismaClient({ adapter: new PrismaPg(pool), transactionOptions: TRANSACTION_OPTIONS }));
   return {
     ...db,

@@ -12,6 +12,12 @@ import { OutboxRelay } from './outbox.relay';
 const clientErrors: string[] = [];
 const logger = pino({ level: 'error' }, { write: (line: string) => void clientErrors.push(line) });
 const BROKERS = [1, 2, 3];
+/** A campaign's worth of calls, each writing its lifecycle: 55 calls × 4 steps = 220 events. */
+const CALLS = Array.from({ length: 55 }, (_, i) => `cs_outage_${String(i).padStart(3, '0')}`);
+const CALL_STEPS = ['call.initiating', 'call.ringing', 'call.in_progress', 'call.completed'];
+/** Written while the brokers are up; the rest of the burst (ten times the single-call outage's 20) while they are down. */
+const BEFORE_OUTAGE = 20;
+const DURING_OUTAGE = CALLS.length * CALL_STEPS.length - BEFORE_OUTAGE;
 
 /** A cluster of its own: taking every broker down must not disturb the other spec files. */
 describe('Kafka brokers down for a few seconds', () => {
@@ -32,7 +38,7 @@ describe('Kafka brokers down for a few seconds', () => {
     await mock?.stop();
   });
 
-  test('events written to the outbox during the outage all arrive once the brokers are back', async () => {
+  test('a campaign-sized burst of call events, with the brokers down mid-burst: every event arrives, in order per call, and the outbox empties', async () => {
     const { prisma } = database;
     bus = new KafkaEventBus({
       brokers: mock.bootstrap.split(','),
@@ -60,26 +66,37 @@ describe('Kafka brokers down for a few seconds', () => {
     relay = new OutboxRelay({ prisma, bus: observed, logger, topics: [topic], pollIntervalMs: 50, retry: { baseMs: 100, maxMs: 1_000 } });
     relay.start();
 
-    const enqueue = (n: number) =>
-      prisma.$transaction(async (tx) => {
-        const out: EventEnvelope[] = [];
-        for (let i = 0; i < n; i++) out.push(await enqueueEvent(tx, { topic, type: 'spec.step', tenantId: 'ten_1', key: `cs_${i % 7}`, data: { i } }));
-        return out;
-      });
+    // The burst: each call's lifecycle, one transaction per step as the call-state machine writes them, the calls
+    // progressing side by side as a campaign's do. Keyed by session, as call events are.
+    const burst = CALL_STEPS.flatMap((type) => CALLS.map((sessionId) => ({ type, sessionId })));
+    const write = async (steps: typeof burst) => {
+      const byCall = new Map<string, string[]>();
+      for (const { type, sessionId } of steps) byCall.set(sessionId, [...(byCall.get(sessionId) ?? []), type]);
+      const written = await Promise.all(
+        [...byCall].map(async ([sessionId, types]) => {
+          const out: EventEnvelope[] = [];
+          for (const type of types) {
+            out.push(await prisma.$transaction((tx) => enqueueEvent(tx, { topic, type, tenantId: 'ten_1', key: sessionId, data: { session_id: sessionId } })));
+            relay.notify();
+          }
+          return out;
+        }),
+      );
+      return written.flat();
+    };
 
-    // Healthy first: the consumer has its partitions and the producer its metadata.
-    const [warmup] = await enqueue(1);
-    relay.notify();
-    await pollUntil(() => received.has(warmup!.id), { timeoutMs: 20_000, description: 'the warm-up event' });
+    // Healthy first: the first part of the burst flows through (the consumer has its partitions, the producer its metadata).
+    const before = await write(burst.slice(0, BEFORE_OUTAGE));
+    await pollUntil(() => before.every((e) => received.has(e.id)), { timeoutMs: 20_000, description: 'the events before the outage' });
 
+    const errorsBefore = clientErrors.length;
     for (const id of BROKERS) await mock.setBrokerDown(id);
-    const before = publishesStarted;
-    const during = await enqueue(20);
-    relay.notify();
-    await pollUntil(() => publishesStarted > before, { description: 'the relay publishing while every broker is down' });
+    const publishesBefore = publishesStarted;
+    const during = await write(burst.slice(BEFORE_OUTAGE));
+    expect(during).toHaveLength(DURING_OUTAGE);
+    await pollUntil(() => publishesStarted > publishesBefore, { description: 'the relay publishing while every broker is down' });
     await expect(bus.ping()).rejects.toThrow(); // the outage is real: readiness sees it
     // Keep the brokers down until the producer has failed to reconnect several times (its backoff makes that a few seconds).
-    const errorsBefore = clientErrors.length;
     const producerRefused = () => clientErrors.slice(errorsBefore).filter((l) => l.includes('"kafka_client":"producer"') && l.includes('ECONNREFUSED')).length;
     await pollUntil(() => producerRefused() >= 12, {
       timeoutMs: 30_000,
@@ -88,16 +105,19 @@ describe('Kafka brokers down for a few seconds', () => {
     expect(await prisma.outboxEvent.count({ where: { topic, publishedAt: { not: null }, id: { in: during.map((e) => e.id) } } })).toBe(0);
     for (const id of BROKERS) await mock.setBrokerUp(id);
 
-    await pollUntil(() => during.every((e) => received.has(e.id)), { timeoutMs: 60_000, description: 'every event from the outage' });
+    // None lost: every event of the burst reaches the consumer (at least once), and every outbox row is marked published.
+    const all = [...before, ...during];
+    await pollUntil(() => all.every((e) => received.has(e.id)), { timeoutMs: 60_000, description: 'every event of the burst' });
     await pollUntil(async () => (await prisma.outboxEvent.count({ where: { topic, publishedAt: null } })) === 0, {
       timeoutMs: 30_000,
       description: 'every outbox row marked published',
     });
-    // Per-key order survived the outage.
+    expect(await prisma.outboxEvent.count({ where: { topic } })).toBe(all.length);
+    // Per-call order survived the outage: each call's events were first seen in the order they were written.
     const seenOrder = [...received.keys()];
-    for (let k = 0; k < 7; k++) {
-      const keyEvents = during.filter((e) => e.key === `cs_${k}`).map((e) => e.id);
-      expect(seenOrder.filter((id) => keyEvents.includes(id))).toEqual(keyEvents);
+    for (const sessionId of CALLS) {
+      const written = all.filter((e) => e.key === sessionId).map((e) => e.id);
+      expect({ sessionId, seen: seenOrder.filter((id) => written.includes(id)) }).toEqual({ sessionId, seen: written });
     }
   });
 });

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import pino from 'pino';
 import type { EventEnvelope } from '@callplane/contracts';
 import { connectPostgres, type Database } from '@callplane/db';
-import { pollUntil, startKafkaMock, type KafkaMock } from '@callplane/testing';
+import { BackendTerminator, pollUntil, startKafkaMock, type KafkaMock } from '@callplane/testing';
 import type { EventBus } from './event-bus';
 import { InProcessEventBus } from './in-process.driver';
 import { KafkaEventBus } from './kafka.driver';
@@ -280,6 +280,44 @@ describe('outbox', () => {
       await stopping;
       const row = await prisma.outboxEvent.findUniqueOrThrow({ where: { id: sent.id } });
       expect(row.publishedAt).not.toBeNull();
+    });
+
+    test('its connection ended by the server while a batch waits on the bus: the batch fails, the process goes on, the next batch publishes', async () => {
+      const d = db();
+      const { prisma } = d;
+      const topic = unique('topic');
+      const bus = new InProcessEventBus({ logger });
+      cleanups.push(() => bus.close());
+      const handled: string[] = [];
+      await bus.subscribe({ group: 'g', topics: [topic], handler: async (e) => void handled.push(e.id) });
+      const terminator = new BackendTerminator(process.env.DATABASE_URL as string);
+      await terminator.connect();
+      cleanups.push(() => terminator.stop());
+      let terminated: number | undefined;
+      const terminating: EventBus = {
+        publish: async (t, events) => {
+          if (terminated === undefined) {
+            // The batch's connection is idle in its transaction: the server's goodbye reaches no query, only the client.
+            terminated = await terminator.terminateAll();
+            await pollUntil(async () => (await terminator.otherBackends()) === 0, { description: 'the backends gone' });
+          }
+          await bus.publish(t, events);
+        },
+        subscribe: (s) => bus.subscribe(s),
+        ping: () => bus.ping(),
+        close: () => bus.close(),
+      };
+      const sent = await prisma.$transaction((tx) => enqueueEvent(tx, { topic, type: 'spec.step', tenantId: 'ten_1', key: 'cs_1', data: { seq: 1 } }));
+      const relay = new OutboxRelay({ ...on(d), bus: terminating, logger, topics: [topic] });
+
+      const r = await relay.publishBatch();
+      expect(terminated).toBeGreaterThan(0);
+      expect(r).toMatchObject({ claimed: 0, published: 0, failed: 1 });
+      expect(await prisma.outboxEvent.findUniqueOrThrow({ where: { id: sent.id } })).toMatchObject({ publishedAt: null });
+      await relay.flush();
+      expect((await prisma.outboxEvent.findUniqueOrThrow({ where: { id: sent.id } })).publishedAt).not.toBeNull();
+      // Handed to the bus by the failed batch and again by the next: at least once, as consumers expect.
+      await pollUntil(() => handled.filter((id) => id === sent.id).length === 2, { description: 'the event delivered twice' });
     });
 
     test('notify() publishes without waiting for the next poll', async () => {

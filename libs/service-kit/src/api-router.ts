@@ -146,15 +146,23 @@ export class ApiRouter {
         res.setHeader('Idempotent-Replayed', 'true');
         return send(res, { status: begun.status, body: begun.body ?? undefined });
       }
+      // The store retries its bookkeeping through a failing database; what still fails is logged, and the answer is the
+      // handler's: a refusal stays the refusal it is, and work that was done is not reported as a 500 for the client to redo.
+      const abandon = () =>
+        this.deps.idempotency.abandon(scope, key).catch((err: unknown) => requestLog(res).error({ err }, 'Idempotency-Key could not be released: it stays in progress until it goes stale'));
       let result: HttpResult;
       try {
         result = await handler(input);
       } catch (err) {
-        await this.deps.idempotency.abandon(scope, key);
+        await abandon();
         throw err;
       }
-      if (result.status >= 500) await this.deps.idempotency.abandon(scope, key);
-      else await this.deps.idempotency.complete(scope, key, result.status, result.body, { sensitive: spec.sensitiveResponse });
+      if (result.status >= 500) await abandon();
+      else {
+        await this.deps.idempotency
+          .complete(scope, key, result.status, result.body, { sensitive: spec.sensitiveResponse })
+          .catch((err: unknown) => requestLog(res).error({ err }, 'the response could not be kept for Idempotency-Key replays: the key stays in progress until it goes stale'));
+      }
       return send(res, result);
     });
     return this;

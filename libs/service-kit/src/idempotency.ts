@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { PrismaClient } from '@callplane/db';
 import { Prisma } from '@callplane/db';
+import { backoffDelay } from '@callplane/events';
 import { AppError } from './errors';
 import type { SecretBox } from './secrets';
 
@@ -12,9 +13,12 @@ export type IdempotencyBegin =
 
 export interface IdempotencyStore {
   begin(scope: string, key: string, fingerprint: Fingerprint): Promise<IdempotencyBegin>;
-  /** `sensitive`: the body holds a secret shown once; it is stored encrypted, or not at all without a key. */
+  /**
+   * `sensitive`: the body holds a secret shown once; it is stored encrypted, or not at all without a key. Retried through
+   * a failing database before it gives up: the request's work is done, and a key left in flight could let it run again.
+   */
   complete(scope: string, key: string, status: number, body: unknown, opts?: { sensitive?: boolean }): Promise<void>;
-  /** The request failed without creating anything: the key may be used again. */
+  /** The request failed without creating anything: the key may be used again. Retried like complete(). */
   abandon(scope: string, key: string): Promise<void>;
 }
 
@@ -27,6 +31,25 @@ export interface Fingerprint {
 export const IDEMPOTENCY_TTL_MS = 24 * 60 * 60 * 1000;
 /** A first request that never completed (its process died) stops blocking retries after this long. */
 const STALE_IN_FLIGHT_MS = 60_000;
+
+/**
+ * How hard complete() and abandon() try through a failing database (a dropped connection, a failover), a few seconds in
+ * all. Both write the same thing again when retried. Given up, a key stays in flight until the stale cutoff: its retries
+ * are refused as in progress, and after the cutoff a completed request's key would let it run a second time.
+ */
+const BOOKKEEPING_RETRY = { attempts: 8, baseMs: 50, maxMs: 1_000 };
+
+async function persistently(write: () => Promise<unknown>): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await write();
+      return;
+    } catch (err) {
+      if (attempt >= BOOKKEEPING_RETRY.attempts) throw err;
+      await new Promise((resolve) => setTimeout(resolve, backoffDelay(attempt - 1, BOOKKEEPING_RETRY)));
+    }
+  }
+}
 
 export function fingerprint(method: string, path: string, body: unknown): Fingerprint {
   return { method, path, bodyHash: createHash('sha256').update(canonicalJson(body)).digest('hex') };
@@ -88,10 +111,10 @@ export function prismaIdempotencyStore(prisma: PrismaClient, opts: { now?: () =>
       if (completeOpts?.sensitive && body !== undefined) {
         response = opts.secrets ? { sealed: opts.secrets.seal(JSON.stringify(body)) } : { withheld: true };
       }
-      await prisma.idempotencyRecord.update({ where: { scope_key: { scope, key } }, data: { status, response } });
+      await persistently(() => prisma.idempotencyRecord.update({ where: { scope_key: { scope, key } }, data: { status, response } }));
     },
     async abandon(scope, key) {
-      await prisma.idempotencyRecord.deleteMany({ where: { scope, key, status: null } });
+      await persistently(() => prisma.idempotencyRecord.deleteMany({ where: { scope, key, status: null } }));
     },
   };
 }

@@ -1,4 +1,5 @@
 export * from './poll-until';
+export * from './backend-terminator';
 export * from './kafka/kafka-mock';
 export * from './service-harness';
 export * from './process';

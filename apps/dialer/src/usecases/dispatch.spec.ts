@@ -1,11 +1,11 @@
 import { SANDBOX_CALL_REQUESTED_EVENT_TYPE, SANDBOX_NUMBERS, TOPICS } from '@callplane/contracts';
 import type { OutboundCall } from '@callplane/db';
 import { CALL_ROOM_PREFIX, LiveKitCalls, LiveKitSip } from '@callplane/livekit';
-import { FakeLiveKit, uniquePhoneNumber } from '@callplane/testing';
+import { BackendTerminator, FakeLiveKit, pollUntil, uniquePhoneNumber } from '@callplane/testing';
 import { LIVEKIT_KEYS, TestClock } from '../dialer.test-harness';
 import type { DialerDeps } from './deps';
 import { planDial } from './dial-plan';
-import { dispatchOutboundCall } from './dispatch';
+import { dispatchOutboundCall, startDispatch } from './dispatch';
 import { seedCall, seedNumber, seedTenant, usecaseDeps } from './usecase-deps.test-harness';
 
 /** `dispatchOutboundCall` called directly: what it writes and whom it asks, for each way a dispatch can go. */
@@ -119,5 +119,32 @@ describe('dispatchOutboundCall', () => {
     // A callee's answer is not a dispatch error: the row keeps none.
     expect(await row(call.id)).toMatchObject({ state: 'dispatched', error: null });
     expect(livekit.rooms.some((r) => r.name === `${CALL_ROOM_PREFIX}${call.id}`)).toBe(false);
+  });
+
+  it('started in the background, a dispatch whose database connection is lost before the session is written is tried again, and places the call once', async () => {
+    const from = await numberWithTrunk('twilio');
+    const call = await seedCall(prisma, { tenantId: t.tenantId, agentId: t.agentId, fromPhoneId: from.id, fromNumber: from.number });
+    const terminator = new BackendTerminator(process.env.DATABASE_URL!);
+    await terminator.connect();
+    // Another connection holds the call's row: the dispatch's conditional update waits for it, and is ended there.
+    const holder = await sandboxOnly.db.pool!.connect();
+    try {
+      await holder.query('BEGIN');
+      await holder.query('SELECT id FROM outbound_calls WHERE id = $1 FOR UPDATE', [call.id]);
+      startDispatch(deps, call.id);
+      await pollUntil(async () => (await terminator.terminateWaitingOnLocks()) > 0, { description: 'the dispatch waiting for the row' });
+      // Tried again: it waits for the row once more.
+      await pollUntil(async () => (await terminator.waitingOnLocks()) > 0, { description: 'the dispatch tried again' });
+      await holder.query('COMMIT');
+    } finally {
+      holder.release();
+      await terminator.stop();
+    }
+    await Promise.all([...deps.inflight]);
+
+    const room = `${CALL_ROOM_PREFIX}${call.id}`;
+    expect(await session(call.id)).toMatchObject({ status: 'in_progress', roomName: room });
+    expect((await events(call.id)).map((e) => e.type)).toEqual(['call.initiating', 'call.in_progress']);
+    expect(livekit.requestsTo('SIP', 'CreateSIPParticipant').filter((r) => (r.body as { roomName?: string }).roomName === room)).toHaveLength(1);
   });
 });

@@ -1,6 +1,6 @@
 import { openOutboundSession } from '@callplane/calls';
 import { SANDBOX_CALL_REQUESTED_EVENT_TYPE, TOPICS, type CallType } from '@callplane/contracts';
-import { enqueueEvent } from '@callplane/events';
+import { backoffDelay, enqueueEvent } from '@callplane/events';
 import { CALL_ROOM_PREFIX, CallNotConnected, LiveKitError } from '@callplane/livekit';
 import type { DialerDeps } from './deps';
 import { planDial } from './dial-plan';
@@ -96,12 +96,32 @@ export async function dispatchOutboundCall(deps: DialerDeps, callId: string): Pr
   }
 }
 
+/** A failed dispatch is tried again this often, a few seconds in all, before the scheduler's stale reclaim is left to place it. */
+const DISPATCH_RETRY = { attempts: 6, baseMs: 200, maxMs: 3_000 };
+
+/**
+ * `dispatchOutboundCall`, tried again when it fails (a dropped database connection, a failover): an accepted call would
+ * otherwise wait for the scheduler's stale reclaim, a minute later, for its session. Safe to repeat: a dispatch that got
+ * as far as opening the session moved the row to `dispatched`, and a repeat stops there. Rejects once out of tries.
+ */
+export async function dispatchRetrying(deps: DialerDeps, callId: string): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await dispatchOutboundCall(deps, callId);
+    } catch (err) {
+      if (attempt >= DISPATCH_RETRY.attempts) throw err;
+      deps.logger.warn({ session_id: callId, err, attempt }, 'outbound dispatch failed; trying again');
+      await new Promise((resolve) => setTimeout(resolve, backoffDelay(attempt - 1, DISPATCH_RETRY)));
+    }
+  }
+}
+
 /**
  * Runs a dispatch in the background (the API answers 202 at once), tracked so a drain waits for it; after `delayMs`
  * when given (a campaign call's pace slot), the wait inside the same tracked promise.
  */
 export function startDispatch(deps: DialerDeps, callId: string, delayMs = 0): void {
-  const started = delayMs > 0 ? new Promise<void>((resolve) => setTimeout(resolve, delayMs)).then(() => dispatchOutboundCall(deps, callId)) : dispatchOutboundCall(deps, callId);
+  const started = delayMs > 0 ? new Promise<void>((resolve) => setTimeout(resolve, delayMs)).then(() => dispatchRetrying(deps, callId)) : dispatchRetrying(deps, callId);
   const p = started
     .catch((err: unknown) => deps.logger.error({ session_id: callId, err }, 'outbound dispatch crashed'))
     .finally(() => deps.inflight.delete(p));

@@ -16,7 +16,7 @@ import { CALL_ROOM_PREFIX } from '@callplane/livekit';
 import { AppError, notFound } from '@callplane/service-kit';
 import type { DialerDeps } from './deps';
 import { countAdmission } from './dial-metrics';
-import { dispatchOutboundCall } from './dispatch';
+import { dispatchRetrying } from './dispatch';
 import { refuseListedDestination } from './do-not-call.usecase';
 import { leaseTrialNumber, releaseLease } from './trial-pool';
 
@@ -87,11 +87,11 @@ async function takeOne(tx: DbTx, scope: string, day: string, limit: number): Pro
 }
 
 /**
- * The one dispatch path (`dispatchOutboundCall`), tracked for drains like `startDispatch`. A dispatch that crashes
+ * The one dispatch path (`dispatchRetrying`), tracked for drains like `startDispatch`. A dispatch that still fails
  * before the call session exists would leave no event to free the trial number, so that case releases it here.
  */
 export function dispatchTestCall(deps: DialerDeps, sessionId: string): void {
-  const p = dispatchOutboundCall(deps, sessionId)
+  const p = dispatchRetrying(deps, sessionId)
     .catch(async (err: unknown) => {
       deps.logger.error({ session_id: sessionId, err }, 'studio test call dispatch crashed');
       await abandonUndispatched(deps, sessionId, 'dispatch_failed');
