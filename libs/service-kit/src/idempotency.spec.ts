@@ -59,7 +59,7 @@ describe('an idempotent route whose bookkeeping still fails', () => {
       complete: async () => Promise.reject(new Error('the database is gone')),
       abandon: async () => Promise.reject(new Error('the database is gone')),
     };
-    const router = new ApiRouter({ authenticator: { user: async () => ({ tenantId: 'ten_1', userId: 'usr_1' }), admin: () => false }, idempotency: failing })
+    const router = new ApiRouter({ authenticator: { user: async () => ({ tenantId: 'ten_1', userId: 'usr_1' }), admin: () => false, forget: () => undefined }, idempotency: failing })
       .route(
         { method: 'post', path: '/things', tag: 't', summary: 's', auth: 'user', idempotent: true, body: z.object({ name: z.string() }).strict(), responses: { 201: { description: 'ok' } } },
         async ({ body }) => {
