@@ -8,12 +8,14 @@ import { fileURLToPath } from 'node:url';
 import { build } from 'vite';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const OUT = path.join(ROOT, 'dist/apps/studio');
+// `--out <dir>`: somewhere else than dist/apps/studio (browser tests build their own copy, so runs never race).
+const outArg = process.argv.indexOf('--out');
+const OUT = outArg > 0 ? path.resolve(process.argv[outArg + 1]) : path.join(ROOT, 'dist/apps/studio');
 const GOAL_KB = 250;
 
 if (process.argv.includes('--if-missing') && existsSync(path.join(OUT, 'index.html'))) process.exit(0);
 
-await build({ configFile: path.join(ROOT, 'apps/studio/vite.config.mts'), logLevel: 'warn' });
+await build({ configFile: path.join(ROOT, 'apps/studio/vite.config.mts'), logLevel: 'warn', build: { outDir: OUT } });
 
 const manifest = JSON.parse(readFileSync(path.join(OUT, '.vite/manifest.json'), 'utf8'));
 const entry = Object.entries(manifest).find(([, c]) => c.isEntry);
