@@ -12,3 +12,4 @@ export * from './fakes/livekit.fake';
 export * from './fakes/livekit-agent-server.fake';
 export * from './fakes/twilio.fake';
 export * from './livekit-webhook';
+export * from './hostile';
