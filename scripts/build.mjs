@@ -24,6 +24,8 @@ const TARGETS = [
   ...APPS.map((name) => ({ name, entry: `apps/${name}/src/main.ts`, out: `apps/${name}/main.js` })),
   // The LiveKit Agents job entry, loaded by the voice agent's job processes from beside its main.js.
   { name: 'voice-agent', entry: 'apps/voice-agent/src/worker/job.ts', out: 'apps/voice-agent/job.js' },
+  // Preloaded into every process the worker forks, so the framework logs in our format there too.
+  { name: 'voice-agent', entry: 'apps/voice-agent/src/worker/agents-log.preload.ts', out: 'apps/voice-agent/agents-log.js' },
   { name: 'db-migrate', entry: 'libs/db/src/migrate/cli.ts', out: 'tools/db-migrate.js' },
   { name: 'callplane-cli', entry: 'apps/provisioning/src/cli/main.ts', out: 'tools/callplane-cli.js' },
 ];

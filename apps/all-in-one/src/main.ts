@@ -11,6 +11,7 @@ import { createDialerModule, dialerSettingsFrom } from '../../dialer/src/app';
 import { createProvisioningModule, defaultAdapters, defaultImporters } from '../../provisioning/src/app';
 import { createGatewayModule } from '../../telephony-gateway/src/app';
 import { createVoiceAgentModule } from '../../voice-agent/src/app';
+import { routeAgentsLogs } from '../../voice-agent/src/session/agents-log';
 /* eslint-enable @nx/enforce-module-boundaries */
 import { loadAllInOneConfig } from './config';
 import { writeFileSync } from 'node:fs';
@@ -24,8 +25,10 @@ export async function startAllInOne(env?: NodeJS.ProcessEnv, opts: { handleSigna
   const config = loadAllInOneConfig(env);
   const secrets = secretBoxFromConfig(config);
   // The sandbox media plane runs LiveKit's AgentSession in this process, and the framework logs through its own
-  // process-wide logger, which must exist before any session starts (AGENTS_LOG=debug to see it).
+  // process-wide logger, which must exist before any session starts (AGENTS_LOG=debug to see it); its lines are
+  // written by ours, in our format.
   initializeLogger({ pretty: false, level: config.AGENTS_LOG });
+  routeAgentsLogs({ service: 'all-in-one' });
   let seeded: SeedResult | null = null;
   let sandbox: SandboxFromNumber | null = null;
   const running = await bootService({

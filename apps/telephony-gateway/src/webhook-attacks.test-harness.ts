@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { newCallSid, twilioSignature, uniqueSuffix } from '@callplane/testing';
+import { newCallSid, percentEncode, twilioSignature, uniqueSuffix } from '@callplane/testing';
 
 // Hostile Twilio-format webhook requests, shared by the fuzz spec and the lean/express parity spec.
 
@@ -35,8 +35,8 @@ export function randomString(r: Rng): string {
   return Array.from({ length: len }, () => String.fromCharCode(r.int(0xffff))).join('');
 }
 
-/** Every byte percent-encoded (lone surrogates become U+FFFD first, as a client would send them). */
-export const pct = (s: string) => [...Buffer.from(s, 'utf8')].map((b) => `%${b.toString(16).padStart(2, '0')}`).join('');
+/** Every byte percent-encoded: the shared hostile-input library's (libs/testing hostile/). */
+export const pct = percentEncode;
 
 export interface Attack {
   method?: string;

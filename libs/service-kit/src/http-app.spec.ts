@@ -1,8 +1,9 @@
 import { Writable } from 'node:stream';
 import { z } from 'zod';
-import { ApiRouter, type ApiRouterDeps } from './api-router';
+import { ApiRouter, validateInput, type ApiRouterDeps } from './api-router';
 import { AppError } from './errors';
 import { createHttpApp } from './http-app';
+import { MAX_JSON_DEPTH } from './json-depth';
 import type { IdempotencyStore } from './idempotency';
 import { createLogger } from './logger';
 import { createMetrics } from './metrics';
@@ -146,6 +147,37 @@ describe('createHttpApp', () => {
     expect(draining.status).toBe(503);
     expect(((await draining.json()) as { status: string }).status).toBe('draining');
     expect((await fetch(`${base}/healthz`)).status).toBe(200);
+  });
+});
+
+describe('deeply nested JSON bodies', () => {
+  // Found by the hostile-input run: `[[[…]]]` a few thousand levels deep, well inside the default 256 kB limit,
+  // overflowed the stack of the recursive code after the parser (the NUL rule, then the schema): a 500.
+  it.each([
+    ['at the top', (n: number) => `${'['.repeat(n)}${']'.repeat(n)}`],
+    ['in a field', (n: number) => `{"name":${'['.repeat(n)}${']'.repeat(n)}}`],
+    ['in a route that reads its own body', (n: number) => `{"items":${'['.repeat(n)}${']'.repeat(n)}}`],
+  ])('are refused with 400 validation_failed, %s', async (_where, body) => {
+    let reached = false;
+    const router = new ApiRouter(deps())
+      .route({ method: 'post', path: '/things', tag: 't', summary: 's', auth: 'none', body: z.object({ name: z.string() }).strict(), responses: { 201: { description: 'ok' } } }, async () => ({ status: 201 }))
+      .route({ method: 'post', path: '/own', tag: 't', summary: 's', auth: 'none', body: z.object({ items: z.array(z.string()) }), bodyValidation: 'handler', responses: { 200: { description: 'ok' } } }, async ({ req }) => {
+        reached = true;
+        return { status: 200, body: validateInput(z.object({ items: z.array(z.string()) }), req.body, 'body') };
+      });
+    const http = createHttpApp({ logger: createLogger({ name: 'deep-spec', level: 'silent' }), metrics: createMetrics('deep-spec'), readiness: {}, routers: [router], openapi: { title: 't', version: '1' } });
+    const server = await listen(http.app, 0, '127.0.0.1');
+    try {
+      for (const depth of [MAX_JSON_DEPTH + 1, 20_000]) {
+        for (const path of ['/things', '/own']) {
+          const res = await fetch(`http://127.0.0.1:${server.port}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: body(depth) });
+          expect([path, depth, res.status, await res.json()]).toEqual([path, depth, 400, { error: expect.objectContaining({ code: 'validation_failed', details: [{ field: '(body)', message: expect.stringContaining('nested') }] }) }]);
+        }
+      }
+      expect(reached).toBe(false);
+    } finally {
+      await server.close();
+    }
   });
 });
 

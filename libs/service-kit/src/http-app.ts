@@ -8,6 +8,7 @@ import type { Logger } from './logger';
 import { observeRequest, type HttpMetrics } from './metrics';
 import { buildOpenApiDocument, type OpenApiInfo } from './openapi';
 import { parseByteLimit, urlencodedBody } from './form-body';
+import { refuseDeepJson } from './json-depth';
 import { leanDispatcher, type LeanRoute } from './lean-routes';
 import { requestContext, requestLog, requestLogEnabled } from './request-context';
 
@@ -99,8 +100,13 @@ export function createHttpApp(opts: HttpAppOptions): HttpApp {
     express.json({
       limit,
       type: ['application/json', 'application/*+json'],
-      // Kept for routes that verify a signature over the exact bytes (LiveKit webhooks: a sha256 claim of the body).
-      verify: (req, _res, buf) => void ((req as RawBodyRequest).rawBody = buf),
+      // Runs on the bytes before they are parsed: too deep a nesting is refused here, for every route, before any
+      // code that recurses sees it. The bytes are kept for routes that verify a signature over them (LiveKit
+      // webhooks: a sha256 claim of the body).
+      verify: (req, _res, buf) => {
+        refuseDeepJson(buf);
+        (req as RawBodyRequest).rawBody = buf;
+      },
     }),
   );
   const parameterLimit = 1000;

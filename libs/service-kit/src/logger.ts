@@ -1,6 +1,8 @@
 import pino, { type Logger } from 'pino';
+import { repeatLimiter, type RepeatedMessage, type Schedule } from './log-repeats';
 
 export type { Logger };
+export type { RepeatedMessage, Schedule } from './log-repeats';
 
 /**
  * Paths never written to logs. Credentials and keys are redacted wherever they appear in a logged object,
@@ -32,7 +34,20 @@ export const REDACT_PATHS = SECRET_KEYS.flatMap((k) => {
   return [key.startsWith('[') ? `${key}` : key, join('*'), join('*.*'), join('*.*.*'), join('*.*.*.*')];
 });
 
-export function createLogger(opts: { name: string; level?: string; destination?: pino.DestinationStream }): Logger {
+export interface LoggerOptions {
+  /** The service: every line carries it as `name` and `service`. */
+  name: string;
+  level?: string;
+  destination?: pino.DestinationStream;
+  /** Messages written at most once per window, the rest counted (log-repeats.ts); `schedule` closes the windows (specs). */
+  repeats?: { messages: readonly RepeatedMessage[]; schedule?: Schedule };
+}
+
+/**
+ * The one log format of the platform, for our lines and the libraries' we route here (LiveKit Agents, kafkajs): one
+ * JSON object per line, `level` as its label, `time` in ISO-8601, the service named, secrets redacted.
+ */
+export function createLogger(opts: LoggerOptions): Logger {
   return pino(
     {
       name: opts.name,
@@ -41,6 +56,7 @@ export function createLogger(opts: { name: string; level?: string; destination?:
       base: { service: opts.name },
       timestamp: pino.stdTimeFunctions.isoTime,
       formatters: { level: (label) => ({ level: label }) },
+      ...(opts.repeats ? { hooks: { logMethod: repeatLimiter(opts.repeats.messages, opts.repeats.schedule) } } : {}),
     },
     opts.destination,
   );

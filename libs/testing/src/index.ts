@@ -14,3 +14,4 @@ export * from './fakes/livekit-agent-server.fake';
 export * from './fakes/twilio.fake';
 export * from './livekit-webhook';
 export * from './browser';
+export * from './hostile';

@@ -9,6 +9,7 @@ import { createLogger } from '@callplane/service-kit';
 import { AutoSubscribe, defineAgent, type JobContext, type JobProcess, type VAD } from '@livekit/agents';
 import * as silero from '@livekit/agents-plugin-silero';
 import { loadVoiceAgentConfig } from '../config';
+import { routeAgentsLogs } from '../session/agents-log';
 import { workerCallDeps } from './call-deps';
 import { jobTurnsReporter, jobTurnsSocketPath } from './job-turns.channel';
 import { JobRoom } from './job-room';
@@ -17,6 +18,10 @@ import { runLiveKitCall } from './livekit-call';
 interface ProcData extends Record<string, unknown> {
   vad: VAD;
 }
+
+// The framework initialises its logger in this process after loading this file: it then logs through ours. (The
+// bundled preload has already done so; under tsx this is the first call.)
+routeAgentsLogs({ service: 'voice-agent' });
 
 export default defineAgent({
   // Once per process, before it is offered a job: Silero's model is loaded while no caller waits.
@@ -28,7 +33,7 @@ export default defineAgent({
     const config = loadVoiceAgentConfig();
     const livekit = livekitSettings(config);
     if (!config.DATABASE_URL || !livekit) throw new Error('a LiveKit job needs DATABASE_URL and LIVEKIT_URL, LIVEKIT_API_KEY, LIVEKIT_API_SECRET');
-    const logger = createLogger({ name: 'voice-agent.job', level: config.LOG_LEVEL }).child({ job_id: ctx.job.id });
+    const logger = createLogger({ name: 'voice-agent', level: config.LOG_LEVEL }).child({ job_id: ctx.job.id });
     // One connection per call (its writes are sequential): a pod with 40 calls holds 40, not a pool each.
     const db = connectPostgres({ url: config.DATABASE_URL, poolSize: 1 });
     // The worker (this process's parent) serves the turn metrics: a job's observations go to it.

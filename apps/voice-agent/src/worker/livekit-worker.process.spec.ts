@@ -5,6 +5,16 @@ import { rmSync } from 'node:fs';
 import path from 'node:path';
 
 const ROOT = path.resolve(__dirname, '../../../..');
+
+/** A line as the service's own logger writes it: JSON, `level` as its label, ISO `time`, the service named. */
+function inOurFormat(line: string): boolean {
+  try {
+    const r = JSON.parse(line) as Record<string, unknown>;
+    return typeof r.level === 'string' && typeof r.time === 'string' && new Date(r.time).toISOString() === r.time && r.service === 'voice-agent' && !('hostname' in r);
+  } catch {
+    return false;
+  }
+}
 const LIVEKIT = { apiKey: 'APIworkerproc', apiSecret: 'worker-process-secret-0123456789abcdef' };
 
 /**
@@ -76,5 +86,14 @@ describe('voice-agent as a LiveKit worker (built bundle, own process)', () => {
     expect(await proc.exited).toBe(0);
     await fake.waitForDisconnect(worker.workerId, 10_000);
     expect(proc.output()).not.toMatch(/"level":"(error|fatal)"|"level":(50|60)\b/);
+
+    // One log format from every process, the framework's lines included: the worker's, its job process's and its
+    // inference process's (AGENTS_LOG=debug above makes each of them speak).
+    const lines = proc.output().split('\n').filter((l) => l.trim() !== '');
+    expect(lines.filter((l) => !inOurFormat(l))).toEqual([]);
+    const framework = lines.map((l) => JSON.parse(l) as Record<string, unknown>).filter((r) => r.component === 'livekit-agents');
+    const pids = new Set(framework.map((r) => r.pid).filter((pid) => pid !== undefined));
+    expect(framework.map((r) => r.msg)).toEqual(expect.arrayContaining(['starting worker', 'job runner initialized', 'all inference runners initialized']));
+    expect(pids.size).toBeGreaterThanOrEqual(2);
   });
 });

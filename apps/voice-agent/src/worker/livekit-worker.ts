@@ -24,6 +24,8 @@ export interface LiveKitWorkerOptions {
   loadFunc?: (server: AgentServer) => Promise<number>;
   /** The turn metrics: the job processes' observations arrive over a local socket (job-turns.channel.ts). */
   turns?: TurnObserver;
+  /** Loaded first in every process the framework forks, to route its logs there (default: `defaultLogPreload()`). */
+  logPreload?: string | null;
 }
 
 /** Where the job entry is: built next to the bundle as job.js; under tsx, the TypeScript source beside this file. */
@@ -31,6 +33,26 @@ export function defaultAgentFile(): string {
   const bundled = path.join(path.dirname(__filename), 'job.js');
   if (path.extname(__filename) === '.js' && existsSync(bundled)) return bundled;
   return path.join(__dirname, 'job.ts');
+}
+
+/**
+ * The preload that routes the framework's logs in the processes it forks (worker/agents-log.preload.ts), built as
+ * agents-log.js next to the bundle. None under tsx, which cannot preload TypeScript ahead of its own loader: there the
+ * job entry routes its process's logs itself, and only the inference process logs in the framework's format.
+ */
+export function defaultLogPreload(): string | null {
+  const bundled = path.join(path.dirname(__filename), 'agents-log.js');
+  return path.extname(__filename) === '.js' && existsSync(bundled) ? bundled : null;
+}
+
+/**
+ * The framework forks its job and inference processes with this process's environment and no way to add to it:
+ * NODE_OPTIONS is how a module of ours runs first in each of them.
+ */
+function preloadInForkedProcesses(file: string): void {
+  const flag = `--require ${JSON.stringify(file)}`;
+  const current = process.env.NODE_OPTIONS ?? '';
+  if (!current.includes(flag)) process.env.NODE_OPTIONS = `${current} ${flag}`.trim();
 }
 
 /**
@@ -48,6 +70,8 @@ export class LiveKitWorker {
   constructor(opts: LiveKitWorkerOptions) {
     this.#log = opts.logger.child({ component: 'livekit-worker' });
     this.#turns = opts.turns;
+    const preload = opts.logPreload === undefined ? defaultLogPreload() : opts.logPreload;
+    if (preload) preloadInForkedProcesses(preload);
     this.#server = new AgentServer(
       new ServerOptions({
         agent: opts.agentFile ?? defaultAgentFile(),
