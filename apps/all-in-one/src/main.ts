@@ -15,7 +15,7 @@ import { createVoiceAgentModule } from '../../voice-agent/src/app';
 import { loadAllInOneConfig } from './config';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { ensureSandboxFromNumber, seedDefaultTenant, type SandboxFromNumber, type SeedResult } from './seed';
+import { defaultSandboxFromNumber, seedDefaultTenant, type SeedResult } from './seed';
 import { welcomeText } from './welcome';
 
 /** `env` defaults to the process's own (read by loadAllInOneConfig); tests pass theirs. */
@@ -26,7 +26,6 @@ export async function startAllInOne(env?: NodeJS.ProcessEnv, opts: { handleSigna
   // process-wide logger, which must exist before any session starts (AGENTS_LOG=debug to see it).
   initializeLogger({ pretty: false, level: config.AGENTS_LOG });
   let seeded: SeedResult | null = null;
-  let sandbox: SandboxFromNumber | null = null;
   const running = await bootService({
     name: 'all-in-one',
     config,
@@ -41,6 +40,8 @@ export async function startAllInOne(env?: NodeJS.ProcessEnv, opts: { handleSigna
         adapters: defaultAdapters(config),
         importers: defaultImporters(config),
         livekit: livekitSettings(config, { sipHost: true }),
+        // Sandbox mode, decided where the voice agent's and the dialer's are: LiveKit not configured.
+        sandboxNumbers: !livekitSettings(config),
       }),
       createGatewayModule({ platform, routerDeps, secrets, publicBaseUrl: config.PUBLIC_BASE_URL, livekitSipHost: config.LIVEKIT_SIP_HOST, exotel: { apiBaseUrl: config.EXOTEL_API_BASE_URL }, livekit: livekitKeyPair(config) }),
       createDialerModule({ platform, routerDeps, registry, secrets, settings: dialerSettingsFrom(config), livekit: livekitSettings(config) }),
@@ -49,13 +50,14 @@ export async function startAllInOne(env?: NodeJS.ProcessEnv, opts: { handleSigna
       createVoiceAgentModule({ platform, routerDeps, livekit: livekitSettings(config) }),
     ],
     beforeListen: async ({ platform }) => {
+      // Before the modules start, so provisioning's start gives the new tenant its sandbox number like any other.
       seeded = await seedDefaultTenant(platform.db.prisma);
-      sandbox = await ensureSandboxFromNumber(platform.db.prisma);
-      // Where `npm run demo` finds the tenant that owns the sandbox from-number (ids only, nothing secret).
-      if (sandbox) writeFileSync(path.join(config.dataDir, 'sandbox.json'), `${JSON.stringify({ tenant_id: sandbox.tenantId, from_number: sandbox.number }, null, 2)}\n`);
     },
   });
-  return { running, config, seeded: seeded as SeedResult | null, sandbox: sandbox as SandboxFromNumber | null };
+  const sandbox = livekitSettings(config) ? null : await defaultSandboxFromNumber(running.platform.db.prisma);
+  // Where `npm run demo` finds the tenant that owns the sandbox from-number (ids only, nothing secret).
+  if (sandbox) writeFileSync(path.join(config.dataDir, 'sandbox.json'), `${JSON.stringify({ tenant_id: sandbox.tenantId, from_number: sandbox.number }, null, 2)}\n`);
+  return { running, config, seeded: seeded as SeedResult | null, sandbox };
 }
 
 if (require.main === module) {

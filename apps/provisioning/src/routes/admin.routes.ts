@@ -7,8 +7,20 @@ import { createTenant, createUser } from '../usecases/tenants.usecase';
 export function adminRoutes(routerDeps: ApiRouterDeps, deps: ProvisioningDeps): ApiRouter {
   return new ApiRouter(routerDeps)
     .route(
-      { method: 'post', path: '/admin/tenants', tag: 'Operator', summary: 'Create a tenant', auth: 'admin', idempotent: true, body: tenantCreateSchema, responses: { 201: { description: 'Created', schema: tenantSchema } } },
-      async ({ body }) => ({ status: 201, body: await createTenant(deps, body) }),
+      {
+        method: 'post',
+        path: '/admin/tenants',
+        tag: 'Operator',
+        summary: 'Create a tenant',
+        description:
+          'Without LiveKit (the sandbox), the tenant is also given its own sandbox number to place calls from: provider sip, outbound enabled, ' +
+          'from the fictional +1 (555) 012-XXXX block. Its users find it with GET /voice/phone-numbers.',
+        auth: 'admin',
+        idempotent: true,
+        body: tenantCreateSchema,
+        responses: { 201: { description: 'Created', schema: tenantSchema } },
+      },
+      async ({ body, log }) => ({ status: 201, body: await createTenant(deps, log, body) }),
     )
     .route(
       {

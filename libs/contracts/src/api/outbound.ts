@@ -1,7 +1,7 @@
 import type { CountryCode } from 'libphonenumber-js/max';
 import { z } from 'zod';
 import { parseE164 } from '../phone';
-import { isSandboxNumber } from '../sandbox';
+import { isSandboxCallerId, isSandboxNumber } from '../sandbox';
 import { httpUrlSchema } from './common';
 
 /** Bounds on `context`: it travels in the agent's dispatch metadata and LiveKit room metadata, which are size-limited. */
@@ -11,13 +11,13 @@ export const DIAL_CONTEXT_LIMITS = { maxKeys: 50, maxKeyLength: 64, maxValueLeng
 export const MAX_SCHEDULE_AHEAD_DAYS = 365;
 
 /**
- * A destination as customers type it, in E.164 with its country when it has one, or null when it is not a number
- * we can call. The sandbox carrier's numbers and its load range (../sandbox.ts) are fictional on purpose, so
- * libphonenumber calls them invalid: they are taken as they are, with no country.
+ * A number as customers type it, in E.164 with its country when it has one, or null when it is not a number we can
+ * call or call from. The sandbox carrier's numbers, its load range and its caller ids (../sandbox.ts) are fictional
+ * on purpose, so libphonenumber calls them invalid: they are taken as they are, with no country.
  */
 export function parseDialNumber(input: string): { number: string; country: CountryCode | undefined } | null {
   const trimmed = input.trim();
-  return parseE164(trimmed) ?? (isSandboxNumber(trimmed) ? { number: trimmed, country: undefined } : null);
+  return parseE164(trimmed) ?? (isSandboxNumber(trimmed) || isSandboxCallerId(trimmed) ? { number: trimmed, country: undefined } : null);
 }
 
 /** A phone number as customers type it (`+1 415-555-1234`, `14155551234`), normalised to E.164. */
