@@ -12,6 +12,7 @@ import { trialPoolRoutes } from './routes/trial-pool.routes';
 import { webhookSettingsRoutes } from './routes/webhook-settings.routes';
 import { campaignMetrics } from './usecases/campaign-metrics';
 import type { DialerDeps, DialerSettings } from './usecases/deps';
+import { ensureSandboxTrialNumber } from './usecases/trial-pool';
 import { startCampaignRunner } from './workers/campaign-runner.worker';
 import { startScheduler } from './workers/scheduler.worker';
 import { startTestCallWatchdog } from './workers/test-call-watchdog.worker';
@@ -22,7 +23,10 @@ export interface DialerModuleOptions {
   routerDeps: ApiRouterDeps;
   secrets: SecretBox;
   settings: DialerSettings;
-  /** LiveKit's API; without it only sandbox numbers can be called (others fail `livekit_not_configured`). */
+  /**
+   * LiveKit's API; without it (sandbox mode) only sandbox numbers can be called (others are refused,
+   * `409 livekit_not_configured`) and the trial pool holds the sandbox's own number for studio test calls.
+   */
   livekit?: { url: string; apiKey: string; apiSecret: string };
   /** The process's `/metrics` registry (bootService's `registry`), for the campaign runner's counters. */
   registry?: Registry;
@@ -84,6 +88,8 @@ export function createDialerModule(opts: DialerModuleOptions): ServiceModule {
       dncRoutes(opts.routerDeps, deps),
     ],
     async start() {
+      // Sandbox mode: studio test calls to the sandbox numbers need a pool number to be placed from.
+      if (!deps.livekit) await ensureSandboxTrialNumber(deps);
       await subscribeCallProgress(platform.bus, deps);
       workers.push(
         startScheduler(deps),

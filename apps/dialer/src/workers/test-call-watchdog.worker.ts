@@ -3,6 +3,7 @@ import type { DbTx } from '@callplane/db';
 import { CALL_ROOM_PREFIX } from '@callplane/livekit';
 import { startWorkerLoop } from '@callplane/service-kit';
 import type { DialerDeps } from '../usecases/deps';
+import { recordDispatchError } from '../usecases/test-call-quota';
 import { releaseLease } from '../usecases/trial-pool';
 
 const INTERVAL_MS = 1_000;
@@ -75,10 +76,9 @@ async function endOverdue(deps: DialerDeps, cut: Cut, claim: (tx: DbTx) => Promi
         if (deps.livekit && row.state === 'dispatched') await deps.livekit.endCall(row.room_name ?? `${CALL_ROOM_PREFIX}${row.id}`);
         // A call still `dispatching` never got a session: there is nothing to report, only the row to close.
         if (row.state === 'dispatched') await deps.transitions.report({ call: { sessionId: row.id }, state: cut.report, at, endReason: cut.endReason });
-        await tx.outboundCall.update({
-          where: { id: row.id },
-          data: { endedAt: at, ...(cut.error ? { error: cut.error } : {}), ...(row.state === 'dispatching' ? { state: 'failed' } : {}) },
-        });
+        await tx.outboundCall.update({ where: { id: row.id }, data: { endedAt: at, ...(row.state === 'dispatching' ? { state: 'failed' } : {}) } });
+        // A call that never rang is the platform's failure: recorded, and given back to the day's quotas.
+        if (cut.error) await recordDispatchError(tx, row.id, cut.error, at);
         await releaseLease(tx, row.id);
         log.info({ reason: cut.endReason }, 'studio test call ended by the watchdog');
       }
