@@ -2,7 +2,7 @@ import type { CountryCode } from 'libphonenumber-js/max';
 import { z } from 'zod';
 import { parseE164 } from '../phone';
 import { isSandboxCallerId, isSandboxNumber } from '../sandbox';
-import { httpUrlSchema } from './common';
+import { httpUrlSchema, listOf, listQuerySchema } from './common';
 
 /** Bounds on `context`: it travels in the agent's dispatch metadata and LiveKit room metadata, which are size-limited. */
 export const DIAL_CONTEXT_LIMITS = { maxKeys: 50, maxKeyLength: 64, maxValueLength: 1000 } as const;
@@ -70,3 +70,30 @@ export const cancelScheduledResponseSchema = z.object({
   status: z.literal('canceled'),
 });
 export type CancelScheduledResponse = z.infer<typeof cancelScheduledResponseSchema>;
+
+/**
+ * Where a scheduled call stands: `scheduled` (waiting for its time; cancelable), `placed` (it fired: from then on it is
+ * the call session at `GET /voice/sessions/{session_id}`), `canceled`.
+ */
+export const SCHEDULED_CALL_STATUSES = ['scheduled', 'placed', 'canceled'] as const;
+export type ScheduledCallStatus = (typeof SCHEDULED_CALL_STATUSES)[number];
+
+export const scheduledCallSchema = z.object({
+  session_id: z.string().describe('The id `POST /voice/outbound/dial` answered with; the call session has it once the call is placed'),
+  status: z.enum(SCHEDULED_CALL_STATUSES),
+  agent_id: z.string(),
+  from_number: z.string(),
+  to_number: z.string(),
+  context: z.record(z.string(), z.string()),
+  scheduled_at: z.string(),
+  webhook_url: z.string().nullable(),
+  placed_at: z.string().nullable().describe('When the call was placed (its session opened); null before'),
+  created_at: z.string(),
+});
+export type ScheduledCallDto = z.infer<typeof scheduledCallSchema>;
+export const scheduledCallListSchema = listOf(scheduledCallSchema);
+
+export const scheduledCallListQuerySchema = listQuerySchema.extend({
+  status: z.enum(SCHEDULED_CALL_STATUSES).optional().describe('Only calls in this status'),
+});
+export type ScheduledCallListQuery = z.infer<typeof scheduledCallListQuerySchema>;
