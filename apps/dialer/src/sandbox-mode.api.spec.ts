@@ -1,4 +1,4 @@
-import { SANDBOX_CALL_REQUESTED_EVENT_TYPE, SANDBOX_NUMBERS, SANDBOX_TRIAL_NUMBER, TOPICS } from '@callplane/contracts';
+import { SANDBOX_CALL_REQUESTED_EVENT_TYPE, SANDBOX_HANGUP_REQUESTED_EVENT_TYPE, SANDBOX_NUMBERS, SANDBOX_TRIAL_NUMBER, TOPICS } from '@callplane/contracts';
 import { apiError, expectApiError, pollUntil, uniquePhoneNumber } from '@callplane/testing';
 import { TestClock, useDialerService } from './dialer.test-harness';
 
@@ -76,5 +76,14 @@ describe('dialer API without LiveKit (the sandbox)', () => {
     expect((await sandboxCommand(id)).envelope).toMatchObject({ data: { session_id: id, call_type: 'studio_test', from_number: SANDBOX_TRIAL_NUMBER, to_number: SANDBOX_NUMBERS.answers, max_duration_seconds: 120 } });
     expect((await d.call('GET', `/voice/studio/test-call/${id}/status`, { token: c.apiKey })).body).toMatchObject({ state: 'initiating', max_seconds: 120, error: null });
     expect((await d.call('GET', '/voice/studio/quota', { token: c.apiKey })).body).toMatchObject({ used: 1 });
+
+    // End Call hangs the sandbox call up the way deleting the room does on LiveKit: a command to the sandbox carrier.
+    expect((await d.call('POST', `/voice/studio/test-call/${id}/end`, { token: c.apiKey })).status).toBe(200);
+    const commands = await d.prisma().outboxEvent.findMany({ where: { key: id, topic: TOPICS.dialerCommands }, orderBy: [{ createdAt: 'asc' }, { id: 'asc' }] });
+    expect(commands.map((e) => e.envelope)).toEqual([
+      expect.objectContaining({ type: SANDBOX_CALL_REQUESTED_EVENT_TYPE }),
+      expect.objectContaining({ type: SANDBOX_HANGUP_REQUESTED_EVENT_TYPE, tenant_id: c.tenantId, data: { session_id: id } }),
+    ]);
+    expect(await d.prisma().callSession.findUniqueOrThrow({ where: { id } })).toMatchObject({ status: 'completed', endReason: 'ended_by_user' });
   });
 });

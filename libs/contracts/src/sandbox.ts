@@ -109,3 +109,10 @@ export function sandboxBehaviour(e164: string): SandboxBehaviour | null {
  * outbound call; `data` is the call's `OutboundCallMetadata` (the same JSON LiveKit's agent dispatch carries).
  */
 export const SANDBOX_CALL_REQUESTED_EVENT_TYPE = 'sandbox.call_requested';
+
+/**
+ * `type` of the command with which the dialer hangs up a sandbox call it placed (a studio test call's End Call, its
+ * watchdog), as deleting the LiveKit room ends a real one; `data` is `{session_id}`. Keyed by the session id like the
+ * call's request, so the worker running the call receives it.
+ */
+export const SANDBOX_HANGUP_REQUESTED_EVENT_TYPE = 'sandbox.hangup_requested';

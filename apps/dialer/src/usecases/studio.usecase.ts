@@ -12,11 +12,11 @@ import {
   type TestCallStatus,
 } from '@callplane/contracts';
 import type { OutboundCall } from '@callplane/db';
-import { CALL_ROOM_PREFIX } from '@callplane/livekit';
 import { AppError, notFound } from '@callplane/service-kit';
 import type { DialerDeps } from './deps';
 import { mediaPlaneFor, refuseUnplaceable } from './dial-plan';
 import { dispatchOutboundCall } from './dispatch';
+import { hangUp } from './hang-up';
 import { refuseListedDestination } from './do-not-call.usecase';
 import { quotaScopes, recordDispatchError, takeOne, utcDay } from './test-call-quota';
 import { hasTrialNumbers, leaseTrialNumber, releaseLease } from './trial-pool';
@@ -134,7 +134,7 @@ export function testCallState(call: Pick<OutboundCall, 'state' | 'callState' | '
 }
 
 /**
- * `POST /voice/studio/test-call/{id}/end`: hang up (deleting the room ends the SIP leg and the agent) and record the
+ * `POST /voice/studio/test-call/{id}/end`: hang up (on LiveKit or the sandbox carrier: ./hang-up.ts) and record the
  * end as `completed`, reason `ended_by_user`; the lifecycle event then frees the trial number. Ending an ended call
  * changes nothing. A call not dispatched yet is canceled before it dials.
  */
@@ -142,12 +142,10 @@ export async function endTestCall(deps: DialerDeps, caller: TestCaller, sessionI
   const call = await ownTestCall(deps, caller, sessionId);
   if (testCallState(call) === 'ended') return;
   if (call.state === 'dispatching' && (await abandonUndispatched(deps, call.id, 'ended_by_user', 'canceled'))) return;
-  if (deps.livekit) {
-    try {
-      await deps.livekit.endCall(call.roomName ?? `${CALL_ROOM_PREFIX}${call.id}`);
-    } catch (err) {
-      throw new AppError('livekit_unavailable', 'The call could not be ended right now. Retry in a few seconds.', { cause: err });
-    }
+  try {
+    await hangUp(deps, call);
+  } catch (err) {
+    throw new AppError('livekit_unavailable', 'The call could not be ended right now. Retry in a few seconds.', { cause: err });
   }
   await deps.transitions.report({ call: { sessionId: call.id }, state: 'completed', at: deps.now(), endReason: 'ended_by_user' });
 }
