@@ -27,7 +27,7 @@ describe('scripted intents (local LLM)', () => {
 
     it('answers honestly: what it heard, and that real replies need an LLM key', () => {
       const { reply, endCall } = replyTo(plain, 'Hi, how much does it cost?');
-      expect(reply).toBe("I heard: Hi, how much does it cost. I'm the local test model, so I can only answer what my prompt's intents cover; real replies need an LLM key.");
+      expect(reply).toBe("I heard: Hi, how much does it cost. I'm a test model: real replies need an LLM key.");
       expect(endCall).toBe(false);
       expect(replyTo(plain, 'Where is my order')).toEqual({ reply: honestReply('Where is my order'), endCall: false });
       expect(honestReply('Where is my order')).toContain('I heard: Where is my order.');

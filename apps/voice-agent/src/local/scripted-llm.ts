@@ -66,7 +66,7 @@ export function replyTo(script: Script, utterance: string): ScriptedReply {
 export function honestReply(utterance: string): string {
   const heard = utterance.trim().replace(/[\s.!?,;:]+$/u, '');
   if (!heard) return "Sorry, I didn't catch that.";
-  return `I heard: ${heard}. I'm the local test model, so I can only answer what my prompt's intents cover; real replies need an LLM key.`;
+  return `I heard: ${heard}. I'm a test model: real replies need an LLM key.`;
 }
 
 function reply(text: string): { reply: string; endCall: boolean } {
