@@ -73,10 +73,11 @@ describe('sandbox carrier numbers', () => {
     for (const n of ['+15550100000', '+15550110000', '+1555012000', '+155501200001', '+15550130000']) expect(isSandboxCallerId(n)).toBe(false);
   });
 
-  it('takes a caller id as the number a call is placed from, although libphonenumber calls it invalid', () => {
+  it('takes a caller id as the number a call is placed from, although libphonenumber calls it invalid, but not as a destination', () => {
     const parsed = dialRequestSchema.parse({ agent_id: 'agt_1', from_number: ' +15550120007', to_number: SANDBOX_NUMBERS.answers });
     expect(parsed.from_number).toBe('+15550120007');
     expect(toE164('+15550120007')).toBeNull();
+    expect(dialRequestSchema.safeParse({ agent_id: 'agt_1', from_number: '+15550120007', to_number: '+15550120008' }).success).toBe(false);
   });
 
   it('spells the destination rule once more as a pattern PostgreSQL can read, agreeing with isSandboxNumber', () => {

@@ -11,29 +11,41 @@ export const DIAL_CONTEXT_LIMITS = { maxKeys: 50, maxKeyLength: 64, maxValueLeng
 export const MAX_SCHEDULE_AHEAD_DAYS = 365;
 
 /**
- * A number as customers type it, in E.164 with its country when it has one, or null when it is not a number we can
- * call or call from. The sandbox carrier's numbers, its load range and its caller ids (../sandbox.ts) are fictional
- * on purpose, so libphonenumber calls them invalid: they are taken as they are, with no country.
+ * A destination as customers type it, in E.164 with its country when it has one, or null when it is not a number
+ * we can call. The sandbox carrier's numbers and its load range (../sandbox.ts) are fictional on purpose, so
+ * libphonenumber calls them invalid: they are taken as they are, with no country.
  */
 export function parseDialNumber(input: string): { number: string; country: CountryCode | undefined } | null {
   const trimmed = input.trim();
-  return parseE164(trimmed) ?? (isSandboxNumber(trimmed) || isSandboxCallerId(trimmed) ? { number: trimmed, country: undefined } : null);
+  return parseE164(trimmed) ?? (isSandboxNumber(trimmed) ? { number: trimmed, country: undefined } : null);
 }
 
-/** A phone number as customers type it (`+1 415-555-1234`, `14155551234`), normalised to E.164. */
-export const dialNumberSchema = z
-  .string()
-  .trim()
-  .min(1)
-  .max(32)
-  .transform((v, ctx) => {
-    const e164 = parseDialNumber(v)?.number;
-    if (!e164) {
-      ctx.addIssue({ code: 'custom', message: 'must be a valid phone number in E.164 form, such as +14155551234' });
-      return z.NEVER;
-    }
-    return e164;
-  });
+/** A number calls are placed from: a destination's form, or one of the sandbox's caller ids (fictional too). */
+export function parseCallerNumber(input: string): string | null {
+  const trimmed = input.trim();
+  return parseDialNumber(trimmed)?.number ?? (isSandboxCallerId(trimmed) ? trimmed : null);
+}
+
+const phoneNumberSchema = (parse: (v: string) => string | null | undefined) =>
+  z
+    .string()
+    .trim()
+    .min(1)
+    .max(32)
+    .transform((v, ctx) => {
+      const e164 = parse(v);
+      if (!e164) {
+        ctx.addIssue({ code: 'custom', message: 'must be a valid phone number in E.164 form, such as +14155551234' });
+        return z.NEVER;
+      }
+      return e164;
+    });
+
+/** A phone number to call, as customers type it (`+1 415-555-1234`, `14155551234`), normalised to E.164. */
+export const dialNumberSchema = phoneNumberSchema((v) => parseDialNumber(v)?.number);
+
+/** A number of the tenant's to call from, normalised the same way; the sandbox's caller ids included. */
+export const fromNumberSchema = phoneNumberSchema(parseCallerNumber);
 
 /** `{{variable}}` names for the agent's prompt and greeting, each with a plain string value (no nesting). */
 export const dialContextSchema = z
@@ -48,7 +60,7 @@ export const dialRequestSchema = z
   .object({
     agent_id: z.string().min(1).max(100),
     to_number: dialNumberSchema.describe('The callee, E.164'),
-    from_number: dialNumberSchema.describe('One of your numbers with outbound enabled, E.164'),
+    from_number: fromNumberSchema.describe('One of your numbers with outbound enabled, E.164'),
     context: dialContextSchema.optional(),
     scheduled_at: z.iso
       .datetime({ offset: true, message: 'must be an ISO-8601 date-time such as 2026-03-10T14:00:00Z' })
