@@ -4,7 +4,7 @@ import { enqueueEvent } from '@callplane/events';
 import { CALL_ROOM_PREFIX, CallNotConnected, LiveKitError } from '@callplane/livekit';
 import type { DialerDeps } from './deps';
 import { planDial } from './dial-plan';
-import { recordDispatchError } from './test-call-quota';
+import { recordDispatchError } from './dispatch-error';
 
 /**
  * `dispatch_outbound_call`, the one path every outbound call takes (dial API, scheduled calls, studio test calls,

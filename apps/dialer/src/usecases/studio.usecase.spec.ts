@@ -6,7 +6,7 @@ import { FakeLiveKit, uniquePhoneNumber } from '@callplane/testing';
 import { LIVEKIT_KEYS, TestClock } from '../dialer.test-harness';
 import type { DialerDeps } from './deps';
 import { admitTestCall, abandonUndispatched, endTestCall, testCallQuota, testCallState, testCallStatus } from './studio.usecase';
-import { recordDispatchError } from './test-call-quota';
+import { recordDispatchError } from './dispatch-error';
 import { ensureSandboxTrialNumber } from './trial-pool';
 import { seedCall, seedTenant, seedTrialNumber, uniqueIndianNumber, usecaseDeps } from './usecase-deps.test-harness';
 

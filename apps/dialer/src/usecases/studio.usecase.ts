@@ -18,7 +18,8 @@ import { mediaPlaneFor, refuseUnplaceable } from './dial-plan';
 import { dispatchOutboundCall } from './dispatch';
 import { hangUp } from './hang-up';
 import { refuseListedDestination } from './do-not-call.usecase';
-import { quotaScopes, recordDispatchError, takeOne, utcDay } from './test-call-quota';
+import { recordDispatchError } from './dispatch-error';
+import { quotaScopes, takeOne, utcDay } from './test-call-quota';
 import { hasTrialNumbers, leaseTrialNumber, releaseLease } from './trial-pool';
 
 /** The user asking: test calls are counted and shown per user. */

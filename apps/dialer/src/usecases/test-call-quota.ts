@@ -23,25 +23,13 @@ export async function takeOne(tx: DbTx, scope: string, day: string, limit: numbe
 }
 
 /**
- * Records why the platform could not place an outbound call (its `error`: a configuration it lacks, a dispatch
- * that failed, `dispatch_timeout`), once: the first reason wins, and false means one was already recorded. A studio
- * test call that had not rung is then given back to both of its day's quotas, the user's and the destination's: the
- * platform failed to place it, so it is not one of the day's tests. Every path that sets a call's error goes
- * through here, in the transaction that sets it, so a call is given back at most once.
+ * Gives a studio test call back to both of its day's quotas, the user's and the destination's: the platform failed to
+ * place it before it rang, so it is not one of the day's tests. The day is the one it was counted on (admission
+ * writes `created_at` with the same clock reading as the counters' day). Called once per call, by
+ * `recordDispatchError`.
  */
-export async function recordDispatchError(tx: DbTx, callId: string, error: string, at: Date): Promise<boolean> {
-  const rows = await tx.$queryRaw<Array<{ call_type: string; user_id: string | null; to_number: string; created_at: Date; ringing_at: Date | null; answered_at: Date | null }>>`
-    UPDATE outbound_calls SET error = ${error.slice(0, 500)}, updated_at = ${at}
-    WHERE id = ${callId} AND error IS NULL
-    RETURNING call_type, user_id, to_number, created_at, ringing_at, answered_at`;
-  const call = rows[0];
-  if (!call) return false;
-  if (call.call_type === 'studio_test' && call.user_id && !call.ringing_at && !call.answered_at) {
-    // The day it was counted on (admission writes created_at with the same clock reading as the counters' day).
-    const day = utcDay(call.created_at);
-    await tx.$executeRaw`
-      UPDATE test_call_counters SET count = count - 1
-      WHERE day = ${day}::date AND scope IN (${userScope(call.user_id)}, ${destinationScope(call.to_number)}) AND count > 0`;
-  }
-  return true;
+export async function giveBackTestCall(tx: DbTx, call: { userId: string; toNumber: string; createdAt: Date }): Promise<void> {
+  await tx.$executeRaw`
+    UPDATE test_call_counters SET count = count - 1
+    WHERE day = ${utcDay(call.createdAt)}::date AND scope IN (${userScope(call.userId)}, ${destinationScope(call.toNumber)}) AND count > 0`;
 }

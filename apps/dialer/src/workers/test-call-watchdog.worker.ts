@@ -3,7 +3,7 @@ import type { DbTx } from '@callplane/db';
 import { startWorkerLoop } from '@callplane/service-kit';
 import type { DialerDeps } from '../usecases/deps';
 import { hangUp } from '../usecases/hang-up';
-import { recordDispatchError } from '../usecases/test-call-quota';
+import { recordDispatchError } from '../usecases/dispatch-error';
 import { releaseLease } from '../usecases/trial-pool';
 
 const INTERVAL_MS = 1_000;
