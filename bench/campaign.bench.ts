@@ -27,7 +27,7 @@ import { startKafkaMock } from '../libs/testing/src/kafka/kafka-mock';
 import { benchRun } from './support/bench-run';
 import { benchArgs } from './support/args';
 import { createBenchDatabase } from './support/bench-database';
-import { SANDBOX_FROM_NUMBER as SANDBOX_FROM, ensureSandboxFromNumber } from '../apps/all-in-one/src/seed';
+import { giveSandboxNumber } from '../apps/provisioning/src/usecases/sandbox-numbers.usecase';
 import { CampaignApi, callSeconds, loadRangeNumbers } from './support/campaign-api';
 import { postgresCpuMs } from './support/postgres-cpu';
 import { startServiceProcess, type ServiceProcess } from './support/service-process';
@@ -64,8 +64,10 @@ async function main(): Promise<number> {
     CREDENTIALS_KEY: credentialsKey,
   } as unknown as BaseServiceConfig;
   const seeded = await seedAgent(config, new SecretBox(credentialsKey), 'https://bench.example.com');
-  // The sandbox carrier's from-number, as the all-in-one seeds it: outbound, active, needing no trunk.
-  await ensureSandboxFromNumber(db.prisma);
+  // The tenant's sandbox number to call from, as sandbox mode gives every tenant one: outbound, active, needing no trunk.
+  const from = await db.prisma.$transaction((tx) => giveSandboxNumber(tx, seeded.tenantId));
+  if (!from) throw new Error('no sandbox caller id is free in the bench database');
+  const caller: Caller = { agentId: seeded.agentId, from };
 
   const env = {
     DATABASE_URL: database.url,
@@ -94,9 +96,9 @@ async function main(): Promise<number> {
   if (failed) throw failed.reason;
   const api = new CampaignApi(dialers[0]!.url, seeded.apiKey);
 
-  const imported = await importPhase(db, api, seeded.agentId);
-  const paced = await pacePhase(db, api, seeded.agentId, { dialers, voiceAgent });
-  const run = await runPhase(db, api, seeded.agentId, dialers);
+  const imported = await importPhase(db, api, caller);
+  const paced = await pacePhase(db, api, caller, { dialers, voiceAgent });
+  const run = await runPhase(db, api, caller, dialers);
 
   const results = [
     { goal: `import ≥ ${GOALS.importRowsPerSecond.toLocaleString('en-US')} rows/s`, met: imported.rowsPerSecond >= GOALS.importRowsPerSecond },
@@ -126,17 +128,17 @@ async function main(): Promise<number> {
 }
 
 /** (a): one CSV upload of `ROWS` distinct valid numbers, then the same rows inserted straight, into another campaign. */
-async function importPhase(db: Database, api: CampaignApi, agentId: string) {
+async function importPhase(db: Database, api: CampaignApi, caller: Caller) {
   const numbers = Array.from({ length: ROWS }, (_, i) => `+1212${String(2_000_000 + i).padStart(7, '0')}`);
   const csv = `to_number,customer_name\r\n${numbers.map((n, i) => `${n},Customer ${i}`).join('\r\n')}\r\n`;
-  const campaign = await api.create(campaignBody(agentId, 'import'));
+  const campaign = await api.create(campaignBody(caller, 'import'));
   progress(`(a) uploading ${ROWS.toLocaleString('en-US')} contacts (${(csv.length / 1e6).toFixed(1)} MB of CSV)`);
   const t0 = performance.now();
   const result = await api.uploadCsv(campaign.id, csv);
   const seconds = (performance.now() - t0) / 1000;
   if (result.accepted !== ROWS) throw new Error(`(a) the upload accepted ${result.accepted} of ${ROWS} rows`);
 
-  const baseline = await api.create(campaignBody(agentId, 'import baseline'));
+  const baseline = await api.create(campaignBody(caller, 'import baseline'));
   const tenantId = await tenantOf(db, campaign.id);
   const b0 = performance.now();
   for (let i = 0; i < numbers.length; i += 5_000) {
@@ -158,9 +160,9 @@ async function importPhase(db: Database, api: CampaignApi, agentId: string) {
  * dialers, the voice agent playing the carrier, PostgreSQL): on a machine where that, times the rate, exceeds its
  * cores, events queue, contacts stay `calling` longer, and the concurrency binds before the pace does.
  */
-async function pacePhase(db: Database, api: CampaignApi, agentId: string, procs: { dialers: ServiceProcess[]; voiceAgent: ServiceProcess }) {
+async function pacePhase(db: Database, api: CampaignApi, caller: Caller, procs: { dialers: ServiceProcess[]; voiceAgent: ServiceProcess }) {
   const numbers = loadRangeNumbers(300);
-  const campaign = await api.create(campaignBody(agentId, 'pace'));
+  const campaign = await api.create(campaignBody(caller, 'pace'));
   await api.uploadCsv(campaign.id, `to_number\n${numbers.join('\n')}\n`);
   progress(`(b) pacing ${numbers.length} short calls at ${GOALS.rate}/s`);
   const cpu = () => ({
@@ -179,12 +181,12 @@ async function pacePhase(db: Database, api: CampaignApi, agentId: string, procs:
 }
 
 /** (c): the whole run, with one replica killed once half the contacts are final. */
-async function runPhase(db: Database, api: CampaignApi, agentId: string, dialers: ServiceProcess[]) {
+async function runPhase(db: Database, api: CampaignApi, caller: Caller, dialers: ServiceProcess[]) {
   const numbers = loadRangeNumbers(CONTACTS);
   const meanCallSeconds = numbers.reduce((s, n) => s + callSeconds(n), 0) / numbers.length;
   const allowedByConcurrency = GOALS.concurrency / meanCallSeconds;
   const allowed = Math.min(GOALS.rate, allowedByConcurrency);
-  const campaign = await api.create(campaignBody(agentId, 'run'));
+  const campaign = await api.create(campaignBody(caller, 'run'));
   await api.uploadCsv(campaign.id, `to_number\n${numbers.join('\n')}\n`);
   const cpuBefore = dialers.map((d) => d.cpuMs() ?? 0);
   const cpuAtKill: number[] = [];
@@ -242,11 +244,17 @@ async function runPhase(db: Database, api: CampaignApi, agentId: string, dialers
   };
 }
 
-function campaignBody(agentId: string, name: string) {
+/** The bench tenant's agent and its sandbox number. */
+interface Caller {
+  agentId: string;
+  from: string;
+}
+
+function campaignBody(caller: Caller, name: string) {
   return {
     name: `bench ${name}`,
-    agent_id: agentId,
-    from_numbers: [SANDBOX_FROM],
+    agent_id: caller.agentId,
+    from_numbers: [caller.from],
     timezone: 'UTC',
     windows: [{ days: ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'], start: '00:00', end: '23:59' }],
     concurrency: GOALS.concurrency,

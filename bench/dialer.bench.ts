@@ -16,7 +16,9 @@ import { performance } from 'node:perf_hooks';
 import { CallTransitions } from '@callplane/calls';
 import { newId } from '@callplane/contracts';
 import { connectPostgres, type Database } from '@callplane/db';
+import { LiveKitCalls } from '@callplane/livekit';
 import { AppError, createLogger, SecretBox } from '@callplane/service-kit';
+import { FakeLiveKit } from '../libs/testing/src/fakes/livekit.fake';
 import type { DialerDeps, DialerSettings } from '../apps/dialer/src/usecases/deps';
 import { admitTestCall } from '../apps/dialer/src/usecases/studio.usecase';
 import { benchRun } from './support/bench-run';
@@ -88,9 +90,14 @@ async function main(): Promise<number> {
 
   let clockMs = Date.parse('2026-12-01T12:00:00Z');
   const outbox = { notify: () => undefined };
+  // LiveKit configured, as in production, so real destinations are admitted (admission itself never calls it).
+  const livekit = new FakeLiveKit({ apiKey: 'APIbench', apiSecret: 'dialer-bench-livekit-secret-0123456789' });
+  await livekit.start();
+  bench.onCleanup(() => livekit.stop());
   const deps: DialerDeps = {
     prisma,
     secrets: new SecretBox(randomBytes(32)),
+    livekit: new LiveKitCalls({ url: livekit.url, apiKey: 'APIbench', apiSecret: 'dialer-bench-livekit-secret-0123456789' }),
     transitions: new CallTransitions({ prisma, outbox }),
     outbox,
     logger: createLogger({ name: 'dialer-bench', level: 'silent' }),

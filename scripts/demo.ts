@@ -129,7 +129,7 @@ async function agentId(token: string): Promise<string> {
 async function fromNumber(token: string): Promise<string> {
   const list = expectStatus('Listing phone numbers', await api('GET', '/voice/phone-numbers?limit=200', { token }), 200);
   const usable = (list.data as Array<{ number: string; state: string; outbound: { enabled: boolean } }>).find((n) => n.outbound.enabled && n.state === 'active');
-  if (!usable) throw new DemoError('The tenant has no number with outbound calling enabled. The all-in-one gives its default tenant one on start (+15550100000): restart `npm start`.');
+  if (!usable) throw new DemoError('The tenant has no number with outbound calling enabled. Without LiveKit every tenant is given a sandbox number to call from (+1 555 012-XXXX) when it is created and on every start: restart `npm start`.');
   return usable.number;
 }
 

@@ -16,7 +16,7 @@ import { routeAgentsLogs } from '../../voice-agent/src/session/agents-log';
 import { loadAllInOneConfig } from './config';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { ensureSandboxFromNumber, seedDefaultTenant, type SandboxFromNumber, type SeedResult } from './seed';
+import { defaultSandboxFromNumber, seedDefaultTenant, type SeedResult } from './seed';
 import { createStudioSiteModule, studioBuilt } from './studio-site';
 import { welcomeText } from './welcome';
 
@@ -30,7 +30,6 @@ export async function startAllInOne(env?: NodeJS.ProcessEnv, opts: { handleSigna
   initializeLogger({ pretty: false, level: config.AGENTS_LOG });
   routeAgentsLogs({ service: 'all-in-one' });
   let seeded: SeedResult | null = null;
-  let sandbox: SandboxFromNumber | null = null;
   const running = await bootService({
     name: 'all-in-one',
     config,
@@ -45,6 +44,8 @@ export async function startAllInOne(env?: NodeJS.ProcessEnv, opts: { handleSigna
         adapters: defaultAdapters(config),
         importers: defaultImporters(config),
         livekit: livekitSettings(config, { sipHost: true }),
+        // Sandbox mode, decided where the voice agent's and the dialer's are: LiveKit not configured.
+        sandboxNumbers: !livekitSettings(config),
       }),
       createGatewayModule({ platform, routerDeps, registry, secrets, publicBaseUrl: config.PUBLIC_BASE_URL, livekitSipHost: config.LIVEKIT_SIP_HOST, exotel: { apiBaseUrl: config.EXOTEL_API_BASE_URL }, livekit: livekitKeyPair(config) }),
       createDialerModule({ platform, routerDeps, registry, secrets, settings: dialerSettingsFrom(config), livekit: livekitSettings(config), replica: replicaName(config) }),
@@ -55,15 +56,16 @@ export async function startAllInOne(env?: NodeJS.ProcessEnv, opts: { handleSigna
       ...(studioBuilt(config.studioDir) ? [createStudioSiteModule({ routerDeps, dir: config.studioDir })] : []),
     ],
     beforeListen: async ({ platform }) => {
+      // Before the modules start, so provisioning's start gives the new tenant its sandbox number like any other.
       seeded = await seedDefaultTenant(platform.db.prisma);
-      sandbox = await ensureSandboxFromNumber(platform.db.prisma);
-      // Where `npm run demo` finds the tenant that owns the sandbox from-number (ids only, nothing secret).
-      if (sandbox) writeFileSync(path.join(config.dataDir, 'sandbox.json'), `${JSON.stringify({ tenant_id: sandbox.tenantId, from_number: sandbox.number }, null, 2)}\n`);
     },
   });
+  const sandbox = livekitSettings(config) ? null : await defaultSandboxFromNumber(running.platform.db.prisma);
+  // Where `npm run demo` finds the tenant that owns the sandbox from-number (ids only, nothing secret).
+  if (sandbox) writeFileSync(path.join(config.dataDir, 'sandbox.json'), `${JSON.stringify({ tenant_id: sandbox.tenantId, from_number: sandbox.number }, null, 2)}\n`);
   // Where the local tools (the CLI, `npm run demo`, `npm run call:sandbox`) find it when CALLPLANE_URL is unset.
   writeListenRecord(config.dataDir, { url: localUrl(config.HOST, running.port), port: running.port, pid: process.pid });
-  return { running, config, seeded: seeded as SeedResult | null, sandbox: sandbox as SandboxFromNumber | null };
+  return { running, config, seeded: seeded as SeedResult | null, sandbox };
 }
 
 if (require.main === module) {

@@ -1,14 +1,17 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { DO_NOT_CALL_MESSAGE, SANDBOX_NUMBERS } from '@callplane/contracts';
+import { DO_NOT_CALL_MESSAGE, SANDBOX_NUMBERS, sandboxLoadNumber } from '@callplane/contracts';
 import { agentRequestBody, freePort, httpRequest, pollUntil, startChild, type ChildService } from '@callplane/testing';
 import { parse } from 'csv-parse/sync';
 
 const ROOT = path.resolve(__dirname, '../../..');
 
-/** `n` distinct, valid US numbers in E.164. */
-const numbers = (n: number) => Array.from({ length: n }, (_, i) => `+1415${262 + Math.floor(i / 10_000)}${String(i % 10_000).padStart(4, '0')}`);
+/**
+ * `n` distinct numbers of the sandbox's load range (up to 9,900): `npm start` has no LiveKit, so a campaign of real
+ * numbers would be refused at launch, and a dial to one at once.
+ */
+const numbers = (n: number) => Array.from({ length: n }, (_, i) => sandboxLoadNumber(1 + (i % 99), Math.floor(i / 99)));
 
 /**
  * The campaigns and do-not-call API on `npm start`'s process: the embedded database (PGlite, no pg pool) must run

@@ -48,7 +48,8 @@ describe('npm run demo against the all-in-one', () => {
     aio = startChild(TSX, ['apps/all-in-one/src/main.ts'], { cwd: ROOT, env: childEnv({ PORT: String(port), CALLPLANE_DATA_DIR: dataDir }) });
     const server = aio;
     await pollUntil(() => /curl -s -X POST/.test(server.output()) || server.child.exitCode !== null, { timeoutMs: 90_000, intervalMs: 100, description: 'the all-in-one to start' });
-    expect(server.output()).toContain('sandbox calls:   from +15550100000 to +15550100001');
+    // The default tenant's sandbox number: the first caller id, given on its first start.
+    expect(server.output()).toContain('sandbox calls:   from +15550120001 to +15550100001');
 
     demo = runDemo(base, dataDir);
     const code = await demo.exited;

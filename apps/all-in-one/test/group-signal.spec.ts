@@ -3,7 +3,6 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { SANDBOX_NUMBERS } from '@callplane/contracts';
 import { freePort, pollUntil, startChild, type ChildService } from '@callplane/testing';
-import { SANDBOX_FROM_NUMBER } from '../src/seed';
 import { http } from './slice-scenario';
 
 const ROOT = path.resolve(__dirname, '../../..');
@@ -48,7 +47,10 @@ describe('npm start stopped through its process group with a call in progress', 
       json: { name: 'Drain', system_prompt: 'You are brief.', voice: { greeting: 'Hello, this is a long greeting that takes a while to say.', tts: { provider: 'local', model: 'espeak', voice: 'en' }, stt: { provider: 'local', model: 'pocketsphinx', language: 'en' }, max_duration: 120 } },
     });
     expect(agent.status).toBe(201);
-    const dial = await http('POST', `${base}/voice/outbound/dial`, { token, json: { agent_id: agent.json.id, to_number: SANDBOX_NUMBERS.answers, from_number: SANDBOX_FROM_NUMBER } });
+    // The default tenant's sandbox number, as a user finds it.
+    const numbers = await http('GET', `${base}/voice/phone-numbers`, { token });
+    const from = (numbers.json.data as Array<{ number: string }>)[0]!.number;
+    const dial = await http('POST', `${base}/voice/outbound/dial`, { token, json: { agent_id: agent.json.id, to_number: SANDBOX_NUMBERS.answers, from_number: from } });
     expect(dial.status).toBe(202);
     await pollUntil(async () => (await http('GET', `${base}/voice/sessions/${dial.json.session_id}`, { token })).json.status === 'in_progress', { timeoutMs: 60_000, description: 'the call to be answered' });
 

@@ -6,7 +6,6 @@ import { freePort, pollUntil, startChild, type ChildService } from '@callplane/t
 /* eslint-disable @nx/enforce-module-boundaries -- the customer's webhook endpoint and its signature check, as the dialer's specs use them */
 import { signatureMatches, WebhookReceiver } from '../../dialer/src/status-webhooks.test-harness';
 /* eslint-enable @nx/enforce-module-boundaries */
-import { SANDBOX_FROM_NUMBER } from '../src/seed';
 import { http } from './slice-scenario';
 
 const ROOT = path.resolve(__dirname, '../../..');
@@ -71,8 +70,12 @@ describe('the all-in-one killed mid-call', () => {
       json: { name: 'Killed', system_prompt: 'You are brief.', voice: { greeting: 'Hello.', tts: { provider: 'local', model: 'espeak', voice: 'en' }, stt: { provider: 'local', model: 'pocketsphinx', language: 'en' }, max_duration: maxDuration } },
     });
     expect(agent.status).toBe(201);
+    // The tenant's sandbox number to call from, as its users find it.
+    const numbers = await http('GET', `${base}/voice/phone-numbers`, { token });
+    const from = (numbers.json.data as Array<{ number: string; outbound_enabled: boolean }>).find((n) => n.outbound_enabled)?.number;
+    expect(from).toBeDefined();
     // The load range: answered after a second, then silent for 99 s, longer than the test needs it up.
-    const dial = await http('POST', `${base}/voice/outbound/dial`, { token, json: { agent_id: agent.json.id, to_number: sandboxLoadNumber(99), from_number: SANDBOX_FROM_NUMBER, webhook_url: `${receiver.url}/calls` } });
+    const dial = await http('POST', `${base}/voice/outbound/dial`, { token, json: { agent_id: agent.json.id, to_number: sandboxLoadNumber(99), from_number: from, webhook_url: `${receiver.url}/calls` } });
     expect(dial.status).toBe(202);
     const sessionId = String(dial.json.session_id);
     const events = () => receiver.received.filter((w) => w.json.session_id === sessionId);

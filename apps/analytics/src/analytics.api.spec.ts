@@ -69,6 +69,9 @@ describe('analytics API', () => {
     });
     const other = await get(`/voice/sessions/${sessionId}`, b.apiKey);
     expect({ status: other.status, code: apiError(other).code }).toEqual({ status: 404, code: 'not_found' });
+    // The same answer as for an id with no session yet, which points at where a scheduled call waits.
+    expect(other.body).toEqual((await get('/voice/sessions/cs_notplacedyet0000000000', b.apiKey)).body);
+    expect(apiError(other).message).toContain('GET /voice/outbound/scheduled/{session_id}');
     expect((await get(`/voice/sessions/${sessionId}`)).status).toBe(401);
   });
 

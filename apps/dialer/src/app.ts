@@ -15,6 +15,7 @@ import { dialMetrics } from './usecases/dial-metrics';
 import type { DialerDeps, DialerSettings } from './usecases/deps';
 import { webhookMetrics } from './usecases/webhook-metrics';
 import { redispatchOwnUnplacedCalls } from './usecases/own-dispatches.usecase';
+import { ensureSandboxTrialNumber } from './usecases/trial-pool';
 import { startCampaignRunner } from './workers/campaign-runner.worker';
 import { startScheduler } from './workers/scheduler.worker';
 import { startSessionReaper } from './workers/session-reaper.worker';
@@ -26,7 +27,10 @@ export interface DialerModuleOptions {
   routerDeps: ApiRouterDeps;
   secrets: SecretBox;
   settings: DialerSettings;
-  /** LiveKit's API; without it only sandbox numbers can be called (others fail `livekit_not_configured`). */
+  /**
+   * LiveKit's API; without it (sandbox mode) only sandbox numbers can be called (others are refused,
+   * `409 livekit_not_configured`) and the trial pool holds the sandbox's own number for studio test calls.
+   */
   livekit?: { url: string; apiKey: string; apiSecret: string };
   /** The process's `/metrics` registry (bootService's `registry`), for the dialer's and the reaper's counters and its webhook backlog. */
   registry?: Registry;
@@ -100,6 +104,8 @@ export function createDialerModule(opts: DialerModuleOptions): ServiceModule {
       dncRoutes(opts.routerDeps, deps),
     ],
     async start() {
+      // Sandbox mode: studio test calls to the sandbox numbers need a pool number to be placed from.
+      if (!deps.livekit) await ensureSandboxTrialNumber(deps);
       await subscribeCallProgress(platform.bus, deps);
       // Before the scheduler and the campaign runner claim anything new: what is left claimed under this name is the previous run's.
       await redispatchOwnUnplacedCalls(deps);

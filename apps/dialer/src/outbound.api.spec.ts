@@ -242,6 +242,69 @@ describe('outbound calls API', () => {
       expectApiError(await cancel(c, now), 409, 'not_cancellable');
       expectApiError(await cancel(c, 'cs_doesnotexist0000000000'), 404, 'not_found');
     });
+    it('are findable by their owner at every moment: GET /voice/outbound/scheduled[/{id}] while waiting, placed (with its session) after, canceled when canceled', async () => {
+      const c = await caller('Scheduled list');
+      const other = await caller('Someone else');
+      const get = (who: Caller, id: string) => d.call('GET', `/voice/outbound/scheduled/${id}`, { token: who.apiKey });
+      const list = async (who: Caller, query = '') => {
+        const res = await d.call('GET', `/voice/outbound/scheduled${query}`, { token: who.apiKey });
+        expect(res.status).toBe(200);
+        return res.body as { data: Array<{ session_id: string; status: string }>; next_cursor: string | null };
+      };
+      const body = dialBody(c, { scheduled_at: inMs(30_000), context: { customer_name: 'Mei' }, webhook_url: 'https://hooks.example.com/scheduled' });
+      const fires = String((await dial(c, body)).body.session_id);
+      const waits = String((await dial(c, dialBody(c, { scheduled_at: inMs(3_600_000) }))).body.session_id);
+      const dropped = String((await dial(c, dialBody(c, { scheduled_at: inMs(3_600_000) }))).body.session_id);
+      expect((await cancel(c, dropped)).status).toBe(200);
+      const now = String((await dial(c, dialBody(c))).body.session_id);
+      await dial(other, dialBody(other, { scheduled_at: inMs(30_000) }));
+
+      const before = await get(c, fires);
+      expect(before.status).toBe(200);
+      expect(before.body).toEqual({
+        session_id: fires,
+        status: 'scheduled',
+        agent_id: c.agentId,
+        from_number: c.from.number,
+        to_number: body.to_number,
+        context: { customer_name: 'Mei' },
+        scheduled_at: inMs(30_000),
+        webhook_url: 'https://hooks.example.com/scheduled',
+        placed_at: null,
+        created_at: clock.now().toISOString(),
+      });
+      expect(await session(fires)).toBeNull();
+      expect((await list(c)).data.map((x) => [x.session_id, x.status])).toEqual(
+        expect.arrayContaining([
+          [fires, 'scheduled'],
+          [waits, 'scheduled'],
+          [dropped, 'canceled'],
+        ]),
+      );
+      expect((await list(c)).data).toHaveLength(3); // not the immediate call, not the other tenant's
+
+      clock.advance(30_000);
+      await sessionIn(fires, 'in_progress');
+      expect((await get(c, fires)).body).toMatchObject({ session_id: fires, status: 'placed', placed_at: expect.stringMatching(/Z$/) });
+      expect((await list(c, '?status=scheduled')).data.map((x) => x.session_id)).toEqual([waits]);
+      expect((await list(c, '?status=placed')).data.map((x) => x.session_id)).toEqual([fires]);
+
+      // Cursor pagination, the shape of every list: one a page, newest first, every call once.
+      const seen: string[] = [];
+      let cursor: string | null = null;
+      do {
+        const page: { data: Array<{ session_id: string }>; next_cursor: string | null } = await list(c, `?limit=1${cursor ? `&cursor=${cursor}` : ''}`);
+        expect(page.data.length).toBeLessThanOrEqual(1);
+        seen.push(...page.data.map((x) => x.session_id));
+        cursor = page.next_cursor;
+      } while (cursor);
+      expect(seen.sort()).toEqual([fires, waits, dropped].sort());
+
+      // Not scheduled, another tenant's, or no such call: 404 alike.
+      for (const [who, id] of [[c, now], [other, fires], [c, 'cs_doesnotexist0000000000']] as const) expectApiError(await get(who, id), 404, 'not_found');
+      expectApiError(await d.call('GET', '/voice/outbound/scheduled?status=ringing', { token: c.apiKey }), 400, 'validation_failed');
+    });
+
     it('a number that lost outbound calling before the call fired: the call fails, LiveKit is not asked', async () => {
       const c = await caller();
       const id = String((await dial(c, dialBody(c, { scheduled_at: inMs(5_000) }))).body.session_id);
@@ -296,11 +359,13 @@ describe('outbound calls API', () => {
     });
   });
 
-  it('publishes both routes in the OpenAPI document', async () => {
+  it('publishes its routes in the OpenAPI document', async () => {
     const res = await d.call('GET', '/openapi.json');
     expect(res.status).toBe(200);
     const paths = res.body.paths as Record<string, Record<string, unknown>>;
     expect(paths['/voice/outbound/dial']?.post).toBeDefined();
+    expect(paths['/voice/outbound/scheduled']?.get).toBeDefined();
+    expect(paths['/voice/outbound/scheduled/{session_id}']?.get).toBeDefined();
     expect(paths['/voice/outbound/scheduled/{session_id}/cancel']?.post).toBeDefined();
   });
 });

@@ -76,7 +76,7 @@ describe('operator trial pool', () => {
     expect(res.text).not.toContain(VOBIZ.password);
     const row = await dialer.prisma().trialNumber.findUniqueOrThrow({ where: { id: String(res.body.id) } });
     expect(row.credentialsEnc).not.toContain(VOBIZ.password);
-    expect(JSON.parse(dialer.secrets.open(row.credentialsEnc))).toEqual(VOBIZ);
+    expect(JSON.parse(dialer.secrets.open(row.credentialsEnc!))).toEqual(VOBIZ);
 
     const list = await dialer.call('GET', '/admin/trial-pool', { token: admin() });
     expect(list.status).toBe(200);
@@ -178,19 +178,20 @@ describe('studio test calls', () => {
     expect(await status()).toEqual({ state: 'ended', duration_seconds: 42, max_seconds: 120, error: null });
   });
 
+  // Calls that are placed (FakeLiveKit answers them, and they stay up): one the platform fails to place is not counted.
   it('refuses the user beyond the daily limit with the exact message, consuming nothing', async () => {
-    for (let i = 0; i < 5; i++) await addUsTrial();
+    for (let i = 0; i < 5; i++) await addIndianTrial();
     const me = await newCaller();
-    for (let i = 0; i < 4; i++) expect((await me.testCall(uniquePhoneNumber())).status).toBe(201);
-    const refused = await me.testCall(uniquePhoneNumber());
+    for (let i = 0; i < 4; i++) expect((await me.testCall(uniqueIndianNumber())).status).toBe(201);
+    const refused = await me.testCall(uniqueIndianNumber());
     expect(refused.status).toBe(429);
     expect(apiError(refused)).toEqual({ code: 'test_call_user_quota', message: "You've used all 4 test calls for today. They reset at midnight UTC." });
     expect(await me.quota()).toMatchObject({ used: 4, limit: 4, remaining: 0 });
   });
 
   it('refuses a destination beyond its daily limit across users, with the exact message, consuming nothing', async () => {
-    for (let i = 0; i < 3; i++) await addUsTrial();
-    const to = uniquePhoneNumber();
+    for (let i = 0; i < 3; i++) await addIndianTrial();
+    const to = uniqueIndianNumber();
     const [a, b, c] = [await newCaller(), await newCaller(), await newCaller()];
     expect((await a.testCall(to)).status).toBe(201);
     expect((await b.testCall(to)).status).toBe(201);
@@ -227,15 +228,31 @@ describe('studio test calls', () => {
   });
 
   it('resets the quota at midnight UTC', async () => {
-    for (let i = 0; i < 5; i++) await addUsTrial();
+    for (let i = 0; i < 5; i++) await addIndianTrial();
     const me = await newCaller();
     clock.set('2026-11-26T23:59:30Z');
-    for (let i = 0; i < 4; i++) expect((await me.testCall(uniquePhoneNumber())).status).toBe(201);
+    for (let i = 0; i < 4; i++) expect((await me.testCall(uniqueIndianNumber())).status).toBe(201);
     expect(await me.quota()).toEqual({ used: 4, limit: 4, remaining: 0, resets_at: '2026-11-27T00:00:00.000Z' });
-    expect((await me.testCall(uniquePhoneNumber())).status).toBe(429);
+    expect((await me.testCall(uniqueIndianNumber())).status).toBe(429);
     clock.set('2026-11-27T00:00:01Z');
     expect(await me.quota()).toEqual({ used: 0, limit: 4, remaining: 4, resets_at: '2026-11-28T00:00:00.000Z' });
-    expect((await me.testCall(uniquePhoneNumber())).status).toBe(201);
+    expect((await me.testCall(uniqueIndianNumber())).status).toBe(201);
+  });
+
+  it('a test call the platform fails to place before it rings (here: no outbound trunk) is not counted against either daily quota', async () => {
+    await addUsTrial();
+    const me = await newCaller();
+    const to = uniquePhoneNumber();
+    const created = await me.testCall(to);
+    expect(created.status).toBe(201);
+    const id = String(created.body.session_id);
+    const ended = await pollUntil(async () => {
+      const s = (await dialer.call('GET', `/voice/studio/test-call/${id}/status`, { token: me.apiKey })).body;
+      return s.state === 'ended' ? s : null;
+    }, { description: 'the test call to end' });
+    expect(ended).toMatchObject({ state: 'ended', error: 'no_outbound_trunk' });
+    expect(await me.quota()).toMatchObject({ used: 0, remaining: 4 });
+    expect(await dialer.prisma().testCallCounter.findMany({ where: { scope: `destination:${to}` } })).toEqual([expect.objectContaining({ count: 0 })]);
   });
 
   it("lists the user's tested destinations once each, newest first", async () => {

@@ -3,8 +3,9 @@ import { CallTransitions } from '@callplane/calls';
 import { newId, toE164 } from '@callplane/contracts';
 import { connectPostgres, type Database } from '@callplane/db';
 import { AppError, createLogger, SecretBox } from '@callplane/service-kit';
-import { uniquePhoneNumber } from '@callplane/testing';
-import { DEFAULT_SETTINGS, TestClock } from './dialer.test-harness';
+import { LiveKitCalls } from '@callplane/livekit';
+import { FakeLiveKit, uniquePhoneNumber } from '@callplane/testing';
+import { DEFAULT_SETTINGS, LIVEKIT_KEYS, TestClock } from './dialer.test-harness';
 import type { DialerDeps } from './usecases/deps';
 import { admitTestCall, type TestCaller } from './usecases/studio.usecase';
 
@@ -28,14 +29,29 @@ let users: TestCaller[];
 
 const prisma = () => dbs[0]!.prisma;
 
+// LiveKit configured (real destinations can be called), though nothing here reaches it.
+const livekit = new FakeLiveKit(LIVEKIT_KEYS);
+
 function depsFor(db: Database): DialerDeps {
   const outbox = { notify: () => undefined };
-  return { prisma: db.prisma, secrets, transitions: new CallTransitions({ prisma: db.prisma, outbox }), outbox, logger, settings: DEFAULT_SETTINGS, now: clock.now, inflight: new Set(), replica: 'dialer-spec' };
+  return {
+    prisma: db.prisma,
+    secrets,
+    livekit: new LiveKitCalls({ url: livekit.url, ...LIVEKIT_KEYS }),
+    transitions: new CallTransitions({ prisma: db.prisma, outbox }),
+    outbox,
+    logger,
+    settings: DEFAULT_SETTINGS,
+    now: clock.now,
+    inflight: new Set(),
+    replica: 'dialer-spec',
+  };
 }
 
 beforeAll(async () => {
   const url = process.env.DATABASE_URL;
   if (!url) throw new Error('DATABASE_URL is unset: run through jest');
+  await livekit.start();
   dbs = Array.from({ length: CLIENTS }, () => connectPostgres({ url, poolSize: POOL_PER_CLIENT }));
   deps = dbs.map(depsFor);
   tenantId = newId('tenant');
@@ -57,6 +73,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await Promise.all(dbs.map((db) => db.close()));
+  await livekit.stop();
 });
 
 function indianNumber(): string {

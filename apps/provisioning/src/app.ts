@@ -7,6 +7,7 @@ import { agentRoutes } from './routes/agents.routes';
 import { byokRoutes } from './routes/byok.routes';
 import { phoneNumberRoutes } from './routes/phone-numbers.routes';
 import type { ProvisioningDeps } from './usecases/deps';
+import { ensureSandboxNumbers } from './usecases/sandbox-numbers.usecase';
 
 export interface ProvisioningModuleOptions {
   platform: Platform;
@@ -16,8 +17,13 @@ export interface ProvisioningModuleOptions {
   /** One adapter per provider, pointed at the providers' real APIs or at the `*_API_BASE_URL` overrides. */
   adapters?: Partial<ByokAdapters>;
   importers?: Partial<ByokImporters>;
-  /** LiveKit's API and SIP host; without it BYOK imports answer `503 livekit_not_configured`. */
+  /** LiveKit's API and SIP host; without it BYOK imports answer `409 livekit_not_configured`. */
   livekit?: { url: string; apiKey: string; apiSecret: string; sipHost: string };
+  /**
+   * Sandbox mode, when LiveKit is not configured (`!livekitSettings(config)`): every tenant, new or existing, is given
+   * a sandbox number to place calls from. Off unless set.
+   */
+  sandboxNumbers?: boolean;
 }
 
 /** Agents, phone numbers and the operator API. Stateless: scale by replicas. */
@@ -29,6 +35,7 @@ export function createProvisioningModule(opts: ProvisioningModuleOptions): Servi
     outbox: opts.platform.relay,
     importers: { ...defaultImporters(), ...opts.importers },
     ...(opts.livekit ? { livekit: { sip: new LiveKitSip(opts.livekit), sipHost: opts.livekit.sipHost } } : {}),
+    sandboxNumbers: opts.sandboxNumbers ?? false,
   };
   return {
     name: 'provisioning',
@@ -38,6 +45,10 @@ export function createProvisioningModule(opts: ProvisioningModuleOptions): Servi
       phoneNumberRoutes(opts.routerDeps, deps),
       byokRoutes(opts.routerDeps, deps, { ...defaultAdapters(), ...opts.adapters }),
     ],
+    async start() {
+      // Tenants created before the sandbox was on (or by an older version) get their number too.
+      if (deps.sandboxNumbers) await ensureSandboxNumbers(deps, opts.platform.logger.child({ module: 'provisioning' }));
+    },
   };
 }
 

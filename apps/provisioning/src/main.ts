@@ -17,6 +17,7 @@ async function main() {
         adapters: defaultAdapters(config),
         importers: defaultImporters(config),
         livekit: livekitSettings(config, { sipHost: true }),
+        sandboxNumbers: !livekitSettings(config),
       }),
     ],
   });

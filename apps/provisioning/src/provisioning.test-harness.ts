@@ -5,8 +5,11 @@ import { createProvisioningModule } from './app';
 
 export const PUBLIC_BASE_URL = 'https://voice.example.com';
 
-/** Boots provisioning over HTTP for one spec file (beforeAll/afterAll) and hands back its API client. */
-export function useProvisioningService() {
+/**
+ * Boots provisioning over HTTP for one spec file (beforeAll/afterAll) and hands back its API client. No LiveKit;
+ * `sandboxNumbers` turns on sandbox mode's numbers (every tenant given one to call from), as the composition roots do.
+ */
+export function useProvisioningService(opts: { sandboxNumbers?: boolean } = {}) {
   let svc: TestService | undefined;
   const secrets = new SecretBox(randomBytes(32));
   const service = (): TestService => {
@@ -16,7 +19,7 @@ export function useProvisioningService() {
   beforeAll(async () => {
     svc = await bootTestService({
       name: 'provisioning',
-      modules: ({ platform, routerDeps }) => [createProvisioningModule({ platform, routerDeps, secrets, publicBaseUrl: PUBLIC_BASE_URL })],
+      modules: ({ platform, routerDeps }) => [createProvisioningModule({ platform, routerDeps, secrets, publicBaseUrl: PUBLIC_BASE_URL, sandboxNumbers: opts.sandboxNumbers })],
     });
   });
   afterAll(async () => {

@@ -20,6 +20,7 @@ export const ERROR_STATUS = {
   invalid_campaign_state: 409,
   campaign_empty: 409,
   do_not_call: 409,
+  livekit_not_configured: 409,
   plivo_india_number_locked: 409,
   payload_too_large: 413,
   unsupported_media_type: 415,
@@ -37,8 +38,8 @@ export const ERROR_STATUS = {
   livekit_unavailable: 502,
   livekit_rejected: 502,
   release_incomplete: 502,
-  livekit_not_configured: 503,
   pool_exhausted: 503,
+  trial_pool_empty: 503,
   not_ready: 503,
 } as const;
 export type ErrorCode = keyof typeof ERROR_STATUS;

@@ -1,6 +1,16 @@
 import { dialRequestSchema } from './api/outbound';
 import { toE164 } from './phone';
-import { isSandboxNumber, sandboxBehaviour, sandboxLoadNumber, SANDBOX_LOAD_RING_MS, SANDBOX_NUMBERS } from './sandbox';
+import {
+  isSandboxCallerId,
+  isSandboxNumber,
+  sandboxBehaviour,
+  sandboxCallerIds,
+  sandboxLoadNumber,
+  SANDBOX_LOAD_RING_MS,
+  SANDBOX_NUMBER_PATTERN,
+  SANDBOX_NUMBERS,
+  SANDBOX_TRIAL_NUMBER,
+} from './sandbox';
 
 describe('sandbox carrier numbers', () => {
   it('gives each reserved number its outcome, and the rest of the range a 404', () => {
@@ -46,6 +56,33 @@ describe('sandbox carrier numbers', () => {
     expect(toE164('+15550110105')).toBeNull();
     expect(dialRequestSchema.parse({ ...body, to_number: '+15550110105' }).to_number).toBe('+15550110105');
     expect(dialRequestSchema.safeParse({ ...body, to_number: '+15550200001' }).success).toBe(false);
-    expect(dialRequestSchema.safeParse({ ...body, to_number: '+15550120105' }).success).toBe(false);
+    expect(dialRequestSchema.safeParse({ ...body, to_number: '+15550130105' }).success).toBe(false);
+  });
+
+  it('hands tenants the caller ids +1 (555) 012-0001 … 9999 in order, each once, apart from the trial pool\'s 012-0000', () => {
+    const ids = sandboxCallerIds();
+    expect(ids.slice(0, 2)).toEqual(['+15550120001', '+15550120002']);
+    expect(ids.at(-1)).toBe('+15550129999');
+    expect(new Set(ids).size).toBe(9_999);
+    expect(ids).not.toContain(SANDBOX_TRIAL_NUMBER);
+    expect(SANDBOX_TRIAL_NUMBER).toBe('+15550120000');
+    const all = [...ids, SANDBOX_TRIAL_NUMBER];
+    expect(all.filter((n) => !isSandboxCallerId(n))).toEqual([]);
+    // Caller ids, not destinations: the sandbox carrier places no call to them.
+    expect(all.filter(isSandboxNumber)).toEqual([]);
+    for (const n of ['+15550100000', '+15550110000', '+1555012000', '+155501200001', '+15550130000']) expect(isSandboxCallerId(n)).toBe(false);
+  });
+
+  it('takes a caller id as the number a call is placed from, although libphonenumber calls it invalid, but not as a destination', () => {
+    const parsed = dialRequestSchema.parse({ agent_id: 'agt_1', from_number: ' +15550120007', to_number: SANDBOX_NUMBERS.answers });
+    expect(parsed.from_number).toBe('+15550120007');
+    expect(toE164('+15550120007')).toBeNull();
+    expect(dialRequestSchema.safeParse({ agent_id: 'agt_1', from_number: '+15550120007', to_number: '+15550120008' }).success).toBe(false);
+  });
+
+  it('spells the destination rule once more as a pattern PostgreSQL can read, agreeing with isSandboxNumber', () => {
+    const pattern = new RegExp(SANDBOX_NUMBER_PATTERN);
+    for (const n of ['+15550100001', '+15550100099', '+15550110000', '+15550119999', '+15550100100', '+15550120001', '+14155550100', '+155501000011', '+1555011000'])
+      expect(pattern.test(n)).toBe(isSandboxNumber(n));
   });
 });

@@ -16,6 +16,9 @@ import type { CallState } from './call';
  * +1 (555) 011-XXYY, the load range: rings one second, answers, stays silent and hangs up YY seconds after the
  * answer (00: one second) → completed. No voice processing at all, so a laptop can run thousands of them at once
  * (campaigns, load runs). XX is free: a hundred distinct numbers share each duration.
+ *
+ * A third block, +1 (555) 012-XXXX, holds the caller ids sandbox calls are placed from (not destinations): see
+ * `sandboxCallerIds`.
  */
 export const SANDBOX_NUMBERS = {
   answers: '+15550100001',
@@ -37,8 +40,38 @@ export type SandboxBehaviour =
   /** Answers after `ringMs`, silent, hangs up `holdSeconds` after the answer. */
   | { kind: 'load'; ringMs: number; holdSeconds: number };
 
+/** Whether the sandbox carrier places calls to `e164` (either destination block). */
 export function isSandboxNumber(e164: string): boolean {
   return SANDBOX_RANGE.test(e164) || LOAD_RANGE.test(e164);
+}
+
+/**
+ * The same rule as `isSandboxNumber`, as one regular expression both JavaScript and PostgreSQL (`~`) read, for
+ * checks over many stored numbers at once (a campaign's contacts).
+ */
+export const SANDBOX_NUMBER_PATTERN = `${SANDBOX_RANGE.source}|${LOAD_RANGE.source}`;
+
+const CALLER_ID_BLOCK = /^\+1555012\d{4}$/;
+const CALLER_ID_PREFIX = '+1555012';
+
+/**
+ * The studio trial pool's sandbox number: with no LiveKit configured, studio test calls to the sandbox numbers are
+ * placed from it. The first number of the caller-id block, kept out of the tenants' share.
+ */
+export const SANDBOX_TRIAL_NUMBER = `${CALLER_ID_PREFIX}0000`;
+
+/**
+ * The caller ids tenants are given for sandbox calls, in the order they are handed out: +1 (555) 012-0001 … 9999.
+ * A phone number belongs to one tenant, so each tenant gets its own (the lowest one still free) rather than a
+ * shared one. Like the destinations they are fictional, so none can be anyone's real caller id.
+ */
+export function sandboxCallerIds(): string[] {
+  return Array.from({ length: 9_999 }, (_, i) => `${CALLER_ID_PREFIX}${String(i + 1).padStart(4, '0')}`);
+}
+
+/** Whether `e164` is in the caller-id block (a tenant's sandbox number, or the trial pool's). */
+export function isSandboxCallerId(e164: string): boolean {
+  return CALLER_ID_BLOCK.test(e164);
 }
 
 /**
@@ -76,3 +109,10 @@ export function sandboxBehaviour(e164: string): SandboxBehaviour | null {
  * outbound call; `data` is the call's `OutboundCallMetadata` (the same JSON LiveKit's agent dispatch carries).
  */
 export const SANDBOX_CALL_REQUESTED_EVENT_TYPE = 'sandbox.call_requested';
+
+/**
+ * `type` of the command with which the dialer hangs up a sandbox call it placed (a studio test call's End Call, its
+ * watchdog), as deleting the LiveKit room ends a real one; `data` is `{session_id}`. Keyed by the session id like the
+ * call's request, so the worker running the call receives it.
+ */
+export const SANDBOX_HANGUP_REQUESTED_EVENT_TYPE = 'sandbox.hangup_requested';

@@ -1,6 +1,6 @@
 import type { AnalyticsSummaryDto, AnalyticsSummaryQuery, SessionDto, SessionListQuery } from '@callplane/contracts';
 import { Prisma, type PrismaClient, type SessionView } from '@callplane/db';
-import { afterCursor, decodeCursor, notFound, page } from '@callplane/service-kit';
+import { afterCursor, AppError, decodeCursor, page } from '@callplane/service-kit';
 import type { PriceBook } from './price-book';
 
 const EMPTY_USAGE = { llm_prompt_tokens: 0, llm_completion_tokens: 0, tts_characters: 0, stt_seconds: 0, telephony_minutes: 0 };
@@ -58,7 +58,8 @@ export async function listSessions(prisma: PrismaClient, tenantId: string, q: Se
 
 export async function getSession(prisma: PrismaClient, tenantId: string, id: string) {
   const s = await prisma.sessionView.findFirst({ where: { id, tenantId, ...shown } });
-  if (!s) throw notFound('The call session');
+  // Existence is not leaked: the hint holds for any id, and a scheduled call's session is opened only when it is placed.
+  if (!s) throw new AppError('not_found', 'The call session was not found. A scheduled call has a session once it is placed; until then it is at GET /voice/outbound/scheduled/{session_id}.');
   return presentSession(s as ShownSession);
 }
 

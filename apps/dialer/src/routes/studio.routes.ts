@@ -1,4 +1,4 @@
-import { recentNumbersSchema, testCallCreatedSchema, testCallCreateSchema, testCallQuotaSchema, testCallStatusSchema } from '@callplane/contracts';
+import { recentNumbersSchema, SANDBOX_NUMBERS, testCallCreatedSchema, testCallCreateSchema, testCallQuotaSchema, testCallStatusSchema } from '@callplane/contracts';
 import { ApiRouter, type ApiRouterDeps } from '@callplane/service-kit';
 import { z } from 'zod';
 import type { DialerDeps } from '../usecases/deps';
@@ -19,9 +19,12 @@ export function studioRoutes(routerDeps: ApiRouterDeps, deps: DialerDeps): ApiRo
         summary: 'Call a phone with an agent, from the trial pool',
         description:
           `+91 and +1 destinations only. Each user has ${settings.testCallUserDailyLimit} test calls a day and each destination receives at most ` +
-          `${settings.testCallDestinationDailyLimit} a day (days in UTC); a refused request uses none. A call lasts at most ${settings.testCallMaxSeconds} s, ` +
-          `and ends with error dispatch_timeout when it is not ringing within ${settings.testCallDispatchTimeoutSeconds} s. Refusals: 429 test_call_user_quota, ` +
-          '429 test_call_destination_quota, 400 test_call_unsupported_destination, 503 pool_exhausted.',
+          `${settings.testCallDestinationDailyLimit} a day (days in UTC); a refused request uses none, and neither does a call the platform failed to place ` +
+          `before it rang (it ends with an error such as dispatch_timeout). A call lasts at most ${settings.testCallMaxSeconds} s, ` +
+          `and ends with error dispatch_timeout when it is not ringing within ${settings.testCallDispatchTimeoutSeconds} s. Without LiveKit (the sandbox) ` +
+          `the destination must be a sandbox number, such as ${SANDBOX_NUMBERS.answers}, called from the pool's sandbox number. Refusals: 429 test_call_user_quota, ` +
+          '429 test_call_destination_quota, 400 test_call_unsupported_destination, 409 livekit_not_configured (a real number with no LiveKit), ' +
+          '503 pool_exhausted (every trial number busy: retry), 503 trial_pool_empty (none configured for the destination).',
         auth: 'user',
         idempotent: true,
         body: testCallCreateSchema,

@@ -1,8 +1,10 @@
 import { Readable } from 'node:stream';
-import { newId, type CampaignCreate } from '@callplane/contracts';
+import { newId, SANDBOX_NUMBERS, sandboxLoadNumber, type CampaignCreate } from '@callplane/contracts';
+import { LiveKitCalls } from '@callplane/livekit';
 import { AppError, createLogger } from '@callplane/service-kit';
 import { numberBlock } from '../campaigns.test-harness';
-import { TestClock } from '../dialer.test-harness';
+import { FakeLiveKit } from '@callplane/testing';
+import { LIVEKIT_KEYS, TestClock } from '../dialer.test-harness';
 import { cancelCampaign, launchCampaign, pauseCampaign, resumeCampaign } from './campaign-lifecycle.usecase';
 import { createCampaign, updateCampaign } from './campaigns.usecase';
 import { importContacts } from './contacts-import.usecase';
@@ -14,11 +16,21 @@ import { seedNumber, seedTenant, usecaseDeps } from './usecase-deps.test-harness
  */
 describe('campaign lifecycle', () => {
   const clock = new TestClock();
+  // Replicas with LiveKit configured (real numbers can be called; none is, here), and one of the sandbox (none).
+  const livekit = new FakeLiveKit(LIVEKIT_KEYS);
   const a = usecaseDeps({ clock });
   const b = usecaseDeps({ clock });
+  const sandbox = usecaseDeps({ clock });
   const { prisma } = a;
   const log = createLogger({ name: 'campaign-lifecycle-spec', level: 'silent' });
-  afterAll(() => Promise.all([a.db.close(), b.db.close()]));
+  beforeAll(async () => {
+    await livekit.start();
+    for (const replica of [a, b]) replica.livekit = new LiveKitCalls({ url: livekit.url, ...LIVEKIT_KEYS });
+  });
+  afterAll(async () => {
+    await Promise.all([a.db.close(), b.db.close(), sandbox.db.close()]);
+    await livekit.stop();
+  });
 
   async function owner() {
     const t = await seedTenant(prisma, 'Lifecycle');
@@ -44,6 +56,26 @@ describe('campaign lifecycle', () => {
   const status = async (id: string) => (await prisma.campaign.findUniqueOrThrow({ where: { id } })).status;
   const settle = <T>(ps: Array<Promise<T>>) => Promise.allSettled(ps);
   const codes = (rs: Array<PromiseSettledResult<unknown>>) => rs.map((r) => (r.status === 'fulfilled' ? 'ok' : r.reason instanceof AppError ? r.reason.code : String(r.reason)));
+
+  it('without LiveKit, a launch with a real number among the contacts is refused at once (409 livekit_not_configured, naming it); sandbox contacts launch', async () => {
+    const o = await owner();
+    const mixed = await createCampaign(sandbox, log, o.who, input(o));
+    const real = numberBlock(1, 95_000)[0]!;
+    await importContacts(sandbox, log, o.tenantId, mixed.id, { kind: 'json', contacts: [{ to_number: SANDBOX_NUMBERS.answers }, { to_number: real }, { to_number: sandboxLoadNumber(5) }] });
+    const err = await launchCampaign(sandbox, log, o.tenantId, mixed.id).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(AppError);
+    expect({ status: (err as AppError).status, code: (err as AppError).code }).toEqual({ status: 409, code: 'livekit_not_configured' });
+    expect((err as AppError).message).toContain(real);
+    expect((err as AppError).message).toContain('LIVEKIT_URL');
+    expect(await status(mixed.id)).toBe('draft');
+
+    const sandboxOnly = await createCampaign(sandbox, log, o.who, input(o));
+    await importContacts(sandbox, log, o.tenantId, sandboxOnly.id, { kind: 'json', contacts: [{ to_number: SANDBOX_NUMBERS.answers }, { to_number: sandboxLoadNumber(5) }] });
+    expect((await launchCampaign(sandbox, log, o.tenantId, sandboxOnly.id)).status).toBe('running');
+    // Another tenant's campaign is still not found, before anything about its contacts is said.
+    const other = await owner();
+    expect(await launchCampaign(sandbox, log, other.tenantId, mixed.id).catch((e: unknown) => (e as AppError).code)).toBe('not_found');
+  });
 
   it('launch is running from exactly start_at on, scheduled before it', async () => {
     const o = await owner();

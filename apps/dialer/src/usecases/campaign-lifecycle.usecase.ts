@@ -1,8 +1,9 @@
-import { FINAL_CAMPAIGN_STATUSES, type CampaignDto } from '@callplane/contracts';
+import { FINAL_CAMPAIGN_STATUSES, SANDBOX_NUMBER_PATTERN, type CampaignDto } from '@callplane/contracts';
 import { AppError, type Logger } from '@callplane/service-kit';
 import { presentOne } from './campaign-presenter';
 import { invalidState, ownCampaign } from './campaigns.usecase';
 import type { DialerDeps } from './deps';
+import { refuseUnplaceable } from './dial-plan';
 
 /**
  * Launch, pause, resume and cancel. Each is one conditional UPDATE on the campaign's current status, so two racing
@@ -16,10 +17,17 @@ const NOT_YET_CALLED = ['pending', 'retry_scheduled'];
 
 /**
  * `POST /voice/campaigns/{id}/launch`: `draft` → `running`, or `scheduled` when `start_at` is still ahead. Needs at
- * least one contact (`409 campaign_empty`) and an `end_at` still ahead.
+ * least one contact (`409 campaign_empty`) and an `end_at` still ahead; without LiveKit, contacts the sandbox carrier
+ * can call, every one (`409 livekit_not_configured` naming a real number otherwise: its calls could only fail).
  */
 export async function launchCampaign(deps: DialerDeps, log: Logger, tenantId: string, id: string): Promise<CampaignDto> {
   const now = deps.now();
+  if (!deps.livekit && (await ownCampaign(deps.prisma, tenantId, id)).status === 'draft') {
+    // The sandbox rule in SQL (libs/contracts SANDBOX_NUMBER_PATTERN): a list of a million contacts is not read into memory.
+    const real = await deps.prisma.$queryRaw<Array<{ to_number: string }>>`
+      SELECT to_number FROM campaign_contacts WHERE campaign_id = ${id} AND to_number !~ ${SANDBOX_NUMBER_PATTERN} ORDER BY seq LIMIT 1`;
+    if (real[0]) refuseUnplaceable(deps, real[0].to_number);
+  }
   const moved = await deps.prisma.$executeRaw`
     UPDATE campaigns SET status = CASE WHEN start_at > ${now} THEN 'scheduled' ELSE 'running' END, launched_at = ${now}, updated_at = ${now}
     WHERE id = ${id} AND tenant_id = ${tenantId} AND status = 'draft' AND (end_at IS NULL OR end_at > ${now})

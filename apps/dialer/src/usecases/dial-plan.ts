@@ -1,9 +1,33 @@
-import { isSandboxNumber, type CallType, type OutboundCallMetadata, type Provider, type VoiceConfig } from '@callplane/contracts';
+import { isSandboxNumber, SANDBOX_NUMBERS, type CallType, type OutboundCallMetadata, type Provider, type VoiceConfig } from '@callplane/contracts';
 import type { OutboundCall } from '@callplane/db';
+import { AppError } from '@callplane/service-kit';
 import type { DialerDeps } from './deps';
 import { isOnDoNotCallList } from './do-not-call.repository';
 
 const DEFAULT_MAX_DURATION = 600;
+
+/**
+ * Which media plane can place a call to `to`: LiveKit when it is configured; without it the sandbox carrier, for its
+ * own numbers only (libs/contracts `sandbox.ts`); null when nothing can (a real number with no LiveKit).
+ */
+export function mediaPlaneFor(deps: Pick<DialerDeps, 'livekit'>, to: string): 'livekit' | 'sandbox' | null {
+  if (deps.livekit) return 'livekit';
+  return isSandboxNumber(to) ? 'sandbox' : null;
+}
+
+/**
+ * Refuses at once a call no media plane can place (`409 livekit_not_configured`), rather than accepting it to fail a
+ * moment later: the dial API (now or scheduled), studio test calls, a campaign's launch.
+ */
+export function refuseUnplaceable(deps: Pick<DialerDeps, 'livekit'>, to: string | string[]): void {
+  const real = (Array.isArray(to) ? to : [to]).find((n) => !mediaPlaneFor(deps, n));
+  if (real === undefined) return;
+  throw new AppError(
+    'livekit_not_configured',
+    `${real} is a real phone number, and calling real numbers needs LiveKit: the operator must set LIVEKIT_URL (with LIVEKIT_API_KEY and LIVEKIT_API_SECRET), or dial a sandbox number such as ${SANDBOX_NUMBERS.answers}.`,
+    { details: { to_number: real } },
+  );
+}
 
 /** Where the call's media runs: LiveKit (a room and a SIP participant on the number's trunk), or the sandbox carrier. */
 export type DialRoute = { kind: 'livekit'; livekit: NonNullable<DialerDeps['livekit']>; trunkId: string } | { kind: 'sandbox' };
@@ -35,12 +59,14 @@ export async function planDial(deps: DialerDeps, call: OutboundCall): Promise<Di
   // the number may have been listed since. The call then fails with end reason do_not_call and nothing is dialed.
   if (await isOnDoNotCallList(prisma, call.tenantId, call.toNumber)) return { ok: false, provider, error: 'do_not_call' };
   let route: DialRoute;
-  if (deps.livekit) {
+  const plane = mediaPlaneFor(deps, call.toNumber);
+  if (plane === 'livekit' && deps.livekit) {
     if (!trunkId) return { ok: false, provider, error: 'no_outbound_trunk' };
     route = { kind: 'livekit', livekit: deps.livekit, trunkId };
-  } else if (isSandboxNumber(call.toNumber)) {
+  } else if (plane === 'sandbox') {
     route = { kind: 'sandbox' };
   } else {
+    // Refused when the call was requested; a call admitted before LiveKit was unset (a scheduled one) ends here.
     return { ok: false, provider, error: 'livekit_not_configured' };
   }
   const agent = await prisma.agent.findUnique({ where: { id: call.agentId } });

@@ -2,6 +2,7 @@ import { MAX_SCHEDULE_AHEAD_DAYS, newId, type CallType, type CancelScheduledResp
 import { AppError, notFound, type Logger } from '@callplane/service-kit';
 import type { DialerDeps } from './deps';
 import { countAdmission } from './dial-metrics';
+import { refuseUnplaceable } from './dial-plan';
 import { startDispatch } from './dispatch';
 import { refuseListedDestination } from './do-not-call.usecase';
 
@@ -15,8 +16,9 @@ const DAY_MS = 24 * 60 * 60 * 1000;
 /**
  * `POST /voice/outbound/dial`: checks the agent and the from-number belong to the tenant, records the call, and
  * either dispatches it now (in the background: the API answers 202 at once) or leaves it for the scheduler. A
- * destination on the tenant's do-not-call list is refused (`409 do_not_call`). Nothing is written, and LiveKit is
- * not asked anything, when the request is refused.
+ * destination no media plane can reach (a real number with no LiveKit: `409 livekit_not_configured`) or on the
+ * tenant's do-not-call list (`409 do_not_call`) is refused. Nothing is written, and LiveKit is not asked anything,
+ * when the request is refused.
  */
 export function dialOutbound(deps: DialerDeps, log: Logger, caller: Caller, input: DialRequest): Promise<DialResponse> {
   const callType: CallType = input.scheduled_at ? 'scheduled' : 'production';
@@ -40,6 +42,8 @@ async function admitDial(deps: DialerDeps, log: Logger, caller: Caller, input: D
       details: [{ field: 'from_number', message: why }],
     });
   }
+  // A real number with no LiveKit could never be placed: refused now, not accepted to fail a moment (or a day) later.
+  refuseUnplaceable(deps, input.to_number);
   // A scheduled call is checked again when it fires (dial-plan), since the number may be listed in between.
   await refuseListedDestination(deps.prisma, caller.tenantId, input.to_number);
 

@@ -4,6 +4,7 @@ import { backoffDelay, enqueueEvent } from '@callplane/events';
 import { CALL_ROOM_PREFIX, CallNotConnected, LiveKitError } from '@callplane/livekit';
 import type { DialerDeps } from './deps';
 import { planDial } from './dial-plan';
+import { recordDispatchError } from './dispatch-error';
 
 /**
  * `dispatch_outbound_call`, the one path every outbound call takes (dial API, scheduled calls, studio test calls,
@@ -33,11 +34,9 @@ export async function dispatchOutboundCall(deps: DialerDeps, callId: string): Pr
   const opened = await prisma.$transaction(async (tx) => {
     // Conditional on the row still being `dispatching`: a second dispatch of the same row (a stale claim taken
     // over by another replica) stops here instead of failing on the session's primary key.
-    const { count } = await tx.outboundCall.updateMany({
-      where: { id: call.id, state: 'dispatching' },
-      data: { state: 'dispatched', roomName, dispatchedAt: at, error: plan.ok ? null : plan.error },
-    });
+    const { count } = await tx.outboundCall.updateMany({ where: { id: call.id, state: 'dispatching' }, data: { state: 'dispatched', roomName, dispatchedAt: at } });
     if (count === 0) return false;
+    if (!plan.ok) await recordDispatchError(tx, call.id, plan.error, at);
     await openOutboundSession(tx, {
       id: call.id,
       tenantId: call.tenantId,
@@ -84,7 +83,7 @@ export async function dispatchOutboundCall(deps: DialerDeps, callId: string): Pr
     const reason = notConnected ? err.state : 'dispatch_failed';
     deps.logger.info({ session_id: call.id, err: err instanceof Error ? err.message : String(err) }, notConnected ? 'outbound call not connected' : 'outbound call dispatch failed');
     // Only when nothing set a reason first (the studio watchdog's dispatch_timeout wins over the hung dial's error).
-    if (!notConnected) await prisma.outboundCall.updateMany({ where: { id: call.id, error: null }, data: { error: err instanceof LiveKitError ? err.message.slice(0, 500) : 'dispatch_failed' } });
+    if (!notConnected) await prisma.$transaction((tx) => recordDispatchError(tx, call.id, err instanceof LiveKitError ? err.message : 'dispatch_failed', deps.now()));
     await deps.transitions.report({
       call: { sessionId: call.id },
       state: notConnected ? err.state : 'failed',

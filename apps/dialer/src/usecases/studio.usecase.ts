@@ -1,8 +1,8 @@
 import {
   isTerminalState,
   newId,
+  parseDialNumber,
   TEST_CALL_REFUSALS,
-  toE164,
   trialRegionOf,
   type CallState,
   type RecentNumbers,
@@ -11,14 +11,17 @@ import {
   type TestCallState,
   type TestCallStatus,
 } from '@callplane/contracts';
-import type { DbTx, OutboundCall } from '@callplane/db';
-import { CALL_ROOM_PREFIX } from '@callplane/livekit';
+import type { OutboundCall } from '@callplane/db';
 import { AppError, notFound } from '@callplane/service-kit';
 import type { DialerDeps } from './deps';
 import { countAdmission } from './dial-metrics';
+import { mediaPlaneFor, refuseUnplaceable } from './dial-plan';
 import { dispatchRetrying } from './dispatch';
+import { hangUp } from './hang-up';
 import { refuseListedDestination } from './do-not-call.usecase';
-import { leaseTrialNumber, releaseLease } from './trial-pool';
+import { recordDispatchError } from './dispatch-error';
+import { quotaScopes, takeOne, utcDay } from './test-call-quota';
+import { hasTrialNumbers, leaseTrialNumber, releaseLease } from './trial-pool';
 
 /** The user asking: test calls are counted and shown per user. */
 export interface TestCaller {
@@ -45,26 +48,31 @@ export async function requestTestCall(deps: DialerDeps, caller: TestCaller, inpu
  */
 export async function admitTestCall(deps: DialerDeps, caller: TestCaller, input: TestCallCreate): Promise<{ session_id: string }> {
   const { settings } = deps;
-  const to = toE164(input.to_number);
+  // The sandbox numbers (+1 numbers of a fictional range) are destinations like any other.
+  const to = parseDialNumber(input.to_number)?.number;
   if (!to) throw new AppError('validation_failed', 'Some fields are invalid: to_number. See details.', { details: [{ field: 'to_number', message: 'must be a phone number in E.164, such as +14155551234' }] });
   const region = trialRegionOf(to);
   if (!region) throw refuse(TEST_CALL_REFUSALS.unsupportedDestination());
   const agent = await deps.prisma.agent.findFirst({ where: { id: input.agent_id, tenantId: caller.tenantId }, select: { id: true } });
   if (!agent) throw notFound('The agent');
   // Before the transaction: a refusal uses none of the day's quotas.
+  refuseUnplaceable(deps, to);
   await refuseListedDestination(deps.prisma, caller.tenantId, to);
+  // A sandbox call is placed from the pool's sandbox number, a real one from a carrier's.
+  const sandbox = mediaPlaneFor(deps, to) === 'sandbox';
 
   const at = deps.now();
   const day = utcDay(at);
   const sessionId = newId('callSession');
   await deps.prisma.$transaction(
     async (tx) => {
-      if (!(await takeOne(tx, `user:${caller.userId}`, day, settings.testCallUserDailyLimit))) throw refuse(TEST_CALL_REFUSALS.userQuota(settings.testCallUserDailyLimit));
-      if (!(await takeOne(tx, `destination:${to}`, day, settings.testCallDestinationDailyLimit))) {
+      if (!(await takeOne(tx, quotaScopes.user(caller.userId), day, settings.testCallUserDailyLimit))) throw refuse(TEST_CALL_REFUSALS.userQuota(settings.testCallUserDailyLimit));
+      if (!(await takeOne(tx, quotaScopes.destination(to), day, settings.testCallDestinationDailyLimit))) {
         throw refuse(TEST_CALL_REFUSALS.destinationQuota(settings.testCallDestinationDailyLimit));
       }
-      const trial = await leaseTrialNumber(tx, region, sessionId, at);
-      if (!trial) throw refuse(TEST_CALL_REFUSALS.poolExhausted());
+      const trial = await leaseTrialNumber(tx, { region, sandbox }, sessionId, at);
+      // None free: the pool is busy, or it has no number for this destination at all.
+      if (!trial) throw refuse((await hasTrialNumbers(tx, { region, sandbox })) ? TEST_CALL_REFUSALS.poolExhausted() : TEST_CALL_REFUSALS.poolEmpty());
       await tx.outboundCall.create({
         data: { id: sessionId, tenantId: caller.tenantId, userId: caller.userId, agentId: agent.id, fromNumber: trial.number, toNumber: to, callType: 'studio_test', state: 'dispatching', claimedBy: deps.replica, trialNumberId: trial.id, createdAt: at },
       });
@@ -74,16 +82,6 @@ export async function admitTestCall(deps: DialerDeps, caller: TestCaller, input:
   );
   deps.logger.info({ tenant_id: caller.tenantId, session_id: sessionId, region }, 'studio test call admitted');
   return { session_id: sessionId };
-}
-
-/** One of today's calls for `scope`, if any is left: `count` goes up only while below the limit. */
-async function takeOne(tx: DbTx, scope: string, day: string, limit: number): Promise<boolean> {
-  if (limit <= 0) return false;
-  const rows = await tx.$queryRaw<Array<{ count: number }>>`
-    INSERT INTO test_call_counters (scope, day, count) VALUES (${scope}, ${day}::date, 1)
-    ON CONFLICT (scope, day) DO UPDATE SET count = test_call_counters.count + 1 WHERE test_call_counters.count < ${limit}
-    RETURNING count`;
-  return rows.length > 0;
 }
 
 /**
@@ -101,14 +99,16 @@ export function dispatchTestCall(deps: DialerDeps, sessionId: string): void {
   deps.inflight.add(p);
 }
 
-/** Marks a call that never got a session as failed (or canceled) and frees its number; false when it was already dispatched. */
+/**
+ * Marks a call that never got a session as failed (the platform's error, which gives the test back to the day's
+ * quotas) or canceled (by the user: it counts), and frees its number; false when it was already dispatched.
+ */
 export async function abandonUndispatched(deps: DialerDeps, sessionId: string, reason: string, state: 'failed' | 'canceled' = 'failed'): Promise<boolean> {
   return deps.prisma.$transaction(async (tx) => {
-    const { count } = await tx.outboundCall.updateMany({
-      where: { id: sessionId, state: 'dispatching' },
-      data: { state, error: state === 'failed' ? reason : null, endedAt: deps.now() },
-    });
+    const at = deps.now();
+    const { count } = await tx.outboundCall.updateMany({ where: { id: sessionId, state: 'dispatching' }, data: { state, endedAt: at } });
     if (count === 0) return false;
+    if (state === 'failed') await recordDispatchError(tx, sessionId, reason, at);
     await releaseLease(tx, sessionId);
     return true;
   });
@@ -136,7 +136,7 @@ export function testCallState(call: Pick<OutboundCall, 'state' | 'callState' | '
 }
 
 /**
- * `POST /voice/studio/test-call/{id}/end`: hang up (deleting the room ends the SIP leg and the agent) and record the
+ * `POST /voice/studio/test-call/{id}/end`: hang up (on LiveKit or the sandbox carrier: ./hang-up.ts) and record the
  * end as `completed`, reason `ended_by_user`; the lifecycle event then frees the trial number. Ending an ended call
  * changes nothing. A call not dispatched yet is canceled before it dials.
  */
@@ -144,12 +144,10 @@ export async function endTestCall(deps: DialerDeps, caller: TestCaller, sessionI
   const call = await ownTestCall(deps, caller, sessionId);
   if (testCallState(call) === 'ended') return;
   if (call.state === 'dispatching' && (await abandonUndispatched(deps, call.id, 'ended_by_user', 'canceled'))) return;
-  if (deps.livekit) {
-    try {
-      await deps.livekit.endCall(call.roomName ?? `${CALL_ROOM_PREFIX}${call.id}`);
-    } catch (err) {
-      throw new AppError('livekit_unavailable', 'The call could not be ended right now. Retry in a few seconds.', { cause: err });
-    }
+  try {
+    await hangUp(deps, call);
+  } catch (err) {
+    throw new AppError('livekit_unavailable', 'The call could not be ended right now. Retry in a few seconds.', { cause: err });
   }
   await deps.transitions.report({ call: { sessionId: call.id }, state: 'completed', at: deps.now(), endReason: 'ended_by_user' });
 }
@@ -158,7 +156,7 @@ export async function endTestCall(deps: DialerDeps, caller: TestCaller, sessionI
 export async function testCallQuota(deps: DialerDeps, caller: TestCaller): Promise<TestCallQuota> {
   const now = deps.now();
   const day = utcDay(now);
-  const row = await deps.prisma.testCallCounter.findUnique({ where: { scope_day: { scope: `user:${caller.userId}`, day: new Date(`${day}T00:00:00Z`) } } });
+  const row = await deps.prisma.testCallCounter.findUnique({ where: { scope_day: { scope: quotaScopes.user(caller.userId), day: new Date(`${day}T00:00:00Z`) } } });
   const limit = deps.settings.testCallUserDailyLimit;
   const used = row?.count ?? 0;
   return { used, limit, remaining: Math.max(0, limit - used), resets_at: nextUtcMidnight(now).toISOString() };
@@ -182,6 +180,4 @@ async function ownTestCall(deps: DialerDeps, caller: TestCaller, sessionId: stri
   return call;
 }
 
-/** `YYYY-MM-DD` of `at` in UTC: quota days turn at midnight UTC. */
-export const utcDay = (at: Date): string => at.toISOString().slice(0, 10);
 const nextUtcMidnight = (at: Date): Date => new Date(Date.UTC(at.getUTCFullYear(), at.getUTCMonth(), at.getUTCDate() + 1));

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import {
   isTerminalState,
+  SANDBOX_TRIAL_NUMBER,
   toE164,
   TRIAL_REGION_OF_PROVIDER,
   trialRegionOf,
@@ -8,7 +9,6 @@ import {
   type EventEnvelope,
   type TrialNumberCreate,
   type TrialNumberDto,
-  type TrialProvider,
   type TrialRegion,
 } from '@callplane/contracts';
 import { Prisma, type DbTx, type TrialNumber } from '@callplane/db';
@@ -88,22 +88,55 @@ export async function releaseLease(tx: DbTx, sessionId: string): Promise<boolean
 }
 
 /**
- * Leases the free number of `region` that has rested longest. SKIP LOCKED: requests racing for the pool each take a
+ * The part of the pool a test call may use: its destination's region, and either the carriers' numbers (calls placed
+ * on LiveKit) or the sandbox's (calls to the sandbox numbers, with no LiveKit). The sandbox's number is the one row
+ * with provider `sip`, which the operator API cannot add.
+ */
+export interface PoolShare {
+  region: TrialRegion;
+  sandbox: boolean;
+}
+
+const SANDBOX_TRIAL_PROVIDER = 'sip';
+
+/**
+ * Leases the free number of the share that has rested longest. SKIP LOCKED: requests racing for the pool each take a
  * different number instead of queueing on one; a request that finds none free is refused, never made to wait.
  */
-export async function leaseTrialNumber(tx: DbTx, region: TrialRegion, sessionId: string, at: Date): Promise<Pick<TrialNumber, 'id' | 'number'> | null> {
+export async function leaseTrialNumber(tx: DbTx, share: PoolShare, sessionId: string, at: Date): Promise<Pick<TrialNumber, 'id' | 'number'> | null> {
   const rows = await tx.$queryRaw<Array<{ id: string; number: string }>>`
     UPDATE trial_numbers SET in_use_by = ${sessionId}, leased_at = ${at}
-    WHERE id = (SELECT id FROM trial_numbers WHERE region = ${region} AND in_use_by IS NULL ORDER BY leased_at NULLS FIRST LIMIT 1 FOR UPDATE SKIP LOCKED)
+    WHERE id = (
+      SELECT id FROM trial_numbers WHERE region = ${share.region} AND (provider = ${SANDBOX_TRIAL_PROVIDER}) = ${share.sandbox} AND in_use_by IS NULL
+      ORDER BY leased_at NULLS FIRST LIMIT 1 FOR UPDATE SKIP LOCKED)
     RETURNING id, number`;
   return rows[0] ?? null;
+}
+
+/** Whether the share has any number at all, busy or not: none is `trial_pool_empty`, all busy `pool_exhausted`. */
+export async function hasTrialNumbers(tx: DbTx, share: PoolShare): Promise<boolean> {
+  const rows = await tx.$queryRaw<unknown[]>`SELECT 1 FROM trial_numbers WHERE region = ${share.region} AND (provider = ${SANDBOX_TRIAL_PROVIDER}) = ${share.sandbox} LIMIT 1`;
+  return rows.length > 0;
+}
+
+/**
+ * Sandbox mode (no LiveKit), on start: the pool holds the sandbox's own number (libs/contracts
+ * `SANDBOX_TRIAL_NUMBER`), so studio test calls to the sandbox numbers work on a fresh install. It has no carrier,
+ * no credentials and no trunk; one test call at a time holds it, like any pool number. Kept once added.
+ */
+export async function ensureSandboxTrialNumber(deps: Pick<DialerDeps, 'prisma' | 'now' | 'logger'>): Promise<void> {
+  const region = trialRegionOf(SANDBOX_TRIAL_NUMBER)!;
+  const added = await deps.prisma.$executeRaw`
+    INSERT INTO trial_numbers (id, number, provider, region, created_at) VALUES (${newTrialNumberId()}, ${SANDBOX_TRIAL_NUMBER}, ${SANDBOX_TRIAL_PROVIDER}, ${region}, ${deps.now()})
+    ON CONFLICT (number) DO NOTHING`;
+  if (added > 0) deps.logger.info({ number: SANDBOX_TRIAL_NUMBER }, 'sandbox number added to the trial pool for studio test calls');
 }
 
 export function presentTrialNumber(row: TrialNumber): TrialNumberDto {
   return {
     id: row.id,
     number: row.number,
-    provider: row.provider as TrialProvider,
+    provider: row.provider as TrialNumberDto['provider'],
     region: row.region as TrialRegion,
     in_use_by: row.inUseBy,
     leased_at: row.leasedAt?.toISOString() ?? null,

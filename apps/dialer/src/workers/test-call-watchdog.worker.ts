@@ -1,8 +1,9 @@
 import type { CallState } from '@callplane/contracts';
 import type { DbTx } from '@callplane/db';
-import { CALL_ROOM_PREFIX } from '@callplane/livekit';
 import { startWorkerLoop } from '@callplane/service-kit';
 import type { DialerDeps } from '../usecases/deps';
+import { hangUp } from '../usecases/hang-up';
+import { recordDispatchError } from '../usecases/dispatch-error';
 import { releaseLease } from '../usecases/trial-pool';
 
 const INTERVAL_MS = 1_000;
@@ -10,6 +11,7 @@ const BATCH = 20;
 
 interface Overdue {
   id: string;
+  tenant_id: string;
   room_name: string | null;
   state: string;
 }
@@ -22,8 +24,9 @@ const MAX_DURATION: Cut = { error: null, report: 'completed', endReason: 'max_du
  * Ends studio test calls that overstay, every second: one not ringing within `testCallDispatchTimeoutSeconds` of its
  * dispatch (`error: dispatch_timeout`, reported `failed`), and one live longer than `testCallMaxSeconds` (reported
  * `completed`, reason `max_duration`: our own cap, on top of the maxCallDuration dispatch gives LiveKit). Either way
- * the room is deleted and the trial number released. Rows are claimed FOR UPDATE SKIP LOCKED, so replicas share the
- * work without doing any call twice. `stop` waits for the round in progress.
+ * the call is hung up (its LiveKit room deleted, or the sandbox carrier told) and the trial number released. Rows are
+ * claimed FOR UPDATE SKIP LOCKED, so replicas share the work without doing any call twice. `stop` waits for the round
+ * in progress.
  */
 export function startTestCallWatchdog(deps: DialerDeps, opts: { intervalMs?: number } = {}): { stop(): Promise<void> } {
   return startWorkerLoop({
@@ -44,7 +47,7 @@ export async function runTestCallWatchdogOnce(deps: DialerDeps): Promise<{ dispa
   // the row is what is claimed, so each overdue call is handled by one replica.
   const dispatchTimeouts = await endOverdue(deps, DISPATCH_TIMEOUT, (tx) =>
     tx.$queryRaw<Overdue[]>`
-      SELECT o.id, o.room_name, o.state FROM outbound_calls o LEFT JOIN call_sessions s ON s.id = o.id
+      SELECT o.id, o.tenant_id, o.room_name, o.state FROM outbound_calls o LEFT JOIN call_sessions s ON s.id = o.id
       WHERE o.call_type = 'studio_test' AND o.state IN ('dispatching', 'dispatched') AND o.ended_at IS NULL AND o.error IS NULL
         AND o.ringing_at IS NULL AND o.answered_at IS NULL AND (s.id IS NULL OR s.status = 'initiating')
         AND COALESCE(o.dispatched_at, o.created_at) <= ${dispatchCutoff}
@@ -52,7 +55,7 @@ export async function runTestCallWatchdogOnce(deps: DialerDeps): Promise<{ dispa
   );
   const maxDurations = await endOverdue(deps, MAX_DURATION, (tx) =>
     tx.$queryRaw<Overdue[]>`
-      SELECT o.id, o.room_name, o.state FROM outbound_calls o JOIN call_sessions s ON s.id = o.id
+      SELECT o.id, o.tenant_id, o.room_name, o.state FROM outbound_calls o JOIN call_sessions s ON s.id = o.id
       WHERE o.call_type = 'studio_test' AND o.state = 'dispatched' AND o.ended_at IS NULL
         AND s.status = 'in_progress' AND COALESCE(o.answered_at, s.answered_at) <= ${durationCutoff}
       ORDER BY o.created_at LIMIT ${BATCH} FOR UPDATE OF o SKIP LOCKED`,
@@ -61,7 +64,7 @@ export async function runTestCallWatchdogOnce(deps: DialerDeps): Promise<{ dispa
 }
 
 /**
- * Ends each claimed call while its row stays locked: room deleted, terminal state reported, then the row marked and
+ * Ends each claimed call while its row stays locked: hung up, terminal state reported, then the row marked and
  * the number released in the claiming transaction. A round that fails part-way leaves the row unmarked; the next
  * round repeats it harmlessly (a deleted room counts as ended, a second terminal report changes nothing).
  */
@@ -72,13 +75,12 @@ async function endOverdue(deps: DialerDeps, cut: Cut, claim: (tx: DbTx) => Promi
       for (const row of rows) {
         const log = deps.logger.child({ session_id: row.id });
         const at = deps.now();
-        if (deps.livekit && row.state === 'dispatched') await deps.livekit.endCall(row.room_name ?? `${CALL_ROOM_PREFIX}${row.id}`);
+        if (row.state === 'dispatched') await hangUp(deps, { id: row.id, tenantId: row.tenant_id, roomName: row.room_name }, tx);
         // A call still `dispatching` never got a session: there is nothing to report, only the row to close.
         if (row.state === 'dispatched') await deps.transitions.report({ call: { sessionId: row.id }, state: cut.report, at, endReason: cut.endReason });
-        await tx.outboundCall.update({
-          where: { id: row.id },
-          data: { endedAt: at, ...(cut.error ? { error: cut.error } : {}), ...(row.state === 'dispatching' ? { state: 'failed' } : {}) },
-        });
+        await tx.outboundCall.update({ where: { id: row.id }, data: { endedAt: at, ...(row.state === 'dispatching' ? { state: 'failed' } : {}) } });
+        // A call that never rang is the platform's failure: recorded, and given back to the day's quotas.
+        if (cut.error) await recordDispatchError(tx, row.id, cut.error, at);
         await releaseLease(tx, row.id);
         log.info({ reason: cut.endReason }, 'studio test call ended by the watchdog');
       }

@@ -10,8 +10,20 @@ const tenantParams = z.object({ tenant_id: z.string().max(100) });
 export function adminRoutes(routerDeps: ApiRouterDeps, deps: ProvisioningDeps): ApiRouter {
   return new ApiRouter(routerDeps)
     .route(
-      { method: 'post', path: '/admin/tenants', tag, summary: 'Create a tenant', auth: 'admin', idempotent: true, body: tenantCreateSchema, responses: { 201: { description: 'Created', schema: tenantSchema } } },
-      async ({ body }) => ({ status: 201, body: await createTenant(deps, body) }),
+      {
+        method: 'post',
+        path: '/admin/tenants',
+        tag,
+        summary: 'Create a tenant',
+        description:
+          'Without LiveKit (the sandbox), the tenant is also given its own sandbox number to place calls from: provider sip, outbound enabled, ' +
+          'from the fictional +1 (555) 012-XXXX block. Its users find it with GET /voice/phone-numbers.',
+        auth: 'admin',
+        idempotent: true,
+        body: tenantCreateSchema,
+        responses: { 201: { description: 'Created', schema: tenantSchema } },
+      },
+      async ({ body, log }) => ({ status: 201, body: await createTenant(deps, log, body) }),
     )
     .route(
       { method: 'get', path: '/admin/tenants', tag, summary: 'List tenants, newest first', auth: 'admin', query: listQuerySchema, responses: { 200: { description: 'A page of tenants', schema: tenantListSchema } } },

@@ -45,7 +45,7 @@ export function byokRoutes(routerDeps: ApiRouterDeps, deps: ProvisioningDeps, ad
           'Runs the provider\'s setup steps (SIP trunks, credentials, LiveKit trunks and dispatch rule, inbound routing) one by one. A failed step undoes the earlier ones; ' +
           'what cannot be undone leaves the number in state needs_attention with the reason. Credentials are stored encrypted and shown only as credential_hint. ' +
           'Errors: 422 invalid_credentials, plivo_subaccount_credentials, plivo_zentrunk_required, provider_rejected; 409 plivo_india_number_locked, number_already_exists, import_in_progress; ' +
-          '502 provider_unavailable, livekit_unavailable (retry); 503 livekit_not_configured.',
+          '502 provider_unavailable, livekit_unavailable (retry); 409 livekit_not_configured (after the body is checked: a bad body is 400 validation_failed either way).',
         auth: 'user',
         idempotent: true,
         params: providerParams,

@@ -17,6 +17,8 @@ export interface ProvisioningDeps {
   outbox: { notify(): void };
   /** One importer per BYOK provider. */
   importers: ByokImporters;
-  /** Unset when LiveKit is not configured: imports are refused (`503 livekit_not_configured`). */
+  /** Unset when LiveKit is not configured: imports are refused (`409 livekit_not_configured`). */
   livekit?: ImportLiveKit;
+  /** Sandbox mode (LiveKit not configured): every tenant is given a sandbox number to place calls from. */
+  sandboxNumbers?: boolean;
 }

@@ -96,7 +96,7 @@ describe('importNumber', () => {
   it('refuses to import without LiveKit before asking the carrier anything', async () => {
     const pl = h.fakes.plivo.requests.length;
     const err = await rejection(importNumber(h.deps({ livekit: false }), h.log, tenantId, 'plivo', { credentials: plivoCreds, number: `+${PLIVO_NUMBERS.us}` }));
-    expect({ code: (err as AppError).code, status: (err as AppError).status }).toEqual({ code: 'livekit_not_configured', status: 503 });
+    expect({ code: (err as AppError).code, status: (err as AppError).status }).toEqual({ code: 'livekit_not_configured', status: 409 });
     expect(h.fakes.plivo.requests.length).toBe(pl);
   });
 });

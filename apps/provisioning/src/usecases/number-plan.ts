@@ -85,7 +85,8 @@ export function journalTo(deps: ProvisioningDeps, id: string) {
 
 export function requireLiveKit(deps: ProvisioningDeps): ImportLiveKit {
   if (!deps.livekit) {
-    throw new AppError('livekit_not_configured', 'Importing numbers needs LiveKit: the operator must set LIVEKIT_URL, LIVEKIT_API_KEY, LIVEKIT_API_SECRET and LIVEKIT_SIP_HOST.', { status: 503 });
+    // 409 like every other refusal for want of LiveKit (API.md): it is the platform's setup, and retrying changes nothing.
+    throw new AppError('livekit_not_configured', 'Importing numbers needs LiveKit: the operator must set LIVEKIT_URL, LIVEKIT_API_KEY, LIVEKIT_API_SECRET and LIVEKIT_SIP_HOST.');
   }
   return deps.livekit;
 }

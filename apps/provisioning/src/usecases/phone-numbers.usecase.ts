@@ -1,4 +1,4 @@
-import { newId, toE164, TOPICS, type AssignPhone, type ByoNumberCreate, type ListQuery } from '@callplane/contracts';
+import { newId, parseCallerNumber, toE164, TOPICS, type AssignPhone, type ByoNumberCreate, type ListQuery } from '@callplane/contracts';
 import { Prisma } from '@callplane/db';
 import { enqueueEvent } from '@callplane/events';
 import { byoManualSteps, byoPlanner, carrierOf } from '@callplane/providers';
@@ -20,6 +20,13 @@ import { markBindingReleased } from './sticky-bindings.repository';
 export async function addByoNumber(deps: ProvisioningDeps, log: Logger, tenantId: string, input: ByoNumberCreate) {
   const number = toE164(input.number);
   if (!number) {
+    // The sandbox's numbers are fictional: no provider can send their calls here, so they are not numbers to add.
+    // Each tenant is given its own sandbox number instead (sandbox-numbers.usecase).
+    if (parseCallerNumber(input.number)) {
+      throw new AppError('validation_failed', `${input.number.trim()} is a sandbox number, which no provider can route: in the sandbox every tenant already has one to call from (GET /voice/phone-numbers).`, {
+        details: [{ field: 'number', message: 'a sandbox number, not a number from a provider' }],
+      });
+    }
     throw new AppError('validation_failed', 'number is not a valid phone number: send it in E.164 form, such as +14155551234.', {
       details: [{ field: 'number', message: 'not a valid phone number' }],
     });

@@ -1,10 +1,17 @@
 import { newId, type ListQuery, type UserDto } from '@callplane/contracts';
 import { Prisma, type User } from '@callplane/db';
-import { AppError, afterCursor, decodeCursor, hashApiKey, newApiKey, notFound, page, secretHint } from '@callplane/service-kit';
+import { AppError, afterCursor, decodeCursor, hashApiKey, newApiKey, notFound, page, secretHint, type Logger } from '@callplane/service-kit';
 import type { ProvisioningDeps } from './deps';
+import { giveSandboxNumber } from './sandbox-numbers.usecase';
 
-export async function createTenant(deps: Pick<ProvisioningDeps, 'prisma'>, input: { name: string }) {
-  const tenant = await deps.prisma.tenant.create({ data: { id: newId('tenant'), name: input.name } });
+/** A tenant; in sandbox mode with its sandbox number to call from, in the same transaction (sandbox-numbers.usecase). */
+export async function createTenant(deps: Pick<ProvisioningDeps, 'prisma' | 'outbox' | 'sandboxNumbers'>, log: Logger, input: { name: string }) {
+  const { tenant, number } = await deps.prisma.$transaction(async (tx) => {
+    const t = await tx.tenant.create({ data: { id: newId('tenant'), name: input.name } });
+    return { tenant: t, number: deps.sandboxNumbers ? await giveSandboxNumber(tx, t.id) : undefined };
+  });
+  if (number) deps.outbox.notify();
+  if (number === null) log.warn({ tenant_id: tenant.id }, 'every sandbox caller id is taken: the new tenant has no number to place sandbox calls from');
   return { id: tenant.id, name: tenant.name };
 }
 

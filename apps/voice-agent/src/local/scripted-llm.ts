@@ -10,7 +10,11 @@ import { randomUUID } from 'node:crypto';
  *
  * - Lines may sit anywhere in the prompt (other prose is ignored); keywords are case-insensitive phrases
  *   separated by `|`, matched as whole words against the caller's last utterance. The first matching
- *   INTENT wins; with none, the FALLBACK line (or a built-in "could you repeat that") answers.
+ *   INTENT wins.
+ * - A line no INTENT covers is answered by the prompt's FALLBACK line when it has one. A prompt written for a real
+ *   model has neither, and must still make sense on the local stack (the sandbox, a first try with no keys): a caller
+ *   who says goodbye hears "Goodbye!" and the agent hangs up; anything else gets an honest answer, saying what was
+ *   heard and that real replies need an LLM key, instead of pretending not to have heard.
  * - A reply ending in `[end_call]` is spoken, then the `end_call` tool is called so the agent hangs up.
  * - `{{variables}}` in those lines are filled like the rest of the prompt, before the LLM sees it.
  */
@@ -22,17 +26,21 @@ export interface ScriptedIntent {
 
 export interface Script {
   intents: ScriptedIntent[];
-  fallback: ScriptedIntent;
+  /** The prompt's FALLBACK line; null when it has none. */
+  fallback: ScriptedIntent | null;
 }
 
-const DEFAULT_FALLBACK: ScriptedIntent = { keywords: [], reply: 'Sorry, could you say that again?', endCall: false };
+export type ScriptedReply = Pick<ScriptedIntent, 'reply' | 'endCall'>;
+
+/** Covers the end of any conversation, after the prompt's own intents (which may say goodbye their way). */
+const GOODBYE: ScriptedIntent = { keywords: ['bye', 'goodbye', 'good bye'], reply: 'Goodbye!', endCall: true };
 const INTENT_LINE = /^\s*INTENT\s+(.+?)\s*=>\s*(.+?)\s*$/;
 const FALLBACK_LINE = /^\s*FALLBACK\s*=>\s*(.+?)\s*$/;
 const END_CALL_MARK = /\s*\[end_call\]\s*$/i;
 
 export function parseScript(prompt: string): Script {
   const intents: ScriptedIntent[] = [];
-  let fallback = DEFAULT_FALLBACK;
+  let fallback: ScriptedIntent | null = null;
   for (const line of prompt.split(/\r?\n/)) {
     const intent = INTENT_LINE.exec(line);
     if (intent) {
@@ -46,9 +54,19 @@ export function parseScript(prompt: string): Script {
   return { intents, fallback };
 }
 
-export function matchIntent(script: Script, utterance: string): ScriptedIntent {
+/** The answer to the caller's last utterance: a matching INTENT, goodbye, the FALLBACK line, or the honest reply. */
+export function replyTo(script: Script, utterance: string): ScriptedReply {
   const said = ` ${normalise(utterance)} `;
-  return script.intents.find((i) => i.keywords.some((k) => said.includes(` ${k} `))) ?? script.fallback;
+  const heard = (i: ScriptedIntent) => i.keywords.some((k) => said.includes(` ${k} `));
+  const chosen = script.intents.find(heard) ?? (heard(GOODBYE) ? GOODBYE : null) ?? script.fallback;
+  return chosen ? { reply: chosen.reply, endCall: chosen.endCall } : { reply: honestReply(utterance), endCall: false };
+}
+
+/** What the stand-in says to a line it has no answer for: what it heard, and why it cannot say more. Short: it is spoken. */
+export function honestReply(utterance: string): string {
+  const heard = utterance.trim().replace(/[\s.!?,;:]+$/u, '');
+  if (!heard) return "Sorry, I didn't catch that.";
+  return `I heard: ${heard}. I'm a test model: real replies need an LLM key.`;
 }
 
 function reply(text: string): { reply: string; endCall: boolean } {
@@ -95,7 +113,7 @@ class ScriptedIntentStream extends llm.LLMStream {
       .filter((i): i is llm.ChatMessage => i.type === 'message' && (i.role === 'system' || i.role === 'developer'))
       .map((i) => i.textContent ?? '')
       .join('\n');
-    const intent = matchIntent(parseScript(prompt), last.textContent ?? '');
+    const intent = replyTo(parseScript(prompt), last.textContent ?? '');
     const id = randomUUID();
     this.queue.put({ id, delta: { role: 'assistant', content: intent.reply } });
     if (intent.endCall) {

@@ -64,7 +64,7 @@ export interface SandboxCallDeps {
  * load range: ./load-call.ts), and the answering number connects a caller bot to the same VoiceSession (AgentSession) a LiveKit call runs, with only the room's
  * audio input and output replaced. Progress is reported through the call-state machine like any carrier's.
  */
-export async function runSandboxCall(deps: SandboxCallDeps, metadata: unknown): Promise<void> {
+export async function runSandboxCall(deps: SandboxCallDeps, metadata: unknown, hungUp: AbortSignal = new AbortController().signal): Promise<void> {
   const sessionId = (metadata as { session_id?: unknown } | null)?.session_id;
   if (typeof sessionId !== 'string') {
     deps.logger.error('sandbox call request without a session id: dropped');
@@ -98,17 +98,19 @@ export async function runSandboxCall(deps: SandboxCallDeps, metadata: unknown): 
     return;
   }
   await report({ state: 'ringing' });
+  // Hung up by the dialer while ringing: it has recorded the end itself, so there is nothing left to report.
+  const ringing = AbortSignal.any([deps.signal, hungUp]);
   if (behaviour.kind === 'never_answers') {
-    await sleep(deps.settings.ringingTimeoutMs, undefined, { signal: deps.signal }).catch(() => undefined);
-    await report({ state: 'no_answer', sipStatus: behaviour.sipStatus, endReason: 'no_answer' });
+    await sleep(deps.settings.ringingTimeoutMs, undefined, { signal: ringing }).catch(() => undefined);
+    if (!hungUp.aborted) await report({ state: 'no_answer', sipStatus: behaviour.sipStatus, endReason: 'no_answer' });
     return;
   }
-  const stillRinging = await sleep(deps.settings.answerAfterMs, true, { signal: deps.signal }).catch(() => false);
+  const stillRinging = await sleep(deps.settings.answerAfterMs, true, { signal: ringing }).catch(() => false);
   if (!stillRinging) {
-    await report({ state: 'canceled', endReason: 'worker_shutdown' });
+    if (!hungUp.aborted) await report({ state: 'canceled', endReason: 'worker_shutdown' });
     return;
   }
-  await connect(deps, plan, sessionId, log, report);
+  await connect(deps, plan, sessionId, log, report, hungUp);
 }
 
 /**
@@ -122,7 +124,14 @@ export async function answerSandboxInbound(deps: SandboxCallDeps, plan: CallPlan
   await connect(deps, plan, sessionId, log, report);
 }
 
-async function connect(deps: SandboxCallDeps, plan: CallPlan, sessionId: string, log: Logger, report: (r: Omit<CallReport, 'call' | 'at'>) => Promise<unknown>): Promise<void> {
+async function connect(
+  deps: SandboxCallDeps,
+  plan: CallPlan,
+  sessionId: string,
+  log: Logger,
+  report: (r: Omit<CallReport, 'call' | 'at'>) => Promise<unknown>,
+  hungUp: AbortSignal = new AbortController().signal,
+): Promise<void> {
   const { settings } = deps;
   let call: VoiceSession;
   let bot: CallerBot | undefined;
@@ -148,6 +157,9 @@ async function connect(deps: SandboxCallDeps, plan: CallPlan, sessionId: string,
     // The caller's line opens with the answer; the agent's greeting follows once the session runs.
     caller.start(() => call.callerHungUp());
     void call.ended.finally(() => caller.stop());
+    // The dialer hung up (End Call, its watchdog): the line drops, as when LiveKit deletes a call's room.
+    if (hungUp.aborted) call.callerHungUp();
+    else hungUp.addEventListener('abort', () => call.callerHungUp(), { once: true });
     await call.start();
   } catch (err) {
     bot?.stop();

@@ -8,6 +8,8 @@ import { answerSandboxInbound, runSandboxCall, type SandboxCallDeps } from './sa
 /** The worker's sandbox carrier: places the calls the dialer asks for, tracks them, and drains them on stop. */
 export class SandboxMediaPlane {
   readonly #running = new Map<string, Promise<void>>();
+  /** Per outbound call: aborted when the dialer asks to hang it up. */
+  readonly #hangUps = new Map<string, AbortController>();
   readonly #abort = new AbortController();
   readonly #deps: SandboxCallDeps;
   #vad: Promise<VAD> | null = null;
@@ -32,10 +34,20 @@ export class SandboxMediaPlane {
     if (this.#abort.signal.aborted) throw new Error('the sandbox media plane is draining: the call is left for another worker');
     const sessionId = String((metadata as { session_id?: unknown } | null)?.session_id ?? '');
     if (this.#running.has(sessionId)) return;
-    const p = runSandboxCall(this.#deps, metadata)
+    const hangUp = new AbortController();
+    const p = runSandboxCall(this.#deps, metadata, hangUp.signal)
       .catch((err: unknown) => this.#deps.logger.error({ session_id: sessionId, err }, 'sandbox call crashed'))
-      .finally(() => this.#running.delete(sessionId));
+      .finally(() => {
+        this.#running.delete(sessionId);
+        this.#hangUps.delete(sessionId);
+      });
     this.#running.set(sessionId, p);
+    this.#hangUps.set(sessionId, hangUp);
+  }
+
+  /** The dialer hangs up a call it placed here; a call not running here (over, or on another worker) is left alone. */
+  hangUp(sessionId: string): void {
+    this.#hangUps.get(sessionId)?.abort();
   }
 
   /** Answers a simulated inbound call whose session is already open (`call.initiating`), in the background. */

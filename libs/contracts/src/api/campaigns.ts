@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { TERMINAL_CALL_STATES, type CallState } from '../call';
 import { hhmm, weeklyWindowSchema } from './agents';
 import { httpUrlSchema, isIanaTimeZone, listOf } from './common';
-import { dialContextSchema, dialNumberSchema } from './outbound';
+import { dialContextSchema, dialNumberSchema, fromNumberSchema } from './outbound';
 
 /** API.md "Campaigns": the lifecycle of a campaign. */
 export const CAMPAIGN_STATUSES = ['draft', 'scheduled', 'running', 'paused', 'completed', 'canceled'] as const;
@@ -73,7 +73,7 @@ const campaignFields = {
   name: z.string().trim().min(1).max(200),
   agent_id: z.string().min(1).max(100),
   from_numbers: z
-    .array(dialNumberSchema)
+    .array(fromNumberSchema)
     .min(1)
     .max(CAMPAIGN_LIMITS.fromNumbers.max)
     .refine((n) => new Set(n).size === n.length, 'numbers must not repeat')

@@ -42,7 +42,7 @@ export type TrialNumberCreate = z.infer<typeof trialNumberCreateSchema>;
 export const trialNumberSchema = z.object({
   id: z.string(),
   number: z.string(),
-  provider: z.enum(TRIAL_PROVIDERS),
+  provider: z.enum([...TRIAL_PROVIDERS, 'sip']).describe('sip: the sandbox\'s own number, added on start when LiveKit is not configured (test calls to the sandbox numbers)'),
   region: z.enum(['IN', 'US']),
   in_use_by: z.string().nullable().describe('the studio test call (cs_…) holding the number; null when free'),
   leased_at: z.string().nullable(),
@@ -89,4 +89,6 @@ export const TEST_CALL_REFUSALS = {
   destinationQuota: (limit: number) => ({ status: 429, code: 'test_call_destination_quota', message: `That number has already received ${limit} test calls today. Try again tomorrow.` }),
   unsupportedDestination: () => ({ status: 400, code: 'test_call_unsupported_destination', message: 'Test calls currently support +91 (India) and +1 (US) destinations only.' }),
   poolExhausted: () => ({ status: 503, code: 'pool_exhausted', message: 'All trial numbers are in use right now. Try again in a minute.' }),
+  /** The pool has no number for the destination at all: waiting will not help, an operator must add one. */
+  poolEmpty: () => ({ status: 503, code: 'trial_pool_empty', message: 'No trial numbers are configured yet. Ask your operator to add one.' }),
 } as const;

@@ -1,0 +1,2 @@
+-- AlterTable
+ALTER TABLE "trial_numbers" ALTER COLUMN "credentials_enc" DROP NOT NULL;
