@@ -72,7 +72,7 @@ describe('the all-in-one killed mid-call', () => {
     expect(agent.status).toBe(201);
     // The tenant's sandbox number to call from, as its users find it.
     const numbers = await http('GET', `${base}/voice/phone-numbers`, { token });
-    const from = (numbers.json.data as Array<{ number: string; outbound_enabled: boolean }>).find((n) => n.outbound_enabled)?.number;
+    const from = (numbers.json.data as Array<{ number: string; outbound: { enabled: boolean } }>).find((n) => n.outbound.enabled)?.number;
     expect(from).toBeDefined();
     // The load range: answered after a second, then silent for 99 s, longer than the test needs it up.
     const dial = await http('POST', `${base}/voice/outbound/dial`, { token, json: { agent_id: agent.json.id, to_number: sandboxLoadNumber(99), from_number: from, webhook_url: `${receiver.url}/calls` } });
