@@ -64,18 +64,28 @@ describe("the README's first flow against the all-in-one", () => {
     expect({ status: bundle.status, type: bundle.headers.get('content-type') }).toEqual({ status: 200, type: 'text/javascript; charset=utf-8' });
   });
 
-  it('runs as written: a user by the CLI, an agent, a sandbox call, and the finished session', async () => {
+  it('runs as written: a tenant and user by the CLI, an agent, a sandbox call, a studio test call, a scheduled call, and the finished session', async () => {
     const flow = firstFlow(readFileSync(path.join(ROOT, 'README.md'), 'utf8'));
     // What the reader would have in their shell afterwards, printed for the assertions below.
-    const script = `set -euo pipefail\n${flow}\necho; echo "vars: $TENANT $AGENT $FROM $SESSION"\n`;
+    const script = `set -euo pipefail\n${flow}\necho; echo "vars: $TENANT $AGENT $FROM $SESSION $TEST $SCHEDULED"\n`;
     const run = await bash(script, { CALLPLANE_DATA_DIR: dataDir });
     if (run.code !== 0) throw new Error(`the flow exited ${run.code}:\n${run.stdout}\n${run.stderr}\n--- all-in-one:\n${aio!.output().slice(-4000)}`);
 
-    const [tenantId, agentId, fromNumber, sessionId] = /vars: (\S+) (\S+) (\S+) (\S+)/.exec(run.stdout)!.slice(1);
-    expect({ tenantId, agentId, fromNumber, sessionId }).toEqual({ tenantId: expect.stringMatching(/^ten_/), agentId: expect.stringMatching(/^agt_/), fromNumber: '+15550100000', sessionId: expect.stringMatching(/^cs_/) });
-    const printed = run.stdout.slice(0, run.stdout.lastIndexOf('vars:')).trim();
-    const session = JSON.parse(printed) as { id: string; agent_id: string; from_number: string; to_number: string; status: string; transcript: Array<{ role: string; text: string }>; usage: Record<string, number> };
-    expect(session).toMatchObject({ id: sessionId, agent_id: agentId, from_number: '+15550100000', to_number: '+15550100001', status: 'completed' });
+    const [tenantId, agentId, fromNumber, sessionId, testId, scheduledId] = /vars: (\S+) (\S+) (\S+) (\S+) (\S+) (\S+)/.exec(run.stdout)!.slice(1);
+    expect({ tenantId, agentId, fromNumber, sessionId, testId, scheduledId }).toEqual({
+      tenantId: expect.stringMatching(/^ten_/),
+      agentId: expect.stringMatching(/^agt_/),
+      fromNumber: expect.stringMatching(/^\+1555012\d{4}$/), // the new tenant's own sandbox number
+      sessionId: expect.stringMatching(/^cs_/),
+      testId: expect.stringMatching(/^cs_/),
+      scheduledId: expect.stringMatching(/^cs_/),
+    });
+    // Printed, in order: the test call's status, the scheduled calls, the first call's session.
+    const [status, scheduled, printed] = run.stdout.slice(0, run.stdout.lastIndexOf('vars:')).trim().split('\n').map((l) => JSON.parse(l));
+    expect(status).toMatchObject({ state: expect.stringMatching(/^(initiating|ringing|live)$/), max_seconds: 120, error: null });
+    expect((scheduled as { data: Array<{ session_id: string }> }).data.map((c) => c.session_id)).toContain(scheduledId);
+    const session = printed as { id: string; agent_id: string; from_number: string; to_number: string; status: string; transcript: Array<{ role: string; text: string }>; usage: Record<string, number> };
+    expect(session).toMatchObject({ id: sessionId, agent_id: agentId, from_number: fromNumber, to_number: '+15550100001', status: 'completed' });
     const said = session.transcript.map((t) => `${t.role}: ${t.text}`);
     expect(said[0]).toBe('agent: Hi, thanks for calling Acme. How can I help?');
     expect(said).toContain('agent: Acme costs ten dollars a month.');
