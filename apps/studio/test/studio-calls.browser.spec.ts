@@ -26,16 +26,20 @@ describe('studio: sessions, test calls and the other pages on the sandbox (Chrom
   const studio = useStudio();
   jest.setTimeout(120_000);
   let agentId: string;
+  let fromNumber: string;
 
   beforeAll(async () => {
     const agent = await studio().api('POST', '/voice/agents', { name: 'Ava', system_prompt: PROMPT, voice: VOICE });
     expect(agent.status).toBe(201);
     agentId = String(agent.body.id);
+    // The tenant's own sandbox number to call from, as its users find it.
+    const numbers = (await studio().api('GET', '/voice/phone-numbers')).body.data as Array<{ number: string; outbound: { enabled: boolean } }>;
+    fromNumber = numbers.find((n) => n.outbound.enabled)!.number;
   });
 
   it('shows a sandbox call’s transcript, usage and cost in Sessions, with the summary', async () => {
     const { api, signIn, checkPage } = studio();
-    const dial = await api('POST', '/voice/outbound/dial', { agent_id: agentId, to_number: SANDBOX_NUMBERS.answers, from_number: '+15550100000' });
+    const dial = await api('POST', '/voice/outbound/dial', { agent_id: agentId, to_number: SANDBOX_NUMBERS.answers, from_number: fromNumber });
     expect(dial.status).toBe(202);
     const sessionId = String(dial.body.session_id);
     const session = await pollUntil(
@@ -65,7 +69,7 @@ describe('studio: sessions, test calls and the other pages on the sandbox (Chrom
     await checkPage('sessions');
   });
 
-  it('Try Voice Call: Web Call says it is coming; Phone Call shows the quota, and the API’s refusals word for word', async () => {
+  it('Try Voice Call: Web Call says it is coming; Phone Call shows the quota and a refusal word for word, then walks a sandbox call through every state to Ended', async () => {
     const { signIn, checkPage, api } = studio();
     const page = await signIn();
     await page.getByRole('link', { name: 'Agents' }).click();
@@ -89,15 +93,20 @@ describe('studio: sessions, test calls and the other pages on the sandbox (Chrom
     await dialog.getByRole('alert').filter({ hasText: TEST_CALL_REFUSALS.unsupportedDestination().message }).waitFor();
     expect(await dialog.getByRole('alert').textContent()).toBe(TEST_CALL_REFUSALS.unsupportedDestination().message);
 
-    // The sandbox has no trial number for studio test calls yet (work on that is under way): until it has, a call to
-    // its answering number is refused, and the dialog shows the API's sentence for it as the API says it.
+    // The sandbox's answering number: the call walks every state, the counter runs against the 2-minute cap, End Call ends it.
     await dialog.getByLabel('Phone number').fill(SANDBOX_NUMBERS.answers);
     await dialog.getByRole('button', { name: 'Call my phone' }).click();
-    await dialog.getByRole('alert').filter({ hasNotText: TEST_CALL_REFUSALS.unsupportedDestination().message }).waitFor();
-    const shown = await dialog.getByRole('alert').textContent();
-    const refusal = await api('POST', '/voice/studio/test-call', { agent_id: agentId, to_number: SANDBOX_NUMBERS.answers });
-    expect(refusal.status).toBeGreaterThanOrEqual(400);
-    expect(shown).toBe((refusal.body.error as { message: string }).message);
+    const state = dialog.getByRole('status');
+    await state.filter({ hasText: /^(Setting up|Ringing|Connected)$/ }).waitFor();
+    await state.filter({ hasText: /^Connected$/ }).waitFor({ timeout: 30_000 });
+    const counter = dialog.getByLabel('Call time');
+    await counter.filter({ hasText: /^00:0[1-9] \/ 02:00$/ }).waitFor({ timeout: 30_000 });
+    await checkPage('phone-call-connected');
+    await dialog.getByRole('button', { name: 'End Call' }).click();
+    await state.filter({ hasText: /^Ended$/ }).waitFor({ timeout: 30_000 });
+    // One of the day's test calls used.
+    const after = (await api('GET', '/voice/studio/quota')).body as { remaining: number };
+    expect(after.remaining).toBe(quota.remaining - 1);
   });
 
   it('Leads, Campaigns and Settings pass axe-core; Settings reveals the webhook secret the API holds', async () => {
