@@ -160,8 +160,10 @@ describe('PostgreSQL backends terminated while webhooks and dials arrive', () =>
       outboundSessions.set(x.key, String([...ids][0]));
     }
     const sessionIds = [...inboundSessions.values(), ...outboundSessions.values()];
+    // A dispatch whose retries all met a killed connection is placed by the scheduler's reclaim of rows left
+    // `dispatching` (60 s stale): the wait covers that, since an acknowledged dial may be late but never lost.
     await pollUntil(async () => (await prisma.callSession.count({ where: { id: { in: sessionIds } } })) === sessionIds.length, {
-      timeoutMs: 30_000,
+      timeoutMs: 90_000,
       description: 'a session for every acknowledged dial',
     });
     expect(await prisma.callSession.count({ where: { tenantId } })).toBe(sessionIds.length);
