@@ -39,7 +39,8 @@ describe("the README's first flow against the all-in-one", () => {
     base = `http://localhost:${port}`;
     const env: NodeJS.ProcessEnv = { ...process.env, PORT: String(port), CALLPLANE_DATA_DIR: dataDir, LOG_LEVEL: 'warn' };
     for (const k of ['DATABASE_URL', 'KAFKA_BROKERS', 'LIVEKIT_URL', 'ADMIN_TOKEN', 'CALLPLANE_URL', 'CALLPLANE_API_KEY']) delete env[k];
-    aio = startChild(path.join(ROOT, 'node_modules/.bin/tsx'), ['apps/all-in-one/src/main.ts'], { cwd: ROOT, env });
+    // node with tsx as its loader, not tsx's CLI, whose signal relay SIGKILLs a service busy for ~60 ms: the drain is under test.
+    aio = startChild(process.execPath, ['--import', 'tsx', 'apps/all-in-one/src/main.ts'], { cwd: ROOT, env });
     const server = aio;
     await pollUntil(() => /curl -s -X POST/.test(server.output()) || server.child.exitCode !== null, { timeoutMs: 120_000, intervalMs: 100, description: 'the all-in-one to start' });
     if (server.child.exitCode !== null) throw new Error(`the all-in-one exited:\n${server.output()}`);
