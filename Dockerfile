@@ -10,6 +10,8 @@ ARG NODE_IMAGE=node:20.19.5-bookworm-slim
 FROM ${NODE_IMAGE} AS deps
 WORKDIR /app
 COPY package.json package-lock.json ./
+# Fixes to upstream bugs, applied by npm ci's postinstall (patch-package) until the packages release them.
+COPY patches ./patches
 # onnxruntime-node's postinstall would download its CUDA provider (the voice agent runs Silero on CPU, whose binding
 # the package ships). npm 11.19+ skips it by package.json's allowScripts; this image's npm predates that field, so
 # the package's own switch says it.
@@ -34,6 +36,7 @@ ENV NODE_ENV=production \
     NODE_OPTIONS=--enable-source-maps \
     CALLPLANE_PRISMA_DIR=/app/dist/prisma
 COPY package.json package-lock.json ./
+COPY patches ./patches
 RUN --mount=type=cache,target=/root/.npm ONNXRUNTIME_NODE_INSTALL=skip npm ci --omit=dev --no-audit --no-fund
 COPY --from=build /app/dist ./dist
 # The all-in-one keeps its embedded database under /app/.data; everything else is read-only at run time.
