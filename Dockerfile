@@ -30,7 +30,7 @@ FROM deps AS studio-build
 WORKDIR /app
 # The studio imports only types from libs/contracts (erased by the build): its own sources are enough.
 COPY tsconfig.base.json ./
-COPY scripts/build-studio.mjs scripts/
+COPY scripts/build-studio.mjs scripts/studio-initial-js.mjs scripts/
 COPY apps/studio apps/studio
 RUN node scripts/build-studio.mjs
 

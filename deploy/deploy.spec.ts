@@ -274,9 +274,10 @@ describe('Dockerfile', () => {
 
 describe('the studio: its own static deployment at `/`', () => {
   const studioConf = readText(STUDIO.nginxConf);
+  const buildScript = readText(STUDIO.buildScript);
 
   it('builds as the Dockerfile target studio: the build script in a stage of its own, nginx-unprivileged as uid 101, runtime still the default', () => {
-    expect(studioDockerfileProblems(dockerfile)).toEqual([]);
+    expect(studioDockerfileProblems(dockerfile, buildScript)).toEqual([]);
   });
 
   it('serves the app from nginx: deep links get index.html, API paths and missing assets a 404, hashed assets cached for good, security headers', () => {
@@ -304,13 +305,16 @@ describe('the studio: its own static deployment at `/`', () => {
 describe('the studio checks catch a broken static deployment', () => {
   const source = readText('Dockerfile');
   const studioConf = readText(STUDIO.nginxConf);
+  const buildScript = readText(STUDIO.buildScript);
+  const studioProblems = (dockerfileSource: string) => studioDockerfileProblems(parseDockerfile(dockerfileSource), buildScript);
 
-  it('Dockerfile: the studio last (so the default build), running as root, a stage that does not build the studio', () => {
+  it('Dockerfile: the studio last (so the default build), running as root, a stage that does not build the studio or lacks a module of its script', () => {
     const last = source.replace(/(# ---- studio-build[\s\S]*?)(# ---- runtime[\s\S]*)$/, '$2\n$1');
-    expect(studioDockerfileProblems(parseDockerfile(last))).toContain("the runtime stage must stay last: a build without --target makes the services' image");
-    expect(studioDockerfileProblems(parseDockerfile(source.replace('USER 101:101', 'USER root')))).toEqual(['studio stage must end as USER 101:101 (numeric, non-root), not root']);
-    expect(studioDockerfileProblems(parseDockerfile(source.replace('RUN node scripts/build-studio.mjs', 'RUN true')))).toEqual(['stage studio-build must RUN node scripts/build-studio.mjs']);
-    expect(studioDockerfileProblems(parseDockerfile(source.replace(/^ARG STUDIO_SERVER_IMAGE=.*$/m, 'ARG STUDIO_SERVER_IMAGE=nginx:1.27.5-alpine')))).toEqual([
+    expect(studioProblems(last)).toContain("the runtime stage must stay last: a build without --target makes the services' image");
+    expect(studioProblems(source.replace('USER 101:101', 'USER root'))).toEqual(['studio stage must end as USER 101:101 (numeric, non-root), not root']);
+    expect(studioProblems(source.replace('RUN node scripts/build-studio.mjs', 'RUN true'))).toEqual(['stage studio-build must RUN node scripts/build-studio.mjs']);
+    expect(studioProblems(source.replace(' scripts/studio-initial-js.mjs scripts/', ' scripts/'))).toEqual(['stage studio-build does not COPY scripts/studio-initial-js.mjs']);
+    expect(studioProblems(source.replace(/^ARG STUDIO_SERVER_IMAGE=.*$/m, 'ARG STUDIO_SERVER_IMAGE=nginx:1.27.5-alpine'))).toEqual([
       'studio stage is FROM nginx:1.27.5-alpine, expected nginxinc/nginx-unprivileged',
     ]);
   });

@@ -16,11 +16,11 @@ const portOf = (c: IContainer, port: number | string | undefined): number | unde
 export const apiSegments = (): string[] => [...new Set(ROUTES.map((r) => r.prefix.split('/')[1] ?? ''))].filter(Boolean);
 
 /**
- * The `studio` target: built from the studio's sources by its build script in a stage of its own, served by the
+ * The `studio` target: built from the studio's sources by its build script (and the modules it imports) in a stage of its own, served by the
  * pinned nginx-unprivileged image as a numeric non-root user with the repo's site config; declared before the
  * services' runtime stage, so a build without --target still makes the services' image.
  */
-export function studioDockerfileProblems(d: ParsedDockerfile): string[] {
+export function studioDockerfileProblems(d: ParsedDockerfile, buildScriptSource: string): string[] {
   const problems: string[] = [];
   const studio = d.stages.find((s) => s.name === STUDIO.name);
   if (!studio) return [`no stage ${STUDIO.name} (docker build --target ${STUDIO.name})`];
@@ -32,7 +32,10 @@ export function studioDockerfileProblems(d: ParsedDockerfile): string[] {
   if (fromBuild?.[2] !== STUDIO.htmlInImage) problems.push(`${STUDIO.name} stage must COPY the built dist/apps/studio to ${STUDIO.htmlInImage}`);
   const build: Stage | undefined = d.stages.find((s) => s.name === fromBuild?.[1]);
   if (fromBuild && !build?.instructions.some((i) => i.op === 'RUN' && i.args.includes(`node ${STUDIO.buildScript}`))) problems.push(`stage ${fromBuild[1]} must RUN node ${STUDIO.buildScript}`);
-  for (const needed of [STUDIO.buildScript, 'apps/studio']) {
+  // The build script's own modules (`./studio-initial-js.mjs`) must be in the stage too.
+  const scriptDir = STUDIO.buildScript.slice(0, STUDIO.buildScript.lastIndexOf('/') + 1);
+  const localImports = [...buildScriptSource.matchAll(/from '\.\/([\w.-]+)'/g)].map((m) => `${scriptDir}${m[1]}`);
+  for (const needed of [STUDIO.buildScript, ...localImports, 'apps/studio']) {
     if (build && !build.instructions.some((i) => i.op === 'COPY' && i.args.split(' ').includes(needed))) problems.push(`stage ${build.name} does not COPY ${needed}`);
   }
   const user = studio.instructions.filter((i) => i.op === 'USER').at(-1)?.args;
