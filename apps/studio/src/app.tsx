@@ -3,6 +3,7 @@ import { lazy, Suspense, useEffect, useState } from 'react';
 import { apiKeyStore, type Role } from './api/api-key';
 import { SIGNED_OUT_EVENT } from './api/api-client';
 import { Loading, Shell, type PageRoute } from './components/shell';
+import { navigate } from './router';
 import { SignInPage } from './pages/sign-in.page';
 import { AgentsPage } from './pages/agents/agents.page';
 import { AgentPage } from './pages/agents/agent.page';
@@ -50,7 +51,8 @@ export function App() {
   }, [client]);
 
   if (!role) return <SignInPage onSignedIn={setRole} />;
-  const signOut = () => (apiKeyStore.clear(), client.clear(), setRole(null));
+  // Whoever signs in next starts on their own first page, not on the last one's (an operator is not a tenant).
+  const signOut = () => (apiKeyStore.clear(), client.clear(), navigate('/', { replace: true }), setRole(null));
   if (role === 'operator') {
     return (
       <Suspense fallback={<Loading />}>

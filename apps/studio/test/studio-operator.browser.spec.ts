@@ -37,7 +37,7 @@ describe('studio: operator pages (Chromium)', () => {
     return page;
   };
 
-  it('signs in with the operator token and shows the operator pages, not the tenant ones', async () => {
+  it('signs in with the operator token and shows the operator pages, not the tenant ones; a customer signing in after gets theirs', async () => {
     const { adminToken, checkPage } = studio();
     const page = await signInAsOperator();
     const nav = page.getByRole('navigation', { name: 'Main' });
@@ -54,6 +54,12 @@ describe('studio: operator pages (Chromium)', () => {
     await page.getByRole('button', { name: 'Sign out' }).click();
     await page.getByRole('button', { name: 'Sign in' }).waitFor();
     expect(await page.evaluate<string[]>('Object.values(sessionStorage)')).not.toContain(adminToken);
+    // Whoever signs in next starts on their own first page: a customer's key lands on Agents.
+    expect(new URL(page.url()).pathname).toBe('/');
+    await page.getByLabel('API key').fill(studio().apiKey);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('heading', { name: 'Agents', level: 1 }).waitFor();
+    expect(await page.getByRole('navigation', { name: 'Main' }).getByRole('link').allTextContents()).toEqual(['Agents', 'Phone Numbers', 'Campaigns', 'Sessions', 'Leads', 'Settings']);
   });
 
   it('creates a tenant and a user, shows the user’s API key once with Copy, and revokes it', async () => {
