@@ -2,9 +2,11 @@
 # One image for every Callplane service; the app is chosen at build time (--build-arg APP=dialer)
 # or at run time (-e APP=dialer, or a command such as `node dist/apps/dialer/main.js`).
 # Migrations: `node dist/tools/db-migrate.js deploy` in the same image.
+# The studio (the dashboard) is an image of its own: `docker build --target studio`, static files behind nginx.
 
-# Pinned to a release, so every build runs the same Node.js (deploy/deploy.spec.ts checks).
+# Pinned to releases, so every build runs the same software (deploy/deploy.spec.ts checks).
 ARG NODE_IMAGE=node:20.19.5-bookworm-slim
+ARG STUDIO_SERVER_IMAGE=nginxinc/nginx-unprivileged:1.27.5-alpine
 
 # ---- deps: every dependency, for building ----
 FROM ${NODE_IMAGE} AS deps
@@ -24,6 +26,25 @@ COPY . .
 # `npm run build` = `npm run db:generate` (the Prisma client) + `node scripts/build.mjs` (all apps and tools,
 # libs/db/prisma copied to dist/prisma).
 RUN npm run build
+
+# ---- studio-build: the dashboard's static files (the build prints the initial JavaScript, and fails over 250 KB) ----
+FROM deps AS studio-build
+WORKDIR /app
+# The studio imports only types from libs/contracts (erased by the build): its own sources are enough.
+COPY tsconfig.base.json ./
+COPY scripts/build-studio.mjs scripts/studio-initial-js.mjs scripts/
+COPY apps/studio apps/studio
+RUN node scripts/build-studio.mjs
+
+# ---- studio: the dashboard's static deployment (`docker build --target studio`) ----
+# Declared before runtime so a build without --target still makes the services' image.
+FROM ${STUDIO_SERVER_IMAGE} AS studio
+# nginx-unprivileged listens on 8080 and writes only under /tmp (its pid and temp files): a read-only root works.
+COPY deploy/studio/nginx.conf /etc/nginx/conf.d/default.conf
+COPY --from=studio-build /app/dist/apps/studio /usr/share/nginx/html
+# The base image's unprivileged `nginx` user, by number so Kubernetes can verify runAsNonRoot.
+USER 101:101
+EXPOSE 8080
 
 # ---- runtime: production dependencies + dist only ----
 FROM ${NODE_IMAGE} AS runtime

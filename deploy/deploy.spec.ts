@@ -12,7 +12,7 @@ import { parse } from 'yaml';
 import { cliPodProblems, composeCliProblems, kubectlRunPod } from './support/cli-checks';
 import { unpinnedImages, unpinnedReason } from './support/image-checks';
 import { bindMounts, composeProblems, edgeRoutingProblems, kafkaKraftProblems, type ComposeFile } from './support/compose-checks';
-import { APPS, ENV_CONTRACT, ROUTES, SECRET_ENV } from './support/contract';
+import { APPS, ENV_CONTRACT, ROUTES, SECRET_ENV, STUDIO } from './support/contract';
 import { dockerfileProblems, parseDockerfile } from './support/dockerfile-checks';
 import {
   appWorkloadProblems,
@@ -24,6 +24,7 @@ import {
   type Kustomization,
 } from './support/k8s-checks';
 import { schemaProblems } from './support/k8s-schema';
+import { studioComposeProblems, studioDockerfileProblems, studioNginxProblems, studioRoutingProblems, studioWorkloadProblems } from './support/studio-checks';
 import { liveKitProblems, parseEnvFile, type LiveKitConfig, type SipConfig } from './support/livekit-checks';
 import { exists, isKustomizeBase, K8S_DIR, k8sManifestFiles, loadK8sDocs, parseCompose, parseYamlDocs, readText, type K8sDoc } from './support/load';
 
@@ -95,15 +96,18 @@ describe('Kubernetes manifests (deploy/k8s)', () => {
   });
 
   const kubectl = spawnSync('kubectl', ['version', '--client'], { encoding: 'utf8' }).status === 0;
-  (kubectl ? it : it.skip)('renders with kubectl kustomize: namespaced, one pinned image everywhere', () => {
+  (kubectl ? it : it.skip)('renders with kubectl kustomize: namespaced, the services’ pinned image everywhere and the studio’s for the studio', () => {
     const out = spawnSync('kubectl', ['kustomize', K8S_DIR], { encoding: 'utf8' });
     expect(out.stderr).toBe('');
     const rendered = parseYamlDocs(out.stdout, 'kustomize output') as K8sDoc[];
-    expect(rendered.filter((d) => d.kind === 'Deployment').map((d) => d.metadata.name).sort()).toEqual(APPS.map((a) => a.name).sort());
+    expect(rendered.filter((d) => d.kind === 'Deployment').map((d) => d.metadata.name).sort()).toEqual([...APPS.map((a) => a.name), STUDIO.name].sort());
     expect(rendered.filter((d) => d.kind !== 'Namespace').every((d) => d.metadata.namespace === 'callplane')).toBe(true);
     const images = new Set(out.stdout.match(/image: \S+/g));
-    const pin = kustomization.images?.[0];
-    expect([...images]).toEqual([`image: ${pin?.newName}:${pin?.newTag}`]);
+    const pinned = (name: string) => kustomization.images?.find((i) => i.name === name);
+    expect([...images].sort()).toEqual([pinned('callplane'), pinned(STUDIO.image)].map((p) => `image: ${p?.newName}:${p?.newTag}`).sort());
+    // The studio's image, every other Deployment the services' one.
+    const studio = rendered.find((d) => d.kind === 'Deployment' && d.metadata.name === STUDIO.name) as unknown as IDeployment;
+    expect(studio.spec?.template.spec?.containers[0]?.image).toBe(`${pinned(STUDIO.image)?.newName}:${pinned(STUDIO.image)?.newTag}`);
   });
 });
 
@@ -252,7 +256,7 @@ describe('the compose checks catch a broken stack', () => {
 describe('Dockerfile', () => {
   it('builds in stages and runs one app per container as a non-root user', () => {
     expect(dockerfileProblems(dockerfile)).toEqual([]);
-    expect(dockerfile.stages.map((s) => s.name)).toEqual(['deps', 'build', 'runtime']);
+    expect(dockerfile.stages.map((s) => s.name)).toEqual(['deps', 'build', 'studio-build', 'studio', 'runtime']);
   });
 
   it('keeps host artefacts and secrets out of the build context', () => {
@@ -265,6 +269,92 @@ describe('Dockerfile', () => {
     expect(dockerfileProblems(parseDockerfile(source.replace('USER 1000:1000', 'USER root')))).toContain('runtime stage must end as a non-root USER');
     expect(dockerfileProblems(parseDockerfile(source.replace('ARG APP=all-in-one', '')))).toContain('runtime stage lacks ARG APP');
     expect(dockerfileProblems(parseDockerfile('FROM node:20-bookworm-slim\nCMD ["node"]\n'))[0]).toBe('1 stages, expected deps, build and runtime');
+  });
+});
+
+describe('the studio: its own static deployment at `/`', () => {
+  const studioConf = readText(STUDIO.nginxConf);
+  const buildScript = readText(STUDIO.buildScript);
+
+  it('builds as the Dockerfile target studio: the build script in a stage of its own, nginx-unprivileged as uid 101, runtime still the default', () => {
+    expect(studioDockerfileProblems(dockerfile, buildScript)).toEqual([]);
+  });
+
+  it('serves the app from nginx: deep links get index.html, API paths and missing assets a 404, hashed assets cached for good, security headers', () => {
+    expect(studioNginxProblems(studioConf)).toEqual([]);
+  });
+
+  it('runs in compose from that target, read-only and healthy, before the edge', () => {
+    expect(studioComposeProblems(compose)).toEqual([]);
+    expect(composeProblems(compose)).toEqual([]);
+  });
+
+  it('runs on Kubernetes as a Deployment and Service: its pinned image, probes, resources, non-root, read-only, no Secret', () => {
+    expect(studioWorkloadProblems(docs)).toEqual([]);
+    expect(kustomization.resources).toContain('studio.yaml');
+    expect(unpinnedImages({ compose, dockerfile, k8sDocs: docs, kustomization })).toEqual([]);
+  });
+
+  it('gets `/` from the Ingress and the edge while every API prefix keeps its service', () => {
+    expect(studioRoutingProblems(docs, nginxConf)).toEqual([]);
+    expect(ingressProblems(docs)).toEqual([]);
+    expect(edgeRoutingProblems(nginxConf)).toEqual([]);
+  });
+});
+
+describe('the studio checks catch a broken static deployment', () => {
+  const source = readText('Dockerfile');
+  const studioConf = readText(STUDIO.nginxConf);
+  const buildScript = readText(STUDIO.buildScript);
+  const studioProblems = (dockerfileSource: string) => studioDockerfileProblems(parseDockerfile(dockerfileSource), buildScript);
+
+  it('Dockerfile: the studio last (so the default build), running as root, a stage that does not build the studio or lacks a module of its script', () => {
+    const last = source.replace(/(# ---- studio-build[\s\S]*?)(# ---- runtime[\s\S]*)$/, '$2\n$1');
+    expect(studioProblems(last)).toContain("the runtime stage must stay last: a build without --target makes the services' image");
+    expect(studioProblems(source.replace('USER 101:101', 'USER root'))).toEqual(['studio stage must end as USER 101:101 (numeric, non-root), not root']);
+    expect(studioProblems(source.replace('RUN node scripts/build-studio.mjs', 'RUN true'))).toEqual(['stage studio-build must RUN node scripts/build-studio.mjs']);
+    expect(studioProblems(source.replace(' scripts/studio-initial-js.mjs scripts/', ' scripts/'))).toEqual(['stage studio-build does not COPY scripts/studio-initial-js.mjs']);
+    expect(studioProblems(source.replace(/^ARG STUDIO_SERVER_IMAGE=.*$/m, 'ARG STUDIO_SERVER_IMAGE=nginx:1.27.5-alpine'))).toEqual([
+      'studio stage is FROM nginx:1.27.5-alpine, expected nginxinc/nginx-unprivileged',
+    ]);
+  });
+
+  it('nginx: no fallback for deep links, index.html for a missing asset, the app for an API path, an always-cached 404, a lost header', () => {
+    expect(studioNginxProblems(studioConf.replace('try_files $uri /index.html;', 'try_files $uri =404;'))).toEqual(['nginx: location / must fall back to /index.html (the app routes deep links)']);
+    expect(studioNginxProblems(studioConf.replace('try_files $uri =404;', 'try_files $uri /index.html;'))).toEqual(['nginx: a missing /assets/ file must be a 404, not index.html']);
+    expect(studioNginxProblems(studioConf.replace('(voice|admin|', '(voice|'))).toEqual(['nginx: /admin must answer the API\'s JSON 404, never the app']);
+    expect(studioNginxProblems(studioConf.replace('add_header Cache-Control $studio_cache_control;', 'add_header Cache-Control $studio_cache_control always;'))).toEqual([
+      'nginx: the Cache-Control map is not sent (and must not be `always`: a 404 is not cacheable)',
+    ]);
+    expect(studioNginxProblems(studioConf.replace(" frame-ancestors 'none'", ''))).toEqual(["nginx: Content-Security-Policy lacks frame-ancestors 'none'"]);
+    expect(studioNginxProblems(studioConf.replace('try_files $uri =404;', 'try_files $uri =404;\n    add_header X-Extra 1;'))).toEqual(['nginx: add_header inside a location drops every server-level header there']);
+  });
+
+  it('compose and Kubernetes: a writable root, a secret handed over, root in the pod, a probe elsewhere, `/` not the studio', () => {
+    const c = structuredClone(compose);
+    c.services.studio!.read_only = false;
+    c.services.studio!.environment = { ADMIN_TOKEN: '${ADMIN_TOKEN}' };
+    delete (c.services.edge!.depends_on as Record<string, unknown>).studio;
+    expect(studioComposeProblems(c)).toEqual(['studio: read_only must be true', 'studio: takes no environment (it holds no secret)', 'edge: must wait for studio to be healthy']);
+
+    const k = mutated<IDeployment>('Deployment', 'studio', (d) => {
+      const pod = d.spec!.template.spec!;
+      pod.securityContext = { ...pod.securityContext, runAsUser: 0 };
+      container(d).envFrom = [{ secretRef: { name: 'callplane-secrets' } }];
+      probe(container(d).livenessProbe).port = 80;
+    });
+    expect(studioWorkloadProblems(k)).toEqual([
+      'studio: livenessProbe port 80 is not the container port 8080',
+      "studio: runAsUser 0, expected the image's nginx user 101",
+      'studio: must not read a Secret',
+    ]);
+
+    const routed = mutated<IIngress>('Ingress', 'callplane', (d) => {
+      const root = d.spec?.rules?.[0]?.http?.paths.find((p) => p.path === '/');
+      if (!root?.backend.service) throw new Error('fixture Ingress has no / path');
+      root.backend.service.name = 'provisioning';
+    });
+    expect(studioRoutingProblems(routed, nginxConf.replace('http://studio:8080', 'http://provisioning:3002'))).toEqual(['ingress: / must be a Prefix to studio', 'edge: location / must proxy to studio:8080']);
   });
 });
 

@@ -2,7 +2,7 @@ import { APPS, ENV_CONTRACT, MIGRATE_COMMAND, ROUTES } from './contract';
 
 export interface ComposeService {
   image?: string;
-  build?: { context?: string; args?: Record<string, string> };
+  build?: { context?: string; target?: string; args?: Record<string, string> };
   command?: string | string[];
   environment?: Record<string, string | number | boolean | null>;
   healthcheck?: { test?: string | string[] };
@@ -10,6 +10,8 @@ export interface ComposeService {
   volumes?: Array<string | { type?: string; source?: string; target?: string }>;
   restart?: string;
   stop_grace_period?: string;
+  read_only?: boolean;
+  tmpfs?: string | string[];
 }
 export interface ComposeFile {
   services: Record<string, ComposeService>;

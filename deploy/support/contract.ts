@@ -20,6 +20,26 @@ export const APPS: readonly AppSpec[] = [
   { name: 'voice-agent', port: 3005, minGraceSeconds: 600, defaultDrainSeconds: 600 },
 ];
 
+/**
+ * The studio (the dashboard, API.md "Studio dashboard"): its built files behind nginx-unprivileged, an image of its own
+ * (Dockerfile target `studio`), served at `/` behind the same Ingress and edge as the API. It holds no secret.
+ */
+export const STUDIO = {
+  name: 'studio',
+  port: 8080,
+  /** The base image's unprivileged nginx user. */
+  uid: 101,
+  /** Kustomize-managed image name, pinned in kustomization.yaml beside the services'. */
+  image: 'callplane-studio',
+  /** The base image the studio stage serves from (pinned like every image). */
+  serverImage: 'nginxinc/nginx-unprivileged',
+  nginxConf: 'deploy/studio/nginx.conf',
+  confInImage: '/etc/nginx/conf.d/default.conf',
+  htmlInImage: '/usr/share/nginx/html',
+  buildScript: 'scripts/build-studio.mjs',
+  healthPath: '/healthz',
+} as const;
+
 /** The all-in-one embeds its database and bus: laptops only, never deployed. */
 export const NOT_DEPLOYED = ['all-in-one'];
 

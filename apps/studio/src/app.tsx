@@ -1,8 +1,9 @@
 import { useQueryClient } from '@tanstack/react-query';
-import { useEffect, useState } from 'react';
-import { apiKeyStore } from './api/api-key';
+import { lazy, Suspense, useEffect, useState } from 'react';
+import { apiKeyStore, type Role } from './api/api-key';
 import { SIGNED_OUT_EVENT } from './api/api-client';
-import { Link, matchPath, navigate, usePath } from './router';
+import { Loading, Shell, type PageRoute } from './components/shell';
+import { navigate } from './router';
 import { SignInPage } from './pages/sign-in.page';
 import { AgentsPage } from './pages/agents/agents.page';
 import { AgentPage } from './pages/agents/agent.page';
@@ -12,6 +13,9 @@ import { SessionsPage } from './pages/sessions/sessions.page';
 import { SessionPage } from './pages/sessions/session.page';
 import { LeadsPage } from './pages/leads.page';
 import { SettingsPage } from './pages/settings.page';
+
+/** The operator pages are their own chunk: a customer's browser never loads them. */
+const OperatorApp = lazy(() => import('./pages/operator/operator-app'));
 
 const NAV = [
   { href: '/agents', label: 'Agents' },
@@ -23,7 +27,7 @@ const NAV = [
 ] as const;
 
 /** Pages by path, most specific first. */
-const ROUTES: Array<{ pattern: string; page: (params: Record<string, string>) => React.ReactNode }> = [
+const ROUTES: PageRoute[] = [
   { pattern: '/agents/:id', page: (p) => <AgentPage id={p.id!} /> },
   { pattern: '/agents', page: () => <AgentsPage /> },
   { pattern: '/phone-numbers', page: () => <PhoneNumbersPage /> },
@@ -35,68 +39,26 @@ const ROUTES: Array<{ pattern: string; page: (params: Record<string, string>) =>
 ];
 
 export function App() {
-  const [signedIn, setSignedIn] = useState(() => !!apiKeyStore.get());
+  const [role, setRole] = useState<Role | null>(() => (apiKeyStore.get() ? apiKeyStore.role() : null));
   const client = useQueryClient();
   useEffect(() => {
     const out = () => {
       client.clear();
-      setSignedIn(false);
+      setRole(null);
     };
     window.addEventListener(SIGNED_OUT_EVENT, out);
     return () => window.removeEventListener(SIGNED_OUT_EVENT, out);
   }, [client]);
 
-  if (!signedIn) return <SignInPage onSignedIn={() => setSignedIn(true)} />;
-  return <Shell onSignOut={() => (apiKeyStore.clear(), client.clear(), setSignedIn(false))} />;
-}
-
-function Shell({ onSignOut }: { onSignOut: () => void }) {
-  const path = usePath();
-  useEffect(() => {
-    if (path === '/' || path === '') navigate('/agents', { replace: true });
-  }, [path]);
-  const route = ROUTES.map((r) => ({ r, params: matchPath(r.pattern, path) })).find((m) => m.params);
-  return (
-    <div className="shell">
-      <a className="skip-link" href="#main">
-        Skip to content
-      </a>
-      <aside className="sidebar">
-        <div className="brand" aria-hidden="true">
-          <span className="brand-mark" /> Callplane
-        </div>
-        <nav aria-label="Main">
-          <ul>
-            {NAV.map((n) => {
-              const current = path === n.href || path.startsWith(`${n.href}/`);
-              return (
-                <li key={n.href}>
-                  <Link href={n.href} aria-current={current ? 'page' : undefined}>
-                    {n.label}
-                  </Link>
-                </li>
-              );
-            })}
-          </ul>
-        </nav>
-        <button type="button" className="button ghost sign-out" onClick={onSignOut}>
-          Sign out
-        </button>
-      </aside>
-      <main id="main" className="main">
-        {route ? route.r.page(route.params!) : path === '/' ? null : <NotFound />}
-      </main>
-    </div>
-  );
-}
-
-function NotFound() {
-  return (
-    <section>
-      <h1>Page not found</h1>
-      <p>
-        <Link href="/agents">Go to Agents</Link>
-      </p>
-    </section>
-  );
+  if (!role) return <SignInPage onSignedIn={setRole} />;
+  // Whoever signs in next starts on their own first page, not on the last one's (an operator is not a tenant).
+  const signOut = () => (apiKeyStore.clear(), client.clear(), navigate('/', { replace: true }), setRole(null));
+  if (role === 'operator') {
+    return (
+      <Suspense fallback={<Loading />}>
+        <OperatorApp onSignOut={signOut} />
+      </Suspense>
+    );
+  }
+  return <Shell nav={NAV} routes={ROUTES} home={NAV[0]} onSignOut={signOut} />;
 }

@@ -65,6 +65,11 @@ export function errorMessage(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
 
+/** The `validation_failed` message the API gave for `field` (a dotted path such as `credentials.sip_domain`), if any. */
+export function fieldError(err: unknown, field: string): string | undefined {
+  return err instanceof ApiError ? err.fieldIssues.find((i) => i.field === field)?.message : undefined;
+}
+
 /** Query string from defined, non-empty values. */
 export function query(params: Record<string, string | undefined>): string {
   const q = new URLSearchParams(Object.entries(params).filter((e): e is [string, string] => !!e[1]));

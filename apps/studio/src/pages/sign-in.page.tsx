@@ -1,9 +1,13 @@
 import { useState, type FormEvent } from 'react';
-import { api, ApiError, errorMessage } from '../api/api-client';
-import { apiKeyStore } from '../api/api-key';
+import { ApiError, errorMessage } from '../api/api-client';
+import { apiKeyStore, type Role } from '../api/api-key';
+import { roleOfKey } from '../api/sign-in';
 
-/** Sign-in with an API key: checked against the API before it is kept for this browser session. */
-export function SignInPage({ onSignedIn }: { onSignedIn: () => void }) {
+/**
+ * Sign-in with an API key, or the operator token: checked against the API before it is kept for this browser
+ * session, with the role the API's answer showed.
+ */
+export function SignInPage({ onSignedIn }: { onSignedIn: (role: Role) => void }) {
   const [notice] = useState(() => apiKeyStore.takeNotice());
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
@@ -15,9 +19,9 @@ export function SignInPage({ onSignedIn }: { onSignedIn: () => void }) {
     setBusy(true);
     setError(null);
     try {
-      await api('GET', '/voice/agents?limit=1', undefined, { key });
-      apiKeyStore.set(key);
-      onSignedIn();
+      const role = await roleOfKey(key);
+      apiKeyStore.set(key, role);
+      onSignedIn(role);
     } catch (err) {
       setError(err instanceof ApiError && err.status === 401 ? 'That API key was not accepted. Check it and try again.' : errorMessage(err));
     } finally {
@@ -32,7 +36,9 @@ export function SignInPage({ onSignedIn }: { onSignedIn: () => void }) {
           <span className="brand-mark" aria-hidden="true" /> Callplane Studio
         </div>
         <h1 id="sign-in-title">Sign in</h1>
-        <p className="muted">Use the API key that `npm start` printed, or one your operator issued. It is kept for this browser session only.</p>
+        <p className="muted">
+          Use the API key that `npm start` printed, or one your operator issued; operators sign in with the operator token. It is kept for this browser session only.
+        </p>
         {notice && !error && (
           <p role="alert" className="alert warning">
             {notice}

@@ -5,6 +5,8 @@ export const tenantCreateSchema = z.object({ name: z.string().trim().min(1).max(
 export const tenantSchema = z.object({ id: z.string(), name: z.string() });
 export const tenantListItemSchema = tenantSchema.extend({ created_at: z.string() });
 export const tenantListSchema = listOf(tenantListItemSchema);
+export type TenantDto = z.infer<typeof tenantSchema>;
+export type TenantListItemDto = z.infer<typeof tenantListItemSchema>;
 
 export const userCreateSchema = z.object({ email: z.string().trim().toLowerCase().email().max(320) }).strict();
 export const userCreatedSchema = z.object({
@@ -12,6 +14,7 @@ export const userCreatedSchema = z.object({
   email: z.string(),
   api_key: z.string().describe('shown only in this response; store it now'),
 });
+export type UserCreatedDto = z.infer<typeof userCreatedSchema>;
 /** A user as the operator API lists it: never the key, only its last characters. */
 export const userSchema = z.object({
   id: z.string(),
