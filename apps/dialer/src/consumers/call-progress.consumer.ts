@@ -1,7 +1,7 @@
 import { TOPICS, type CallLifecycleData, type EventEnvelope } from '@callplane/contracts';
 import type { DbTx } from '@callplane/db';
 import { subscribeDedupedBatch, type EventBus } from '@callplane/events';
-import { recordCallProgress } from '../usecases/call-progress';
+import { lockOutboundCalls, recordCallProgress } from '../usecases/call-progress';
 import { recordCampaignCallOutcomes } from '../usecases/campaign-outcomes';
 import type { DialerDeps } from '../usecases/deps';
 import { enqueueStatusWebhooks } from '../usecases/status-webhooks';
@@ -27,8 +27,10 @@ export function subscribeCallProgress(bus: EventBus, deps: DialerDeps): Promise<
 export async function handleCallProgress(deps: DialerDeps, events: readonly EventEnvelope<CallLifecycleData>[], tx: DbTx): Promise<void> {
   const outbound = events.filter((e) => e.data?.direction === 'outbound');
   if (outbound.length === 0) return;
-  const moved = await recordCallProgress(deps, outbound, tx);
+  // The batch's rows are locked and read once, for every step below.
+  const calls = await lockOutboundCalls(tx, outbound.map((e) => e.data.session_id));
+  const moved = await recordCallProgress(deps, outbound, tx, calls);
   await recordCampaignCallOutcomes(deps, moved, tx);
   await releaseTrialNumbers(deps, outbound, tx);
-  await enqueueStatusWebhooks(deps, outbound, tx);
+  await enqueueStatusWebhooks(deps, outbound, tx, calls);
 }

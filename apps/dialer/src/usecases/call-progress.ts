@@ -12,15 +12,17 @@ const LIVE_ROW_STATES = ['dispatching', 'dispatched'];
  * Events are at least once and may arrive out of order, so a row only moves forward, through the same state machine
  * as the session (`nextCallState`), under a row lock: a duplicate, late or backward event changes nothing. The batch's
  * rows are locked and read together, its events applied to them in delivery order, and the rows it moved written in
- * one statement. Returns those rows as written (so the steps after it act once per transition).
+ * one statement (`locked`: the batch's rows, when the caller has locked and read them already). Returns those rows
+ * as written (so the steps after it act once per transition).
  */
-export async function recordCallProgress(_deps: DialerDeps, events: readonly EventEnvelope<CallLifecycleData>[], tx: DbTx): Promise<OutboundCall[]> {
-  const ids = [...new Set(events.map((e) => e.data.session_id))];
-  if (ids.length === 0) return [];
-  // Locked in id order, so two transactions sharing calls (a rebalance's overlap) queue instead of deadlocking.
-  const locked = await tx.$queryRaw<Array<{ id: string }>>`SELECT id FROM outbound_calls WHERE id = ANY(${ids}::text[]) ORDER BY id FOR UPDATE`;
-  if (locked.length === 0) return []; // none of the dialer's calls
-  const calls = new Map((await tx.outboundCall.findMany({ where: { id: { in: locked.map((r) => r.id) } } })).map((c) => [c.id, c]));
+export async function recordCallProgress(
+  _deps: DialerDeps,
+  events: readonly EventEnvelope<CallLifecycleData>[],
+  tx: DbTx,
+  locked?: ReadonlyMap<string, OutboundCall>,
+): Promise<OutboundCall[]> {
+  const calls = locked ?? (await lockOutboundCalls(tx, events.map((e) => e.data.session_id)));
+  if (calls.size === 0) return []; // none of the dialer's calls
   const moved = new Map<string, OutboundCall>();
   for (const event of events) {
     const call = moved.get(event.data.session_id) ?? calls.get(event.data.session_id);
@@ -41,6 +43,15 @@ export async function recordCallProgress(_deps: DialerDeps, events: readonly Eve
       AS u(id, call_state, state, updated_at, ringing_at, answered_at, ended_at)
     WHERE o.id = u.id`;
   return rows;
+}
+
+/** The dialer's rows for these call ids, locked in id order (two batches never deadlock) for the caller's transaction, and read. */
+export async function lockOutboundCalls(tx: DbTx, sessionIds: readonly string[]): Promise<Map<string, OutboundCall>> {
+  const ids = [...new Set(sessionIds)];
+  if (ids.length === 0) return new Map();
+  const locked = await tx.$queryRaw<Array<{ id: string }>>`SELECT id FROM outbound_calls WHERE id = ANY(${ids}::text[]) ORDER BY id FOR UPDATE`;
+  if (locked.length === 0) return new Map();
+  return new Map((await tx.outboundCall.findMany({ where: { id: { in: locked.map((r) => r.id) } } })).map((c) => [c.id, c]));
 }
 
 /** The dialer's row with one event applied, or null when the event does not move the call forward. */

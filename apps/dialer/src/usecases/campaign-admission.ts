@@ -59,7 +59,8 @@ export function paceSlots(paceNextAt: Date | null, rate: number | null, now: Dat
  * Admission for one `running` campaign, in the caller's transaction, which holds the campaign's row lock: every
  * replica's admissions for this campaign are therefore serial, and the limits read here hold across replicas.
  *   1. outside every window of the campaign, nothing;
- *   2. concurrency: contacts in `calling` (admitted and not yet ended) leave `concurrency - calling` places;
+ *   2. no contact waiting (`pending`, or `retry_scheduled` and due), nothing; concurrency: contacts in `calling`
+ *      (admitted and not yet ended) leave `concurrency - calling` places;
  *   3. pace: the slots `pace_next_at` allows before the horizon (each admitted call moves it 1/rate seconds on);
  *   4. a from-number still the tenant's, active and outbound-enabled (none: contacts wait, logged once a minute);
  *   5. waiting contacts in upload order (`pending`, or `retry_scheduled` and due), passing over those outside their
@@ -81,8 +82,13 @@ export async function admitCampaignCalls(deps: DialerDeps, tx: DbTx, campaign: C
   );
   if (!hours.open) return refuse('hours');
 
-  const [{ calling }] = await tx.$queryRaw<[{ calling: number }]>`
-    SELECT count(*)::int AS calling FROM campaign_contacts WHERE campaign_id = ${campaign.id} AND state = 'calling'`;
+  // One round trip: the calls up, and whether any contact waits at all (a campaign whose contacts are all admitted
+  // spends its last rounds waiting for their outcomes: those rounds stop here).
+  const [{ calling, waiting }] = await tx.$queryRaw<[{ calling: number; waiting: boolean }]>`
+    SELECT (SELECT count(*)::int FROM campaign_contacts WHERE campaign_id = ${campaign.id} AND state = 'calling') AS calling,
+           EXISTS (SELECT 1 FROM campaign_contacts WHERE campaign_id = ${campaign.id} AND state = 'pending')
+           OR EXISTS (SELECT 1 FROM campaign_contacts WHERE campaign_id = ${campaign.id} AND state = 'retry_scheduled' AND next_attempt_at <= ${now}) AS waiting`;
+  if (!waiting) return [];
   const places = Math.min(campaign.concurrency - calling, opts.batchSize);
   if (places <= 0) return refuse('concurrency');
 

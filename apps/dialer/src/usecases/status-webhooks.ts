@@ -1,5 +1,5 @@
 import type { CallLifecycleData, EventEnvelope, StatusWebhookBody } from '@callplane/contracts';
-import type { DbTx } from '@callplane/db';
+import type { DbTx, OutboundCall } from '@callplane/db';
 import type { DialerDeps } from './deps';
 
 /**
@@ -7,18 +7,20 @@ import type { DialerDeps } from './deps';
  * per outbound call's event to the call's `webhook_url` (a campaign's call carries the campaign's), else the agent's
  * `status_webhook_url`, else nothing; a campaign's call names its campaign and contact. The delivery's id is the
  * event's id, so a redelivered event queues nothing new and the customer sees the same `id` on every retry. The
- * batch's calls and agents are read in one statement each, its deliveries written in one. The target is not vetted
+ * batch's calls (unless the caller has read them: `read`) and agents are read in one statement each, its deliveries
+ * written in one. The target is not vetted
  * here (DNS can change): the delivery worker checks it when it connects.
  */
-export async function enqueueStatusWebhooks(deps: DialerDeps, events: readonly EventEnvelope<CallLifecycleData>[], tx: DbTx): Promise<void> {
+export async function enqueueStatusWebhooks(
+  deps: DialerDeps,
+  events: readonly EventEnvelope<CallLifecycleData>[],
+  tx: DbTx,
+  read?: ReadonlyMap<string, WebhookCall>,
+): Promise<void> {
   const outbound = events.filter((e) => e.data.direction === 'outbound');
   if (outbound.length === 0) return;
-  const calls = await tx.outboundCall.findMany({
-    where: { id: { in: [...new Set(outbound.map((e) => e.data.session_id))] } },
-    select: { id: true, tenantId: true, webhookUrl: true, agentId: true, campaignId: true, campaignContactId: true },
-  });
   // A call or agent counts only in its own tenant: an event naming another tenant's ids finds nothing.
-  const callById = new Map(calls.map((c) => [c.id, c]));
+  const callById = read ?? (await readCalls(tx, outbound));
   const callOf = (e: EventEnvelope<CallLifecycleData>) => {
     const call = callById.get(e.data.session_id);
     return call?.tenantId === e.tenant_id ? call : null;
@@ -44,4 +46,14 @@ export async function enqueueStatusWebhooks(deps: DialerDeps, events: readonly E
     return [{ id: event.id, tenantId: event.tenant_id, sessionId: event.data.session_id, url, body: JSON.stringify(body), occurredAt: new Date(event.occurred_at), nextAttemptAt: now, createdAt: now }];
   });
   if (data.length) await tx.webhookDelivery.createMany({ data, skipDuplicates: true });
+}
+
+type WebhookCall = Pick<OutboundCall, 'id' | 'tenantId' | 'webhookUrl' | 'agentId' | 'campaignId' | 'campaignContactId'>;
+
+async function readCalls(tx: DbTx, events: readonly EventEnvelope<CallLifecycleData>[]): Promise<Map<string, WebhookCall>> {
+  const calls = await tx.outboundCall.findMany({
+    where: { id: { in: [...new Set(events.map((e) => e.data.session_id))] } },
+    select: { id: true, tenantId: true, webhookUrl: true, agentId: true, campaignId: true, campaignContactId: true },
+  });
+  return new Map(calls.map((c) => [c.id, c]));
 }
