@@ -175,7 +175,7 @@ describe('studio: campaigns on the sandbox (Chromium)', () => {
     const list = page.getByRole('table', { name: 'Campaigns' });
     await list.getByRole('row', { name: /Spring renewals/ }).getByText('Completed').waitFor();
     await list.getByRole('row', { name: /Pause drill/ }).getByText('Draft').waitFor();
-    await checkPage('campaigns');
+    await checkPage('campaigns-list');
     await list.getByRole('link', { name: 'Pause drill' }).click();
 
     await page.getByRole('button', { name: 'Launch' }).click();
