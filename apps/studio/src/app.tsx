@@ -8,7 +8,8 @@ import { SignInPage } from './pages/sign-in.page';
 import { AgentsPage } from './pages/agents/agents.page';
 import { AgentPage } from './pages/agents/agent.page';
 import { PhoneNumbersPage } from './pages/phone-numbers/phone-numbers.page';
-import { CampaignsPage } from './pages/campaigns.page';
+import { CampaignsPage } from './pages/campaigns/campaigns.page';
+import { CampaignPage } from './pages/campaigns/campaign.page';
 import { SessionsPage } from './pages/sessions/sessions.page';
 import { SessionPage } from './pages/sessions/session.page';
 import { LeadsPage } from './pages/leads.page';
@@ -31,6 +32,7 @@ const ROUTES: PageRoute[] = [
   { pattern: '/agents/:id', page: (p) => <AgentPage id={p.id!} /> },
   { pattern: '/agents', page: () => <AgentsPage /> },
   { pattern: '/phone-numbers', page: () => <PhoneNumbersPage /> },
+  { pattern: '/campaigns/:id', page: (p) => <CampaignPage id={p.id!} /> },
   { pattern: '/campaigns', page: () => <CampaignsPage /> },
   { pattern: '/sessions/:id', page: (p) => <SessionPage id={p.id!} /> },
   { pattern: '/sessions', page: () => <SessionsPage /> },

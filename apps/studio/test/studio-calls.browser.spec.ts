@@ -1,4 +1,4 @@
-import { SANDBOX_NUMBERS, TEST_CALL_REFUSALS } from '@callplane/contracts';
+import { SANDBOX_NUMBERS, sandboxLoadNumber, TEST_CALL_REFUSALS } from '@callplane/contracts';
 import { pollUntil } from '@callplane/testing';
 import { useStudio } from './studio.test-harness';
 
@@ -23,7 +23,9 @@ interface Session {
  * transcript in Sessions, the Phone Call dialog and its refusals, and the remaining pages checked with axe-core.
  */
 describe('studio: sessions, test calls and the other pages on the sandbox (Chromium)', () => {
-  const studio = useStudio();
+  // A daily limit other than the default 5: the refusal must say the configured number.
+  const USER_DAILY_LIMIT = 3;
+  const studio = useStudio(() => ({ TEST_CALL_USER_DAILY_LIMIT: String(USER_DAILY_LIMIT) }));
   jest.setTimeout(120_000);
   let agentId: string;
   let fromNumber: string;
@@ -109,6 +111,46 @@ describe('studio: sessions, test calls and the other pages on the sandbox (Chrom
     expect(after.remaining).toBe(quota.remaining - 1);
   });
 
+  it('Phone Call: once the day’s test calls are used up, Call my phone shows the quota refusal word for word and places nothing', async () => {
+    const { signIn, checkPage, api } = studio();
+    const quota = (await api('GET', '/voice/studio/quota')).body as { remaining: number; limit: number };
+    expect(quota.limit).toBe(USER_DAILY_LIMIT);
+    // The rest of the day's calls, on the sandbox's load range (answers, hangs up a second later), one at a time:
+    // the sandbox trial pool has one number, free again once a call has ended.
+    for (let i = 0; i < quota.remaining; i++) {
+      const started = await pollUntil(
+        async () => {
+          const r = await api('POST', '/voice/studio/test-call', { agent_id: agentId, to_number: sandboxLoadNumber(1, 40 + i) });
+          return r.status === 503 ? null : r;
+        },
+        { timeoutMs: 60_000, intervalMs: 250, description: 'the trial number to be free' },
+      );
+      expect(started.status).toBe(201);
+      const id = String(started.body.session_id);
+      await pollUntil(async () => (await api('GET', `/voice/studio/test-call/${id}/status`)).body.state === 'ended', { timeoutMs: 60_000, intervalMs: 250, description: 'the test call to end' });
+    }
+    expect((await api('GET', '/voice/studio/quota')).body).toMatchObject({ used: USER_DAILY_LIMIT, remaining: 0 });
+
+    const page = await signIn();
+    await page.getByRole('link', { name: 'Agents' }).click();
+    await page.getByRole('link', { name: 'Ava' }).click();
+    await page.getByRole('button', { name: 'Try Voice Call' }).click();
+    await page.getByRole('menuitem', { name: 'Phone Call' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Phone Call' });
+    await dialog.getByText(`0 of ${USER_DAILY_LIMIT} test calls left today`).waitFor();
+    await dialog.getByLabel('Phone number').fill(SANDBOX_NUMBERS.answers);
+    await dialog.getByRole('button', { name: 'Call my phone' }).click();
+    const message = TEST_CALL_REFUSALS.userQuota(USER_DAILY_LIMIT).message;
+    await dialog.getByRole('alert').filter({ hasText: message }).waitFor();
+    expect(await dialog.getByRole('alert').textContent()).toBe(message);
+    expect(message).toBe(`You've used all ${USER_DAILY_LIMIT} test calls for today. They reset at midnight UTC.`);
+    // Refused before anything was placed: the form stays, no call state, nothing more counted.
+    expect(await dialog.getByRole('button', { name: 'Call my phone' }).isVisible()).toBe(true);
+    expect(await dialog.getByRole('status').count()).toBe(0);
+    expect((await api('GET', '/voice/studio/quota')).body).toMatchObject({ used: USER_DAILY_LIMIT, remaining: 0 });
+    await checkPage('phone-call-quota');
+  });
+
   it('Leads, Campaigns and Settings pass axe-core; Settings reveals the webhook secret the API holds', async () => {
     const { signIn, checkPage, api } = studio();
     const page = await signIn();
@@ -119,7 +161,7 @@ describe('studio: sessions, test calls and the other pages on the sandbox (Chrom
     await page.getByRole('heading', { name: 'Leads' }).waitFor();
     await checkPage('leads');
     await page.getByRole('link', { name: 'Campaigns' }).click();
-    await page.getByRole('heading', { name: 'Campaigns' }).waitFor();
+    await page.getByRole('heading', { name: 'No campaigns yet' }).waitFor();
     await checkPage('campaigns');
     await page.getByRole('link', { name: 'Settings' }).click();
     await page.getByRole('button', { name: 'Reveal' }).click();

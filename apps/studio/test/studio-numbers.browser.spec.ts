@@ -1,4 +1,4 @@
-import { FakeLiveKit, FakePlivo } from '@callplane/testing';
+import { FakeExotel, FakeLiveKit, FakePlivo } from '@callplane/testing';
 import { useStudio } from './studio.test-harness';
 
 const PLIVO = { authId: 'MASTUDIOXXXXXXXXXXX1', authToken: 'plivo-studio-token-0001' };
@@ -17,17 +17,21 @@ const plivo = new FakePlivo({
     },
   ],
 });
+const EXOTEL = { sid: 'acmestudio', apiKey: 'exo-studio-key', apiToken: 'exotel-studio-token-0001', exophone: 'exo-studio-1', number: '+919513886365' };
+const exotel = new FakeExotel({ accounts: [{ sid: EXOTEL.sid, apiKey: EXOTEL.apiKey, apiToken: EXOTEL.apiToken, exophones: [{ sid: EXOTEL.exophone, phoneNumber: '09513886365', friendlyName: 'Support' }] }] });
 const livekit = new FakeLiveKit(livekitKeys);
 
 /**
  * The studio in Chromium against the all-in-one with LiveKit and Plivo replaced by local fakes (BYOK imports need
- * LiveKit): sign-in, the Plivo BYOK import, the Indian number's delete warning, the agent form and Deploy → Phone.
+ * LiveKit): sign-in, the Plivo BYOK import, the Indian number's delete warning, the agent form and Deploy → Phone, and
+ * an Exotel BYOK number's inbound setup finished with Retry auto-configure.
  */
 describe('studio: sign-in, phone numbers and agents (Chromium)', () => {
-  beforeAll(() => Promise.all([plivo.start(), livekit.start()]));
-  afterAll(() => Promise.all([plivo.stop(), livekit.stop()]));
+  beforeAll(() => Promise.all([plivo.start(), exotel.start(), livekit.start()]));
+  afterAll(() => Promise.all([plivo.stop(), exotel.stop(), livekit.stop()]));
   const studio = useStudio(() => ({
     PLIVO_API_BASE_URL: plivo.url,
+    EXOTEL_API_BASE_URL: exotel.url,
     LIVEKIT_URL: livekit.url,
     LIVEKIT_API_KEY: livekitKeys.apiKey,
     LIVEKIT_API_SECRET: livekitKeys.apiSecret,
@@ -170,5 +174,53 @@ describe('studio: sign-in, phone numbers and agents (Chromium)', () => {
     await phone.getByRole('listitem').filter({ hasText: '+14155550143' }).getByText('Disabled').waitFor();
     const after = (await api('GET', '/voice/phone-numbers')).body.data as Array<{ number: string; enabled: boolean }>;
     expect(after.find((n) => n.number === '+14155550143')).toMatchObject({ enabled: false });
+  });
+
+  it('Exotel BYOK: a refused VoiceUrl leaves inbound unconfigured, Inbound settings shows the manual steps, and Retry auto-configure finishes the setup', async () => {
+    const { signIn, checkPage, api } = studio();
+    // Exotel refuses the ExoPhone's VoiceUrl at import: the number still imports, inbound not configured.
+    exotel.failVoiceUrlUpdate(403);
+    const page = await signIn();
+    await page.getByRole('link', { name: 'Phone Numbers' }).click();
+    await page.getByRole('button', { name: 'Add' }).click();
+    await page.getByRole('menuitem', { name: 'Exotel BYOK' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Exotel BYOK' });
+    await dialog.getByLabel('Account SID').fill(EXOTEL.sid);
+    await dialog.getByLabel('API key').fill(EXOTEL.apiKey);
+    await dialog.getByLabel('API token').fill(EXOTEL.apiToken);
+    await dialog.getByRole('button', { name: 'List numbers' }).click();
+    await dialog.getByRole('radio', { name: /\+919513886365/ }).check();
+    await dialog.getByRole('button', { name: 'Import' }).click();
+    await dialog.getByRole('status').filter({ hasText: `Imported ${EXOTEL.number}.` }).waitFor();
+    await dialog.getByRole('button', { name: 'Done' }).click();
+
+    const numbers = (await api('GET', '/voice/phone-numbers')).body.data as Array<{ id: string; number: string; webhook_url: string; inbound: { configured: boolean; manual_steps: string | null } }>;
+    const imported = numbers.find((n) => n.number === EXOTEL.number)!;
+    expect(imported.inbound.configured).toBe(false);
+    const steps = imported.inbound.manual_steps!;
+    expect(steps).toContain(imported.webhook_url);
+    expect(exotel.exophone(EXOTEL.sid, EXOTEL.exophone)!.voiceUrl).toBeNull();
+    const row = page.getByRole('row', { name: /\+919513886365/ });
+    await row.getByText('Setup needed').waitFor();
+
+    await row.getByRole('button', { name: 'Inbound settings' }).click();
+    const inbound = page.getByRole('dialog', { name: 'Inbound settings' });
+    await inbound.getByText(imported.webhook_url, { exact: true }).waitFor();
+    await inbound.getByRole('status').filter({ hasText: 'Inbound: Not configured' }).waitFor();
+    await inbound.getByRole('heading', { name: 'Manual steps' }).waitFor();
+    expect(await inbound.textContent()).toContain(steps);
+    await checkPage('inbound-settings-exotel-manual');
+
+    // Exotel takes the VoiceUrl this time.
+    await inbound.getByRole('button', { name: 'Retry auto-configure' }).click();
+    await inbound.getByRole('status').filter({ hasText: 'Inbound: Configured Auto-configure succeeded.' }).waitFor();
+    expect(await inbound.getByRole('heading', { name: 'Manual steps' }).count()).toBe(0);
+    expect(exotel.exophone(EXOTEL.sid, EXOTEL.exophone)!.voiceUrl).toBe(imported.webhook_url);
+    expect((await api('GET', `/voice/phone-numbers/${imported.id}`)).body.inbound).toEqual({ configured: true, manual_steps: null });
+    await checkPage('inbound-settings-exotel-configured');
+    await inbound.getByRole('button', { name: 'Close' }).click();
+    // Set up at the carrier; what is left is an agent to answer.
+    await row.getByText('No agent').waitFor();
+    expect(await row.getByText('Setup needed').count()).toBe(0);
   });
 });

@@ -40,15 +40,29 @@ export async function api<T>(method: Method, path: string, body?: unknown, opts:
   const res = await fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
   if (res.status === 204) return undefined as T;
   const text = await res.text();
+  if (res.ok) return (text ? safeJson(text) : undefined) as T;
+  throw failure(res.status, text, { signOut: !opts.key });
+}
+
+/** The bearer header of the signed-in key (for requests that cannot go through `api`: uploads, downloads). */
+export const authHeaders = (): Record<string, string> => {
+  const key = apiKeyStore.get();
+  return key ? { Authorization: `Bearer ${key}` } : {};
+};
+
+/**
+ * The API's error answer (`status`, its body as text) as an ApiError. A 401 to the signed-in key forgets the key and
+ * signs out with a message, whatever page asked.
+ */
+export function failure(status: number, text: string, opts: { signOut: boolean } = { signOut: true }): ApiError {
   const json = text ? safeJson(text) : undefined;
-  if (res.ok) return json as T;
   const err = (json as { error?: { code?: string; message?: string; details?: unknown } } | undefined)?.error;
-  const error = new ApiError(res.status, err?.code ?? 'http_error', err?.message ?? `The server answered ${res.status}.`, err?.details);
-  if (res.status === 401 && !opts.key) {
+  const error = new ApiError(status, err?.code ?? 'http_error', err?.message ?? `The server answered ${status}.`, err?.details);
+  if (status === 401 && opts.signOut) {
     apiKeyStore.clear(EXPIRED_KEY_MESSAGE);
     window.dispatchEvent(new Event(SIGNED_OUT_EVENT));
   }
-  throw error;
+  return error;
 }
 
 function safeJson(text: string): unknown {

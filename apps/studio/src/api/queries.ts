@@ -2,7 +2,9 @@ import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import type {
   AgentDto,
   AnalyticsSummaryDto,
+  CampaignContactDto,
   CampaignDto,
+  ContactState,
   LeadDto,
   PhoneNumberDto,
   RecentNumbers,
@@ -29,6 +31,8 @@ export const keys = {
   summary: ['summary'] as const,
   leads: ['leads'] as const,
   campaigns: ['campaigns'] as const,
+  campaign: (id: string) => ['campaigns', id] as const,
+  contacts: (id: string) => ['campaign-contacts', id] as const,
   webhookSecret: ['webhook-secret'] as const,
   quota: ['studio-quota'] as const,
   recent: ['studio-recent'] as const,
@@ -56,6 +60,24 @@ export const useSummary = (range: { since?: string; until?: string }) =>
 export const useLeads = () => useQuery({ queryKey: keys.leads, queryFn: () => api<List<LeadDto>>('GET', '/voice/leads?limit=200') });
 export const useCampaigns = () =>
   useQuery({ queryKey: keys.campaigns, queryFn: () => api<List<CampaignDto>>('GET', '/voice/campaigns?limit=200'), refetchInterval: 3_000 });
+/** One campaign; its counts are polled while it can still change. */
+export const useCampaign = (id: string) =>
+  useQuery({
+    queryKey: keys.campaign(id),
+    queryFn: () => api<CampaignDto>('GET', `/voice/campaigns/${encodeURIComponent(id)}`),
+    refetchInterval: (q) => (q.state.data && isOver(q.state.data) ? false : 2_000),
+  });
+/** A page of a campaign's contacts (`state` filters), polled like the campaign itself while `live`. */
+export const useCampaignContacts = (id: string, f: { state?: ContactState; cursor?: string; live: boolean }) =>
+  useQuery({
+    queryKey: [...keys.contacts(id), f.state ?? '', f.cursor ?? ''],
+    queryFn: () => api<List<CampaignContactDto>>('GET', `/voice/campaigns/${encodeURIComponent(id)}/contacts${query({ limit: '50', state: f.state, cursor: f.cursor })}`),
+    refetchInterval: f.live ? 3_000 : false,
+    placeholderData: (previous) => previous,
+  });
+/** Statuses after which a campaign changes no more (API.md: `completed` and `canceled` are final). */
+const OVER: Record<CampaignDto['status'], boolean> = { draft: false, scheduled: false, running: false, paused: false, completed: true, canceled: true };
+export const isOver = (c: CampaignDto): boolean => OVER[c.status];
 export const useWebhookSecret = (enabled: boolean) =>
   useQuery({ queryKey: keys.webhookSecret, queryFn: () => api<WebhookSecretBody>('GET', '/voice/settings/webhooks'), enabled });
 export const useQuota = () => useQuery({ queryKey: keys.quota, queryFn: () => api<TestCallQuota>('GET', '/voice/studio/quota') });

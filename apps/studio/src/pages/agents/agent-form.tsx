@@ -1,15 +1,13 @@
-import type { AgentCreate, AgentDto, STT_PROVIDERS, TTS_PROVIDERS, WEEKDAYS } from '@callplane/contracts';
+import type { AgentCreate, AgentDto, STT_PROVIDERS, TTS_PROVIDERS } from '@callplane/contracts';
 import { useState, type FormEvent } from 'react';
-import { ApiError, errorMessage } from '../../api/api-client';
-import { Checkbox, ErrorAlert, SelectField, TextArea, TextField } from '../../components/field';
-
-type Weekday = (typeof WEEKDAYS)[number];
-type OpenWindow = NonNullable<AgentCreate['after_hours']>['open'][number];
+import { Checkbox, SelectField, TextArea, TextField } from '../../components/field';
+import { FieldIssues, FormErrors } from '../../components/field-issues';
+import { browserTimeZone, TimeZoneField } from '../../components/time-zone-field';
+import { WeeklyWindows, type WeeklyWindow } from '../../components/weekly-windows';
 
 /** Labels for the contract's vendor lists; `Record` over its union keeps the two in step when a vendor is added. */
 const TTS_LABELS: Record<(typeof TTS_PROVIDERS)[number], string> = { cartesia: 'Cartesia', elevenlabs: 'ElevenLabs', deepgram: 'Deepgram', openai: 'OpenAI', local: 'Local (offline)' };
 const STT_LABELS: Record<(typeof STT_PROVIDERS)[number], string> = { deepgram: 'Deepgram', openai: 'OpenAI', local: 'Local (offline)' };
-const DAY_LABELS: Record<Weekday, string> = { mon: 'Mon', tue: 'Tue', wed: 'Wed', thu: 'Thu', fri: 'Fri', sat: 'Sat', sun: 'Sun' };
 
 /** A new agent's starting values: what API.md's example shows. */
 export const NEW_AGENT: AgentCreate = {
@@ -35,7 +33,7 @@ export const agentBody = (a: AgentDto): AgentCreate => ({
   status_webhook_url: a.status_webhook_url,
 });
 
-const DEFAULT_HOURS = { timezone: Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC', open: [{ days: ['mon', 'tue', 'wed', 'thu', 'fri'] as Weekday[], start: '09:00', end: '18:00' }], message: "We're closed. Please call back during business hours." };
+const DEFAULT_HOURS = { timezone: browserTimeZone(), open: [{ days: ['mon', 'tue', 'wed', 'thu', 'fri'], start: '09:00', end: '18:00' }] as WeeklyWindow[], message: "We're closed. Please call back during business hours." };
 
 /**
  * Every field of an agent. The API validates; its `validation_failed` details are shown next to the field they
@@ -43,17 +41,11 @@ const DEFAULT_HOURS = { timezone: Intl.DateTimeFormat().resolvedOptions().timeZo
  */
 export function AgentForm({ initial, onSave, saving, error }: { initial: AgentCreate; onSave: (body: AgentCreate) => void; saving: boolean; error: unknown }) {
   const [a, setA] = useState<AgentCreate>(initial);
-  const issues = error instanceof ApiError ? error.fieldIssues : [];
-  const shown = new Set<string>();
-  const err = (field: string) => {
-    const hit = issues.filter((i) => i.field === field || i.field.startsWith(`${field}.`));
-    hit.forEach((i) => shown.add(i.field));
-    return hit.length ? hit.map((i) => (i.field === field ? i.message : `${i.field.slice(field.length + 1)}: ${i.message}`)).join('; ') : undefined;
-  };
+  const issues = new FieldIssues(error);
+  const err = issues.for;
   const voice = (patch: Partial<AgentCreate['voice']>) => setA({ ...a, voice: { ...a.voice, ...patch } });
   const hours = a.after_hours ?? null;
   const setHours = (patch: Partial<NonNullable<AgentCreate['after_hours']>>) => setA({ ...a, after_hours: { ...(hours ?? DEFAULT_HOURS), ...patch } });
-  const setWindow = (i: number, w: Partial<OpenWindow>) => setHours({ open: (hours?.open ?? []).map((x, j) => (j === i ? { ...x, ...w } : x)) });
   const submit = (e: FormEvent) => {
     e.preventDefault();
     onSave({ ...a, status_webhook_url: a.status_webhook_url?.trim() ? a.status_webhook_url.trim() : null });
@@ -91,44 +83,26 @@ export function AgentForm({ initial, onSave, saving, error }: { initial: AgentCr
         <Checkbox label="Answer only during opening hours" checked={!!hours} onChange={(e) => setA({ ...a, after_hours: e.target.checked ? DEFAULT_HOURS : null })} />
         {hours && (
           <>
-            <TextField label="Time zone" value={hours.timezone} onChange={(e) => setHours({ timezone: e.target.value })} error={err('after_hours.timezone')} hint="An IANA name such as Asia/Kolkata." />
-            {hours.open.map((w, i) => (
-              <div className="window-row" key={i} role="group" aria-label={`Open hours ${i + 1}`}>
-                <div className="days">
-                  {(Object.keys(DAY_LABELS) as Weekday[]).map((d) => (
-                    <Checkbox key={d} label={DAY_LABELS[d]} checked={w.days.includes(d)} onChange={(e) => setWindow(i, { days: e.target.checked ? [...w.days, d] : w.days.filter((x) => x !== d) })} />
-                  ))}
-                </div>
-                <TextField label="Opens" type="time" value={w.start} onChange={(e) => setWindow(i, { start: e.target.value })} error={err(`after_hours.open.${i}.start`) ?? err(`after_hours.open.${i}.days`)} />
-                <TextField label="Closes" type="time" value={w.end} onChange={(e) => setWindow(i, { end: e.target.value })} error={err(`after_hours.open.${i}.end`)} />
-                <button type="button" className="button small ghost" onClick={() => setHours({ open: hours.open.filter((_, j) => j !== i) })} disabled={hours.open.length === 1}>
-                  Remove
-                </button>
-              </div>
-            ))}
-            <button type="button" className="button small" onClick={() => setHours({ open: [...hours.open, { days: ['sat'], start: '10:00', end: '14:00' }] })}>
-              Add hours
-            </button>
+            <TimeZoneField value={hours.timezone} onChange={(timezone) => setHours({ timezone })} error={err('after_hours.timezone')} />
+            <WeeklyWindows
+              windows={hours.open}
+              onChange={(open) => setHours({ open })}
+              label="Open hours"
+              labels={{ start: 'Opens', end: 'Closes', add: 'Add hours' }}
+              added={{ days: ['sat'], start: '10:00', end: '14:00' }}
+              field="after_hours.open"
+              issues={issues}
+            />
             <TextArea label="After-hours message" rows={2} value={hours.message} onChange={(e) => setHours({ message: e.target.value })} error={err('after_hours.message')} />
           </>
         )}
       </fieldset>
     </>
   );
-  const rest = issues.filter((i) => !shown.has(i.field));
   return (
     <form className="stack agent-form" onSubmit={submit} noValidate>
       {fields}
-      <ErrorAlert error={error && (!(error instanceof ApiError) || issues.length === 0 || rest.length) ? errorMessage(error) : null} />
-      {rest.length > 0 && (
-        <ul className="field-error">
-          {rest.map((i) => (
-            <li key={i.field}>
-              {i.field}: {i.message}
-            </li>
-          ))}
-        </ul>
-      )}
+      <FormErrors issues={issues} />
       <div className="form-actions">
         <button type="submit" className="button primary" disabled={saving}>
           {saving ? 'Saving…' : 'Save'}

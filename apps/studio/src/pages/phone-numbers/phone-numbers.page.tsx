@@ -91,10 +91,14 @@ export function PhoneNumbersPage() {
   );
 }
 
+/**
+ * The first thing that keeps calls to the number from reaching an agent. Steps left at the carrier (`manual_steps`)
+ * come before a missing agent: until they are done no call arrives, agent or not.
+ */
 function InboundStatus({ n }: { n: PhoneNumberDto }) {
   if (n.locked) return <span className="pill warn" title={n.locked.reason}>Locked</span>;
   if (n.state === 'needs_attention') return <span className="pill error" title={n.attention?.reason}>Needs attention</span>;
+  if (!n.inbound.configured && (n.inbound.manual_steps || n.agent_id)) return <span className="pill warn">Setup needed</span>;
   if (!n.agent_id) return <span className="pill">No agent</span>;
-  if (!n.inbound.configured) return <span className="pill warn">Setup needed</span>;
   return <span className={`pill ${n.enabled ? 'ok' : ''}`}>{n.enabled ? 'Answering' : 'Disabled'}</span>;
 }
