@@ -9,8 +9,9 @@ const ROOT = path.resolve(__dirname, '../../..');
 
 /**
  * `npm start` as a person runs it in a terminal: Ctrl-C (SIGINT) and `kill -TERM -<group>` reach every process of
- * the group (npm, the shell, tsx, node), and npm and tsx each pass the signal on too, so the service hears it more
- * than once while it drains a live call. That is one shutdown: it drains once, and ends cleanly.
+ * the group (npm, the shell, node), and npm passes the signal on too, so the service hears it more than once while it
+ * drains a live call. That is one shutdown: it drains once, and ends cleanly. (`npm start` runs node with tsx as a
+ * loader, not tsx's CLI: that one relays a signal and SIGKILLs a child that does not acknowledge it within ~60 ms.)
  */
 describe('npm start stopped through its process group with a call in progress', () => {
   let dataDir: string;
