@@ -136,8 +136,8 @@ describe('PostgreSQL backends terminated while webhooks and dials arrive', () =>
     // The chaos was real: backends were terminated throughout, and requests in flight failed because of it.
     expect(terminator.rounds).toBeGreaterThanOrEqual(Math.floor(tasks.length / TERMINATE_EVERY / 2));
     expect(refused.length).toBeGreaterThan(0);
-    // A request that lost its connection is answered as the contract's retryable failure, saying nothing of the cause.
-    expect(new Set(refused.map((a) => `${a.status} ${apiErrorCode(a)}`))).toEqual(new Set(['500 internal_error']));
+    // A request that lost its connection is answered as the contract's failure to retry: the database is unavailable.
+    expect(new Set(refused.map((a) => `${a.status} ${apiErrorCode(a)}`))).toEqual(new Set(['503 database_unavailable']));
     expect(problems).toEqual([]);
 
     // Inbound: each call acknowledged, always with the same session, and that session alone in the database.

@@ -41,6 +41,7 @@ export const ERROR_STATUS = {
   pool_exhausted: 503,
   trial_pool_empty: 503,
   not_ready: 503,
+  database_unavailable: 503,
 } as const;
 export type ErrorCode = keyof typeof ERROR_STATUS;
 

@@ -1,3 +1,4 @@
+export { isDatabaseUnavailable } from './unavailable';
 export { connectPostgres, openEmbedded, type Database, type Db, type DbTx, type PgOptions } from './client';
 export { Prisma, PrismaClient } from './generated/prisma/client';
 export type {

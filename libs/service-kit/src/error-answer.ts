@@ -1,9 +1,11 @@
+import { isDatabaseUnavailable } from '@callplane/db';
 import { AppError } from './errors';
 import type { Logger } from './logger';
 
 /**
  * Any error a request ended with, as the AppError its answer shows: ours as they are, body-parser's and express's
- * (a malformed path) as the 4xx they mean, anything else as a logged 500 that says nothing of its cause.
+ * (a malformed path) as the 4xx they mean, the database out of reach as a 503 to retry, anything else as a logged 500
+ * that says nothing of its cause.
  */
 export function toAppError(err: unknown, log: Logger): AppError {
   let e: AppError;
@@ -12,7 +14,11 @@ export function toAppError(err: unknown, log: Logger): AppError {
     // express could not decode a path parameter (`/numbers/%ZZ`): the client's URL is malformed.
     e = malformedPath();
   } else if (isClientHttpError(err)) e = fromClientHttpError(err);
-  else {
+  else if (isDatabaseUnavailable(err)) {
+    // The database restarting or failing over: the request did not happen, and a retry in a moment will do.
+    log.warn({ err }, 'request failed: the database is unavailable');
+    e = new AppError('database_unavailable', 'The service cannot reach its database right now. Retry in a few seconds.');
+  } else {
     log.error({ err }, 'unhandled error');
     e = new AppError('internal_error', 'Something went wrong on our side. Retry the request; if it keeps failing, contact support with the x-request-id.');
   }

@@ -1,5 +1,7 @@
 import { Writable } from 'node:stream';
 import { z } from 'zod';
+import { connectPostgres, type Database } from '@callplane/db';
+import { freePort } from '@callplane/testing';
 import { ApiRouter, validateInput, type ApiRouterDeps } from './api-router';
 import { AppError } from './errors';
 import { createHttpApp } from './http-app';
@@ -28,8 +30,11 @@ describe('createHttpApp', () => {
   let logs = '';
   let base: string;
   let startDraining: () => void;
+  let unreachable: Database;
 
   beforeAll(async () => {
+    // A database nobody serves (the server restarting, failing over): its statements fail to connect.
+    unreachable = connectPostgres({ url: `postgresql://app:s3cret-pw@127.0.0.1:${await freePort()}/app`, poolSize: 1 });
     const router = new ApiRouter(deps())
       .route(
         { method: 'post', path: '/things', tag: 't', summary: 's', auth: 'user', body: z.object({ name: z.string().min(1) }).strict(), responses: { 201: { description: 'ok' } } },
@@ -37,6 +42,10 @@ describe('createHttpApp', () => {
       )
       .route({ method: 'get', path: '/boom', tag: 't', summary: 's', auth: 'none', responses: { 200: { description: 'never' } } }, async () => {
         throw new Error('database password=hunter2 leaked into a message');
+      })
+      .route({ method: 'get', path: '/db-down', tag: 't', summary: 's', auth: 'none', responses: { 200: { description: 'never' } } }, async () => {
+        await unreachable.prisma.tenant.findFirst();
+        return { status: 200, body: {} };
       })
       .route({ method: 'get', path: '/refuse', tag: 't', summary: 's', auth: 'none', responses: { 200: { description: 'never' } } }, async () => {
         throw new AppError('provider_unavailable', 'The provider did not answer. Retry.');
@@ -61,6 +70,7 @@ describe('createHttpApp', () => {
   });
   afterAll(async () => {
     await server.close();
+    await unreachable.close();
   });
 
   const post = (path: string, body: string, headers: Record<string, string> = {}) =>
@@ -104,6 +114,14 @@ describe('createHttpApp', () => {
     const refused = await fetch(`${base}/refuse`);
     expect(refused.status).toBe(502);
     expect(((await refused.json()) as { error: { code: string } }).error.code).toBe('provider_unavailable');
+  });
+
+  it('answers 503 database_unavailable, to retry, when the database cannot be reached, and logs no credentials', async () => {
+    const res = await fetch(`${base}/db-down`);
+    expect(res.status).toBe(503);
+    expect(await res.json()).toEqual({ error: { code: 'database_unavailable', message: 'The service cannot reach its database right now. Retry in a few seconds.' } });
+    expect(logs).toContain('the database is unavailable');
+    expect(logs).not.toContain('s3cret-pw');
   });
 
   it('answers a text body to a POST with the type, charset and length res.send gives it, and no ETag; GETs keep theirs', async () => {
