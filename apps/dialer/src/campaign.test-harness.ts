@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { CallTransitions, lifecycleEvent } from '@callplane/calls';
+import { lifecycleEvent } from '@callplane/calls';
 import { buildEventEnvelope, newId, type CallState, type CampaignRetry, type CampaignWindow, type RecipientHours } from '@callplane/contracts';
 import { connectPostgres, Prisma, type Database } from '@callplane/db';
 import { InProcessEventBus, OutboxRelay } from '@callplane/events';
@@ -7,10 +7,10 @@ import { CALL_ROOM_PREFIX, LiveKitCalls, LiveKitSip } from '@callplane/livekit';
 import { createLogger, SecretBox } from '@callplane/service-kit';
 import { FakeLiveKit, uniquePhoneNumber } from '@callplane/testing';
 import { subscribeCallProgress } from './consumers/call-progress.consumer';
-import { DEFAULT_SETTINGS, LIVEKIT_KEYS, TestClock } from './dialer.test-harness';
+import { LIVEKIT_KEYS, TestClock } from './dialer.test-harness';
 import { campaignMetrics } from './usecases/campaign-metrics';
 import type { DialerDeps } from './usecases/deps';
-import { seedNumber, seedTenant } from './usecases/usecase-deps.test-harness';
+import { dialerDepsOn, seedNumber, seedTenant } from './usecases/usecase-deps.test-harness';
 
 /** Every day, all day (as far as a window can reach: 23:59 is the last minute a window may end on). */
 export const ALWAYS: CampaignWindow[] = [{ days: ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'], start: '00:00', end: '23:59' }];
@@ -53,20 +53,7 @@ export function useCampaignCluster() {
   function replica(opts: { keep?: boolean } = {}): DialerDeps {
     const rdb = connectPostgres({ url: process.env.DATABASE_URL!, poolSize: 6 });
     (opts.keep ? filePools : pools).push(rdb);
-    const outbox = { notify: () => relay.notify() };
-    const deps: DialerDeps = {
-      prisma: rdb.prisma,
-      secrets,
-      livekit: new LiveKitCalls({ url: livekit.url, ...LIVEKIT_KEYS }),
-      transitions: new CallTransitions({ prisma: rdb.prisma, outbox }),
-      outbox,
-      logger,
-      settings: DEFAULT_SETTINGS,
-      now: clock.now,
-      inflight: new Set(),
-      replica: 'dialer-spec',
-      campaignMetrics: campaignMetrics(),
-    };
+    const deps = dialerDepsOn(rdb, { clock, secrets, logger, livekit: new LiveKitCalls({ url: livekit.url, ...LIVEKIT_KEYS }), outbox: { notify: () => relay.notify() }, campaignMetrics: campaignMetrics() });
     if (!opts.keep) replicas.push(deps);
     return deps;
   }

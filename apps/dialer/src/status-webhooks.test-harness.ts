@@ -2,10 +2,8 @@ import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { buildEventEnvelope, lifecycleEventType, newId, type CallLifecycleData, type CallState, type EventEnvelope } from '@callplane/contracts';
-import { connectPostgres, type Database } from '@callplane/db';
-import { createLogger, SecretBox, type Logger } from '@callplane/service-kit';
-import { DEFAULT_SETTINGS, TestClock } from './dialer.test-harness';
-import type { DialerDeps, DialerSettings } from './usecases/deps';
+import type { DialerDeps } from './usecases/deps';
+import { usecaseDeps } from './usecases/usecase-deps.test-harness';
 
 export interface ReceivedWebhook {
   headers: http.IncomingHttpHeaders;
@@ -88,27 +86,8 @@ export const v1Values = (header: string): string[] =>
     .filter((p) => p.startsWith('v1='))
     .map((p) => p.slice(3));
 
-/**
- * Dialer deps for driving the webhook use cases and workers directly (no HTTP service, no background loop): a
- * database client of its own on this spec file's database, so two instances race like two replicas.
- */
-export function webhookDeps(opts: { clock: TestClock; settings?: Partial<DialerSettings>; secrets?: SecretBox; logger?: Logger }): DialerDeps & { db: Database } {
-  const url = process.env.DATABASE_URL;
-  if (!url) throw new Error('DATABASE_URL is unset: run through jest');
-  const db = connectPostgres({ url, poolSize: 4 });
-  return {
-    db,
-    prisma: db.prisma,
-    secrets: opts.secrets ?? new SecretBox(randomBytes(32)),
-    transitions: undefined as never,
-    outbox: { notify: () => undefined },
-    logger: opts.logger ?? createLogger({ name: 'webhook-spec', level: 'silent' }),
-    settings: { ...DEFAULT_SETTINGS, ...opts.settings },
-    now: opts.clock.now,
-    inflight: new Set(),
-    replica: 'dialer-spec',
-  };
-}
+/** Dialer deps for driving the webhook use cases and workers directly (no HTTP service, no background loop). */
+export const webhookDeps = usecaseDeps;
 
 /** A `call.lifecycle` event of an outbound call, as the gateway publishes it. */
 export function lifecycleEvent(opts: { tenantId: string; sessionId: string; state: CallState; agentId?: string | null; occurredAt: Date; direction?: 'inbound' | 'outbound' }): EventEnvelope<CallLifecycleData> {

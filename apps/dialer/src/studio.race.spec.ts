@@ -1,12 +1,12 @@
 import { randomBytes, randomInt } from 'node:crypto';
-import { CallTransitions } from '@callplane/calls';
 import { newId, toE164 } from '@callplane/contracts';
 import { connectPostgres, type Database } from '@callplane/db';
 import { AppError, createLogger, SecretBox } from '@callplane/service-kit';
 import { LiveKitCalls } from '@callplane/livekit';
 import { FakeLiveKit, uniquePhoneNumber } from '@callplane/testing';
-import { DEFAULT_SETTINGS, LIVEKIT_KEYS, TestClock } from './dialer.test-harness';
+import { LIVEKIT_KEYS, TestClock } from './dialer.test-harness';
 import type { DialerDeps } from './usecases/deps';
+import { dialerDepsOn } from './usecases/usecase-deps.test-harness';
 import { admitTestCall, type TestCaller } from './usecases/studio.usecase';
 
 /**
@@ -32,21 +32,7 @@ const prisma = () => dbs[0]!.prisma;
 // LiveKit configured (real destinations can be called), though nothing here reaches it.
 const livekit = new FakeLiveKit(LIVEKIT_KEYS);
 
-function depsFor(db: Database): DialerDeps {
-  const outbox = { notify: () => undefined };
-  return {
-    prisma: db.prisma,
-    secrets,
-    livekit: new LiveKitCalls({ url: livekit.url, ...LIVEKIT_KEYS }),
-    transitions: new CallTransitions({ prisma: db.prisma, outbox }),
-    outbox,
-    logger,
-    settings: DEFAULT_SETTINGS,
-    now: clock.now,
-    inflight: new Set(),
-    replica: 'dialer-spec',
-  };
-}
+const depsFor = (db: Database): DialerDeps => dialerDepsOn(db, { clock, secrets, logger, livekit: new LiveKitCalls({ url: livekit.url, ...LIVEKIT_KEYS }) });
 
 beforeAll(async () => {
   const url = process.env.DATABASE_URL;

@@ -3,33 +3,50 @@ import { CallTransitions } from '@callplane/calls';
 import { newId, toE164, type TrialProvider } from '@callplane/contracts';
 import { connectPostgres, type Database, type Prisma, type PrismaClient } from '@callplane/db';
 import type { LiveKitCalls } from '@callplane/livekit';
-import { createLogger, SecretBox } from '@callplane/service-kit';
+import { createLogger, SecretBox, type Logger } from '@callplane/service-kit';
 import { uniquePhoneNumber, uniqueSuffix } from '@callplane/testing';
-import { DEFAULT_SETTINGS, type TestClock } from '../dialer.test-harness';
+import { DEFAULT_SETTINGS } from '../dialer.test-harness';
 import type { DialerDeps, DialerSettings } from './deps';
 
+/** What a spec may set on dialer deps; the rest is the same everywhere. */
+export interface SpecDepsOptions {
+  clock: { now(): Date };
+  settings?: Partial<DialerSettings>;
+  livekit?: LiveKitCalls;
+  secrets?: SecretBox;
+  logger?: Logger;
+  /** The outbox relay to nudge after a commit (default: none; specs that run a relay pass it). */
+  outbox?: { notify(): void };
+  campaignMetrics?: DialerDeps['campaignMetrics'];
+}
+
 /**
- * Dialer deps for calling the use cases directly (no HTTP, no background loops): a database client of its own on
- * this spec file's database, the real call-state writer, and LiveKit only when the test passes a client.
+ * Dialer deps on a database client the caller owns (one per replica, so two of them race like two replicas): the real
+ * call-state writer on that client, LiveKit only when the test passes a client. Every dialer spec builds its deps here.
  */
-export function usecaseDeps(opts: { clock: TestClock; settings?: Partial<DialerSettings>; livekit?: LiveKitCalls }): DialerDeps & { db: Database } {
-  const url = process.env.DATABASE_URL;
-  if (!url) throw new Error('DATABASE_URL is unset: run through jest');
-  const db = connectPostgres({ url, poolSize: 4 });
-  const outbox = { notify: () => undefined };
+export function dialerDepsOn(db: Database, opts: SpecDepsOptions): DialerDeps {
+  const outbox = opts.outbox ?? { notify: () => undefined };
   return {
-    db,
     prisma: db.prisma,
-    secrets: new SecretBox(randomBytes(32)),
+    secrets: opts.secrets ?? new SecretBox(randomBytes(32)),
     ...(opts.livekit ? { livekit: opts.livekit } : {}),
     transitions: new CallTransitions({ prisma: db.prisma, outbox }),
     outbox,
-    logger: createLogger({ name: 'dialer-usecase-spec', level: 'silent' }),
+    logger: opts.logger ?? createLogger({ name: 'dialer-spec', level: 'silent' }),
     settings: { ...DEFAULT_SETTINGS, ...opts.settings },
     now: opts.clock.now,
     inflight: new Set(),
     replica: 'dialer-spec',
+    ...(opts.campaignMetrics ? { campaignMetrics: opts.campaignMetrics } : {}),
   };
+}
+
+/** Dialer deps for calling the use cases directly (no HTTP, no background loops), on a client of their own on this spec file's database. */
+export function usecaseDeps(opts: SpecDepsOptions): DialerDeps & { db: Database } {
+  const url = process.env.DATABASE_URL;
+  if (!url) throw new Error('DATABASE_URL is unset: run through jest');
+  const db = connectPostgres({ url, poolSize: 4 });
+  return { db, ...dialerDepsOn(db, opts) };
 }
 
 /** The voice config agents are stored with (provisioning validates it on save). */
