@@ -2,6 +2,7 @@ import { isTerminalState, nextCallState, type CallState } from '@callplane/contr
 import type { CallSession, DbTx, PrismaClient } from '@callplane/db';
 import { enqueueEvent } from '@callplane/events';
 import { defaultEndReason } from './end-reason';
+import { lockCallSession } from './call-lookup';
 import { lifecycleEvent } from './lifecycle';
 
 /** How a report names its call: our session id, a provider's call id on one of our numbers, or the LiveKit room. */
@@ -48,7 +49,7 @@ export class CallTransitions {
    * twice). The caller nudges the outbox (`outbox.notify()`) once it has committed.
    */
   async reportWithin(tx: DbTx, r: CallReport): Promise<ReportOutcome> {
-    const locked = await this.lock(tx as unknown as PrismaClient, r.call);
+    const locked = await lockCallSession(tx as unknown as PrismaClient, r.call);
     if (!locked) return { kind: 'unknown_call' };
     const current = await tx.callSession.findUniqueOrThrow({ where: { id: locked } });
     const next = nextCallState(current.status as CallState, r.state);
@@ -73,14 +74,5 @@ export class CallTransitions {
     });
     await enqueueEvent(tx, lifecycleEvent(session, r.at));
     return { kind: 'applied', session };
-  }
-
-  /** Locks the session row (FOR UPDATE) so concurrent reports for one call apply one after another. */
-  private async lock(tx: PrismaClient, ref: CallRef): Promise<string | null> {
-    let rows: Array<{ id: string }>;
-    if ('sessionId' in ref) rows = await tx.$queryRaw`SELECT id FROM call_sessions WHERE id = ${ref.sessionId} FOR UPDATE`;
-    else if ('roomName' in ref) rows = await tx.$queryRaw`SELECT id FROM call_sessions WHERE room_name = ${ref.roomName} ORDER BY created_at DESC LIMIT 1 FOR UPDATE`;
-    else rows = await tx.$queryRaw`SELECT id FROM call_sessions WHERE phone_number_id = ${ref.phoneNumberId} AND provider_call_id = ${ref.providerCallId} FOR UPDATE`;
-    return rows[0]?.id ?? null;
   }
 }
