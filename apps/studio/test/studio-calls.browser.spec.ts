@@ -71,19 +71,13 @@ describe('studio: sessions, test calls and the other pages on the sandbox (Chrom
     await checkPage('sessions');
   });
 
-  it('Try Voice Call: Web Call says it is coming; Phone Call shows the quota and a refusal word for word, then walks a sandbox call through every state to Ended', async () => {
+  it('Try Voice Call offers Web Call (studio-web-call.browser.spec.ts) and Phone Call; Phone Call shows the quota and a refusal word for word, then walks a sandbox call through every state to Ended', async () => {
     const { signIn, checkPage, api } = studio();
     const page = await signIn();
     await page.getByRole('link', { name: 'Agents' }).click();
     await page.getByRole('link', { name: 'Ava' }).click();
     await page.getByRole('button', { name: 'Try Voice Call' }).click();
     expect(await page.getByRole('menuitem').allTextContents()).toEqual(['Web Call', 'Phone Call']);
-    await page.getByRole('menuitem', { name: 'Web Call' }).click();
-    const web = page.getByRole('dialog', { name: 'Web Call' });
-    await web.getByRole('status').filter({ hasText: 'coming soon' }).waitFor();
-    await web.getByRole('button', { name: 'Close' }).first().click();
-
-    await page.getByRole('button', { name: 'Try Voice Call' }).click();
     await page.getByRole('menuitem', { name: 'Phone Call' }).click();
     const dialog = page.getByRole('dialog', { name: 'Phone Call' });
     const quota = (await api('GET', '/voice/studio/quota')).body as { remaining: number; limit: number };

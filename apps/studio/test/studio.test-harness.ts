@@ -13,8 +13,11 @@ export interface StudioHarness {
   base: string;
   apiKey: string;
   adminToken: string;
-  /** A page in a browser context of its own (nothing signed in), which checkPage looks at from now on. */
-  newPage(): Promise<Page>;
+  /**
+   * A page in a browser context of its own (nothing signed in), which checkPage looks at from now on; `permissions`
+   * are granted to the studio's origin (e.g. `microphone`), any other is refused as a person would refuse it.
+   */
+  newPage(opts?: { permissions?: string[] }): Promise<Page>;
   /** `GET|POST…` the platform's API with the seeded user's key. */
   api(method: string, p: string, json?: unknown): Promise<{ status: number; body: Record<string, unknown> }>;
   /** Signs in through the sign-in form as the seeded user, on `page` or a new one. */
@@ -26,9 +29,9 @@ export interface StudioHarness {
 /**
  * The all-in-one as `npm start` runs it (its own process, a free port, the studio built into a folder of this spec's
  * own), on this spec file's PostgreSQL database, and headless Chromium with one browser context per test file.
- * `env` adds settings, e.g. the fake carriers' API bases.
+ * `env` adds settings, e.g. the fake carriers' API bases; `browserArgs` adds Chromium switches (a fake microphone).
  */
-export function useStudio(env: () => NodeJS.ProcessEnv = () => ({})): () => StudioHarness {
+export function useStudio(env: () => NodeJS.ProcessEnv = () => ({}), opts: { browserArgs?: () => string[] } = {}): () => StudioHarness {
   let harness: StudioHarness | undefined;
   let aio: ChildService | undefined;
   let browser: Browser | undefined;
@@ -45,7 +48,7 @@ export function useStudio(env: () => NodeJS.ProcessEnv = () => ({})): () => Stud
     const child = startChild(path.join(ROOT, 'node_modules/.bin/tsx'), ['apps/all-in-one/src/main.ts'], { cwd: ROOT, env: childEnv });
     aio = child;
     const [chromium] = await Promise.all([
-      launchChromium(),
+      launchChromium({ args: opts.browserArgs?.() }),
       pollUntil(() => /API key:\s+cp_live_/.test(child.output()) || child.child.exitCode !== null, { timeoutMs: 120_000, intervalMs: 100, description: 'the all-in-one to start' }),
     ]);
     browser = chromium;
@@ -54,9 +57,10 @@ export function useStudio(env: () => NodeJS.ProcessEnv = () => ({})): () => Stud
     const adminToken = /operator token:\s+(\S+)/.exec(out)?.[1];
     if (!apiKey || !adminToken) throw new Error(`the all-in-one did not print its credentials:\n${out}`);
     let page: Page | undefined;
-    const newPage = async () => {
+    const newPage: StudioHarness['newPage'] = async (pageOpts = {}) => {
       await context?.close();
       context = await browser!.newContext({ viewport: { width: 1280, height: 860 }, baseURL: base });
+      if (pageOpts.permissions) await context.grantPermissions(pageOpts.permissions, { origin: base });
       // Waits are on roles and names; a missing one fails in seconds, not at Jest's timeout.
       context.setDefaultTimeout(15_000);
       page = await context.newPage();

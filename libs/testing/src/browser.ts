@@ -20,14 +20,15 @@ function chromiumPath(): string | null {
 
 /**
  * Headless Chromium for browser tests. Installs Debian's `chromium` when it is missing (as .ci/run does up front);
- * when that is impossible the suite fails with the reason: browser tests are never skipped.
+ * when that is impossible the suite fails with the reason: browser tests are never skipped. `args` adds command-line
+ * switches, e.g. a fake microphone (`--use-fake-device-for-media-stream`).
  */
-export async function launchChromium(): Promise<Browser> {
+export async function launchChromium(opts: { args?: string[] } = {}): Promise<Browser> {
   await ensureDebianPackages({ packages: ['chromium'], present: () => chromiumPath() !== null, neededFor: 'the studio browser tests (Debian package chromium)' });
   const executablePath = chromiumPath();
   if (!executablePath) throw new Error('Chromium is not installed: apt-get install chromium (the studio browser tests drive it headless).');
   const { chromium } = await import('playwright-core');
-  return chromium.launch({ executablePath, headless: true, args: ['--no-sandbox', '--disable-dev-shm-usage'] });
+  return chromium.launch({ executablePath, headless: true, args: ['--no-sandbox', '--disable-dev-shm-usage', ...(opts.args ?? [])] });
 }
 
 /** The accessibility violations axe-core rates serious or critical on the page as it is now, one line each. */

@@ -1,6 +1,6 @@
 import type { AgentCreate, AgentDto } from '@callplane/contracts';
 import * as Tabs from '@radix-ui/react-tabs';
-import { useState } from 'react';
+import { lazy, Suspense, useState } from 'react';
 import { api, errorMessage } from '../../api/api-client';
 import { keys, useAgent, useApiMutation } from '../../api/queries';
 import { ErrorAlert } from '../../components/field';
@@ -9,7 +9,9 @@ import { Link, navigate } from '../../router';
 import { AgentForm, agentBody, NEW_AGENT } from './agent-form';
 import { DeployPhone } from './deploy-phone';
 import { PhoneCallDialog } from './phone-call.dialog';
-import { WebCallDialog } from './web-call.dialog';
+
+/** The Web Call panel and its audio are their own chunk, loaded when a call is started. */
+const WebCallDialog = lazy(() => import('./web-call.dialog'));
 
 export function AgentPage({ id }: { id: string }) {
   if (id === 'new') return <NewAgent />;
@@ -70,7 +72,11 @@ function ExistingAgent({ id }: { id: string }) {
         </Tabs.Content>
       </Tabs.Root>
       {call === 'phone' && <PhoneCallDialog agent={a} onClose={() => setCall(null)} />}
-      {call === 'web' && <WebCallDialog onClose={() => setCall(null)} />}
+      {call === 'web' && (
+        <Suspense fallback={null}>
+          <WebCallDialog agent={a} onClose={() => setCall(null)} />
+        </Suspense>
+      )}
     </section>
   );
 }
