@@ -139,6 +139,18 @@ describe('loadEnv', () => {
     });
   });
 
+  describe('KAFKA_FETCH_MAX_WAIT_MS', () => {
+    test('is optional, and read as a whole number of milliseconds', () => {
+      expect(loadEnv(['KAFKA_FETCH_MAX_WAIT_MS'], {})).toEqual({});
+      expect(loadEnv(['KAFKA_FETCH_MAX_WAIT_MS'], { KAFKA_FETCH_MAX_WAIT_MS: '100' })).toEqual({ KAFKA_FETCH_MAX_WAIT_MS: 100 });
+    });
+
+    test.each(['0', '5', '60000', '1.5', 'soon'])('%s is refused, naming the variable', (value) => {
+      const err = configError(() => loadEnv(['KAFKA_FETCH_MAX_WAIT_MS'], { KAFKA_FETCH_MAX_WAIT_MS: value }));
+      expect(err.problems.map((p) => p.variable)).toEqual(['KAFKA_FETCH_MAX_WAIT_MS']);
+    });
+  });
+
   test('reports bad and missing variables together, each under its own name', () => {
     const err = configError(() =>
       loadEnv(['PORT', 'DATABASE_URL', 'ADMIN_TOKEN', 'CREDENTIALS_KEY', 'LIVEKIT_SIP_HOST', 'LOG_LEVEL'], {

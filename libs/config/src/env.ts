@@ -32,6 +32,12 @@ export const envFields = {
     .transform((v) => v.split(',').map((b) => b.trim()).filter(Boolean))
     .refine((l) => l.length > 0 && l.every((b) => /^[^\s:]+:\d+$/.test(b)), 'must be host:port[,host:port…]'),
   KAFKA_IDEMPOTENT: bool.default(true),
+  /**
+   * How long a consumer's fetch may wait at the broker for records (kafkajs' maxWaitTimeInMs, default 5000). A Kafka
+   * broker answers as soon as records arrive, so the default costs nothing; a broker that holds an empty fetch for the
+   * whole wait (librdkafka's mock cluster, the test broker) delays each event by up to this much: tests and benches set it low.
+   */
+  KAFKA_FETCH_MAX_WAIT_MS: z.coerce.number().int().min(10).max(30_000).optional(),
   KAFKA_NAMESPACE: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'must be 1-64 letters, digits, _ or -').optional(),
   PUBLIC_BASE_URL: url.transform((v) => v.replace(/\/+$/, '')),
   ADMIN_TOKEN: z.string().min(16, 'must be at least 16 characters'),
@@ -84,7 +90,7 @@ export type EnvField = keyof typeof envFields;
 /** What every service reads: where it listens, how it logs and drains, and its database and bus. */
 export const SERVICE_BASE_ENV = [
   'PORT', 'HOST', 'LOG_LEVEL', 'SHUTDOWN_GRACE_SECONDS', 'ADMIN_TOKEN', 'REPLICA_ID',
-  'DATABASE_URL', 'DATABASE_POOL_SIZE', 'KAFKA_BROKERS', 'KAFKA_IDEMPOTENT', 'KAFKA_NAMESPACE',
+  'DATABASE_URL', 'DATABASE_POOL_SIZE', 'KAFKA_BROKERS', 'KAFKA_IDEMPOTENT', 'KAFKA_FETCH_MAX_WAIT_MS', 'KAFKA_NAMESPACE',
 ] as const satisfies readonly EnvField[];
 
 /**

@@ -23,6 +23,7 @@ export interface BaseServiceConfig {
   DATABASE_POOL_SIZE?: number;
   KAFKA_BROKERS?: string[];
   KAFKA_IDEMPOTENT?: boolean;
+  KAFKA_FETCH_MAX_WAIT_MS?: number;
   KAFKA_NAMESPACE?: string;
   /** When set, responses holding a secret (API keys) are kept encrypted for Idempotency-Key replays. */
   CREDENTIALS_KEY?: string;
@@ -67,6 +68,7 @@ export async function bootService<C extends BaseServiceConfig>(opts: BootOptions
     dataDir: opts.dataDir,
     kafkaBrokers: config.KAFKA_BROKERS,
     kafkaIdempotent: config.KAFKA_IDEMPOTENT,
+    kafkaFetchMaxWaitMs: config.KAFKA_FETCH_MAX_WAIT_MS,
     kafkaNamespace: config.KAFKA_NAMESPACE,
   });
   const routerDeps: ApiRouterDeps = {

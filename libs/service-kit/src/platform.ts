@@ -23,6 +23,8 @@ export interface PlatformOptions {
   /** Kafka; without it the in-process bus (all-in-one). */
   kafkaBrokers?: string[];
   kafkaIdempotent?: boolean;
+  /** KAFKA_FETCH_MAX_WAIT_MS: a consumer fetch's wait at the broker; unset, kafkajs' default. */
+  kafkaFetchMaxWaitMs?: number;
   /** Prefix for topics and consumer groups when environments share a Kafka cluster. */
   kafkaNamespace?: string;
   /** Whether this process relays the outbox (every service that writes events does). */
@@ -35,7 +37,13 @@ export async function createPlatform(opts: PlatformOptions): Promise<Platform> {
     ? connectPostgres({ url: opts.databaseUrl, poolSize: opts.databasePoolSize })
     : await openEmbedded(opts.dataDir ?? '.data/pglite');
   const kafka = opts.kafkaBrokers?.length
-    ? new KafkaEventBus({ brokers: opts.kafkaBrokers, clientId: `callplane-${opts.service}`, idempotent: opts.kafkaIdempotent, logger: log })
+    ? new KafkaEventBus({
+        brokers: opts.kafkaBrokers,
+        clientId: `callplane-${opts.service}`,
+        idempotent: opts.kafkaIdempotent,
+        logger: log,
+        ...(opts.kafkaFetchMaxWaitMs ? { consumer: { fetchMaxWaitMs: opts.kafkaFetchMaxWaitMs } } : {}),
+      })
     : undefined;
   const inProcess = kafka ? undefined : new InProcessEventBus({ logger: log });
   const bus: EventBus = kafka ? (opts.kafkaNamespace ? namespacedBus(kafka, opts.kafkaNamespace) : kafka) : inProcess!;
