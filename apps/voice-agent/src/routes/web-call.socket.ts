@@ -1,0 +1,120 @@
+import { redeemWebCallToken, type CallReport, type WebCallRefusal } from '@callplane/calls';
+import { WEB_CALL_AUDIO, WEB_CALL_CLOSE, WEB_CALL_SOCKET_PATH_PATTERN, type WebCallClose } from '@callplane/contracts';
+import type { PrismaClient } from '@callplane/db';
+import type { UpgradeRoute } from '@callplane/service-kit';
+import type { IncomingMessage } from 'node:http';
+import type { Logger } from 'pino';
+import { WebSocket, WebSocketServer, type RawData } from 'ws';
+import type { SandboxMediaPlane } from '../sandbox/sandbox-media-plane';
+import type { LinkEnd, WebCall, WebCallLink, WebCallSettings } from '../sandbox/web-call';
+import { planCall } from '../session/agent-config';
+
+export interface WebCallSocketDeps {
+  prisma: PrismaClient;
+  sandbox: Pick<SandboxMediaPlane, 'connectWebCall' | 'hasWebCall' | 'endWebCalls'>;
+  settings: WebCallSettings;
+  /** The call-state machine's writer, for a call whose token was spent but that could not be run. */
+  report(r: CallReport): Promise<unknown>;
+  logger: Logger;
+  now(): Date;
+}
+
+/** A message larger than this is cut off by the WebSocket layer itself (close 1009) before it is read whole. */
+const MAX_MESSAGE_BYTES = 64 * 1024;
+
+const REFUSAL: Record<Exclude<WebCallRefusal, 'used'>, WebCallClose> = {
+  unknown: WEB_CALL_CLOSE.unknownSession,
+  expired: WEB_CALL_CLOSE.tokenExpired,
+  ended: WEB_CALL_CLOSE.callOver,
+};
+
+/**
+ * The sandbox web call's audio socket, `GET /voice/web-call/{session_id}/audio?token=…` (served while LiveKit is not
+ * configured, on the service's HTTP server). The upgrade is always accepted, so a browser, which cannot read a refused
+ * handshake's status, learns why from the close code (libs/contracts WEB_CALL_CLOSE): the token is checked and spent,
+ * then the call runs on the sandbox media plane. The client sends only binary 640-byte frames; anything else closes
+ * the socket with its code, and the call ends.
+ */
+export function webCallSocketRoute(deps: WebCallSocketDeps): UpgradeRoute {
+  const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_MESSAGE_BYTES, perMessageDeflate: false, clientTracking: true });
+  return {
+    matches: (pathname) => WEB_CALL_SOCKET_PATH_PATTERN.test(pathname),
+    handle(req, socket, head) {
+      wss.handleUpgrade(req, socket, head, (ws) => {
+        admit(deps, ws, req).catch((err: unknown) => {
+          deps.logger.error({ err }, 'web call socket failed');
+          if (ws.readyState === WebSocket.OPEN) ws.close(WEB_CALL_CLOSE.error.code, WEB_CALL_CLOSE.error.reason);
+        });
+      });
+    },
+    async close() {
+      await deps.sandbox.endWebCalls();
+      // Sockets still being admitted: the server is going away.
+      for (const ws of wss.clients) if (ws.readyState === WebSocket.OPEN) ws.close(WEB_CALL_CLOSE.shutdown.code, WEB_CALL_CLOSE.shutdown.reason);
+      await new Promise<void>((resolve) => wss.close(() => resolve()));
+    },
+  };
+}
+
+async function admit(deps: WebCallSocketDeps, ws: WebSocket, req: IncomingMessage): Promise<void> {
+  const url = new URL(req.url ?? '/', 'http://localhost');
+  const sessionId = decodeURIComponent(WEB_CALL_SOCKET_PATH_PATTERN.exec(url.pathname)?.[1] ?? '');
+  const log = deps.logger.child({ session_id: sessionId, component: 'web-call-socket' });
+  let call: WebCall | null = null;
+  /** Why the link went before the call could be told (the client left, or broke the protocol while being admitted). */
+  let gone: LinkEnd | null = null;
+  const end = (why: LinkEnd, close?: WebCallClose) => {
+    if (gone) return;
+    gone = why;
+    if (close && ws.readyState === WebSocket.OPEN) ws.close(close.code, close.reason);
+    call?.linkClosed(why);
+  };
+  ws.on('message', (data, isBinary) => {
+    if (gone) return;
+    if (!isBinary) return end(WEB_CALL_CLOSE.textFrame.reason, WEB_CALL_CLOSE.textFrame);
+    const frame = asBuffer(data);
+    if (frame.length !== WEB_CALL_AUDIO.frameBytes) return end(WEB_CALL_CLOSE.badFrame.reason, WEB_CALL_CLOSE.badFrame);
+    call?.callerAudio(frame);
+  });
+  ws.on('close', () => end('caller_hangup'));
+  ws.on('error', (err) => log.debug({ err: err.message }, 'web call socket error'));
+
+  const redeemed = await redeemWebCallToken(deps.prisma, { sessionId, token: url.searchParams.get('token') ?? '', now: deps.now() });
+  if (!redeemed.ok) {
+    const close = redeemed.reason === 'used' ? (deps.sandbox.hasWebCall(sessionId) ? WEB_CALL_CLOSE.alreadyConnected : WEB_CALL_CLOSE.tokenUsed) : REFUSAL[redeemed.reason];
+    log.info({ refused: close.reason }, 'web call connection refused');
+    gone ??= 'caller_hangup';
+    if (ws.readyState === WebSocket.OPEN) ws.close(close.code, close.reason);
+    return;
+  }
+  const plan = await planCall({ metadata: JSON.stringify(redeemed.metadata) });
+  const link: WebCallLink = {
+    sendAudio(frame) {
+      if (gone || ws.readyState !== WebSocket.OPEN) return;
+      // A reader that stopped reading: TCP's buffers are full and what we send piles up here. Cut it off, bounded.
+      if (ws.bufferedAmount > deps.settings.maxBufferedBytes) return end(WEB_CALL_CLOSE.slowReader.reason, WEB_CALL_CLOSE.slowReader);
+      ws.send(frame, { binary: true });
+    },
+    sendEvent(event) {
+      if (!gone && ws.readyState === WebSocket.OPEN) ws.send(JSON.stringify(event));
+    },
+    close(close, reason) {
+      if (ws.readyState === WebSocket.OPEN) ws.close(close.code, reason ?? close.reason);
+    },
+  };
+  call = deps.sandbox.connectWebCall(plan, sessionId, link);
+  if (!call) {
+    // The token is spent but the plane is stopping: the call cannot run, and ends here.
+    log.info('web call refused: the sandbox media plane is stopping');
+    if (ws.readyState === WebSocket.OPEN) ws.close(WEB_CALL_CLOSE.shutdown.code, WEB_CALL_CLOSE.shutdown.reason);
+    await deps.report({ call: { sessionId }, state: 'failed', at: deps.now(), endReason: WEB_CALL_CLOSE.shutdown.reason });
+    return;
+  }
+  log.info('web call connected');
+  if (gone) call.linkClosed(gone);
+}
+
+function asBuffer(data: RawData): Buffer {
+  if (Buffer.isBuffer(data)) return data;
+  return Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data);
+}
