@@ -1,4 +1,4 @@
-import { isTerminalState, WEB_CALL_TOKEN_TTL_SECONDS, webCallMetadataSchema, type CallState, type WebCallMetadata } from '@callplane/contracts';
+import { isTerminalState, WEB_CALL_TOKEN_TTL_SECONDS, type CallState, type WebCallMetadata } from '@callplane/contracts';
 import type { DbTx, PrismaClient } from '@callplane/db';
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 
@@ -21,7 +21,8 @@ export async function issueWebCallToken(tx: DbTx, input: { metadata: WebCallMeta
 
 /** Why a connection was refused: no such call or not its token, spent before, past its minute, or the call is over. */
 export type WebCallRefusal = 'unknown' | 'used' | 'expired' | 'ended';
-export type WebCallRedemption = { ok: true; metadata: WebCallMetadata } | { ok: false; reason: WebCallRefusal };
+/** `metadata`: what the call was created with (WebCallMetadata as stored), for the voice agent's planCall to validate. */
+export type WebCallRedemption = { ok: true; metadata: unknown } | { ok: false; reason: WebCallRefusal };
 
 /**
  * Spends the call's token for a connection: the first connection within its minute wins (a conditional update, so two
@@ -38,7 +39,7 @@ export async function redeemWebCallToken(prisma: PrismaClient, input: { sessionI
   if (isTerminalState(session.status as CallState)) return { ok: false, reason: 'ended' };
   const { count } = await prisma.webCallToken.updateMany({ where: { sessionId, usedAt: null, expiresAt: { gt: now } }, data: { usedAt: now } });
   if (count === 0) return { ok: false, reason: 'used' };
-  return { ok: true, metadata: webCallMetadataSchema.parse(row.metadata) };
+  return { ok: true, metadata: row.metadata };
 }
 
 /**

@@ -1,13 +1,14 @@
 import { redeemWebCallToken, type CallReport, type WebCallRefusal } from '@callplane/calls';
-import { WEB_CALL_AUDIO, WEB_CALL_CLOSE, WEB_CALL_SOCKET_PATH_PATTERN, type WebCallClose } from '@callplane/contracts';
+import { WEB_CALL_CLOSE, WEB_CALL_SOCKET_PATH_PATTERN, type WebCallClose } from '@callplane/contracts';
 import type { PrismaClient } from '@callplane/db';
 import type { UpgradeRoute } from '@callplane/service-kit';
 import type { IncomingMessage } from 'node:http';
 import type { Logger } from 'pino';
-import { WebSocket, WebSocketServer, type RawData } from 'ws';
+import { WebSocket, WebSocketServer } from 'ws';
 import type { SandboxMediaPlane } from '../sandbox/sandbox-media-plane';
-import type { LinkEnd, WebCall, WebCallLink, WebCallSettings } from '../sandbox/web-call';
-import { planCall } from '../session/agent-config';
+import type { WebCallSettings } from '../sandbox/web-call';
+import { CallPlanError, planCall, type CallPlan } from '../session/agent-config';
+import { SocketLink } from './web-call-link';
 
 export interface WebCallSocketDeps {
   prisma: PrismaClient;
@@ -60,61 +61,36 @@ async function admit(deps: WebCallSocketDeps, ws: WebSocket, req: IncomingMessag
   const url = new URL(req.url ?? '/', 'http://localhost');
   const sessionId = decodeURIComponent(WEB_CALL_SOCKET_PATH_PATTERN.exec(url.pathname)?.[1] ?? '');
   const log = deps.logger.child({ session_id: sessionId, component: 'web-call-socket' });
-  let call: WebCall | null = null;
-  /** Why the link went before the call could be told (the client left, or broke the protocol while being admitted). */
-  let gone: LinkEnd | null = null;
-  const end = (why: LinkEnd, close?: WebCallClose) => {
-    if (gone) return;
-    gone = why;
-    if (close && ws.readyState === WebSocket.OPEN) ws.close(close.code, close.reason);
-    call?.linkClosed(why);
-  };
-  ws.on('message', (data, isBinary) => {
-    if (gone) return;
-    if (!isBinary) return end(WEB_CALL_CLOSE.textFrame.reason, WEB_CALL_CLOSE.textFrame);
-    const frame = asBuffer(data);
-    if (frame.length !== WEB_CALL_AUDIO.frameBytes) return end(WEB_CALL_CLOSE.badFrame.reason, WEB_CALL_CLOSE.badFrame);
-    call?.callerAudio(frame);
-  });
-  ws.on('close', () => end('caller_hangup'));
+  // Listening from the first message: a client breaking the protocol while it is admitted is closed for it all the same.
+  const link = new SocketLink(ws, { maxBufferedBytes: deps.settings.maxBufferedBytes });
   ws.on('error', (err) => log.debug({ err: err.message }, 'web call socket error'));
 
   const redeemed = await redeemWebCallToken(deps.prisma, { sessionId, token: url.searchParams.get('token') ?? '', now: deps.now() });
   if (!redeemed.ok) {
     const close = redeemed.reason === 'used' ? (deps.sandbox.hasWebCall(sessionId) ? WEB_CALL_CLOSE.alreadyConnected : WEB_CALL_CLOSE.tokenUsed) : REFUSAL[redeemed.reason];
     log.info({ refused: close.reason }, 'web call connection refused');
-    gone ??= 'caller_hangup';
-    if (ws.readyState === WebSocket.OPEN) ws.close(close.code, close.reason);
+    link.refuse(close);
     return;
   }
-  const plan = await planCall({ metadata: JSON.stringify(redeemed.metadata) });
-  const link: WebCallLink = {
-    sendAudio(frame) {
-      if (gone || ws.readyState !== WebSocket.OPEN) return;
-      // A reader that stopped reading: TCP's buffers are full and what we send piles up here. Cut it off, bounded.
-      if (ws.bufferedAmount > deps.settings.maxBufferedBytes) return end(WEB_CALL_CLOSE.slowReader.reason, WEB_CALL_CLOSE.slowReader);
-      ws.send(frame, { binary: true });
-    },
-    sendEvent(event) {
-      if (!gone && ws.readyState === WebSocket.OPEN) ws.send(JSON.stringify(event));
-    },
-    close(close, reason) {
-      if (ws.readyState === WebSocket.OPEN) ws.close(close.code, reason ?? close.reason);
-    },
+  // From here the token is spent: a call that cannot run is ended, not left open.
+  const fail = async (close: WebCallClose, endReason: string) => {
+    link.refuse(close);
+    await deps.report({ call: { sessionId }, state: 'failed', at: deps.now(), endReason });
   };
-  call = deps.sandbox.connectWebCall(plan, sessionId, link);
-  if (!call) {
-    // The token is spent but the plane is stopping: the call cannot run, and ends here.
-    log.info('web call refused: the sandbox media plane is stopping');
-    if (ws.readyState === WebSocket.OPEN) ws.close(WEB_CALL_CLOSE.shutdown.code, WEB_CALL_CLOSE.shutdown.reason);
-    await deps.report({ call: { sessionId }, state: 'failed', at: deps.now(), endReason: WEB_CALL_CLOSE.shutdown.reason });
-    return;
+  let plan: CallPlan;
+  try {
+    plan = await planCall({ metadata: JSON.stringify(redeemed.metadata) });
+  } catch (err) {
+    if (!(err instanceof CallPlanError)) throw err;
+    // An agent stored around the API's checks.
+    log.error({ err: err.message }, 'web call metadata is invalid');
+    return fail(WEB_CALL_CLOSE.error, 'invalid_call_metadata');
   }
+  const call = deps.sandbox.connectWebCall(plan, sessionId, link);
+  if (!call) {
+    log.info('web call refused: the sandbox media plane is stopping');
+    return fail(WEB_CALL_CLOSE.shutdown, WEB_CALL_CLOSE.shutdown.reason);
+  }
+  link.attach({ audio: (frame) => call.callerAudio(frame), gone: (why) => call.linkClosed(why) });
   log.info('web call connected');
-  if (gone) call.linkClosed(gone);
-}
-
-function asBuffer(data: RawData): Buffer {
-  if (Buffer.isBuffer(data)) return data;
-  return Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data);
 }

@@ -54,6 +54,7 @@ export class WebCall {
   #session: VoiceSession | null = null;
   #far: FarEndAudio | null = null;
   #started = false;
+  #finished = false;
   #linkOpen = true;
   /** Set when something other than the session itself ended the call (the link, the builder). */
   #endedBy: string | null = null;
@@ -123,6 +124,7 @@ export class WebCall {
 
   /** The browser is told why (if it is still there), then the end is reported. */
   async #finish(report: (r: Omit<CallReport, 'call' | 'at'>) => Promise<unknown>, reason: string): Promise<void> {
+    this.#finished = true;
     if (this.#linkOpen) {
       this.#link.sendEvent({ type: 'ended', reason });
       this.#close(reason === 'worker_shutdown' ? WEB_CALL_CLOSE.shutdown : WEB_CALL_CLOSE.ended, reason);
@@ -163,6 +165,7 @@ export class WebCall {
   }
 
   #hangUp(reason: string): void {
+    if (this.#finished) return;
     this.#endedBy ??= reason;
     if (this.#started) this.#session?.callerHungUp();
   }
