@@ -2,6 +2,7 @@
  * @jest-environment ./apps/voice-agent/test/host-typed-arrays.environment.js
  */
 import { SessionDto } from '@callplane/contracts';
+import { connectPostgres } from '@callplane/db';
 import { pollUntil } from '@callplane/testing';
 /* eslint-disable @nx/enforce-module-boundaries -- the caller's audio is made by the local voice stack, as the sandbox's caller bot makes it */
 import { espeakSamples } from '../../voice-agent/src/local/espeak-tts';
@@ -122,4 +123,22 @@ describe('sandbox web call: the browser talks to the agent over a WebSocket', ()
     expect((await h.endWebCall(created.session_id)).status).toBe(200);
     expect(await h.session(created.session_id)).toMatchObject({ status: 'completed', endReason: 'ended_by_user' });
   }, 30_000);
+
+  // Last: it stops the service.
+  it('the server stopping with a call up: a short goodbye, an ended event, close 1001, and the session ends worker_shutdown', async () => {
+    const created = await h.createWebCall(agentId);
+    const browser = await connect(created.socketUrl);
+    await browser.waitFor('the greeting', (e) => e.type === 'transcript' && e.role === 'agent' && e.final);
+    await h.service().stop();
+    expect(await browser.closed).toEqual({ code: 1001, reason: 'worker_shutdown' });
+    expect(browser.events.at(-1)).toEqual({ type: 'ended', reason: 'worker_shutdown' });
+    expect(browser.eventsOf('transcript').map((e) => e.text)).toContain('I am sorry, I have to end this call now. Goodbye.');
+    // The service's own pool is closed now: read what it left with another.
+    const db = connectPostgres({ url: process.env.DATABASE_URL! });
+    try {
+      expect(await db.prisma.callSession.findUniqueOrThrow({ where: { id: created.session_id } })).toMatchObject({ status: 'completed', endReason: 'worker_shutdown' });
+    } finally {
+      await db.close();
+    }
+  }, 60_000);
 });

@@ -138,6 +138,15 @@ describe('web calls with LiveKit', () => {
     expect(await dialer.prisma().callSession.findUniqueOrThrow({ where: { id: theirs } })).toMatchObject({ status: 'initiating' });
   });
 
+  it('/openapi.json lists both routes, with the created call\'s two shapes', async () => {
+    const doc = (await dialer.call('GET', '/openapi.json')).body as { paths: Record<string, Record<string, { responses: Record<string, unknown> }>> };
+    expect(Object.keys(doc.paths['/voice/studio/web-call']!)).toEqual(['post']);
+    expect(Object.keys(doc.paths['/voice/studio/web-call/{session_id}/end']!)).toEqual(['post']);
+    const created = JSON.stringify(doc.paths['/voice/studio/web-call']!.post!.responses['201']);
+    expect(created).toContain('participant_token');
+    expect(created).toContain('"websocket"');
+  });
+
   it('LiveKit failing to take the room answers 502 livekit_unavailable and leaves no session', async () => {
     const me = await newBuilder(dialer);
     const before = await footprint(dialer, me.tenantId);

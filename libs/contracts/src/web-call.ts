@@ -44,7 +44,7 @@ export const WEB_CALL_CLOSE = {
   slowReader: { code: 4408, reason: 'slow_reader' },
   /** The call is already connected on another socket. */
   alreadyConnected: { code: 4409, reason: 'already_connected' },
-  /** The call ended before the browser connected (`.../end`, or it was never joined in time). */
+  /** The call was ended (`.../end`) before this connection. */
   callOver: { code: 4410, reason: 'call_over' },
   /** The client sent a text message: the client sends only audio. */
   textFrame: { code: 4415, reason: 'text_frame' },
