@@ -22,7 +22,13 @@ describe('sandbox web call socket: refusals', () => {
   it('an unknown session, or a known one without its token, is closed 4404 and nothing else', async () => {
     const created = await h.createWebCall(agentId);
     const base = created.socketUrl.slice(0, created.socketUrl.indexOf('?'));
-    for (const url of [base.replace(created.session_id, newId('callSession')) + `?token=${created.token}`, base, `${base}?token=wct_${'A'.repeat(43)}`]) {
+    const urls = [
+      `${base.replace(created.session_id, newId('callSession'))}?token=${created.token}`,
+      `${base.replace(created.session_id, '%E0%A4%A')}?token=${created.token}`,
+      base,
+      `${base}?token=wct_${'A'.repeat(43)}`,
+    ];
+    for (const url of urls) {
       const browser = await connect(url);
       expect(close(await browser.closed)).toEqual(close(WEB_CALL_CLOSE.unknownSession));
       expect(browser.events).toEqual([]);

@@ -59,7 +59,7 @@ export function webCallSocketRoute(deps: WebCallSocketDeps): UpgradeRoute {
 
 async function admit(deps: WebCallSocketDeps, ws: WebSocket, req: IncomingMessage): Promise<void> {
   const url = new URL(req.url ?? '/', 'http://localhost');
-  const sessionId = decodeURIComponent(WEB_CALL_SOCKET_PATH_PATTERN.exec(url.pathname)?.[1] ?? '');
+  const sessionId = decodedOrEmpty(WEB_CALL_SOCKET_PATH_PATTERN.exec(url.pathname)?.[1] ?? '');
   const log = deps.logger.child({ session_id: sessionId, component: 'web-call-socket' });
   // Listening from the first message: a client breaking the protocol while it is admitted is closed for it all the same.
   const link = new SocketLink(ws, { maxBufferedBytes: deps.settings.maxBufferedBytes });
@@ -93,4 +93,13 @@ async function admit(deps: WebCallSocketDeps, ws: WebSocket, req: IncomingMessag
   }
   link.attach({ audio: (frame) => call.callerAudio(frame), gone: (why) => call.linkClosed(why) });
   log.info('web call connected');
+}
+
+/** A path segment decoded; a malformed escape is no session at all (refused as unknown, like any other). */
+function decodedOrEmpty(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return '';
+  }
 }
