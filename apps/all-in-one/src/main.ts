@@ -48,7 +48,16 @@ export async function startAllInOne(env?: NodeJS.ProcessEnv, opts: { handleSigna
         sandboxNumbers: !livekitSettings(config),
       }),
       createGatewayModule({ platform, routerDeps, registry, secrets, publicBaseUrl: config.PUBLIC_BASE_URL, livekitSipHost: config.LIVEKIT_SIP_HOST, exotel: { apiBaseUrl: config.EXOTEL_API_BASE_URL }, livekit: livekitKeyPair(config) }),
-      createDialerModule({ platform, routerDeps, registry, secrets, settings: dialerSettingsFrom(config), livekit: livekitSettings(config), replica: replicaName(config) }),
+      createDialerModule({
+        platform,
+        routerDeps,
+        registry,
+        secrets,
+        settings: dialerSettingsFrom(config),
+        livekit: livekitSettings(config),
+        publicBaseUrl: config.PUBLIC_BASE_URL,
+        replica: replicaName(config),
+      }),
       createAnalyticsModule({ platform, routerDeps, registry }),
       // The same LiveKit settings as the dialer's: without them the voice agent runs the sandbox media plane the dialer then uses.
       createVoiceAgentModule({ platform, routerDeps, registry, livekit: livekitSettings(config), replica: replicaName(config) }),

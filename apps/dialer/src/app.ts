@@ -32,6 +32,8 @@ export interface DialerModuleOptions {
    * `409 livekit_not_configured`) and the trial pool holds the sandbox's own number for studio test calls.
    */
   livekit?: { url: string; apiKey: string; apiSecret: string };
+  /** PUBLIC_BASE_URL: where browsers reach the platform; sandbox web calls (no LiveKit) hand out their socket URL on it. */
+  publicBaseUrl?: string;
   /** The process's `/metrics` registry (bootService's `registry`), for the dialer's and the reaper's counters and its webhook backlog. */
   registry?: Registry;
   /**
@@ -80,6 +82,7 @@ export function createDialerModule(opts: DialerModuleOptions): ServiceModule {
     prisma: platform.db.prisma,
     secrets: opts.secrets,
     ...(opts.livekit ? { livekit: new LiveKitCalls(opts.livekit) } : {}),
+    ...(opts.publicBaseUrl ? { publicBaseUrl: opts.publicBaseUrl } : {}),
     transitions: new CallTransitions({ prisma: platform.db.prisma, outbox: platform.relay }),
     outbox: platform.relay,
     logger,

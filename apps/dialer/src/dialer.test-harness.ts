@@ -8,6 +8,8 @@ import { createDialerModule } from './app';
 import type { DialerSettings } from './usecases/deps';
 
 export const LIVEKIT_KEYS = { apiKey: 'APIdialerspec', apiSecret: 'dialer-spec-livekit-secret-0123456789abcdef' };
+/** Where the spec's dialer says browsers reach the platform (sandbox web call socket URLs are built on it). */
+export const PUBLIC_BASE_URL = 'https://callplane.example.com';
 
 export const DEFAULT_SETTINGS: DialerSettings = {
   testCallUserDailyLimit: 5,
@@ -65,6 +67,7 @@ export function useDialerService(
           registry,
           secrets,
           settings: { ...DEFAULT_SETTINGS, ...opts.settings },
+          publicBaseUrl: PUBLIC_BASE_URL,
           ...(opts.livekit === false ? {} : { livekit: { url: livekit.url, ...LIVEKIT_KEYS } }),
           ...(clock === 'real' ? {} : { now: clock.now }),
         }),

@@ -16,6 +16,7 @@ async function main() {
         secrets: secretBoxFromConfig(config),
         settings: dialerSettingsFrom(config),
         livekit: livekitSettings(config),
+        publicBaseUrl: config.PUBLIC_BASE_URL,
         replica: replicaName(config),
       }),
     ],

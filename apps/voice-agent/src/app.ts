@@ -5,6 +5,7 @@ import type { ApiRouterDeps, Platform, ServiceModule } from '@callplane/service-
 import type { Registry } from 'prom-client';
 import { subscribeSandboxCalls } from './consumers/sandbox-calls.consumer';
 import { sandboxInboundRoutes } from './routes/sandbox-inbound.routes';
+import { webCallSocketRoute } from './routes/web-call.socket';
 import { endCallsLeftByEarlierRun } from './usecases/reconcile-calls.usecase';
 import { DEFAULT_SANDBOX_SETTINGS, type SandboxSettings } from './sandbox/sandbox-call';
 import { SandboxMediaPlane } from './sandbox/sandbox-media-plane';
@@ -39,7 +40,8 @@ export interface VoiceAgentModuleOptions {
 /**
  * The voice agent. With LiveKit configured it is a LiveKit Agents worker (`voice-agent`, explicit dispatch) running
  * each call in a child process (worker/job.ts); stopping drains it. Without LiveKit it runs the sandbox media plane: the dialer's `sandbox.call_requested` commands become calls on the
- * sandbox carrier, run through the same VoiceSession, with the caller played by a bot on this machine.
+ * sandbox carrier, run through the same VoiceSession, with the caller played by a bot on this machine; and the
+ * browser's web calls connect to it over a WebSocket (routes/web-call.socket.ts).
  */
 export function createVoiceAgentModule(opts: VoiceAgentModuleOptions): ServiceModule {
   const { platform } = opts;
@@ -47,6 +49,7 @@ export function createVoiceAgentModule(opts: VoiceAgentModuleOptions): ServiceMo
   const prisma = platform.db.prisma;
   const turns = opts.registry ? turnMetrics(opts.registry) : undefined;
   const replica = opts.replica ?? replicaName({ PORT: 0 });
+  const sandboxSettings: SandboxSettings = { ...DEFAULT_SANDBOX_SETTINGS, ...opts.sandbox };
   const sandbox = opts.livekit
     ? null
     : new SandboxMediaPlane({
@@ -54,7 +57,7 @@ export function createVoiceAgentModule(opts: VoiceAgentModuleOptions): ServiceMo
         takeCall: (sessionId, maxDurationSeconds) => recordMediaReplica(prisma, sessionId, { replica, maxDurationSeconds }),
         sink: (tenantId) => outboxCallEventSink({ prisma, outbox: platform.relay }, tenantId),
         logger: log,
-        settings: { ...DEFAULT_SANDBOX_SETTINGS, ...opts.sandbox },
+        settings: sandboxSettings,
         turns,
       });
   const transitions = new CallTransitions({ prisma, outbox: platform.relay });
@@ -62,6 +65,10 @@ export function createVoiceAgentModule(opts: VoiceAgentModuleOptions): ServiceMo
   return {
     name: 'voice-agent',
     routers: sandbox && opts.routerDeps ? [sandboxInboundRoutes(opts.routerDeps, { prisma, outbox: platform.relay, sandbox, now: () => new Date() })] : [],
+    // The browser's web calls without LiveKit: their audio socket, on this service's HTTP server (the all-in-one's).
+    upgrades: sandbox
+      ? [webCallSocketRoute({ prisma, sandbox, settings: sandboxSettings.webCall, report: (r) => transitions.report(r), logger: log, now: () => new Date() })]
+      : [],
     async start() {
       // Before taking any call, so every call found under this name is the previous run's.
       const livekitCalls = opts.livekit ? new LiveKitCalls(opts.livekit) : null;

@@ -14,3 +14,4 @@ export * from './session-opener';
 export * from './after-hours';
 export * from './calls-in-progress';
 export * from './lost-calls';
+export * from './web-call-tokens';

@@ -1,4 +1,4 @@
-import { lifecycleEventType, TOPICS, type CallDirection, type CallLifecycleData, type CallState, type CallType, type Provider } from '@callplane/contracts';
+import { lifecycleEventType, TOPICS, type CallDirection, type CallLifecycleData, type CallState, type CallType, type SessionProvider } from '@callplane/contracts';
 import type { CallSession } from '@callplane/db';
 import type { EnqueueEventInput } from '@callplane/events';
 
@@ -13,7 +13,7 @@ export function lifecycleData(s: CallSession): CallLifecycleData {
     phone_number_id: s.phoneNumberId,
     from_number: s.fromNumber,
     to_number: s.toNumber,
-    provider: s.provider as Provider,
+    provider: s.provider as SessionProvider,
     provider_call_id: s.providerCallId,
     sip_status: s.sipStatus,
     end_reason: s.endReason,

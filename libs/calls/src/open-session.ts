@@ -55,6 +55,38 @@ export function openInboundSession(tx: DbTx, input: NewInboundSession): Promise<
   return openSession(tx, at, { ...call, direction: 'inbound', callType: 'production' });
 }
 
+export interface NewWebSession {
+  id: string;
+  tenantId: string;
+  agentId: string;
+  /** The studio user talking to the agent from the browser (shown as the session's `from_number`: `web:<user id>`). */
+  userId: string;
+  /** The LiveKit room the browser joins; null for the sandbox's WebSocket transport. */
+  roomName: string | null;
+  /** The agent's `max_duration`: the call's cap. */
+  maxDurationSeconds: number;
+  at: Date;
+}
+
+/**
+ * Opens a studio Web Call's session (`direction: web`, `call_type: studio_test`, no carrier: provider `web`) and its
+ * `call.initiating` event in the caller's transaction. It is answered when the browser connects.
+ */
+export function openWebSession(tx: DbTx, input: NewWebSession): Promise<CallSession> {
+  const { at, userId, ...call } = input;
+  return openSession(tx, at, {
+    ...call,
+    direction: 'web',
+    callType: 'studio_test',
+    fromNumber: `web:${userId}`,
+    toNumber: `web:${input.agentId}`,
+    phoneNumberId: null,
+    provider: 'web',
+    providerCallId: null,
+    state: 'initiating',
+  });
+}
+
 /** The session row and its first `call.lifecycle` event (of the row's status), in the caller's transaction. */
 async function openSession(tx: DbTx, at: Date, input: NewCallSession): Promise<CallSession> {
   const session = await tx.callSession.create({ data: newSessionRow(input, at) });

@@ -1,4 +1,4 @@
-import { isTerminalState, newId, type CallDirection, type CallState, type CallType, type Provider } from '@callplane/contracts';
+import { isTerminalState, newId, type CallDirection, type CallState, type CallType, type SessionProvider } from '@callplane/contracts';
 import type { CallSession } from '@callplane/db';
 
 /** A call session about to be opened, whichever service opens it. */
@@ -12,7 +12,7 @@ export interface NewCallSession {
   callType: CallType;
   fromNumber: string;
   toNumber: string;
-  provider: Provider;
+  provider: SessionProvider;
   /** The carrier's id for the call; null until known (an outbound call before it is placed). */
   providerCallId: string | null;
   /** The LiveKit room, when the opener already made it (outbound). */

@@ -4,14 +4,20 @@ export const CALL_STATES = ['initiating', 'ringing', 'in_progress', 'completed',
 export type CallState = (typeof CALL_STATES)[number];
 export const TERMINAL_CALL_STATES: readonly CallState[] = ['completed', 'failed', 'no_answer', 'busy', 'canceled'];
 
-export const CALL_DIRECTIONS = ['inbound', 'outbound'] as const;
+/** `web`: a studio Web Call, the browser talking to the agent with no telephony (API.md "Web calls"). */
+export const CALL_DIRECTIONS = ['inbound', 'outbound', 'web'] as const;
 export type CallDirection = (typeof CALL_DIRECTIONS)[number];
+/** The directions a phone call can have: what carriers price. */
+export const PHONE_DIRECTIONS = ['inbound', 'outbound'] as const;
 
 export const CALL_TYPES = ['production', 'campaign', 'studio_test', 'scheduled'] as const;
 export type CallType = (typeof CALL_TYPES)[number];
 
 export const PROVIDERS = ['twilio', 'plivo', 'exotel', 'vobiz', 'sip'] as const;
 export type Provider = (typeof PROVIDERS)[number];
+/** What carried a call session: one of the carriers, or `web` (a studio Web Call: the browser, no carrier). */
+export const SESSION_PROVIDERS = [...PROVIDERS, 'web'] as const;
+export type SessionProvider = (typeof SESSION_PROVIDERS)[number];
 
 /** `data` of every `call.lifecycle` event: the whole call as the gateway knows it after this transition. */
 export const callLifecycleDataSchema = z.object({
@@ -23,7 +29,7 @@ export const callLifecycleDataSchema = z.object({
   phone_number_id: z.string().nullable(),
   from_number: z.string(),
   to_number: z.string(),
-  provider: z.enum(PROVIDERS),
+  provider: z.enum(SESSION_PROVIDERS),
   provider_call_id: z.string().nullable(),
   sip_status: z.number().int().nullable(),
   end_reason: z.string().nullable(),

@@ -17,3 +17,4 @@ export * from './call-state-machine';
 export * from './call-events';
 export * from './outbound-call-metadata';
 export * from './sandbox';
+export * from './web-call';

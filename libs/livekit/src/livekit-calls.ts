@@ -1,5 +1,5 @@
 import { stateForSipStatus, type CallState } from '@callplane/contracts';
-import { AgentDispatchClient, RoomServiceClient, SipCallError, SipClient } from 'livekit-server-sdk';
+import { AccessToken, AgentDispatchClient, RoomServiceClient, SipCallError, SipClient, TrackSource } from 'livekit-server-sdk';
 import { LiveKitError, toLiveKitError, type LiveKitConfig } from './livekit-sip';
 import { SESSION_ATTRIBUTE } from './sip-uri';
 
@@ -39,8 +39,10 @@ export class LiveKitCalls {
   private readonly sip: SipClient;
   private readonly agentName: string;
   private readonly secrets: string[];
+  private readonly config: LiveKitConfig;
 
   constructor(config: LiveKitConfig, opts: { agentName?: string; requestTimeoutSeconds?: number } = {}) {
+    this.config = config;
     const clientOpts = { requestTimeout: opts.requestTimeoutSeconds ?? 10, failover: false };
     this.rooms = new RoomServiceClient(config.url, config.apiKey, config.apiSecret, clientOpts);
     this.dispatch = new AgentDispatchClient(config.url, config.apiKey, config.apiSecret, clientOpts);
@@ -79,6 +81,21 @@ export class LiveKitCalls {
       }
       throw toLiveKitError('create SIP participant', err, this.secrets);
     }
+  }
+
+  /** Where a browser connects with livekit-client: the server's URL in the WebSocket scheme (`https:` → `wss:`). */
+  get browserUrl(): string {
+    return this.config.url.replace(/^http(s?):/i, 'ws$1:');
+  }
+
+  /**
+   * A browser's pass into one web call's room: it may join that room only, publish its microphone, hear the agent
+   * (subscribe) and send data; no room creation, administration or recording grants. Valid `ttlSeconds` to join.
+   */
+  webParticipantToken(input: { roomName: string; identity: string; ttlSeconds: number }): Promise<string> {
+    const token = new AccessToken(this.config.apiKey, this.config.apiSecret, { identity: input.identity, ttl: input.ttlSeconds });
+    token.addGrant({ roomJoin: true, room: input.roomName, canPublish: true, canPublishSources: [TrackSource.MICROPHONE], canSubscribe: true, canPublishData: true });
+    return token.toJwt();
   }
 
   /** Ends the call for everyone (the SIP leg hangs up, the agent leaves). A room already gone counts as ended. */

@@ -12,6 +12,7 @@ import { registerPlatformMetrics } from './platform-metrics';
 import { secretBoxFromConfig } from './secrets';
 import { ensurePortFree, listen, onShutdown } from './server';
 import type { ServiceModule } from './service-module';
+import { serveUpgrades } from './upgrades';
 
 export interface BaseServiceConfig {
   PORT: number;
@@ -98,6 +99,7 @@ export async function bootService<C extends BaseServiceConfig>(opts: BootOptions
     },
   });
   const server = await listen(http.listener, config.PORT, config.HOST);
+  const upgrades = serveUpgrades(server.server, modules.flatMap((m) => m.upgrades ?? []), logger);
   logger.info({ port: server.port, modules: modules.map((m) => m.name) }, 'listening');
 
   let stopped: Promise<void> | undefined;
@@ -105,7 +107,8 @@ export async function bootService<C extends BaseServiceConfig>(opts: BootOptions
     (stopped ??= (async () => {
       http.startDraining();
       await housekeeping.stop();
-      await server.close();
+      // Upgraded connections (web call sockets) hold the server open: their routes end them while it closes.
+      await Promise.all([server.close(), upgrades.close()]);
       for (const m of [...modules].reverse()) await m.stop?.();
       await platform.close();
     })());

@@ -10,7 +10,7 @@ describe('sweepExpired', () => {
     await db.close();
   });
 
-  it('deletes expired idempotency keys, old dedupe marks and old published outbox rows, and nothing else', async () => {
+  it('deletes expired idempotency keys, old dedupe marks, old published outbox rows and expired web call tokens, and nothing else', async () => {
     const now = new Date('2026-06-01T00:00:00Z');
     const days = (n: number) => new Date(now.getTime() - n * 86_400_000);
     const p = db.prisma;
@@ -22,7 +22,11 @@ describe('sweepExpired', () => {
       data: [row('evt_hk_pub_old', days(8), days(8)), row('evt_hk_pub_new', days(6), days(6)), row('evt_hk_unpublished_old', null, days(30))],
     });
 
-    expect(await sweepExpired(p, now)).toEqual({ idempotency: 1, processedEvents: 1, outbox: 1 });
+    const token = (sessionId: string, expiresAt: Date) => ({ sessionId, tenantId: 'ten_hk', tokenHash: 'h', metadata: {}, expiresAt });
+    await p.webCallToken.createMany({ data: [token('cs_hk_old', days(2)), token('cs_hk_recent', days(0.5))] });
+
+    expect(await sweepExpired(p, now)).toEqual({ idempotency: 1, processedEvents: 1, outbox: 1, webCallTokens: 1 });
+    expect((await p.webCallToken.findMany({ where: { tenantId: 'ten_hk' } })).map((r) => r.sessionId)).toEqual(['cs_hk_recent']);
     expect((await p.idempotencyRecord.findMany({ where: { scope: 'usr_hk' } })).map((r) => r.key)).toEqual(['hk-live']);
     expect((await p.processedEvent.findMany({ where: { consumer: 'hk' } })).map((r) => r.eventId)).toEqual(['evt_hk_new']);
     expect((await p.outboxEvent.findMany({ where: { id: { startsWith: 'evt_hk_' } }, orderBy: { id: 'asc' } })).map((r) => r.id)).toEqual(['evt_hk_pub_new', 'evt_hk_unpublished_old']);

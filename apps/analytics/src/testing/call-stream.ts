@@ -11,7 +11,7 @@ import {
   type CallUsageData,
   type EventEnvelope,
   type PriceTable,
-  type Provider,
+  type SessionProvider,
 } from '@callplane/contracts';
 
 /** Prices with round numbers, so expected costs can be worked out by hand in the specs. */
@@ -32,7 +32,7 @@ export interface CallSpec {
   sessionId: string;
   direction?: CallDirection;
   callType?: CallType;
-  provider?: Provider;
+  provider?: SessionProvider;
   agentId?: string;
   fromNumber?: string;
   toNumber?: string;

@@ -100,6 +100,14 @@ describe('applyCallEvents (PostgreSQL)', () => {
     for (const r of rows) expect(r).toEqual(rows[0]);
   });
 
+  test('a web call (the studio in the browser) counts no telephony minutes and costs no telephony, the rest rated as usual', async () => {
+    const { tenant, session } = ids();
+    await apply(callStream({ tenantId: tenant, sessionId: session, direction: 'web', callType: 'studio_test', provider: 'web' }));
+    const row = await view(session);
+    expect(row).toMatchObject({ status: 'completed', direction: 'web', provider: 'web', durationSeconds: 105, usage: { telephony_minutes: 0, tts_characters: 2000 } });
+    expect(row!.cost).toEqual({ ...STREAM_COST_AT_TEST_PRICES, telephony: 0, total: 0.1115 });
+  });
+
   test('transcript and usage that overtake the first lifecycle event make a partial row, filled in later', async () => {
     const { tenant, session } = ids();
     const stream = callStream({ tenantId: tenant, sessionId: session });

@@ -28,7 +28,8 @@ function lookup<T extends { provider: string; model: string }>(lines: T[], provi
 export function rateSession(s: SessionState, prices: PriceTable): { usage: SessionUsage; cost: SessionCost; unpriced: UnpricedLine[] } {
   const unpriced: UnpricedLine[] = [];
   const { llm, tts, stt } = s.usageLines;
-  const minutes = telephonyMinutes(durationSeconds(s));
+  // A web call (the studio's browser) uses no telephony: no minutes, no carrier cost.
+  const minutes = s.lifecycle?.direction === 'web' ? 0 : telephonyMinutes(durationSeconds(s));
   const usage: SessionUsage = {
     llm_prompt_tokens: llm.reduce((n, l) => n + l.prompt_tokens, 0),
     llm_completion_tokens: llm.reduce((n, l) => n + l.completion_tokens, 0),

@@ -1,13 +1,25 @@
-import { recentNumbersSchema, SANDBOX_NUMBERS, testCallCreatedSchema, testCallCreateSchema, testCallQuotaSchema, testCallStatusSchema } from '@callplane/contracts';
+import {
+  recentNumbersSchema,
+  SANDBOX_NUMBERS,
+  testCallCreatedSchema,
+  testCallCreateSchema,
+  testCallQuotaSchema,
+  testCallStatusSchema,
+  WEB_CALL_PARTICIPANT_TOKEN_TTL_SECONDS,
+  WEB_CALL_TOKEN_TTL_SECONDS,
+  webCallCreatedSchema,
+  webCallCreateSchema,
+} from '@callplane/contracts';
 import { ApiRouter, type ApiRouterDeps } from '@callplane/service-kit';
 import { z } from 'zod';
 import type { DialerDeps } from '../usecases/deps';
 import { endTestCall, recentTestNumbers, requestTestCall, testCallQuota, testCallStatus } from '../usecases/studio.usecase';
+import { endWebCall, startWebCall } from '../usecases/web-call.usecase';
 
 const sessionParams = z.object({ session_id: z.string().max(100) });
 const caller = (p: { tenantId: string; userId: string }) => ({ tenantId: p.tenantId, userId: p.userId });
 
-/** Studio test calls (API.md "Studio test calls"): from the platform's trial pool, within daily quotas. */
+/** Studio test calls (API.md "Studio test calls"): from the platform's trial pool, within daily quotas; and web calls. */
 export function studioRoutes(routerDeps: ApiRouterDeps, deps: DialerDeps): ApiRouter {
   const { settings } = deps;
   return new ApiRouter(routerDeps)
@@ -78,5 +90,44 @@ export function studioRoutes(routerDeps: ApiRouterDeps, deps: DialerDeps): ApiRo
         responses: { 200: { description: 'Recent destinations', schema: recentNumbersSchema } },
       },
       async ({ principal, query }) => ({ status: 200, body: await recentTestNumbers(deps, caller(principal), query.limit) }),
+    )
+    .route(
+      {
+        method: 'post',
+        path: '/voice/studio/web-call',
+        tag: 'Studio',
+        summary: 'Talk to an agent from the browser (Web Call)',
+        description:
+          'A session with direction web and call_type studio_test, capped at the agent\'s max_duration, with transcript and usage; no telephony and no test-call quota. ' +
+          `With LiveKit: the room exists with the voice agent dispatched into it; join it with livekit-client using server_url and participant_token (valid ${WEB_CALL_PARTICIPANT_TOKEN_TTL_SECONDS} s; it may join this room, publish the microphone and subscribe, nothing more). ` +
+          `Without LiveKit (the sandbox): connect a WebSocket to url within ${WEB_CALL_TOKEN_TTL_SECONDS} s; its token is good for one connection. ` +
+          'Binary messages both ways are 20 ms frames of 16 kHz mono 16-bit little-endian PCM (640 bytes); the server\'s text messages are JSON events ' +
+          '{"type":"state","state":"connecting|listening|thinking|speaking"}, {"type":"transcript","role":"agent|caller","text","final"}, {"type":"ended","reason"}. ' +
+          'Close codes: 1000 ended (after the ended event), 1001 server stopping, 4400 a binary message that is not 640 bytes, 4401 token expired, ' +
+          '4403 token already used, 4404 unknown session or token, 4408 the client did not read the agent\'s audio, 4409 already connected, ' +
+          '4410 the call ended before it connected, 4415 a text message from the client.',
+        auth: 'user',
+        idempotent: true,
+        sensitiveResponse: true,
+        body: webCallCreateSchema,
+        responses: { 201: { description: 'The call is ready for the browser to join', schema: webCallCreatedSchema } },
+      },
+      async ({ principal, body }) => ({ status: 201, body: await startWebCall(deps, caller(principal), body) }),
+    )
+    .route(
+      {
+        method: 'post',
+        path: '/voice/studio/web-call/:session_id/end',
+        tag: 'Studio',
+        summary: 'Hang up a web call',
+        description: 'The call ends at once (end_reason ended_by_user); the browser gets the ended event. Ending a call that is over changes nothing.',
+        auth: 'user',
+        params: sessionParams,
+        responses: { 200: { description: 'Ended (or already over)', schema: z.object({ ended: z.literal(true) }) } },
+      },
+      async ({ principal, params }) => {
+        await endWebCall(deps, caller(principal), params.session_id);
+        return { status: 200, body: { ended: true } };
+      },
     );
 }

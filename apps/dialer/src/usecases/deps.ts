@@ -29,6 +29,8 @@ export interface DialerDeps {
   secrets: SecretBox;
   /** Unset when LiveKit is not configured: only calls to the sandbox carrier's numbers can be placed (by the voice agent's sandbox media plane). */
   livekit?: LiveKitCalls;
+  /** PUBLIC_BASE_URL: where browsers reach Callplane (the sandbox web call's audio socket URL is built from it). */
+  publicBaseUrl?: string;
   /** The one writer of call state after a call starts (libs/calls). */
   transitions: CallTransitions;
   outbox: { notify(): void };

@@ -5,6 +5,7 @@ import type { DialerDeps } from '../usecases/deps';
 import { hangUp } from '../usecases/hang-up';
 import { recordDispatchError } from '../usecases/dispatch-error';
 import { releaseLease } from '../usecases/trial-pool';
+import { endUnconnectedWebCalls } from '../usecases/web-call.usecase';
 
 const INTERVAL_MS = 1_000;
 const BATCH = 20;
@@ -25,14 +26,17 @@ const MAX_DURATION: Cut = { error: null, report: 'completed', endReason: 'max_du
  * dispatch (`error: dispatch_timeout`, reported `failed`), and one live longer than `testCallMaxSeconds` (reported
  * `completed`, reason `max_duration`: our own cap, on top of the maxCallDuration dispatch gives LiveKit). Either way
  * the call is hung up (its LiveKit room deleted, or the sandbox carrier told) and the trial number released. Rows are
- * claimed FOR UPDATE SKIP LOCKED, so replicas share the work without doing any call twice. `stop` waits for the round
- * in progress.
+ * claimed FOR UPDATE SKIP LOCKED, so replicas share the work without doing any call twice. The same round ends the
+ * sandbox web calls whose browser never connected in time (`not_connected`). `stop` waits for the round in progress.
  */
 export function startTestCallWatchdog(deps: DialerDeps, opts: { intervalMs?: number } = {}): { stop(): Promise<void> } {
   return startWorkerLoop({
     name: 'test-call watchdog',
     intervalMs: opts.intervalMs ?? INTERVAL_MS,
-    tick: () => runTestCallWatchdogOnce(deps),
+    tick: async () => {
+      await runTestCallWatchdogOnce(deps);
+      await endUnconnectedWebCalls(deps);
+    },
     logger: deps.logger,
     logFailure: (err) => deps.logger.warn({ err: err instanceof Error ? err.message : String(err) }, 'test-call watchdog round failed'),
   });

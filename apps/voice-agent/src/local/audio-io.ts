@@ -50,13 +50,20 @@ export interface PlayedSegment {
  * far end "hears" them.
  */
 export class PlayoutAudioOutput extends voice.AudioOutput {
+  /** Every segment played, with its frames (tests and the sandbox's far end read them); empty unless kept. */
   readonly segments: PlayedSegment[] = [];
   /** Captured and not yet finished, oldest first; the last one may still be receiving frames. */
   readonly #playing: Array<{ segment: PlayedSegment; timer: NodeJS.Timeout | null }> = [];
   #open: PlayedSegment | null = null;
+  readonly #keep: boolean;
 
-  constructor(sampleRate = 24_000) {
+  /**
+   * `keepSegments: false`: played segments and their audio are not kept once played (a call that may last hours, whose
+   * audio must not be stored: a web call); listeners still get every frame.
+   */
+  constructor(sampleRate = 24_000, opts: { keepSegments?: boolean } = {}) {
     super(sampleRate, undefined, { pause: false });
+    this.#keep = opts.keepSegments ?? true;
   }
 
   override async captureFrame(frame: AudioFrame): Promise<void> {
@@ -66,11 +73,11 @@ export class PlayoutAudioOutput extends voice.AudioOutput {
       const previous = this.#playing[this.#playing.length - 1]?.segment;
       const startsAt = previous ? Math.max(now, previous.startsAt + previous.durationMs) : now;
       this.#open = { frames: [], capturedAt: now, startsAt, durationMs: 0 };
-      this.segments.push(this.#open);
+      if (this.#keep) this.segments.push(this.#open);
       this.#playing.push({ segment: this.#open, timer: null });
       this.onPlaybackStarted(startsAt);
     }
-    this.#open.frames.push(frame);
+    if (this.#keep) this.#open.frames.push(frame);
     this.#open.durationMs += (frame.samplesPerChannel / frame.sampleRate) * 1000;
     this.emit('frame', frame);
   }

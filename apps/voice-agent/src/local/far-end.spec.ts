@@ -33,6 +33,24 @@ describe('FarEndAudio', () => {
     expect(all.subarray(played.length).every((x) => x === 0)).toBe(true);
   });
 
+  it('with maxQueuedMs, a far end sending faster than real time loses its oldest audio, never growing the queue past the cap', async () => {
+    const input = new RecordingInput();
+    const far = new FarEndAudio(input, { maxQueuedMs: 100 });
+    // Ten 20 ms frames at once, numbered by their samples: only the last 100 ms (frames 5–9) can wait.
+    for (let n = 0; n < 10; n++) {
+      far.play(new Int16Array(320).fill(n + 1));
+      expect(far.queuedSamples).toBeLessThanOrEqual(1_600);
+    }
+    far.start();
+    try {
+      await pollUntil(() => input.frames.length >= 6, { description: 'the queued audio and a frame of silence' });
+    } finally {
+      far.stop();
+    }
+    expect(input.frames.slice(0, 6).map((f) => (f.data as Int16Array)[0])).toEqual([6, 7, 8, 9, 10, 0]);
+    expect(far.queuedSamples).toBe(0);
+  });
+
   it('refuses a frame length that is not a whole number of samples', () => {
     expect(() => new FarEndAudio(new RecordingInput(), { frameMs: 0.01 })).toThrow(/whole number of samples/);
   });

@@ -1,4 +1,4 @@
-import type { CallReport } from '@callplane/calls';
+import type { CallReport, ReportOutcome } from '@callplane/calls';
 import { sandboxBehaviour } from '@callplane/contracts';
 import type { VAD } from '@livekit/agents';
 import type { Logger } from 'pino';
@@ -11,6 +11,7 @@ import { choosePlugins } from '../session/plugins';
 import type { TurnObserver } from '../session/turn-metrics';
 import { CallerBot, type CallerVoice } from './caller-bot';
 import { runLoadCall } from './load-call';
+import { DEFAULT_WEB_CALL_SETTINGS, type WebCallSettings } from './web-call';
 
 export interface SandboxSettings {
   /** How long the never-answering number rings before the 480. */
@@ -26,6 +27,8 @@ export interface SandboxSettings {
   /** Spoken length per character of the synthetic voice (an agent configured with it, a `synthetic` caller). */
   msPerChar: number;
   usageIntervalMs: number;
+  /** The browser's web calls (no LiveKit): pacing and the limits that keep a slow or fast client bounded. */
+  webCall: WebCallSettings;
 }
 
 export const DEFAULT_SANDBOX_SETTINGS: SandboxSettings = {
@@ -36,11 +39,12 @@ export const DEFAULT_SANDBOX_SETTINGS: SandboxSettings = {
   callerHangUpAfterMs: 1_500,
   msPerChar: 60,
   usageIntervalMs: 30_000,
+  webCall: DEFAULT_WEB_CALL_SETTINGS,
 };
 
 export interface SandboxCallDeps {
   /** The call-state machine's writer (libs/calls `CallTransitions.report`). */
-  report(r: CallReport): Promise<unknown>;
+  report(r: CallReport): Promise<ReportOutcome>;
   /**
    * Records that this replica runs the call, under the plan's cap (libs/calls `recordMediaReplica`): restarted, the
    * replica ends what its previous run left open; the reaper ends it past the cap.

@@ -4,12 +4,17 @@ import { setMaxListeners } from 'node:events';
 import type { CallPlan } from '../session/agent-config';
 import type { CallEventSink } from '../session/voice-session';
 import { answerSandboxInbound, runSandboxCall, type SandboxCallDeps } from './sandbox-call';
+import { WebCall, type WebCallLink } from './web-call';
 
-/** The worker's sandbox carrier: places the calls the dialer asks for, tracks them, and drains them on stop. */
+/**
+ * The worker's sandbox carrier: places the calls the dialer asks for, answers simulated inbound calls and the browser's
+ * web calls, tracks them, and drains them on stop.
+ */
 export class SandboxMediaPlane {
   readonly #running = new Map<string, Promise<void>>();
   /** Per outbound call: aborted when the dialer asks to hang it up. */
   readonly #hangUps = new Map<string, AbortController>();
+  readonly #webCalls = new Map<string, WebCall>();
   readonly #abort = new AbortController();
   readonly #deps: SandboxCallDeps;
   #vad: Promise<VAD> | null = null;
@@ -45,9 +50,43 @@ export class SandboxMediaPlane {
     this.#hangUps.set(sessionId, hangUp);
   }
 
-  /** The dialer hangs up a call it placed here; a call not running here (over, or on another worker) is left alone. */
+  /**
+   * The dialer hangs up a call it placed here, or a web call the builder ended; a call not running here (over, or on
+   * another worker) is left alone.
+   */
   hangUp(sessionId: string): void {
     this.#hangUps.get(sessionId)?.abort();
+    this.#webCalls.get(sessionId)?.end();
+  }
+
+  /**
+   * Runs a web call whose browser has just connected (its token spent), in the background; null when it cannot be
+   * taken: the plane is draining, or the call already runs here (a second connection).
+   */
+  connectWebCall(plan: CallPlan, sessionId: string, link: WebCallLink): WebCall | null {
+    if (this.#abort.signal.aborted || this.#running.has(sessionId)) return null;
+    const call = new WebCall(this.#deps, plan, sessionId, link);
+    const p = call
+      .run()
+      .catch((err: unknown) => this.#deps.logger.error({ session_id: sessionId, err }, 'web call crashed'))
+      .finally(() => {
+        this.#running.delete(sessionId);
+        this.#webCalls.delete(sessionId);
+      });
+    this.#running.set(sessionId, p);
+    this.#webCalls.set(sessionId, call);
+    return call;
+  }
+
+  /** Whether a web call is connected here now. */
+  hasWebCall(sessionId: string): boolean {
+    return this.#webCalls.has(sessionId);
+  }
+
+  /** The server is stopping: every web call says a short goodbye and ends (its browser can not outlast the server). */
+  async endWebCalls(): Promise<void> {
+    const calls = [...this.#webCalls.entries()];
+    await Promise.all(calls.map(([id, call]) => Promise.all([call.shutdown(), this.#running.get(id)])));
   }
 
   /** Answers a simulated inbound call whose session is already open (`call.initiating`), in the background. */

@@ -23,6 +23,23 @@ const outbound = {
 };
 
 describe('planCall', () => {
+  it('turns a web call\'s metadata into a plan with no phone numbers, capped at its max_duration; refuses one that is malformed', async () => {
+    const web = { session_id: 'cs_web', tenant_id: 'ten_1', direction: 'web', call_type: 'studio_test', max_duration_seconds: 90, agent: outbound.agent, context: { name: 'Asha', order: 'A-1' } };
+    expect(await planCall({ metadata: JSON.stringify(web) })).toMatchObject({
+      sessionId: 'cs_web',
+      direction: 'web',
+      callType: 'studio_test',
+      instructions: 'You call Asha about order A-1.',
+      greeting: 'Hello Asha, this is Ava.',
+      maxDurationSeconds: 90,
+      fromNumber: null,
+      toNumber: null,
+      phoneId: null,
+    });
+    await expect(planCall({ metadata: JSON.stringify({ ...web, max_duration_seconds: 0 }) })).rejects.toThrow(/web call metadata is invalid: max_duration_seconds/);
+    await expect(planCall({ metadata: JSON.stringify({ ...web, call_type: 'production' }) })).rejects.toBeInstanceOf(CallPlanError);
+  });
+
   it('turns outbound dispatch metadata into a plan with the prompt and greeting templated', async () => {
     const plan = await planCall({ metadata: JSON.stringify(outbound) });
     expect(plan).toMatchObject({

@@ -1,14 +1,15 @@
-import { outboundCallMetadataSchema, voiceConfigSchema, type CallType, type VoiceConfig } from '@callplane/contracts';
+import { outboundCallMetadataSchema, voiceConfigSchema, webCallMetadataSchema, type CallType, type VoiceConfig } from '@callplane/contracts';
 import { SESSION_ATTRIBUTE } from '@callplane/livekit';
 import { z } from 'zod';
 import { renderTemplate } from './template';
 
 /** What one call needs to run, whichever way it came in: who to be, what to say first, and for how long. */
 export interface CallPlan {
-  /** Known up front for outbound calls; for inbound, from the SIP participant's `callplane.session_id` attribute. */
+  /** Known up front for outbound and web calls; for inbound, from the SIP participant's `callplane.session_id` attribute. */
   sessionId: string | null;
   tenantId: string;
-  direction: 'outbound' | 'inbound';
+  /** `web`: a studio Web Call, the browser as the caller (no phone numbers). */
+  direction: 'outbound' | 'inbound' | 'web';
   callType: CallType | null;
   agent: { id: string; name: string };
   /** The system prompt with `{{variables}}` filled from `context`. */
@@ -55,7 +56,10 @@ export interface PlanInputs {
   resolveInboundAgent?: InboundAgentResolver;
 }
 
-/** Parses the job's dispatch metadata (outbound: OutboundCallMetadata; inbound: `{phone_id, tenant_id, number}`) into a CallPlan. */
+/**
+ * Parses the job's dispatch metadata (outbound: OutboundCallMetadata; web: WebCallMetadata; inbound:
+ * `{phone_id, tenant_id, number}`) into a CallPlan.
+ */
 export async function planCall(inputs: PlanInputs): Promise<CallPlan> {
   let raw: unknown;
   try {
@@ -81,6 +85,23 @@ export async function planCall(inputs: PlanInputs): Promise<CallPlan> {
       phoneId: null,
     });
   }
+  if (isWebCallMetadata(raw)) {
+    const parsed = webCallMetadataSchema.safeParse(raw);
+    if (!parsed.success) throw new CallPlanError(`web call metadata is invalid: ${describe(parsed.error)}`);
+    const m = parsed.data;
+    return build({
+      sessionId: m.session_id,
+      tenantId: m.tenant_id,
+      direction: 'web',
+      callType: m.call_type,
+      agent: m.agent,
+      context: m.context,
+      maxDurationSeconds: m.max_duration_seconds,
+      fromNumber: null,
+      toNumber: null,
+      phoneId: null,
+    });
+  }
   const parsed = inboundMetadataSchema.safeParse(raw);
   if (!parsed.success) throw new CallPlanError(`job metadata is neither an outbound call nor an inbound number: ${describe(parsed.error)}`);
   const ref = { phoneId: parsed.data.phone_id, tenantId: parsed.data.tenant_id, number: parsed.data.number };
@@ -102,6 +123,11 @@ export async function planCall(inputs: PlanInputs): Promise<CallPlan> {
     toNumber: ref.number,
     phoneId: ref.phoneId,
   });
+}
+
+/** Whether dispatch metadata (parsed JSON) is a web call's: the browser is the caller, no SIP participant comes. */
+export function isWebCallMetadata(raw: unknown): raw is { direction: 'web'; session_id?: unknown } {
+  return raw !== null && typeof raw === 'object' && (raw as { direction?: unknown }).direction === 'web';
 }
 
 function build(p: Omit<CallPlan, 'instructions' | 'greeting' | 'voice' | 'agent'> & { agent: { id: string; name: string; system_prompt: string; voice: VoiceConfig } }): CallPlan {

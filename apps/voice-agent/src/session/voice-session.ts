@@ -14,6 +14,13 @@ export interface CallEventSink {
   usage(data: CallUsageData): void | Promise<void>;
 }
 
+/** Who follows a call live (a web call's browser): the agent's state, and each line as it is heard or said. */
+export interface CallObserver {
+  agentState(state: voice.AgentState): void;
+  /** `final: false`: the recogniser's interim text for the caller's line in progress. */
+  transcript(line: { role: 'agent' | 'caller'; text: string; final: boolean }): void;
+}
+
 export type CallEndReason = 'agent_hangup' | 'max_duration' | 'caller_hangup' | 'worker_shutdown' | 'error';
 
 export interface CallOutcome {
@@ -47,6 +54,8 @@ export interface VoiceSessionDeps {
   recordingUrl?: string;
   /** Where each caller turn's answer latency, or its going unanswered, is reported (the turn metrics). */
   turns?: TurnObserver;
+  /** Told the agent's state and the transcript live, as they happen (a web call's browser). */
+  observer?: CallObserver;
 }
 
 const DEFAULT_CLOSING_LINE = 'We have reached the time limit for this call. Thank you, goodbye.';
@@ -103,6 +112,15 @@ export class VoiceSession {
       if (ev.metrics.type === 'tts_metrics') this.#ttsCounter.add(ev.metrics);
     });
     this.#session.on(voice.AgentSessionEventTypes.Close, (ev) => void this.#onClose(ev));
+    const { observer } = deps;
+    if (observer) {
+      this.#session.on(voice.AgentSessionEventTypes.AgentStateChanged, (ev) => observer.agentState(ev.newState));
+      // Final lines come with the conversation item (#onItem), as they are stored; interim ones only from here.
+      this.#session.on(voice.AgentSessionEventTypes.UserInputTranscribed, (ev) => {
+        const text = ev.transcript.trim();
+        if (!ev.isFinal && text) observer.transcript({ role: 'caller', text, final: false });
+      });
+    }
   }
 
   get sessionId(): string {
@@ -190,6 +208,8 @@ export class VoiceSession {
     else this.#turnWatch?.agentMessage(item.metrics);
     const turn: TranscriptTurn = { seq: this.#turns.length, role: item.role === 'user' ? 'caller' : 'agent', text, at: new Date(item.createdAt).toISOString() };
     this.#turns.push(turn);
+    // Shown live to whoever follows the call (the builder's own test), whether or not the agent keeps transcripts.
+    this.#deps.observer?.transcript({ role: turn.role, text, final: true });
     if (this.#deps.plan.voice.transcription === false) return;
     this.#write(() => this.#deps.sink.transcript({ session_id: this.sessionId, turns: [turn] }));
   }

@@ -14,7 +14,8 @@ interface ParticipantView {
 
 /**
  * A connected job's room as a CallRoom: the SIP participant (the caller or callee; the only SIP participant in a
- * call room), whether it has answered (`sip.callStatus`), when it leaves, and the room's audio for the session.
+ * call room) or a web call's browser, whether it has answered (`sip.callStatus`), when it leaves, and the room's
+ * audio for the session.
  */
 export class JobRoom implements CallRoom {
   constructor(
@@ -24,12 +25,21 @@ export class JobRoom implements CallRoom {
   ) {}
 
   sipParticipant(): Promise<SipParticipant | null> {
-    const present = [...this.room.remoteParticipants.values()].find(isSip);
+    return this.#joined(isSip);
+  }
+
+  participant(identity: string): Promise<SipParticipant | null> {
+    return this.#joined((p) => p.identity === identity);
+  }
+
+  /** The first participant `wanted` picks, once it is in the room; null if the room closes first. */
+  #joined(wanted: (p: ParticipantView) => boolean): Promise<SipParticipant | null> {
+    const present = [...this.room.remoteParticipants.values()].find(wanted);
     if (present) return Promise.resolve(snapshot(present));
     if (!this.room.isConnected) return Promise.resolve(null);
     return new Promise((resolve) => {
       const joined = (p: ParticipantView) => {
-        if (!isSip(p)) return;
+        if (!wanted(p)) return;
         done();
         resolve(snapshot(p));
       };

@@ -1,7 +1,7 @@
 /**
  * @jest-environment ./apps/voice-agent/test/host-typed-arrays.environment.js
  */
-import { openInboundSession, openOutboundSession } from '@callplane/calls';
+import { openInboundSession, openOutboundSession, openWebSession } from '@callplane/calls';
 import { callUsageDataSchema, newId, type VoiceConfig } from '@callplane/contracts';
 import { connectPostgres, type Database } from '@callplane/db';
 import { LiveKitCalls, type RecordingStorage } from '@callplane/livekit';
@@ -360,6 +360,48 @@ describe('a LiveKit job (runLiveKitCall): answer, greet, talk, report, hang up',
     expect(roomExists(roomName)).toBe(false);
     expect(logs.text()).toContain('is the LiveKit webhook pointed at the gateway?');
   });
+
+  /** What the dialer does for a web call: the session (direction web, initiating) and the room with the agent dispatched. */
+  async function webCall() {
+    const { tenant, agent } = await seedTenant();
+    const id = newId('callSession');
+    const roomName = `call-${id}`;
+    await db.prisma.$transaction((tx) => openWebSession(tx, { id, tenantId: tenant.id, agentId: agent.id, userId: 'usr_worker_spec', roomName, maxDurationSeconds: 120, at: new Date() }));
+    const metadata = { session_id: id, tenant_id: tenant.id, direction: 'web', call_type: 'studio_test', max_duration_seconds: 120, agent: { id: agent.id, name: agent.name, system_prompt: PROMPT, voice }, context: { name: 'Asha' } };
+    await new LiveKitCalls({ url: livekitUrl, ...LIVEKIT }).prepareRoom({ roomName, metadata, maxCallDurationSeconds: 120 });
+    const room = new SimulatedRoom();
+    rooms.push(room);
+    return { sessionId: id, roomName, room, job: room.callRoom(roomName, JSON.stringify(metadata)) };
+  }
+
+  it('web call: the browser participant is the caller (no SIP leg): answered when it joins, greeted, and hung up when it leaves', async () => {
+    const { sessionId, roomName, room, job } = await webCall();
+    const running = runLiveKitCall(job, deps(['How much does it cost?']).deps);
+    // Someone else in the room (not the browser this call was made for) is nobody's caller.
+    room.join('web-someone-else', {}, ParticipantKind.STANDARD);
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    expect(room.output.segments).toHaveLength(0);
+
+    room.far.start();
+    room.join(`web-${sessionId}`, {}, ParticipantKind.STANDARD);
+    await pollUntil(() => room.output.segments[0]?.finishedAt, { description: 'greeting played out' });
+    expect(await session(sessionId)).toMatchObject({ status: 'in_progress', direction: 'web', mediaReplica: 'worker-spec' });
+    room.far.speak(1_200);
+    await pollUntil(async () => (await events(sessionId)).filter((e) => e.type === 'call.transcript').length >= 3, { timeoutMs: 15_000, description: 'caller line and reply' });
+    room.leave(`web-${sessionId}`);
+
+    expect(await running).toMatchObject({ kind: 'ended', sessionId, outcome: { endReason: 'caller_hangup' } });
+    expect(await session(sessionId)).toMatchObject({ status: 'completed', endReason: 'caller_hangup' });
+    expect((await events(sessionId)).filter((e) => e.type.startsWith('call.') && !/transcript|usage/.test(e.type)).map((e) => e.type)).toEqual(['call.initiating', 'call.in_progress', 'call.completed']);
+    expect(roomExists(roomName)).toBe(false);
+  });
+
+  it('web call: a browser that never joins while its token is good ends the call failed, not_connected, and the room goes', async () => {
+    const { sessionId, roomName, job } = await webCall();
+    expect(await runLiveKitCall(job, { ...deps([]).deps, webJoinTimeoutMs: 200 })).toEqual({ kind: 'not_connected' });
+    expect(await session(sessionId)).toMatchObject({ status: 'failed', endReason: 'not_connected', answeredAt: null });
+    expect(roomExists(roomName)).toBe(false);
+  });
 });
 
 describe('JobRoom (the SIP participant as the job sees it)', () => {
@@ -380,6 +422,19 @@ describe('JobRoom (the SIP participant as the job sees it)', () => {
     room.close();
     expect(await waiting).toBeNull();
     expect(await view(room).sipParticipant()).toBeNull();
+  });
+
+  it('participant(identity): the one of that identity, of any kind, already there or once it joins; null if the room closes first', async () => {
+    const room = new SimulatedRoom();
+    room.join('sip_1', {});
+    const browser = view(room).participant('web-cs_1');
+    room.join('web-cs_2', {}, ParticipantKind.STANDARD);
+    room.join('web-cs_1', { a: 'b' }, ParticipantKind.STANDARD);
+    expect(await browser).toEqual({ identity: 'web-cs_1', attributes: { a: 'b' } });
+    expect(await view(room).participant('web-cs_2')).toEqual({ identity: 'web-cs_2', attributes: {} });
+    const never = view(room).participant('web-cs_3');
+    room.close();
+    expect(await never).toBeNull();
   });
 
   it('answered: true on sip.callStatus active, false when the participant leaves first', async () => {

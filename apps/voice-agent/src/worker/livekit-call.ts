@@ -1,13 +1,14 @@
 import type { CallReport } from '@callplane/calls';
+import { WEB_CALL_PARTICIPANT_TOKEN_TTL_SECONDS, webCallParticipantIdentity } from '@callplane/contracts';
 import { SESSION_ATTRIBUTE } from '@callplane/livekit';
 import type { VAD } from '@livekit/agents';
 import type { Logger } from 'pino';
-import { CallPlanError, planCall, type CallPlan, type InboundAgentResolver } from '../session/agent-config';
+import { CallPlanError, isWebCallMetadata, planCall, type CallPlan, type InboundAgentResolver } from '../session/agent-config';
 import { VoiceSession, type CallEventSink, type CallMedia, type CallOutcome } from '../session/voice-session';
 import type { PluginSet } from '../session/plugins';
 import type { TurnObserver } from '../session/turn-metrics';
 
-/** The SIP leg in the room, as LiveKit shows it: identity and `sip.*` attributes. */
+/** The caller's participant in the room, as LiveKit shows it: the SIP leg (with its `sip.*` attributes), or a web call's browser. */
 export interface SipParticipant {
   identity: string;
   attributes: Readonly<Record<string, string>>;
@@ -23,6 +24,8 @@ export interface CallRoom {
   readonly jobMetadata: string;
   /** Resolves with the SIP participant once it is in the room; null if the room closes first. */
   sipParticipant(): Promise<SipParticipant | null>;
+  /** Resolves with the participant of this identity once it is in the room (a web call's browser); null if the room closes first. */
+  participant(identity: string): Promise<SipParticipant | null>;
   /**
    * Resolves true once the SIP participant's `sip.callStatus` is `active` (the callee picked up; inbound calls
    * arrive active), false if it leaves or the room closes first.
@@ -54,6 +57,8 @@ export interface LiveKitCallDeps {
   turns?: TurnObserver;
   /** Aborted when the job must end now (the worker's drain ran out of grace, or LiveKit terminated the job). */
   stop?: AbortSignal;
+  /** How long a web call's job waits for the browser to join (default: its token's validity, and a margin). */
+  webJoinTimeoutMs?: number;
 }
 
 const SHUTDOWN_LINE = 'I am sorry, I have to end this call now. Please call back. Goodbye.';
@@ -68,19 +73,25 @@ export type LiveKitCallResult =
  * (never greet a phone that is still ringing), run the VoiceSession on the room's audio, report the end reason to
  * the call-state machine, and hang up by deleting the room whatever happened — a call left in a room keeps
  * billing at the carrier. A callee who never answers is the dialer's to report (it placed the call).
+ * A web call has no SIP leg: the browser's participant is the caller, and the call is answered when it joins (one
+ * that never joins while its token is good ends `failed`, `not_connected`).
  */
 export async function runLiveKitCall(room: CallRoom, deps: LiveKitCallDeps): Promise<LiveKitCallResult> {
   let log = deps.logger.child({ room: room.name });
   try {
-    const participant = await orStopped(room.sipParticipant(), deps.stop, null);
-    if (!participant) return { kind: 'not_connected' };
+    const web = webCallSessionOf(room.jobMetadata);
+    const participant = await orStopped(web ? withinMs(room.participant(webCallParticipantIdentity(web)), deps.webJoinTimeoutMs ?? WEB_JOIN_TIMEOUT_MS) : room.sipParticipant(), deps.stop, null);
+    if (!participant) {
+      if (web) await deps.report({ call: { sessionId: web }, at: new Date(), state: 'failed', endReason: 'not_connected' });
+      return { kind: 'not_connected' };
+    }
     let plan: CallPlan;
     try {
       plan = await planCall({ metadata: room.jobMetadata, participantAttributes: participant.attributes, resolveInboundAgent: deps.resolveInboundAgent });
     } catch (err) {
       if (!(err instanceof CallPlanError)) throw err;
       log.error({ err: err.message }, 'job metadata is not a call we can run: hanging up');
-      const sessionId = participant.attributes[SESSION_ATTRIBUTE];
+      const sessionId = participant.attributes[SESSION_ATTRIBUTE] || web;
       if (sessionId) await deps.report({ call: { sessionId }, at: new Date(), state: 'failed', endReason: 'invalid_call_metadata' });
       return { kind: 'refused', reason: err.message };
     }
@@ -92,7 +103,9 @@ export async function runLiveKitCall(room: CallRoom, deps: LiveKitCallDeps): Pro
     log = log.child({ session_id: sessionId, tenant_id: plan.tenantId, direction: plan.direction });
     // Before the wait for the answer: a replica that dies while the phone rings has this call to end when it restarts.
     await deps.takeCall(sessionId, plan.maxDurationSeconds);
-    if (!(await orStopped(room.answered(participant.identity), deps.stop, false))) {
+    // The browser in the room is a connected caller: a web call is answered when it joins.
+    if (plan.direction === 'web') await deps.report({ call: { sessionId }, at: new Date(), state: 'in_progress' });
+    else if (!(await orStopped(room.answered(participant.identity), deps.stop, false))) {
       log.info('the SIP participant left before answering');
       return { kind: 'not_connected' };
     }
@@ -127,6 +140,25 @@ export async function runLiveKitCall(room: CallRoom, deps: LiveKitCallDeps): Pro
   } finally {
     await deps.hangUp(room.name).catch((err: unknown) => log.error({ err }, 'could not delete the room: the call may still be up'));
   }
+}
+
+/** The browser may join while its token is good; the job waits that long and a little more. */
+const WEB_JOIN_TIMEOUT_MS = (WEB_CALL_PARTICIPANT_TOKEN_TTL_SECONDS + 30) * 1000;
+
+/** A web call's session id, when the dispatch metadata is a web call's. */
+function webCallSessionOf(metadata: string): string | null {
+  try {
+    const raw: unknown = JSON.parse(metadata);
+    return isWebCallMetadata(raw) && typeof raw.session_id === 'string' ? raw.session_id : null;
+  } catch {
+    return null; // planCall says what is wrong with it
+  }
+}
+
+/** The wait, or null once `ms` have passed. */
+function withinMs<T>(wait: Promise<T | null>, ms: number): Promise<T | null> {
+  let timer: NodeJS.Timeout | undefined;
+  return Promise.race([wait, new Promise<null>((resolve) => (timer = setTimeout(() => resolve(null), ms)))]).finally(() => clearTimeout(timer));
 }
 
 /** The wait, or `fallback` as soon as the job is told to stop. */

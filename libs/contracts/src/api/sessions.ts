@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { CALL_DIRECTIONS, CALL_STATES, CALL_TYPES, PROVIDERS } from '../call';
+import { CALL_DIRECTIONS, CALL_STATES, CALL_TYPES, PHONE_DIRECTIONS, PROVIDERS, SESSION_PROVIDERS } from '../call';
 import { listOf, listQuerySchema } from './common';
 
 export const transcriptEntrySchema = z.object({ role: z.enum(['agent', 'caller']), text: z.string(), at: z.string() });
@@ -30,7 +30,7 @@ export const sessionSchema = z.object({
   agent_id: z.string().nullable(),
   from_number: z.string(),
   to_number: z.string(),
-  provider: z.enum(PROVIDERS),
+  provider: z.enum(SESSION_PROVIDERS),
   status: z.enum(CALL_STATES),
   end_reason: z.string().nullable(),
   started_at: z.string(),
@@ -98,7 +98,7 @@ export const priceTableSchema = z
   .object({
     currency: z.string().regex(/^[A-Z]{3}$/, 'must be an ISO 4217 code such as USD'),
     /** Per started minute of the call's answered duration. */
-    telephony_per_minute: z.array(z.object({ provider: z.enum(PROVIDERS), direction: z.enum(CALL_DIRECTIONS), price })).max(100),
+    telephony_per_minute: z.array(z.object({ provider: z.enum(PROVIDERS), direction: z.enum(PHONE_DIRECTIONS), price })).max(100),
     llm_per_1k_tokens: z.array(z.object({ ...pricedModel, prompt: price, completion: price })).max(500),
     tts_per_1k_characters: z.array(z.object({ ...pricedModel, price })).max(500),
     stt_per_minute: z.array(z.object({ ...pricedModel, price })).max(500),

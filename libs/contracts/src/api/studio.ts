@@ -92,3 +92,23 @@ export const TEST_CALL_REFUSALS = {
   /** The pool has no number for the destination at all: waiting will not help, an operator must add one. */
   poolEmpty: () => ({ status: 503, code: 'trial_pool_empty', message: 'No trial numbers are configured yet. Ask your operator to add one.' }),
 } as const;
+
+export const webCallCreateSchema = z.object({ agent_id: z.string().min(1).max(100) }).strict();
+export type WebCallCreate = z.infer<typeof webCallCreateSchema>;
+
+/** `POST /voice/studio/web-call`: how the browser joins, by the transport this deployment has (API.md "Web calls"). */
+export const webCallCreatedSchema = z.discriminatedUnion('transport', [
+  z.object({
+    session_id: z.string(),
+    transport: z.literal('livekit'),
+    server_url: z.string().describe('the LiveKit server, for livekit-client (`room.connect(server_url, participant_token)`)'),
+    participant_token: z.string().describe('joins this room only, to publish the microphone and hear the agent; valid a few minutes'),
+    room_name: z.string(),
+  }),
+  z.object({
+    session_id: z.string(),
+    transport: z.literal('websocket'),
+    url: z.string().describe('the sandbox audio socket (ws:// or wss://) with its single-use token; connect within a minute'),
+  }),
+]);
+export type WebCallCreated = z.infer<typeof webCallCreatedSchema>;

@@ -8,7 +8,7 @@ import { PageHeader } from '../../components/menu';
 import { Link } from '../../router';
 
 export const CALL_TYPE_LABELS: Record<CallType, string> = { production: 'Production', campaign: 'Campaign', studio_test: 'Studio test', scheduled: 'Scheduled' };
-const DIRECTION_LABELS: Record<CallDirection, string> = { inbound: 'Inbound', outbound: 'Outbound' };
+const DIRECTION_LABELS: Record<CallDirection, string> = { inbound: 'Inbound', outbound: 'Outbound', web: 'Web' };
 
 /** A date input's day as the start of that day in the viewer's time zone, in ISO-8601. */
 const dayStart = (d: string, plusDays = 0) => {
