@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import type { WebCallCreated } from '@callplane/contracts';
 import { freePort, pollUntil } from '@callplane/testing';
 import type { Page } from 'playwright-core';
 import { useStudio } from './studio.test-harness';
@@ -32,8 +33,9 @@ const micTrackStates = (page: Page) => page.evaluate<string[]>('window.__micTrac
 
 /**
  * The Web Call panel in Chromium with a fake microphone (a 1 kHz tone from a file). The call's audio runs over API.md's
- * sandbox protocol: until the server side is in this branch, `POST /voice/studio/web-call` and `.../end` are answered
- * by the test, and the socket's far end is WebCallPeer, which checks what the browser sends and plays the agent's part.
+ * sandbox protocol, but here `POST /voice/studio/web-call` and `.../end` are answered by the test and the socket's far
+ * end is WebCallPeer, which checks what the browser sends and plays the agent's part: exact signals (a tone in, a tone
+ * out) and cases the real server does not give on demand. studio-web-call.e2e.browser.spec.ts runs the real one.
  */
 describe('studio: Web Call panel (Chromium, fake microphone)', () => {
   const studio = useStudio(() => ({}), { browserArgs: () => ['--use-fake-device-for-media-stream', `--use-file-for-fake-audio-capture=${micFile}`] });
@@ -85,7 +87,7 @@ describe('studio: Web Call panel (Chromium, fake microphone)', () => {
     const requests: Array<{ path: string; body: unknown }> = [];
     await page.route('**/voice/studio/web-call', (route) => {
       requests.push({ path: new URL(route.request().url()).pathname, body: route.request().postDataJSON() });
-      return route.fulfill({ status: 201, json: { session_id: sessionId, transport: 'websocket', url: `${peerUrl}/voice/web-call/${sessionId}/audio?token=single-use` } });
+      return route.fulfill({ status: 201, json: { session_id: sessionId, transport: 'websocket', url: `${peerUrl}/voice/web-call/${sessionId}/audio?token=single-use` } satisfies WebCallCreated });
     });
     await page.route(`**/voice/studio/web-call/${sessionId}/end`, async (route) => {
       requests.push({ path: new URL(route.request().url()).pathname, body: null });
@@ -211,7 +213,7 @@ describe('studio: Web Call panel (Chromium, fake microphone)', () => {
     const serverUrl = `ws://127.0.0.1:${await freePort()}`;
     const ended: string[] = [];
     await page.route('**/voice/studio/web-call', (route) =>
-      route.fulfill({ status: 201, json: { session_id: sessionId, transport: 'livekit', server_url: serverUrl, participant_token: 'lk-token', room_name: `call-${sessionId}` } }),
+      route.fulfill({ status: 201, json: { session_id: sessionId, transport: 'livekit', server_url: serverUrl, participant_token: 'lk-token', room_name: `call-${sessionId}` } satisfies WebCallCreated }),
     );
     await page.route(`**/voice/studio/web-call/${sessionId}/end`, (route) => {
       ended.push(route.request().method());

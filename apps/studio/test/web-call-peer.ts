@@ -1,4 +1,5 @@
 import type { AddressInfo } from 'node:net';
+import type { WebCallEvent } from '@callplane/contracts';
 import { WebSocketServer, type WebSocket } from 'ws';
 
 /** One socket the browser opened, as the peer saw it. */
@@ -9,7 +10,7 @@ export interface PeerCall {
   /** Text messages from the browser (the protocol has none). */
   texts: string[];
   closed: { code: number; reason: string } | null;
-  send(event: Record<string, unknown>): void;
+  send(event: WebCallEvent): void;
   /** One 640-byte frame of the agent's audio. */
   sendAudio(frame: Buffer): void;
   close(code: number, reason: string): void;
@@ -17,8 +18,8 @@ export interface PeerCall {
 
 /**
  * The voice agent's end of API.md's sandbox web call socket, driven by the test: it records what the browser sends
- * and sends what the test says (events, 16 kHz PCM frames). It stands in for the server side, which lives on another
- * branch until it lands; the panel is held to the protocol as API.md writes it.
+ * and sends what the test says (events, 16 kHz PCM frames), so the panel can be held to exact signals and to edge
+ * cases the real voice agent does not produce on demand (the end to end spec runs against the real one).
  */
 export class WebCallPeer {
   readonly calls: PeerCall[] = [];

@@ -1,12 +1,11 @@
+import type { WebCallEvent } from '@callplane/contracts';
+
 /** The agent's side of the conversation, as API.md names its states. */
 export const AGENT_STATES = ['connecting', 'listening', 'thinking', 'speaking'] as const;
 export type AgentState = (typeof AGENT_STATES)[number];
 
 /** The server's text messages on the sandbox socket (API.md "Web calls"). */
-export type ServerEvent =
-  | { type: 'state'; state: AgentState }
-  | { type: 'transcript'; role: 'agent' | 'caller'; text: string; final: boolean }
-  | { type: 'ended'; reason: string };
+export type ServerEvent = WebCallEvent;
 
 /** One of API.md's events, or null for anything else. */
 export function parseServerEvent(text: string): ServerEvent | null {

@@ -2,13 +2,8 @@ import type { AgentState } from './server-events';
 import type { TranscriptUpdate } from './transcript';
 import type { PlaybackStats } from './worklet-names';
 
-/**
- * `POST /voice/studio/web-call` → 201 (API.md "Web calls"): how the browser joins the call, by the transport the
- * deployment has. Written here from API.md until the API's own types for it are in libs/contracts.
- */
-export type WebCallCreated =
-  | { session_id: string; transport: 'livekit'; server_url: string; participant_token: string; room_name: string }
-  | { session_id: string; transport: 'websocket'; url: string };
+/** `POST /voice/studio/web-call` → 201 (API.md "Web calls"): how the browser joins the call, by the transport the deployment has. */
+export type { WebCallCreated } from '@callplane/contracts';
 
 /** What a transport reports while the call runs. */
 export interface CallListener {
