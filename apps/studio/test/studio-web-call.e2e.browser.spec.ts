@@ -31,7 +31,7 @@ const VOICE = {
  * silence long enough for the agent to answer before the loop says the line again.
  */
 const MIC_RATE = 48_000;
-const LEAD_SECONDS = 8;
+const LEAD_SECONDS = 10;
 const TAIL_SECONDS = 14;
 const fixtures = mkdtempSync(path.join(tmpdir(), 'callplane-web-call-e2e-'));
 const micFile = path.join(fixtures, 'caller-line.wav');
