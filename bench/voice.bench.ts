@@ -12,7 +12,7 @@
  *   options: --stt <ms> (100), --llm <ms> (200, time to first token), --tts <ms> (80, first chunk),
  *            --turns <n> measured caller turns per session (8), --sessions <n> (largest level, 50),
  *            --stt-mode streaming|batch (streaming: a streaming recogniser, as production's; batch: a
- *            non-streaming one, which the framework wraps in stt.StreamAdapter with a second VAD stream),
+ *            non-streaming one, which VoiceSession wraps in stt.StreamAdapter fed by the session's VAD stream),
  *            --model process|inprocess|both (both), --frame-ms 10|20|40 the far end's frame length (20)
  */
 import { availableParallelism, loadavg } from 'node:os';
@@ -147,7 +147,7 @@ async function main(): Promise<number> {
   const processes = MODEL === 'inprocess' ? undefined : await processModel();
   const loadAtEnd = loadavg()[0]!;
 
-  const sttKind = STT_MODE === 'batch' ? 'batch (non-streaming, behind stt.StreamAdapter and its own VAD stream)' : 'streaming (own utterance detection, no adapter)';
+  const sttKind = STT_MODE === 'batch' ? 'batch (non-streaming, behind stt.StreamAdapter following the session VAD stream)' : 'streaming (own utterance detection, no adapter)';
   console.log(
     `voice bench (VoiceSession → AgentSession, Silero VAD ${VAD_SILENCE_MS} ms silence, VAD turn detection, stand-ins: STT ${sttKind} ${LATENCY.stt} ms, LLM first token ${LATENCY.llm} ms, TTS first chunk ${LATENCY.tts} ms)`,
   );

@@ -89,7 +89,7 @@ export function buildGrammar(phrases: readonly string[], known: (word: string) =
 /**
  * Speech recognition with no network: CMU PocketSphinx (Debian `pocketsphinx` + `pocketsphinx-en-us`), one
  * `pocketsphinx_continuous -infile` run per utterance that the session's VAD cuts from the caller's audio (non-streaming:
- * the framework wraps it in `stt.StreamAdapter`). Its default language model is poor on synthetic voices, so
+ * VoiceSession wraps it in `stt.StreamAdapter`). Its default language model is poor on synthetic voices, so
  * with `phrases` (the caller's scripted lines) it decodes against a JSGF grammar of exactly those lines, which
  * is exact on espeak speech; the script's original wording (punctuation, case) is returned for a match.
  */

@@ -2,8 +2,8 @@ import { asLanguageCode, stt, type AudioBuffer } from '@livekit/agents';
 
 /**
  * Scripted "recogniser": hears nothing, returns the next line of the caller's script for each utterance that
- * VAD cuts from the audio (the framework wraps non-streaming STTs in `stt.StreamAdapter` behind the session's
- * VAD). It stands in when no real recogniser is available, and says so in its name: the words come from the
+ * VAD cuts from the audio (VoiceSession wraps non-streaming STTs in `stt.StreamAdapter` fed by the session's
+ * VAD stream). It stands in when no real recogniser is available, and says so in its name: the words come from the
  * script, only the turn-taking comes from the audio. After the script runs out it returns nothing.
  */
 export class ScriptedCallerSTT extends stt.STT {

@@ -155,6 +155,29 @@ describe('VoiceSession (real audio frames through AgentSession, Silero VAD, loca
     expect(turns.missedTurns).toBe(0);
   });
 
+  it('runs one voice-activity pass per call: a non-streaming STT cuts its utterances at the session VAD stream events', async () => {
+    // The scripted recogniser is non-streaming, as pocketsphinx is: @livekit/agents alone would open a second VAD stream for it.
+    expect(choosePlugins(voice, { keys: {}, callerScript: [] }).stt.capabilities.streaming).toBe(false);
+    const opened = jest.spyOn(vad, 'stream');
+    try {
+      const { call, far, output, sink } = startCall(plan(), ['What does it cost?', 'Okay, goodbye.']);
+      far.start();
+      await call.start();
+      await pollUntil(() => output.segments[0]?.finishedAt, { description: 'greeting played out' });
+      far.speak(1_200);
+      await pollUntil(() => sink.turns.length >= 3, { timeoutMs: 15_000, description: 'first caller turn and reply' });
+      far.speak(1_000);
+      const outcome = await call.ended;
+      expect(outcome.endReason).toBe('agent_hangup');
+      // Each utterance was recognised, in order, from the one stream's end of speech.
+      expect(sink.turns.filter((t) => t.role === 'caller').map((t) => t.text)).toEqual(['What does it cost?', 'Okay, goodbye.']);
+      expect(outcome.usage.stt![0]!.seconds).toBeGreaterThan(2);
+      expect(opened).toHaveBeenCalledTimes(1);
+    } finally {
+      opened.mockRestore();
+    }
+  });
+
   it('counts a caller turn the agent never answers as missed when the caller speaks again; a caller hanging up misses nothing', async () => {
     const { call, far, output, sink, turns } = startCall(plan(), ['What does it cost?', 'Hello, are you there?'], { llm: new SilentLLM() });
     far.start();

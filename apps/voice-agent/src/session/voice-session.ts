@@ -3,6 +3,7 @@ import { llm, voice, type VAD } from '@livekit/agents';
 import type { Room } from '@livekit/rtc-node';
 import type { Logger } from 'pino';
 import type { CallPlan } from './agent-config';
+import { CallVad } from './call-vad';
 import type { PluginSet } from './plugins';
 import { TurnWatch, type TurnObserver } from './turn-metrics';
 import { TtsCharacterCounter, usageData } from './usage-report';
@@ -88,11 +89,13 @@ export class VoiceSession {
     this.#log = deps.logger.child({ session_id: deps.sessionId, tenant_id: deps.plan.tenantId, agent_id: deps.plan.agent.id });
     this.ended = new Promise((resolve) => (this.#resolveEnded = resolve));
     this.#turnWatch = deps.turns ? new TurnWatch(deps.turns) : null;
+    // One voice-activity pass per call: a non-streaming STT cuts its utterances at the session's VAD events.
+    const vad = new CallVad(deps.vad);
     this.#session = new voice.AgentSession({
-      stt: deps.plugins.stt,
+      stt: vad.sttFor(deps.plugins.stt),
       llm: deps.plugins.llm,
       tts: deps.plugins.tts,
-      vad: guardVadStreamClose(deps.vad),
+      vad: guardVadStreamClose(vad.vad),
       turnHandling: {
         // VAD endpointing and VAD barge-in: the adaptive modes call LiveKit Cloud inference.
         turnDetection: 'vad',
