@@ -135,8 +135,10 @@ describe('VoiceSession (real audio frames through AgentSession, Silero VAD, loca
       [1, 'caller', 'What does it cost?'],
       [2, 'agent', 'It is ten dollars.'],
     ]);
-    // The reply was heard as audio too, after the caller's speech.
+    // The reply was heard as audio too, after the caller's speech, and its latency observed (when the agent starts
+    // speaking, which may come just after the first frame is out: waited for, not raced by the hang-up).
     await pollUntil(() => output.segments.length >= 2, { description: 'reply audio' });
+    await pollUntil(() => turns.latencies.length >= 1, { description: 'the reply latency observed' });
 
     far.stop();
     call.callerHungUp();
