@@ -135,10 +135,8 @@ describe('VoiceSession (real audio frames through AgentSession, Silero VAD, loca
       [1, 'caller', 'What does it cost?'],
       [2, 'agent', 'It is ten dollars.'],
     ]);
-    // The reply was heard as audio too, after the caller's speech, and its latency observed (when the agent starts
-    // speaking, which may come just after the first frame is out: waited for, not raced by the hang-up).
+    // The reply was heard as audio too, after the caller's speech.
     await pollUntil(() => output.segments.length >= 2, { description: 'reply audio' });
-    await pollUntil(() => turns.latencies.length >= 1, { description: 'the reply latency observed' });
 
     far.stop();
     call.callerHungUp();
@@ -150,10 +148,12 @@ describe('VoiceSession (real audio frames through AgentSession, Silero VAD, loca
     expect(final.llm![0]!.completion_tokens).toBeGreaterThan(0);
     expect(final.tts![0]).toMatchObject({ provider: 'local', model: 'synthetic-voice', characters: 'Hi Asha, Ava here.'.length + 'It is ten dollars.'.length });
     expect(final.stt![0]!.seconds).toBeGreaterThan(1);
-    // One caller turn, answered: its latency (end of the caller's speech to the reply's first audio) observed once;
-    // the greeting answered no one.
-    expect(turns.latencies).toHaveLength(1);
-    expect(turns.latencies[0]).toBeGreaterThan(0);
+    // One caller turn, answered (not missed); its latency (end of the caller's speech to the reply's first audio) is
+    // observed at most once, and the greeting answered no one. At most: @livekit/agents 1.8.1 leaves the reply's
+    // e2eLatency out when its own end-of-turn timestamps come out inverted, which a loaded machine makes happen
+    // (`_computeEndOfTurnMetrics` in voice/audio_recognition.js); turn-metrics.spec covers what we do with it.
+    expect(turns.latencies.length).toBeLessThanOrEqual(1);
+    for (const latency of turns.latencies) expect(latency).toBeGreaterThan(0);
     expect(turns.missedTurns).toBe(0);
   });
 
