@@ -5,6 +5,7 @@ import type { Logger } from 'pino';
 import type { CallPlan } from './agent-config';
 import { CallVad } from './call-vad';
 import type { PluginSet } from './plugins';
+import { roomIoOptions } from './room-io-options';
 import { TurnWatch, type TurnObserver } from './turn-metrics';
 import { TtsCharacterCounter, usageData } from './usage-report';
 import { guardVadStreamClose } from './vad-close-guard';
@@ -150,16 +151,7 @@ export class VoiceSession {
     const { media } = this.#deps;
     await this.#session.start(
       media.kind === 'room'
-        ? {
-            agent,
-            room: media.room,
-            record: false,
-            // Linked to the SIP participant only; its leaving is the caller hanging up (callerHungUp), which the worker sees first.
-            // Phone audio is narrowband: 16 kHz is what Silero and the STT vendors take, so no resampling up to the
-            // default 24 kHz and back down on every frame of every call.
-            inputOptions: { participantIdentity: media.participantIdentity, closeOnDisconnect: false, textEnabled: false, audioSampleRate: 16_000 },
-            outputOptions: { transcriptionEnabled: false },
-          }
+        ? { agent, room: media.room, record: false, ...roomIoOptions(plan, media.participantIdentity) }
         : { agent, record: false },
     );
     this.#maxTimer = setTimeout(() => void this.#maxDurationReached(), plan.maxDurationSeconds * 1000);
