@@ -2,11 +2,14 @@
  * The voice bench's websocket transport: each bench call is a real sandbox web call. The dialer and the voice agent run
  * in this process as the all-in-one composes them (bootService, real PostgreSQL on a throw-away database, the
  * in-process bus); each call is created with `POST /voice/studio/web-call` (which mints the socket's single-use token)
- * and joined by a real `ws` client on the service's port (web-call-browser.ts), so the caller's audio goes through the
- * real route, WebCall and VoiceSession. Only the voice differs from the sandbox's: the fixed-latency stand-ins instead
- * of the local voice stack, and a VAD view that timestamps each end of speech (the voice agent's `sandboxVoice` seam).
+ * and joined by a real `ws` client in the load generator process (web-call-caller.process.ts), so the caller's audio
+ * goes through the real route, WebCall and VoiceSession. Only the voice differs from the sandbox's: the fixed-latency
+ * stand-ins instead of the local voice stack, and a VAD view that timestamps each end of speech (the voice agent's
+ * `sandboxVoice` seam). Every timestamp is on the machine's monotonic clock, which both processes read.
  */
+import { fork, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import path from 'node:path';
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { newId } from '@callplane/contracts';
@@ -16,8 +19,8 @@ import { createVoiceAgentModule } from '../../apps/voice-agent/src/app';
 import type { SandboxVoiceStack } from '../../apps/voice-agent/src/sandbox/sandbox-voice';
 import type { StageChoice } from '../../apps/voice-agent/src/session/plugins';
 import { createBenchDatabase, type BenchDatabase } from './bench-database';
-import { BenchBrowser } from './web-call-browser';
-import { GREETING, progress, speech, standInPlugins, vadView, waitFor, type CallSettings, type Latency, type TurnSample } from './voice-call';
+import { monotonicMs, type CallerTurn, type FromCaller, type ToCaller } from './web-call-caller-types';
+import { GREETING, progress, SPEECH_MS, standInPlugins, vadView, type CallSettings, type Latency, type TurnSample } from './voice-call';
 
 /** A web call's turn: the phone path's sample, and the caller's audio on its way in. */
 export interface WebTurnSample extends TurnSample {
@@ -35,7 +38,7 @@ export interface WebCallLevel {
   /** Agent audio messages that were not one 640-byte frame, over every call of the level. */
   oddFrames: number;
   loopDelayP99Ms: number;
-  /** This process's CPU (the service and the clients) over the level, as a share of one core. */
+  /** This process's CPU (the service: dialer and voice agent) over the level, as a share of one core. */
   cpuShare: number;
   vadStreamsPerSession: number;
 }
@@ -43,22 +46,29 @@ export interface WebCallLevel {
 /** What the bench sees of one call inside the service: set up before its browser connects, filled by the stand-ins' VAD view. */
 interface CallProbe {
   latency: Latency;
-  endOfSpeech: Array<{ at: number; silenceMs: number }>;
+  /** Each END_OF_SPEECH as the session's VAD stream hands it on, with the silence it reports and the last voiced frame before it. */
+  endOfSpeech: Array<{ at: number; silenceMs: number; lastVoicedAt: number }>;
   lastVoicedAt: number;
   vadStreams: number;
 }
 
 const VOICE = { greeting: GREETING, tts: { provider: 'local', model: 'synthetic', voice: 'default' }, stt: { provider: 'local', model: 'scripted', language: 'en' }, max_duration: 3600, recording: false, transcription: true };
 const STAND_IN: StageChoice = { provider: 'bench', model: 'fixed-latency', source: 'plugin' };
-const TURN_TIMEOUT_MS = 15_000;
+const CALLER = path.join(__dirname, 'web-call-caller.process.ts');
+/** The VAD view timestamps with performance.now(); both read CLOCK_MONOTONIC, so this difference is fixed. */
+const PERFORMANCE_TO_MONOTONIC = monotonicMs() - performance.now();
 
 /** The sandbox's web calls with the stand-ins: the dialer and the voice agent in this process, on a throw-away database. */
 export class WebCallBench {
   readonly #probes = new Map<string, CallProbe>();
+  readonly #waiting = new Map<number, (msg: Extract<FromCaller, { type: 'done' }>) => void>();
   #db: BenchDatabase | null = null;
   #service: RunningService | null = null;
+  #caller: ChildProcess | null = null;
+  #callerGone: Error | null = null;
   #apiKey = newApiKey();
   #agentId = '';
+  #nextCall = 0;
 
   constructor(private readonly settings: Omit<CallSettings, 'latency'>) {}
 
@@ -86,9 +96,17 @@ export class WebCallBench {
     await prisma.user.create({ data: { id: newId('user'), tenantId, email: 'bench@example.com', apiKeyHash: hashApiKey(this.#apiKey), apiKeyHint: this.#apiKey.slice(-4) } });
     this.#agentId = newId('agent');
     await prisma.agent.create({ data: { id: this.#agentId, tenantId, name: 'Ava', systemPrompt: 'You are Ava.', voice: VOICE } });
+    await this.#startCaller();
   }
 
   async stop(): Promise<void> {
+    const caller = this.#caller;
+    this.#caller = null;
+    if (caller && caller.exitCode === null && caller.signalCode === null) {
+      const exited = new Promise((resolve) => caller.once('exit', resolve));
+      caller.disconnect();
+      await exited;
+    }
     await this.#service?.stop();
     this.#service = null;
     await this.#db?.drop();
@@ -124,22 +142,22 @@ export class WebCallBench {
       if (!probe) throw new Error(`web call ${sessionId} was not created by the bench`);
       return {
         plugins: { ...standInPlugins({ latency: probe.latency, sttMode: this.settings.sttMode }), chosen: { stt: STAND_IN, llm: STAND_IN, tts: STAND_IN } },
-        vad: (shared) => vadView(
-          shared,
-          (at, silenceMs) => probe.endOfSpeech.push({ at, silenceMs }),
-          () => probe.vadStreams++,
-          (at) => (probe.lastVoicedAt = at),
-        ),
+        vad: (shared) =>
+          vadView(
+            shared,
+            (at, silenceMs) => probe.endOfSpeech.push({ at: at + PERFORMANCE_TO_MONOTONIC, silenceMs, lastVoicedAt: probe.lastVoicedAt }),
+            () => probe.vadStreams++,
+            (at) => (probe.lastVoicedAt = at + PERFORMANCE_TO_MONOTONIC),
+          ),
       };
     };
   }
 
-  /** One web call: created over the API, joined over its socket, talked to, hung up by closing the socket. */
+  /** One web call: created over the API, then run by the caller process; its turns matched with the VAD's ends of speech. */
   async #call(latency: Latency, level: WebCallLevel): Promise<void> {
     const service = this.#service;
     if (!service) throw new Error('the bench service is not running');
-    const base = `http://127.0.0.1:${service.port}`;
-    const res = await fetch(`${base}/voice/studio/web-call`, {
+    const res = await fetch(`http://127.0.0.1:${service.port}/voice/studio/web-call`, {
       method: 'POST',
       headers: { authorization: `Bearer ${this.#apiKey}`, 'content-type': 'application/json' },
       body: JSON.stringify({ agent_id: this.#agentId }),
@@ -149,41 +167,68 @@ export class WebCallBench {
     const probe: CallProbe = { latency, endOfSpeech: [], lastVoicedAt: 0, vadStreams: 0 };
     this.#probes.set(created.session_id, probe);
     const socket = new URL(created.url);
-    const browser = new BenchBrowser(`ws://127.0.0.1:${service.port}${socket.pathname}${socket.search}`);
     try {
-      await browser.opened;
-      browser.startMicrophone();
-      await waitFor(() => browser.audioFrames > 0 && browser.listeningSince(browser.lastAudioAt), 'the greeting to play out', TURN_TIMEOUT_MS);
-      for (let t = 0; t < this.settings.turns + 1; t++) {
-        const spokeAt = performance.now();
-        browser.say(speech);
-        try {
-          const frameAt = await waitFor(() => browser.replyAt, 'the reply', TURN_TIMEOUT_MS);
-          const end = probe.endOfSpeech.find(({ at }) => at > spokeAt);
-          if (end === undefined || end.at > frameAt) throw new Error('no end of speech from the VAD before the reply');
-          if (t > 0) {
-            level.samples.push({ totalMs: frameAt - end.at, vadMs: end.at - probe.lastVoicedAt, vadSilenceMs: end.silenceMs, inboundMs: probe.lastVoicedAt - browser.lastSpeechSentAt });
-          }
-          if (process.env.BENCH_DEBUG) {
-            progress(`turn ${t}: sent→vad ${(probe.lastVoicedAt - browser.lastSpeechSentAt).toFixed(1)} lastSpeech→eos ${(end.at - probe.lastVoicedAt).toFixed(0)} eos→first byte ${(frameAt - end.at).toFixed(1)} vad silence ${end.silenceMs.toFixed(0)}`);
-          }
-          await waitFor(() => browser.listeningSince(frameAt), 'the reply to play out', TURN_TIMEOUT_MS);
-        } catch (err) {
+      const done = await this.#runOnCaller(`ws://127.0.0.1:${service.port}${socket.pathname}${socket.search}`);
+      if (done.error) level.errors.push(done.error);
+      level.oddFrames += done.oddFrames;
+      done.turns.forEach((turn, t) => {
+        const sample = this.#sample(turn, probe);
+        if (typeof sample === 'string') {
+          level.errors.push(sample);
           if (t > 0) level.missed++;
-          level.errors.push(err instanceof Error ? err.message : String(err));
-          // Let whatever is late settle before the next turn, so it is not taken for that turn's reply.
-          await sleep(2_000);
+        } else if (t > 0) level.samples.push(sample);
+        if (process.env.BENCH_DEBUG && typeof sample !== 'string') {
+          progress(`turn ${t}: sent→vad ${sample.inboundMs.toFixed(1)} lastSpeech→eos ${sample.vadMs.toFixed(0)} eos→first byte ${sample.totalMs.toFixed(1)} vad silence ${sample.vadSilenceMs.toFixed(0)}`);
         }
-        await sleep(200 + Math.random() * 400);
-      }
+      });
     } finally {
-      browser.stopMicrophone();
-      // The caller hangs up: the call ends `caller_hangup`, as when the browser's tab closes.
-      browser.ws.close(1000);
-      await browser.closed;
-      level.oddFrames += browser.oddFrames;
       level.vadStreamsPerSession = Math.max(level.vadStreamsPerSession, probe.vadStreams);
       this.#probes.delete(created.session_id);
     }
+  }
+
+  /** A turn's sample: the first end of speech after the line was said, if the reply came after it; else why not. */
+  #sample(turn: CallerTurn, probe: CallProbe): WebTurnSample | string {
+    if (turn.replyAt === undefined) return turn.error ?? 'no reply';
+    const end = probe.endOfSpeech.find(({ at }) => at > turn.saidAt);
+    if (end === undefined || end.at > turn.replyAt) return 'no end of speech from the VAD before the reply';
+    return { totalMs: turn.replyAt - end.at, vadMs: end.at - end.lastVoicedAt, vadSilenceMs: end.silenceMs, inboundMs: end.lastVoicedAt - turn.lastSpeechSentAt };
+  }
+
+  #runOnCaller(url: string): Promise<Extract<FromCaller, { type: 'done' }>> {
+    const caller = this.#caller;
+    if (!caller || this.#callerGone) return Promise.reject(this.#callerGone ?? new Error('the caller process is not running'));
+    const id = this.#nextCall++;
+    return new Promise((resolve, reject) => {
+      this.#waiting.set(id, resolve);
+      const msg: ToCaller = { type: 'call', id, url, turns: this.settings.turns, speechMs: SPEECH_MS };
+      caller.send(msg, (err) => {
+        if (!err) return;
+        this.#waiting.delete(id);
+        reject(err);
+      });
+    });
+  }
+
+  /** The load generator, forked with tsx as the process model's sessions are; ready once it says so. */
+  async #startCaller(): Promise<void> {
+    const caller = fork(CALLER, [], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    this.#caller = caller;
+    const ready = new Promise<void>((resolve, reject) => {
+      caller.on('message', (msg: FromCaller) => {
+        if (msg.type === 'ready') return resolve();
+        const waiting = this.#waiting.get(msg.id);
+        this.#waiting.delete(msg.id);
+        waiting?.(msg);
+      });
+      caller.once('exit', (code, signal) => {
+        this.#callerGone = new Error(`the caller process exited (${signal ?? `code ${code}`})`);
+        reject(this.#callerGone);
+        // Calls it was running get no answer: each ends as an error of its level.
+        for (const [id, waiting] of this.#waiting) waiting({ type: 'done', id, turns: [], audioFrames: 0, oddFrames: 0, error: this.#callerGone.message });
+        this.#waiting.clear();
+      });
+    });
+    await ready;
   }
 }

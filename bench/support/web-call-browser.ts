@@ -2,11 +2,11 @@
  * The browser's end of a sandbox web call, for the voice bench's websocket transport: a real `ws` client on the voice
  * agent's audio socket that sends the microphone as a browser does (a 640-byte, 20 ms frame on an absolute schedule,
  * silence unless there is speech to say) and timestamps what arrives: the agent's state events and the first audio
- * byte of each reply.
+ * byte of each reply (on the machine's monotonic clock, which the service's probes read too).
  */
-import { performance } from 'node:perf_hooks';
 import { WEB_CALL_AUDIO, webCallEventSchema, type WebCallState } from '@callplane/contracts';
 import { WebSocket, type RawData } from 'ws';
+import { monotonicMs } from './web-call-caller-types';
 
 export class BenchBrowser {
   readonly ws: WebSocket;
@@ -33,7 +33,7 @@ export class BenchBrowser {
     });
     this.closed = new Promise((resolve) => this.ws.once('close', (code, reason) => resolve({ code, reason: reason.toString() })));
     this.ws.on('message', (data: RawData, isBinary) => {
-      const at = performance.now();
+      const at = monotonicMs();
       if (isBinary) {
         this.audioFrames++;
         this.lastAudioAt = at;
@@ -48,13 +48,13 @@ export class BenchBrowser {
 
   /** Starts the microphone: a frame every 20 ms on schedule, whether or not there is speech. */
   startMicrophone(): void {
-    const started = performance.now();
+    const started = monotonicMs();
     let sent = 0;
     this.#mic = setInterval(() => {
-      while (sent * WEB_CALL_AUDIO.frameMs <= performance.now() - started && this.ws.readyState === WebSocket.OPEN) {
+      while (sent * WEB_CALL_AUDIO.frameMs <= monotonicMs() - started && this.ws.readyState === WebSocket.OPEN) {
         const { frame, speech } = this.#nextFrame();
         this.ws.send(frame, { binary: true });
-        if (speech) this.lastSpeechSentAt = performance.now();
+        if (speech) this.lastSpeechSentAt = monotonicMs();
         sent++;
       }
     }, 5);
@@ -67,7 +67,7 @@ export class BenchBrowser {
 
   /** Says `samples` (16 kHz mono) on the microphone, and from now on waits for the agent's reply. */
   say(samples: Int16Array): void {
-    this.#reply = { since: performance.now(), at: null };
+    this.#reply = { since: monotonicMs(), at: null };
     this.#speech.push(samples);
   }
 
