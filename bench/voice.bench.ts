@@ -158,7 +158,7 @@ async function webSocketTransport(): Promise<number> {
   bench.onCleanup(() => calls.stop());
   await calls.start(process.env.BENCH_DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres');
   progress('websocket transport: warm-up call');
-  const warmup = await calls.level('warm-up', 1, LATENCY);
+  const warmup = await calls.level('warm-up call (Silero loads)', 1, LATENCY);
   if (warmup.samples.length === 0) throw new Error(`the warm-up web call answered no turn: ${warmup.errors[0] ?? 'no error recorded'}`);
   const levels: WebCallLevel[] = [await calls.level('baseline: zero-latency stand-ins', 1, { stt: 0, llm: 0, tts: 0 })];
   for (const n of LEVELS) levels.push(await calls.level('fixed-latency stand-ins', n, LATENCY));
@@ -177,7 +177,7 @@ async function webSocketTransport(): Promise<number> {
   const busy = loadAtStart > cpus / 2;
   console.log(`machine: ${cpus} CPUs, load average ${loadAtStart.toFixed(1)} → ${loadAtEnd.toFixed(1)} (start → end)` + (busy ? ' — something else was running when the bench started: latency figures are noisy' : ''));
   console.log('');
-  console.log(formatWebSocketTable(levels, STT_MODE));
+  console.log(formatWebSocketTable([warmup, ...levels], STT_MODE));
   const baseline = overhead(levels[0]!.samples, levels[0]!.latency, STT_MODE);
   console.log(
     `end of speech = the VAD's END_OF_SPEECH as the session receives it (the last voiced frame at the VAD + ${num(baseline.vadP50, 0)} ms p50); e2e = end of speech → the reply's first audio byte at the client's socket; ` +
