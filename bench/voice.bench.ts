@@ -181,7 +181,8 @@ async function webSocketTransport(): Promise<number> {
   const baseline = overhead(levels[0]!.samples, levels[0]!.latency, STT_MODE);
   console.log(
     `end of speech = the VAD's END_OF_SPEECH as the session receives it (the last voiced frame at the VAD + ${num(baseline.vadP50, 0)} ms p50); e2e = end of speech → the reply's first audio byte at the client's socket; ` +
-      `stand-ins and hold as for the phone path (bench/README.md); in = the client's last speech frame sent → the last voiced frame at the session's VAD (the caller's audio on its way in: not in the overhead, as on the phone path)`,
+      `stand-ins and hold as for the phone path (bench/README.md); in = the client's last speech frame sent → the last voiced frame at the session's VAD (the caller's audio on its way in: not in the overhead, as on the phone path); ` +
+      `wait = the client's last speech frame sent → the reply's first byte (the caller's whole wait: in + the VAD + e2e)`,
   );
   let met = true;
   const verdicts = levels.slice(1).map((l) => {

@@ -26,6 +26,8 @@ import { GREETING, progress, SPEECH_MS, standInPlugins, vadView, type CallSettin
 export interface WebTurnSample extends TurnSample {
   /** The client's last speech frame handed to its socket → the last voiced frame reaching the session's VAD. */
   inboundMs: number;
+  /** The client's last speech frame handed to its socket → the reply's first byte at it: the caller's whole wait. */
+  callerWaitMs: number;
 }
 
 export interface WebCallLevel {
@@ -187,12 +189,22 @@ export class WebCallBench {
     }
   }
 
-  /** A turn's sample: the first end of speech after the line was said, if the reply came after it; else why not. */
+  /**
+   * A turn's sample: the first end of speech that ends this line (its last voiced frame reached the VAD after the line
+   * was said: a lagging VAD's late end of speech for the turn before is not taken), if the reply came after it; else
+   * why not.
+   */
   #sample(turn: CallerTurn, probe: CallProbe): WebTurnSample | string {
     if (turn.replyAt === undefined) return turn.error ?? 'no reply';
-    const end = probe.endOfSpeech.find(({ at }) => at > turn.saidAt);
+    const end = probe.endOfSpeech.find(({ at, lastVoicedAt }) => at > turn.saidAt && lastVoicedAt > turn.saidAt);
     if (end === undefined || end.at > turn.replyAt) return 'no end of speech from the VAD before the reply';
-    return { totalMs: turn.replyAt - end.at, vadMs: end.at - end.lastVoicedAt, vadSilenceMs: end.silenceMs, inboundMs: end.lastVoicedAt - turn.lastSpeechSentAt };
+    return {
+      totalMs: turn.replyAt - end.at,
+      vadMs: end.at - end.lastVoicedAt,
+      vadSilenceMs: end.silenceMs,
+      inboundMs: end.lastVoicedAt - turn.lastSpeechSentAt,
+      callerWaitMs: turn.replyAt - turn.lastSpeechSentAt,
+    };
   }
 
   #runOnCaller(url: string): Promise<Extract<FromCaller, { type: 'done' }>> {
