@@ -16,8 +16,9 @@
  *            --model process|inprocess|both (both), --frame-ms 10|20|40 the far end's frame length (20)
  *   npm run bench:voice -- --transport websocket
  *            each call a real sandbox web call over the voice agent's WebSocket instead (the dialer and the voice
- *            agent booted in this process on a throw-away database, a `ws` client per call as the browser): end of
- *            speech → the reply's first audio byte at the client's socket, at 1 and 10 concurrent calls
+ *            agent booted in this process on a throw-away database; a `ws` client per call as the browser, in a load
+ *            generator process): end of speech → the reply's first audio byte at the client's socket, minus the
+ *            same configured waits, at 1 and 10 concurrent calls
  *            (--sessions sets the largest level, default 10 here; --model and --frame-ms do not apply).
  *            Environment: BENCH_DATABASE_URL (server for the throw-away database; default
  *            postgresql://postgres@127.0.0.1:5432/postgres), BENCH_LOG_LEVEL (the service's log, default error).
