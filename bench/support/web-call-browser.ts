@@ -19,6 +19,7 @@ export class BenchBrowser {
   /** Agent audio frames received, and ones that were not exactly one frame (there should be none). */
   audioFrames = 0;
   oddFrames = 0;
+  /** When the last agent audio frame arrived. */
   lastAudioAt = 0;
   #speech: Int16Array[] = [];
   #mic: NodeJS.Timeout | null = null;
