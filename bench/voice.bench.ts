@@ -14,25 +14,38 @@
  *            --stt-mode streaming|batch (streaming: a streaming recogniser, as production's; batch: a
  *            non-streaming one, which VoiceSession wraps in stt.StreamAdapter fed by the session's VAD stream),
  *            --model process|inprocess|both (both), --frame-ms 10|20|40 the far end's frame length (20)
+ *   npm run bench:voice -- --transport websocket
+ *            each call a real sandbox web call over the voice agent's WebSocket instead (the dialer and the voice
+ *            agent booted in this process on a throw-away database; a `ws` client per call as the browser, in a load
+ *            generator process): end of speech → the reply's first audio byte at the client's socket, minus the
+ *            same configured waits, at 1 and 10 concurrent calls
+ *            (--sessions sets the largest level, default 10 here; --model and --frame-ms do not apply).
+ *            Environment: BENCH_DATABASE_URL (server for the throw-away database; default
+ *            postgresql://postgres@127.0.0.1:5432/postgres), BENCH_LOG_LEVEL (the service's log, default error).
  */
 import { availableParallelism, loadavg } from 'node:os';
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { initializeLogger, type VAD } from '@livekit/agents';
 import { benchArgs } from './support/args';
+import { benchRun } from './support/bench-run';
 import { verdict } from './support/report';
 import {
   forcedGc, loadVad, mb, progress, runCall, MS_PER_CHAR, REPLY, SPEECH_MS, VAD_SILENCE_MS, ENDPOINTING_MIN_DELAY_MS, type CallSettings, type Latency, type RunOut, type SttMode,
 } from './support/voice-call';
 import { processLevel, type ProcessLevel } from './support/voice-process-model';
-import { formatInProcessTable, formatProcessTable, median, num, overhead, processSamples, sum, type PhaseResult } from './support/voice-report';
+import { formatInProcessTable, formatProcessTable, formatWebSocketTable, median, num, overhead, processSamples, sum, type PhaseResult } from './support/voice-report';
+import { WebCallBench, type WebCallLevel } from './support/voice-websocket';
 
 const { flag, option } = benchArgs();
+const bench = benchRun();
 const QUICK = flag('quick');
 /** The stand-ins' fixed latencies, ms. */
 const LATENCY: Latency = { stt: optionOrZero('stt', 100), llm: optionOrZero('llm', 200), tts: optionOrZero('tts', 80) };
 const TURNS = QUICK ? 2 : option('turns', 8);
-const MAX_SESSIONS = option('sessions', 50);
+/** session: the far end pushes audio straight into the session (the phone path's figure); websocket: sandbox web calls. */
+const TRANSPORT = choice('transport', ['session', 'websocket'] as const, 'session');
+const MAX_SESSIONS = option('sessions', TRANSPORT === 'websocket' ? 10 : 50);
 const LEVELS = [...new Set([1, 10, MAX_SESSIONS].filter((n) => n <= MAX_SESSIONS))];
 const GOALS = { overheadP50Ms: 20, sessions: 50 };
 const STT_MODE = choice<SttMode>('stt-mode', ['streaming', 'batch'], 'streaming');
@@ -139,9 +152,58 @@ async function processModel(): Promise<ProcessLevel[]> {
   return levels;
 }
 
-async function main(): Promise<number> {
+/** Sandbox web calls over the voice agent's WebSocket: a warm-up call, the zero-latency baseline, then the levels. */
+async function webSocketTransport(): Promise<number> {
   const loadAtStart = loadavg()[0]!;
+  const calls = new WebCallBench({ sttMode: STT_MODE, turns: TURNS, frameMs: 20 });
+  bench.onCleanup(() => calls.stop());
+  await calls.start(process.env.BENCH_DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres');
+  progress('websocket transport: warm-up call');
+  const warmup = await calls.level('warm-up call (Silero loads)', 1, LATENCY);
+  if (warmup.samples.length === 0) throw new Error(`the warm-up web call answered no turn: ${warmup.errors[0] ?? 'no error recorded'}`);
+  const levels: WebCallLevel[] = [await calls.level('baseline: zero-latency stand-ins', 1, { stt: 0, llm: 0, tts: 0 })];
+  for (const n of LEVELS) levels.push(await calls.level('fixed-latency stand-ins', n, LATENCY));
+  await calls.stop();
+  const loadAtEnd = loadavg()[0]!;
+
+  const sttKind = STT_MODE === 'batch' ? 'batch (non-streaming, behind stt.StreamAdapter following the session VAD stream)' : 'streaming (own utterance detection, no adapter)';
+  console.log(
+    `voice bench, websocket transport (sandbox web call: WebSocket route → WebCall → VoiceSession → AgentSession, Silero VAD ${VAD_SILENCE_MS} ms silence, VAD turn detection, stand-ins: STT ${sttKind} ${LATENCY.stt} ms, LLM first token ${LATENCY.llm} ms, TTS first chunk ${LATENCY.tts} ms)`,
+  );
+  console.log(
+    `caller: a ws client per call sending 640-byte 20 ms frames in real time (silence between turns), ${SPEECH_MS} ms of synthetic voice per turn, reply "${REPLY}" (${REPLY.length * MS_PER_CHAR} ms of audio); ` +
+      `${TURNS} measured turns per call after a warm-up turn${QUICK ? '; --quick: few turns, noisy figures' : ''}`,
+  );
+  const cpus = availableParallelism();
+  const busy = loadAtStart > cpus / 2;
+  console.log(`machine: ${cpus} CPUs, load average ${loadAtStart.toFixed(1)} → ${loadAtEnd.toFixed(1)} (start → end)` + (busy ? ' — something else was running when the bench started: latency figures are noisy' : ''));
+  console.log('');
+  console.log(formatWebSocketTable([warmup, ...levels], STT_MODE));
+  const baseline = overhead(levels[0]!.samples, levels[0]!.latency, STT_MODE);
+  console.log(
+    `end of speech = the VAD's END_OF_SPEECH as the session receives it (the last voiced frame at the VAD + ${num(baseline.vadP50, 0)} ms p50); e2e = end of speech → the reply's first audio byte at the client's socket; ` +
+      `stand-ins and hold as for the phone path (bench/README.md); in = the client's last speech frame sent → the last voiced frame at the session's VAD (the caller's audio on its way in: not in the overhead, as on the phone path); ` +
+      `wait = the client's last speech frame sent → the reply's first byte (the caller's whole wait: in + the VAD + e2e)`,
+  );
+  let met = true;
+  const verdicts = levels.slice(1).map((l) => {
+    const o = overhead(l.samples, LATENCY, STT_MODE);
+    const ok = l.missed === 0 && o.p50 <= GOALS.overheadP50Ms;
+    met &&= ok;
+    return `${l.sessions} call${l.sessions > 1 ? 's' : ''}: overhead p50 ${num(o.p50, 1)} ms, p99 ${num(o.p99, 1)} ms, ${l.missed} turns missed ${verdict(ok)}`;
+  });
+  console.log(`websocket: goal overhead p50 ≤ ${GOALS.overheadP50Ms} ms with no turn missed, as the phone path   ${verdicts.join('   ')}`);
+  console.log(`Silero VAD streams per call: ${Math.max(...levels.map((l) => l.vadStreamsPerSession))}; agent audio messages not one 640-byte frame: ${levels.reduce((n, l) => n + l.oddFrames, 0)}`);
+  for (const l of [warmup, ...levels].filter((x) => x.errors.length > 0)) {
+    console.log(`errors at ${l.sessions} call(s) (${l.label}): ${[...countErrors(l.errors)].map(([e, n]) => `${n} × ${e}`).join('; ')}`);
+  }
+  return flag('check') && !met ? 1 : 0;
+}
+
+async function main(): Promise<number> {
   initializeLogger({ pretty: false, level: process.env.AGENTS_LOG ?? 'silent' });
+  if (TRANSPORT === 'websocket') return webSocketTransport();
+  const loadAtStart = loadavg()[0]!;
   const inProcess = MODEL === 'process' ? undefined : await inProcessModel();
   const loadBetween = loadavg()[0]!;
   const processes = MODEL === 'inprocess' ? undefined : await processModel();
@@ -226,9 +288,4 @@ async function main(): Promise<number> {
   return flag('check') && !(latencyMet && sessionsMet) ? 1 : 0;
 }
 
-main()
-  .then((code) => process.exit(code))
-  .catch((err: unknown) => {
-    console.error(err instanceof Error ? (err.stack ?? err.message) : String(err));
-    process.exit(2);
-  });
+bench.run(main);

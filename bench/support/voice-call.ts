@@ -7,8 +7,9 @@ import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
-import { VADEventType, type VAD, type VADEvent, type VADStream } from '@livekit/agents';
+import { VADEventType, type llm, type stt, type tts, type VAD, type VADEvent, type VADStream } from '@livekit/agents';
 import * as silero from '@livekit/agents-plugin-silero';
+import type { AudioFrame } from '@livekit/rtc-node';
 import pino from 'pino';
 import { PlayoutAudioOutput, PushAudioInput } from '../../apps/voice-agent/src/local/audio-io';
 import { FarEndAudio } from '../../apps/voice-agent/src/local/far-end';
@@ -87,11 +88,26 @@ export async function loadVad(): Promise<VAD> {
  * after a turn's speech counts). A Proxy rather than a subclass: Silero keeps its options in private fields, and
  * VoiceSession's close guard patches `stream` on the object it is given, which must not be the shared one.
  */
-function vadView(vad: VAD, onEndOfSpeech: (at: number, silenceMs: number) => void, onStream: () => void): VAD {
+export function vadView(vad: VAD, onEndOfSpeech: (at: number, silenceMs: number) => void, onStream: () => void, onVoicedFrame?: (at: number) => void): VAD {
   const own: Record<PropertyKey, unknown> = {
     stream: (): VADStream => {
       onStream();
       const stream = vad.stream();
+      if (onVoicedFrame) {
+        // AgentSession hands its VAD stream the caller's audio as a ReadableStream: each voiced frame is timestamped on its way in.
+        const updateInputStream = stream.updateInputStream.bind(stream);
+        stream.updateInputStream = (audio) =>
+          updateInputStream(
+            audio.pipeThrough(
+              new TransformStream<AudioFrame, AudioFrame>({
+                transform(frame, out) {
+                  if (frame.data.some((x) => x !== 0)) onVoicedFrame(performance.now());
+                  out.enqueue(frame);
+                },
+              }),
+            ),
+          );
+      }
       const next = stream.next.bind(stream);
       stream.next = async (): Promise<IteratorResult<VADEvent>> => {
         const r = await next();
@@ -148,7 +164,7 @@ function plan(i: number): CallPlan {
   };
 }
 
-async function waitFor<T>(probe: () => T | undefined | false, what: string, timeoutMs = TURN_TIMEOUT_MS): Promise<T> {
+export async function waitFor<T>(probe: () => T | undefined | false, what: string, timeoutMs = TURN_TIMEOUT_MS): Promise<T> {
   const started = performance.now();
   for (;;) {
     const v = probe();
@@ -158,7 +174,17 @@ async function waitFor<T>(probe: () => T | undefined | false, what: string, time
   }
 }
 
-const speech = voiceSamples(SPEECH_MS, 16_000);
+/** The caller's line: SPEECH_MS of synthetic voice at 16 kHz. */
+export const speech = voiceSamples(SPEECH_MS, 16_000);
+
+/** The three stand-ins of fixed latency for one call; `onFinal` is told when the streaming STT emits a final transcript. */
+export function standInPlugins(s: Pick<CallSettings, 'latency' | 'sttMode'>, onFinal?: (at: number) => void): { stt: stt.STT; llm: llm.LLM; tts: tts.TTS } {
+  return {
+    stt: s.sttMode === 'batch' ? new FixedLatencySTT(s.latency.stt, CALLER_LINE) : new StreamingCallerSTT({ latencyMs: s.latency.stt, line: CALLER_LINE, ...(onFinal ? { onFinal } : {}) }),
+    llm: new FixedLatencyLLM(s.latency.llm, REPLY),
+    tts: new FixedLatencyTTS(s.latency.tts, MS_PER_CHAR),
+  };
+}
 
 /**
  * One call: greeting, then `1 + turns` caller turns (the first a warm-up, not measured), each waiting for the reply to
@@ -180,11 +206,7 @@ export async function runCall(i: number, vad: VAD, s: CallSettings, warmedUp: ()
   const call = new VoiceSession({
     plan: plan(i),
     sessionId: `sess_bench_${i}`,
-    plugins: {
-      stt: s.sttMode === 'batch' ? new FixedLatencySTT(s.latency.stt, CALLER_LINE) : new StreamingCallerSTT({ latencyMs: s.latency.stt, line: CALLER_LINE, onFinal: (at) => finals.push(at) }),
-      llm: new FixedLatencyLLM(s.latency.llm, REPLY),
-      tts: new FixedLatencyTTS(s.latency.tts, MS_PER_CHAR),
-    },
+    plugins: standInPlugins(s, (at) => finals.push(at)),
     vad: vadView(
       vad,
       (at, silenceMs) => endOfSpeech.push({ at, silenceMs }),

@@ -1,6 +1,7 @@
 /** The voice bench's arithmetic and tables: overhead per turn, percentiles, one table per model. */
 import { ENDPOINTING_MIN_DELAY_MS, type Latency, type SttMode, type TurnSample } from './voice-call';
 import type { ProcessLevel } from './voice-process-model';
+import type { WebCallLevel } from './voice-websocket';
 
 /** One level of the in-process model: every call in the bench's own process. */
 export interface PhaseResult {
@@ -101,4 +102,20 @@ export function formatProcessTable(levels: ProcessLevel[], latency: Latency, stt
     ];
   });
   return table(levels.map(() => 'process per call'), cols, rows);
+}
+
+/** The websocket transport's table: the in-process columns for the turns, and the caller's audio on its way in. */
+export function formatWebSocketTable(levels: WebCallLevel[], sttMode: SttMode): string {
+  const cols: Array<[string, number]> = [
+    ['calls', 6], ['turns', 7], ['missed', 7], ['e2e p50', 9], ['− stand-ins p50', 16], ['− hold p50', 12], ['overhead p50', 13], ['p99', 7], ['max', 7], ['in p50', 8], ['in p99', 8], ['wait p50', 10], ['loop p99', 9], ['cpu', 6],
+  ];
+  const rows = levels.map((l) => {
+    const o = overhead(l.samples, l.latency, sttMode);
+    const inbound = sort(l.samples.map((s) => s.inboundMs));
+    return [
+      String(l.sessions), String(l.samples.length), String(l.missed), num(o.totalP50, 1), num(o.standInsP50, 1), num(o.holdP50, 1), num(o.p50, 1), num(o.p99, 1), num(o.max, 1),
+      num(percentile(inbound, 50), 1), num(percentile(inbound, 99), 1), num(median(l.samples.map((s) => s.callerWaitMs)), 1), num(l.loopDelayP99Ms, 1), `${Math.round(l.cpuShare * 100)}%`,
+    ];
+  });
+  return table(levels.map((l) => l.label), cols, rows);
 }

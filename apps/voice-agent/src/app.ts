@@ -9,6 +9,7 @@ import { webCallSocketRoute } from './routes/web-call.socket';
 import { endCallsLeftByEarlierRun } from './usecases/reconcile-calls.usecase';
 import { DEFAULT_SANDBOX_SETTINGS, type SandboxSettings } from './sandbox/sandbox-call';
 import { SandboxMediaPlane } from './sandbox/sandbox-media-plane';
+import type { SandboxVoiceStack } from './sandbox/sandbox-voice';
 import { outboxCallEventSink } from './session/outbox-sink';
 import { localRecognizerNotice } from './session/plugins';
 import { turnMetrics } from './session/turn-metrics';
@@ -21,6 +22,8 @@ export interface VoiceAgentModuleOptions {
   livekit?: { url: string; apiKey: string; apiSecret: string };
   /** The sandbox carrier's timings and caller script (tests shorten them). */
   sandbox?: Partial<SandboxSettings>;
+  /** The sandbox calls' STT, LLM, TTS and VAD; default the local voice stack. The voice bench passes stand-ins of fixed latency. */
+  sandboxVoice?: SandboxVoiceStack;
   /** LiveKit worker settings beyond the credentials (idle processes, load threshold, health port). */
   worker?: Omit<LiveKitWorkerOptions, 'livekit' | 'logger'>;
   /** How long a stopping worker lets live calls run on (default 10 minutes, below the pod's termination grace). */
@@ -59,6 +62,7 @@ export function createVoiceAgentModule(opts: VoiceAgentModuleOptions): ServiceMo
         logger: log,
         settings: sandboxSettings,
         turns,
+        ...(opts.sandboxVoice ? { voice: opts.sandboxVoice } : {}),
       });
   const transitions = new CallTransitions({ prisma, outbox: platform.relay });
   const worker = opts.livekit ? new LiveKitWorker({ ...opts.worker, livekit: opts.livekit, logger: log, turns }) : null;

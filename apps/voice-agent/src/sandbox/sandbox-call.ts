@@ -7,10 +7,10 @@ import { PlayoutAudioOutput, PushAudioInput } from '../local/audio-io';
 import { FarEndAudio } from '../local/far-end';
 import { CallPlanError, planCall, type CallPlan } from '../session/agent-config';
 import { VoiceSession, type CallEventSink } from '../session/voice-session';
-import { choosePlugins } from '../session/plugins';
 import type { TurnObserver } from '../session/turn-metrics';
 import { CallerBot, type CallerVoice } from './caller-bot';
 import { runLoadCall } from './load-call';
+import type { SandboxVoiceStack } from './sandbox-voice';
 import { DEFAULT_WEB_CALL_SETTINGS, type WebCallSettings } from './web-call';
 
 export interface SandboxSettings {
@@ -54,6 +54,8 @@ export interface SandboxCallDeps {
   sink(tenantId: string): CallEventSink;
   /** Silero, loaded once per worker on the first answered call. */
   vad(): Promise<VAD>;
+  /** Each call's STT, LLM, TTS and VAD (sandbox-voice.ts: the local voice stack and `vad()`'s Silero). */
+  voice: SandboxVoiceStack;
   logger: Logger;
   settings: SandboxSettings;
   /** Aborted when the worker stops: calls still ringing end at once (a connected call is let finish). */
@@ -141,13 +143,13 @@ async function connect(
   let bot: CallerBot | undefined;
   let answered = false;
   try {
-    // The sandbox always runs the local voice stack, with no vendor keys: espeak-ng speech, pocketsphinx listening
-    // for the caller script (the scripted recogniser when pocketsphinx is not installed), the rule-based LLM.
-    const plugins = choosePlugins(plan.voice, { keys: {}, callerScript: settings.callerScript, localVoice: { msPerChar: settings.msPerChar } });
+    // The sandbox's voice (sandbox-voice.ts): the local voice stack, with no vendor keys.
+    const voice = deps.voice({ plan, sessionId, settings });
+    const { plugins } = voice;
     log.info({ stt: plugins.chosen.stt, llm: plugins.chosen.llm, tts: plugins.chosen.tts, caller_voice: settings.callerVoice }, 'sandbox call answered: local voice stack');
     const input = new PushAudioInput();
     const output = new PlayoutAudioOutput(24_000);
-    call = new VoiceSession({ plan, sessionId, plugins, vad: await deps.vad(), media: { kind: 'replaced', input, output }, sink: deps.sink(plan.tenantId), logger: log, usageIntervalMs: settings.usageIntervalMs, turns: deps.turns });
+    call = new VoiceSession({ plan, sessionId, plugins, vad: voice.vad(await deps.vad()), media: { kind: 'replaced', input, output }, sink: deps.sink(plan.tenantId), logger: log, usageIntervalMs: settings.usageIntervalMs, turns: deps.turns });
     const caller = new CallerBot(new FarEndAudio(input), output, {
       lines: settings.callerScript,
       voice: settings.callerVoice,

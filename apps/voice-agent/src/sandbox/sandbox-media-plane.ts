@@ -4,6 +4,7 @@ import { setMaxListeners } from 'node:events';
 import type { CallPlan } from '../session/agent-config';
 import type { CallEventSink } from '../session/voice-session';
 import { answerSandboxInbound, runSandboxCall, type SandboxCallDeps } from './sandbox-call';
+import { localVoiceStack, type SandboxVoiceStack } from './sandbox-voice';
 import { WebCall, type WebCallLink } from './web-call';
 
 /**
@@ -19,11 +20,12 @@ export class SandboxMediaPlane {
   readonly #deps: SandboxCallDeps;
   #vad: Promise<VAD> | null = null;
 
-  constructor(opts: Pick<SandboxCallDeps, 'report' | 'takeCall' | 'logger' | 'settings' | 'turns'> & { sink(tenantId: string): CallEventSink }) {
+  /** `voice`: what every call hears and speaks with; default the local voice stack (sandbox-voice.ts). */
+  constructor(opts: Pick<SandboxCallDeps, 'report' | 'takeCall' | 'logger' | 'settings' | 'turns'> & { sink(tenantId: string): CallEventSink; voice?: SandboxVoiceStack }) {
     // Every ringing call waits on this one signal (a listener each): thousands at once on the load range would
     // trip Node's leak warning at 11, though each listener goes when its call stops ringing.
     setMaxListeners(0, this.#abort.signal);
-    this.#deps = { ...opts, vad: () => this.#loadVad(), signal: this.#abort.signal };
+    this.#deps = { ...opts, voice: opts.voice ?? localVoiceStack, vad: () => this.#loadVad(), signal: this.#abort.signal };
   }
 
   get activeCalls(): number {

@@ -5,7 +5,6 @@ import type { Logger } from 'pino';
 import { PushAudioInput } from '../local/audio-io';
 import { FarEndAudio } from '../local/far-end';
 import type { CallPlan } from '../session/agent-config';
-import { choosePlugins } from '../session/plugins';
 import { VoiceSession, type CallObserver } from '../session/voice-session';
 import type { SandboxCallDeps } from './sandbox-call';
 import { PacedPcmOutput } from './web-call-audio';
@@ -136,8 +135,9 @@ export class WebCall {
   async #startSession(): Promise<VoiceSession> {
     const { settings } = this.#deps;
     const { webCall } = settings;
-    // The sandbox's local voice stack, as its phone calls have it: the recogniser listens for the caller script's lines.
-    const plugins = choosePlugins(this.#plan.voice, { keys: {}, callerScript: settings.callerScript, localVoice: { msPerChar: settings.msPerChar } });
+    // The sandbox's voice, as its phone calls have it (sandbox-voice.ts): the recogniser listens for the caller script's lines.
+    const voice = this.#deps.voice({ plan: this.#plan, sessionId: this.#sessionId, settings });
+    const { plugins } = voice;
     this.#log.info({ stt: plugins.chosen.stt, llm: plugins.chosen.llm, tts: plugins.chosen.tts }, 'web call connected: local voice stack');
     const input = new PushAudioInput();
     this.#far = new FarEndAudio(input, { maxQueuedMs: webCall.maxQueuedInputMs });
@@ -150,7 +150,7 @@ export class WebCall {
       plan: this.#plan,
       sessionId: this.#sessionId,
       plugins,
-      vad: await this.#deps.vad(),
+      vad: voice.vad(await this.#deps.vad()),
       media: { kind: 'replaced', input, output },
       sink: this.#deps.sink(this.#plan.tenantId),
       logger: this.#log,
