@@ -8,27 +8,42 @@ import { voiceSamples } from './synthetic-voice';
  * (real samples, e.g. espeak-ng) puts it (a phone line never goes quiet, and VAD needs the silence after speech to
  * end the utterance). Frames follow an absolute schedule, so timer
  * jitter does not stretch or shrink the audio.
+ *
+ * A live far end (`liveJitterMs`: a browser streaming its microphone, which keeps its own real-time clock) has its
+ * audio put on the line as it arrives, never behind the schedule: the schedule runs `liveJitterMs` behind real time
+ * and only fills the silence of a source that stopped sending. Without that, a stall of the event loop longer than a
+ * frame made the schedule fill the gap with silence before the late frames were read (timers run before I/O), and
+ * those frames then waited behind it for the rest of the call: every stall became a lasting delay of the caller's
+ * voice. Silence the schedule filled while the source was in fact late is forgiven once its audio arrives, so the
+ * line keeps to real time.
  */
 export class FarEndAudio {
   readonly sampleRate: number;
   readonly #input: PushAudioInput;
   readonly #frameSamples: number;
   readonly #maxQueuedSamples: number;
+  /** Live: how far the schedule runs behind real time, in samples; null for a simulated line. */
+  readonly #liveJitterSamples: number | null;
   #pending: Int16Array[] = [];
   #queuedSamples = 0;
   #sent = 0;
+  /** Live: silence the schedule put on the line with nothing queued, not yet made up by audio that came late. */
+  #filled = 0;
   #startedAt = 0;
   #timer: NodeJS.Timeout | null = null;
 
   /**
    * `maxQueuedMs`: the most audio held waiting for its turn on the line; beyond it the oldest is dropped (a far end that
    * sends faster than real time, or whose clock runs ahead, cannot grow the queue without bound). Default: no limit.
+   * Live, it is also how far ahead of real time the line may run on the source's audio before that audio waits.
+   * `liveJitterMs`: a live far end (see the class), whose frames may arrive this late before silence is filled in.
    */
-  constructor(input: PushAudioInput, opts: { sampleRate?: number; frameMs?: number; maxQueuedMs?: number } = {}) {
+  constructor(input: PushAudioInput, opts: { sampleRate?: number; frameMs?: number; maxQueuedMs?: number; liveJitterMs?: number } = {}) {
     this.#input = input;
     this.sampleRate = opts.sampleRate ?? 16_000;
     this.#frameSamples = (this.sampleRate * (opts.frameMs ?? 20)) / 1000;
     this.#maxQueuedSamples = opts.maxQueuedMs === undefined ? Infinity : Math.floor((opts.maxQueuedMs * this.sampleRate) / 1000);
+    this.#liveJitterSamples = opts.liveJitterMs === undefined ? null : Math.floor((opts.liveJitterMs * this.sampleRate) / 1000);
     if (!Number.isInteger(this.#frameSamples) || this.#frameSamples < 1) throw new Error(`frameMs ${opts.frameMs} is not a whole number of samples at ${this.sampleRate} Hz`);
   }
 
@@ -44,7 +59,9 @@ export class FarEndAudio {
 
   /** Queues recorded speech (16-bit mono at `sampleRate`) after whatever is still queued. */
   play(samples: Int16Array): void {
-    if (samples.length > 0) this.#queue(samples);
+    if (samples.length === 0) return;
+    this.#queue(samples);
+    if (this.#liveJitterSamples !== null && this.#timer) this.#sendLive(this.#elapsedSamples());
   }
 
   /** Audio queued and not yet on the line, in samples. */
@@ -75,11 +92,38 @@ export class FarEndAudio {
     this.#input.end();
   }
 
+  #elapsedSamples(): number {
+    return Math.floor(((Date.now() - this.#startedAt) * this.sampleRate) / 1000);
+  }
+
   #pump(): void {
-    const due = Math.floor(((Date.now() - this.#startedAt) * this.sampleRate) / 1000);
+    const elapsed = this.#elapsedSamples();
+    const live = this.#liveJitterSamples;
+    const due = live === null ? elapsed : elapsed - live;
     while (this.#sent + this.#frameSamples <= due) {
+      const silence = this.#queuedSamples === 0;
       this.#input.push(this.#nextFrame());
       this.#sent += this.#frameSamples;
+      if (live !== null && silence) this.#filled += this.#frameSamples;
+    }
+    if (live !== null) this.#sendLive(elapsed);
+  }
+
+  /**
+   * Live: whole frames of the source's audio go on the line at once, as long as the line is not more than the queue's
+   * cap ahead of real time (a source faster than real time waits, and loses its oldest beyond the cap). Silence filled
+   * while the source was late, which its audio has now put the line ahead by, is forgiven.
+   */
+  #sendLive(elapsed: number): void {
+    const aheadCap = elapsed + this.#maxQueuedSamples;
+    while (this.#queuedSamples >= this.#frameSamples && this.#sent + this.#frameSamples <= aheadCap) {
+      this.#input.push(this.#nextFrame());
+      this.#sent += this.#frameSamples;
+      const forgiven = Math.min(this.#filled, this.#sent - elapsed);
+      if (forgiven > 0) {
+        this.#sent -= forgiven;
+        this.#filled -= forgiven;
+      }
     }
   }
 

@@ -16,9 +16,11 @@ export interface WebCallSettings {
   maxBufferedBytes: number;
   /** The most caller audio queued for the recogniser; a client sending faster than real time loses its oldest. */
   maxQueuedInputMs: number;
+  /** How late the browser's frames may be before the caller's line is filled with silence (its network's jitter). */
+  inputJitterMs: number;
 }
 
-export const DEFAULT_WEB_CALL_SETTINGS: WebCallSettings = { audioLeadMs: 200, maxBufferedBytes: 64 * 1024, maxQueuedInputMs: 1_000 };
+export const DEFAULT_WEB_CALL_SETTINGS: WebCallSettings = { audioLeadMs: 200, maxBufferedBytes: 64 * 1024, maxQueuedInputMs: 1_000, inputJitterMs: 60 };
 
 /** The browser's end of a web call as the call needs it; a WebSocket in production (routes/web-call.socket.ts). */
 export interface WebCallLink {
@@ -38,7 +40,7 @@ const SHUTDOWN_LINE = 'I am sorry, I have to end this call now. Goodbye.';
 /**
  * One sandbox web call, from the moment its browser connected: answered at once (`in_progress`), then the same
  * VoiceSession a phone call runs (the agent's prompt, the local voice stack, Silero VAD, `end_call`, `max_duration`)
- * with the browser's PCM as the caller's audio (FarEndAudio keeps the line going in real time, silence between frames)
+ * with the browser's PCM as the caller's audio (FarEndAudio, live: the browser's frames as they arrive, silence only when it stops sending)
  * and the agent's speech paced back to it, the agent's state and the transcript sent as events. It ends when the agent
  * hangs up or hits `max_duration` (an `ended` event, then close 1000), when the builder ends it (`ended_by_user`), when
  * the link goes (the browser left or broke the protocol: the link is already closed), or when the server stops; the
@@ -140,7 +142,7 @@ export class WebCall {
     const { plugins } = voice;
     this.#log.info({ stt: plugins.chosen.stt, llm: plugins.chosen.llm, tts: plugins.chosen.tts }, 'web call connected: local voice stack');
     const input = new PushAudioInput();
-    this.#far = new FarEndAudio(input, { maxQueuedMs: webCall.maxQueuedInputMs });
+    this.#far = new FarEndAudio(input, { maxQueuedMs: webCall.maxQueuedInputMs, liveJitterMs: webCall.inputJitterMs });
     const output = new PacedPcmOutput((frame) => this.#linkOpen && this.#link.sendAudio(frame), { leadMs: webCall.audioLeadMs });
     const observer: CallObserver = {
       agentState: (state) => this.#sendState(STATE_OF[state]),
