@@ -1,8 +1,8 @@
 import { isTerminalState, nextCallState, type CallState } from '@callplane/contracts';
-import type { CallSession, DbTx, PrismaClient } from '@callplane/db';
-import { enqueueEvent } from '@callplane/events';
+import { sqlIn, sqlOver, type CallSession, type DbTx, type PrismaClient, type Sql, type SqlPool, type SqlTx } from '@callplane/db';
+import { outboxRow } from '@callplane/events';
+import { lockSession, setSessionRoom, updateSessionWithEvent } from './call-sessions.sql';
 import { defaultEndReason } from './end-reason';
-import { lockCallSession } from './call-lookup';
 import { lifecycleEvent } from './lifecycle';
 
 /** How a report names its call: our session id, a provider's call id on one of our numbers, or the LiveKit room. */
@@ -34,11 +34,22 @@ export type ReportOutcome = { kind: 'unknown_call' } | { kind: 'ignored'; sessio
  * late or out-of-order report changes nothing and emits nothing, so retries from providers and replicas racing
  * each other produce one event per transition.
  */
+export interface CallTransitionsDeps {
+  prisma: PrismaClient;
+  outbox: { notify(): void };
+  /** The pg pool under `prisma` (`Database.pool`): reports run on it (libs/db `sqlOver`); absent (the embedded database): through Prisma. */
+  pool?: SqlPool | null;
+}
+
 export class CallTransitions {
-  constructor(private readonly deps: { prisma: PrismaClient; outbox: { notify(): void } }) {}
+  private readonly sql: Sql;
+
+  constructor(private readonly deps: CallTransitionsDeps) {
+    this.sql = sqlOver(deps.prisma, deps.pool);
+  }
 
   async report(r: CallReport): Promise<ReportOutcome> {
-    const outcome = await this.deps.prisma.$transaction((tx) => this.reportWithin(tx, r));
+    const outcome = await this.sql.transaction((tx) => this.reportIn(tx, r));
     if (outcome.kind === 'applied') this.deps.outbox.notify();
     return outcome;
   }
@@ -48,31 +59,38 @@ export class CallTransitions {
    * claims overdue sessions FOR UPDATE SKIP LOCKED and ends them in the same transaction, so no replica ends a call
    * twice). The caller nudges the outbox (`outbox.notify()`) once it has committed.
    */
-  async reportWithin(tx: DbTx, r: CallReport): Promise<ReportOutcome> {
-    const locked = await lockCallSession(tx as unknown as PrismaClient, r.call);
-    if (!locked) return { kind: 'unknown_call' };
-    const current = await tx.callSession.findUniqueOrThrow({ where: { id: locked } });
+  reportWithin(tx: DbTx, r: CallReport): Promise<ReportOutcome> {
+    return this.reportIn(sqlIn(tx), r);
+  }
+
+  /**
+   * `report` inside the caller's transaction on libs/db `Sql` (a hot path that runs its own statements): the session is
+   * locked and read in one statement, then moved and its event written in one more.
+   */
+  async reportIn(tx: SqlTx, r: CallReport): Promise<ReportOutcome> {
+    const current = await lockSession(tx, r.call);
+    if (!current) return { kind: 'unknown_call' };
     const next = nextCallState(current.status as CallState, r.state);
-    const room = r.roomName && !current.roomName ? { roomName: r.roomName } : {};
+    const roomName = r.roomName && !current.roomName ? r.roomName : current.roomName;
     if (!next) {
       // Nothing moves, but a room seen for the first time is still worth keeping (it finds later reports).
-      const session = Object.keys(room).length ? await tx.callSession.update({ where: { id: current.id }, data: room }) : current;
+      if (roomName === current.roomName) return { kind: 'ignored', session: current };
+      const session = { ...current, roomName, updatedAt: new Date() };
+      await setSessionRoom(tx, session);
       return { kind: 'ignored', session };
     }
     const terminal = isTerminalState(next);
-    const answeredAt = current.answeredAt ?? (next === 'in_progress' ? r.at : (r.answeredAt ?? null));
-    const session = await tx.callSession.update({
-      where: { id: current.id },
-      data: {
-        status: next,
-        answeredAt,
-        endedAt: terminal ? r.at : null,
-        sipStatus: r.sipStatus ?? current.sipStatus,
-        endReason: terminal ? (r.endReason ?? current.endReason ?? defaultEndReason(next)) : current.endReason,
-        ...room,
-      },
-    });
-    await enqueueEvent(tx, lifecycleEvent(session, r.at));
+    const session: CallSession = {
+      ...current,
+      status: next,
+      answeredAt: current.answeredAt ?? (next === 'in_progress' ? r.at : (r.answeredAt ?? null)),
+      endedAt: terminal ? r.at : null,
+      sipStatus: r.sipStatus ?? current.sipStatus,
+      endReason: terminal ? (r.endReason ?? current.endReason ?? defaultEndReason(next)) : current.endReason,
+      roomName,
+      updatedAt: new Date(),
+    };
+    await updateSessionWithEvent(tx, session, outboxRow(lifecycleEvent(session, r.at)));
     return { kind: 'applied', session };
   }
 }

@@ -1,6 +1,7 @@
 import type { CallType, Provider } from '@callplane/contracts';
-import type { CallSession, DbTx } from '@callplane/db';
-import { enqueueEvent } from '@callplane/events';
+import { sqlIn, type CallSession, type DbTx, type SqlTx } from '@callplane/db';
+import { outboxRow, type EnqueueEventInput } from '@callplane/events';
+import { insertSessionWithEvents } from './call-sessions.sql';
 import { lifecycleEvent } from './lifecycle';
 import { newSessionRow, type NewCallSession } from './session-row';
 
@@ -23,12 +24,13 @@ export interface NewOutboundSession {
 }
 
 /**
- * Opens an outbound call's session and its `call.initiating` event in the caller's transaction. (Inbound sessions
- * from carrier webhooks are opened by the batched `SessionOpener`, on the gateway's hot path.)
+ * Opens an outbound call's session and its `call.initiating` event in the caller's transaction (Prisma's, or one of
+ * libs/db `Sql`), with `also`: events the opener sends in the same write (the dialer's sandbox command). (Inbound
+ * sessions from carrier webhooks are opened by the batched `SessionOpener`, on the gateway's hot path.)
  */
-export function openOutboundSession(tx: DbTx, input: NewOutboundSession): Promise<CallSession> {
+export function openOutboundSession(tx: DbTx | SqlTx, input: NewOutboundSession, also: readonly EnqueueEventInput[] = []): Promise<CallSession> {
   const { at, ...call } = input;
-  return openSession(tx, at, { ...call, direction: 'outbound', providerCallId: null, state: 'initiating' });
+  return openSession(tx, at, { ...call, direction: 'outbound', providerCallId: null, state: 'initiating' }, also);
 }
 
 export interface NewInboundSession {
@@ -87,9 +89,9 @@ export function openWebSession(tx: DbTx, input: NewWebSession): Promise<CallSess
   });
 }
 
-/** The session row and its first `call.lifecycle` event (of the row's status), in the caller's transaction. */
-async function openSession(tx: DbTx, at: Date, input: NewCallSession): Promise<CallSession> {
-  const session = await tx.callSession.create({ data: newSessionRow(input, at) });
-  await enqueueEvent(tx, lifecycleEvent(session, at));
+/** The session row and its first `call.lifecycle` event (of the row's status), then `also`, in the caller's transaction: one statement. */
+async function openSession(tx: DbTx | SqlTx, at: Date, input: NewCallSession, also: readonly EnqueueEventInput[] = []): Promise<CallSession> {
+  const session = newSessionRow(input, at);
+  await insertSessionWithEvents(sqlIn(tx), session, [outboxRow(lifecycleEvent(session, at)), ...also.map((e) => outboxRow(e))]);
   return session;
 }

@@ -1,10 +1,11 @@
 import { openOutboundSession } from '@callplane/calls';
 import { SANDBOX_CALL_REQUESTED_EVENT_TYPE, TOPICS, type CallType } from '@callplane/contracts';
-import { backoffDelay, enqueueEvent } from '@callplane/events';
+import { backoffDelay } from '@callplane/events';
 import { CALL_ROOM_PREFIX, CallNotConnected, LiveKitError } from '@callplane/livekit';
 import type { DialerDeps } from './deps';
-import { planDial } from './dial-plan';
+import { planFrom } from './dial-plan';
 import { recordDispatchError } from './dispatch-error';
+import { markDispatched, readCallToDispatch } from './dispatch.sql';
 
 /**
  * `dispatch_outbound_call`, the one path every outbound call takes (dial API, scheduled calls, studio test calls,
@@ -25,20 +26,26 @@ import { recordDispatchError } from './dispatch-error';
  * progress through the call-state machine. Any other destination without LiveKit fails (`livekit_not_configured`).
  */
 export async function dispatchOutboundCall(deps: DialerDeps, callId: string): Promise<void> {
-  const { prisma } = deps;
-  const call = await prisma.outboundCall.findUniqueOrThrow({ where: { id: callId } });
+  // The call and everything its plan reads, in one statement.
+  const read = await readCallToDispatch(deps.sql, callId);
+  if (!read) throw new Error(`outbound call ${callId} does not exist`);
+  const { call } = read;
   if (call.state !== 'dispatching') return; // cancelled, or another worker took it
-  const plan = await planDial(deps, call);
+  const plan = planFrom(deps, call, read.facts);
   const roomName = `${CALL_ROOM_PREFIX}${call.id}`;
   const at = deps.now();
-  const opened = await prisma.$transaction(async (tx) => {
+  const opened = await deps.sql.transaction(async (tx) => {
     // Conditional on the row still being `dispatching`: a second dispatch of the same row (a stale claim taken
     // over by another replica) stops here instead of failing on the session's primary key.
-    const { count } = await tx.outboundCall.updateMany({ where: { id: call.id, state: 'dispatching' }, data: { state: 'dispatched', roomName, dispatchedAt: at } });
-    if (count === 0) return false;
+    if (!(await markDispatched(tx, call.id, roomName, at))) return false;
     if (!plan.ok) await recordDispatchError(tx, call.id, plan.error, at);
-    await openOutboundSession(tx, {
-      id: call.id,
+    // The sandbox's command goes in the session's statement: the voice agent places the call once the session exists.
+    const sandbox = plan.ok && plan.route.kind === 'sandbox';
+    const command = { topic: TOPICS.dialerCommands, type: SANDBOX_CALL_REQUESTED_EVENT_TYPE, tenantId: call.tenantId, key: call.id, data: plan.ok ? plan.metadata : null };
+    await openOutboundSession(
+      tx,
+      {
+        id: call.id,
       tenantId: call.tenantId,
       agentId: call.agentId,
       phoneNumberId: call.fromPhoneId,
@@ -50,10 +57,9 @@ export async function dispatchOutboundCall(deps: DialerDeps, callId: string): Pr
       campaignId: call.campaignId,
       maxDurationSeconds: plan.ok ? plan.metadata.max_duration_seconds : null,
       at,
-    });
-    if (plan.ok && plan.route.kind === 'sandbox') {
-      await enqueueEvent(tx, { topic: TOPICS.dialerCommands, type: SANDBOX_CALL_REQUESTED_EVENT_TYPE, tenantId: call.tenantId, key: call.id, data: plan.metadata });
-    }
+      },
+      sandbox ? [command] : [],
+    );
     return true;
   });
   if (!opened) return;
@@ -83,7 +89,7 @@ export async function dispatchOutboundCall(deps: DialerDeps, callId: string): Pr
     const reason = notConnected ? err.state : 'dispatch_failed';
     deps.logger.info({ session_id: call.id, err: err instanceof Error ? err.message : String(err) }, notConnected ? 'outbound call not connected' : 'outbound call dispatch failed');
     // Only when nothing set a reason first (the studio watchdog's dispatch_timeout wins over the hung dial's error).
-    if (!notConnected) await prisma.$transaction((tx) => recordDispatchError(tx, call.id, err instanceof LiveKitError ? err.message : 'dispatch_failed', deps.now()));
+    if (!notConnected) await deps.sql.transaction((tx) => recordDispatchError(tx, call.id, err instanceof LiveKitError ? err.message : 'dispatch_failed', deps.now()));
     await deps.transitions.report({
       call: { sessionId: call.id },
       state: notConnected ? err.state : 'failed',

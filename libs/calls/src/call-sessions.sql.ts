@@ -1,0 +1,76 @@
+import type { CallSession, SqlTx } from '@callplane/db';
+import { OUTBOX_COLUMNS, outboxRowValues, type OutboxRow } from '@callplane/events';
+import type { CallRef } from './call-transitions';
+
+/**
+ * The statements that read and write `call_sessions` on the hot paths (libs/db `Sql`: the pg pool, or Prisma's raw
+ * queries on the embedded database). Rows come back shaped as Prisma's `CallSession`, so the rest of libs/calls (the
+ * state machine, the lifecycle event) works on one type whichever way a session was read.
+ */
+const SESSION_SELECT = `id, tenant_id AS "tenantId", agent_id AS "agentId", phone_number_id AS "phoneNumberId", direction,
+  call_type AS "callType", from_number AS "fromNumber", to_number AS "toNumber", provider, provider_call_id AS "providerCallId",
+  status, end_reason AS "endReason", sip_status AS "sipStatus", room_name AS "roomName", campaign_id AS "campaignId",
+  max_duration_seconds AS "maxDurationSeconds", media_replica AS "mediaReplica", created_at AS "createdAt",
+  answered_at AS "answeredAt", ended_at AS "endedAt", updated_at AS "updatedAt"`;
+
+/**
+ * The one reading of a call reference: a session id names that session; a room names its most recent session; a
+ * carrier's call id names the session of that number's call. `select` is the column list; `suffix` follows the query.
+ */
+export function callRefQuery(ref: CallRef, select: string, suffix = ''): { text: string; values: string[] } {
+  if ('sessionId' in ref) return { text: `SELECT ${select} FROM call_sessions WHERE id = $1 ${suffix}`, values: [ref.sessionId] };
+  if ('roomName' in ref) return { text: `SELECT ${select} FROM call_sessions WHERE room_name = $1 ORDER BY created_at DESC LIMIT 1 ${suffix}`, values: [ref.roomName] };
+  return { text: `SELECT ${select} FROM call_sessions WHERE phone_number_id = $1 AND provider_call_id = $2 LIMIT 1 ${suffix}`, values: [ref.phoneNumberId, ref.providerCallId] };
+}
+
+/** The session a reference names, locked (FOR UPDATE) and read in one statement, for the caller's transaction. */
+export async function lockSession(tx: SqlTx, ref: CallRef): Promise<CallSession | null> {
+  const { text, values } = callRefQuery(ref, SESSION_SELECT, 'FOR UPDATE');
+  return (await tx.query<CallSession>(text, values))[0] ?? null;
+}
+
+const iso = (d: Date | null) => d?.toISOString() ?? null;
+
+const UPDATE_SESSION_SQL = `
+  WITH s AS (
+    UPDATE call_sessions
+    SET status = $2, answered_at = $3::timestamp(3), ended_at = $4::timestamp(3), sip_status = $5::int, end_reason = $6,
+        room_name = $7, updated_at = $8::timestamp(3)
+    WHERE id = $1
+    RETURNING id
+  )
+  INSERT INTO outbox_events (${OUTBOX_COLUMNS.join(', ')})
+  SELECT $9, $10, $11, $12::jsonb, $13::timestamp(3) FROM s`;
+
+/** Writes a session's moved fields and its event in one statement (the event only if the row was there to move). */
+export async function updateSessionWithEvent(tx: SqlTx, s: CallSession, event: OutboxRow): Promise<void> {
+  await tx.query(UPDATE_SESSION_SQL, [s.id, s.status, iso(s.answeredAt), iso(s.endedAt), s.sipStatus, s.endReason, s.roomName, iso(s.updatedAt), ...outboxRowValues(event)]);
+}
+
+const SET_ROOM_SQL = `UPDATE call_sessions SET room_name = $2, updated_at = $3::timestamp(3) WHERE id = $1`;
+
+export async function setSessionRoom(tx: SqlTx, s: CallSession): Promise<void> {
+  await tx.query(SET_ROOM_SQL, [s.id, s.roomName, iso(s.updatedAt)]);
+}
+
+const INSERT_SESSION_SQL = `
+  WITH s AS (
+    INSERT INTO call_sessions (id, tenant_id, agent_id, phone_number_id, direction, call_type, from_number, to_number, provider,
+                               provider_call_id, status, end_reason, sip_status, room_name, campaign_id, max_duration_seconds,
+                               media_replica, created_at, answered_at, ended_at, updated_at)
+    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13::int, $14, $15, $16::int, $17, $18::timestamp(3),
+            $19::timestamp(3), $20::timestamp(3), $21::timestamp(3))
+  )
+  INSERT INTO outbox_events (${OUTBOX_COLUMNS.join(', ')})
+  SELECT * FROM unnest($22::text[], $23::text[], $24::text[], $25::jsonb[], $26::timestamp(3)[])`;
+
+/** A new session row and its events (its first lifecycle event, and any the opener sends with it) in one statement. */
+export async function insertSessionWithEvents(tx: SqlTx, s: CallSession, events: readonly OutboxRow[]): Promise<void> {
+  const cols: string[][] = OUTBOX_COLUMNS.map(() => []);
+  for (const e of events) outboxRowValues(e).forEach((v, i) => cols[i]!.push(v));
+  await tx.query(INSERT_SESSION_SQL, [
+    s.id, s.tenantId, s.agentId, s.phoneNumberId, s.direction, s.callType, s.fromNumber, s.toNumber, s.provider,
+    s.providerCallId, s.status, s.endReason, s.sipStatus, s.roomName, s.campaignId, s.maxDurationSeconds,
+    s.mediaReplica, iso(s.createdAt), iso(s.answeredAt), iso(s.endedAt), iso(s.updatedAt), ...cols,
+  ]);
+}
