@@ -60,15 +60,15 @@ export async function readDialFacts(tx: SqlTx, call: Pick<OutboundCall, 'trialNu
   return factsOf(row!);
 }
 
-/** The outbound_calls columns as Prisma's `OutboundCall`. */
-const CALL_SELECT = `o.id, o.tenant_id AS "tenantId", o.user_id AS "userId", o.agent_id AS "agentId", o.from_phone_id AS "fromPhoneId",
+/** The outbound_calls columns (of `o`) as Prisma's `OutboundCall`. */
+export const OUTBOUND_CALL_SELECT = `o.id, o.tenant_id AS "tenantId", o.user_id AS "userId", o.agent_id AS "agentId", o.from_phone_id AS "fromPhoneId",
   o.from_number AS "fromNumber", o.to_number AS "toNumber", o.call_type AS "callType", o.context, o.state, o.claimed_by AS "claimedBy",
   o.scheduled_at AS "scheduledAt", o.webhook_url AS "webhookUrl", o.room_name AS "roomName", o.trial_number_id AS "trialNumberId",
   o.campaign_id AS "campaignId", o.campaign_contact_id AS "campaignContactId", o.error, o.call_state AS "callState",
   o.dispatched_at AS "dispatchedAt", o.ringing_at AS "ringingAt", o.answered_at AS "answeredAt", o.ended_at AS "endedAt",
   o.created_at AS "createdAt", o.updated_at AS "updatedAt"`;
 
-const CALL_TO_DISPATCH_SQL = `SELECT ${CALL_SELECT}, ${FACTS_SELECT} FROM outbound_calls o ${FACTS_JOINS} WHERE o.id = $1`;
+const CALL_TO_DISPATCH_SQL = `SELECT ${OUTBOUND_CALL_SELECT}, ${FACTS_SELECT} FROM outbound_calls o ${FACTS_JOINS} WHERE o.id = $1`;
 
 /** The call and its facts in one statement; null when there is no such call. */
 export async function readCallToDispatch(tx: SqlTx, callId: string): Promise<{ call: OutboundCall; facts: DialFacts } | null> {
