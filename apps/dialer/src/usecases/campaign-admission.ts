@@ -1,6 +1,7 @@
 import { newId, type CampaignWindow, type RecipientHours } from '@callplane/contracts';
-import type { Campaign, DbTx, Prisma } from '@callplane/db';
+import { sqlIn, type Campaign, type DbTx, type SqlTx } from '@callplane/db';
 import { callingHoursAt } from './calling-hours';
+import { callingAndWaiting, markDoNotCall, usableFromNumbers, waitingPage, writeAdmission, type FromNumber, type WaitingContact } from './campaign-admission.sql';
 import type { AdmissionRefusal } from './campaign-metrics';
 import type { DialerDeps } from './deps';
 import { listedAmong } from './do-not-call.repository';
@@ -29,14 +30,6 @@ export class AdmissionMemory {
   readonly scanFrom = new Map<string, number>();
   /** Per campaign, when "no usable from-number" was last logged (once a minute is enough). */
   readonly noFromNumberLoggedAt = new Map<string, number>();
-}
-
-interface WaitingContact {
-  id: string;
-  seq: number;
-  to_number: string;
-  timezone: string | null;
-  context: Prisma.JsonValue;
 }
 
 /**
@@ -70,7 +63,8 @@ export function paceSlots(paceNextAt: Date | null, rate: number | null, now: Dat
  *      rotation. The caller dispatches them after commit; a replica dying in between leaves `dispatching` rows the
  *      scheduler reclaims once stale, and the row's own `dispatching → dispatched` step places each call once.
  */
-export async function admitCampaignCalls(deps: DialerDeps, tx: DbTx, campaign: Campaign, memory: AdmissionMemory, opts: AdmissionOptions): Promise<AdmittedCall[]> {
+export async function admitCampaignCalls(deps: DialerDeps, db: DbTx | SqlTx, campaign: Campaign, memory: AdmissionMemory, opts: AdmissionOptions): Promise<AdmittedCall[]> {
+  const tx = sqlIn(db);
   const refuse = (reason: AdmissionRefusal, n = 1): AdmittedCall[] => {
     if (n > 0) deps.campaignMetrics?.refused.inc({ reason }, n);
     return [];
@@ -84,10 +78,7 @@ export async function admitCampaignCalls(deps: DialerDeps, tx: DbTx, campaign: C
 
   // One round trip: the calls up, and whether any contact waits at all (a campaign whose contacts are all admitted
   // spends its last rounds waiting for their outcomes: those rounds stop here).
-  const [{ calling, waiting }] = await tx.$queryRaw<[{ calling: number; waiting: boolean }]>`
-    SELECT (SELECT count(*)::int FROM campaign_contacts WHERE campaign_id = ${campaign.id} AND state = 'calling') AS calling,
-           EXISTS (SELECT 1 FROM campaign_contacts WHERE campaign_id = ${campaign.id} AND state = 'pending')
-           OR EXISTS (SELECT 1 FROM campaign_contacts WHERE campaign_id = ${campaign.id} AND state = 'retry_scheduled' AND next_attempt_at <= ${now}) AS waiting`;
+  const { calling, waiting } = await callingAndWaiting(tx, campaign.id, now);
   if (!waiting) return [];
   const places = Math.min(campaign.concurrency - calling, opts.batchSize);
   if (places <= 0) return refuse('concurrency');
@@ -115,7 +106,7 @@ export async function admitCampaignCalls(deps: DialerDeps, tx: DbTx, campaign: C
   const blocked = picked.filter((c) => listed.has(c.to_number));
   const going = picked.filter((c) => !listed.has(c.to_number));
   if (blocked.length) {
-    await tx.campaignContact.updateMany({ where: { id: { in: blocked.map((c) => c.id) } }, data: { state: 'do_not_call', nextAttemptAt: null, updatedAt: now } });
+    await markDoNotCall(tx, blocked.map((c) => c.id), now);
     refuse('do_not_call', blocked.length);
   }
   if (going.length === 0) return [];
@@ -126,45 +117,10 @@ export async function admitCampaignCalls(deps: DialerDeps, tx: DbTx, campaign: C
     rotation = nextRotation;
     return { contact, id: newId('callSession'), from: number, at: pace.slots[i]! };
   });
-  await tx.outboundCall.createMany({
-    data: calls.map((c) => ({
-      id: c.id,
-      tenantId: campaign.tenantId,
-      userId: campaign.userId,
-      agentId: campaign.agentId,
-      fromPhoneId: c.from.id,
-      fromNumber: c.from.number,
-      toNumber: c.contact.to_number,
-      callType: 'campaign',
-      context: (c.contact.context ?? {}) as Prisma.InputJsonObject,
-      state: 'dispatching',
-      claimedBy: deps.replica,
-      webhookUrl: campaign.webhookUrl,
-      campaignId: campaign.id,
-      campaignContactId: c.contact.id,
-      createdAt: now,
-      // The scheduler's stale reclaim reads this: set on the same clock as its own.
-      updatedAt: now,
-    })),
-  });
-  await tx.$executeRaw`
-    UPDATE campaign_contacts AS c
-    SET state = 'calling', attempts = c.attempts + 1, last_session_id = a.call_id, claimed_at = a.at AT TIME ZONE 'UTC', next_attempt_at = NULL, updated_at = ${now}
-    FROM unnest(${calls.map((c) => c.contact.id)}::text[], ${calls.map((c) => c.id)}::text[], ${calls.map((c) => c.at.toISOString())}::timestamptz[]) AS a(contact_id, call_id, at)
-    WHERE c.id = a.contact_id`;
-  await tx.campaign.update({ where: { id: campaign.id }, data: { paceNextAt: pace.next(calls.length), rotation, updatedAt: now } });
+  // The calls' rows, their contacts `calling`, the campaign's pace and rotation: one statement.
+  await writeAdmission(tx, campaign, calls, { paceNextAt: pace.next(calls.length), rotation }, deps.replica, now);
   deps.campaignMetrics?.admitted.inc(calls.length);
   return calls.map((c) => ({ id: c.id, at: c.at }));
-}
-
-type FromNumber = { id: string; number: string };
-
-/** The campaign's from-numbers that can place a call now: still the tenant's, active, outbound enabled. */
-async function usableFromNumbers(tx: DbTx, campaign: Campaign): Promise<FromNumber[]> {
-  return tx.phoneNumber.findMany({
-    where: { tenantId: campaign.tenantId, number: { in: campaign.fromNumbers }, state: 'active', outboundEnabled: true },
-    select: { id: true, number: true },
-  });
 }
 
 /**
@@ -188,7 +144,7 @@ function nextInRotation(order: readonly string[], usable: readonly FromNumber[],
  * one stopped (wrapping to the start), so contacts further down the list are reached and none waits forever.
  */
 async function pickWaitingContacts(
-  tx: DbTx,
+  tx: SqlTx,
   campaign: Campaign,
   now: Date,
   want: number,
@@ -223,17 +179,4 @@ async function pickWaitingContacts(
   if (picked.length < want && scanned >= scanLimit) memory.scanFrom.set(campaign.id, after);
   else memory.scanFrom.delete(campaign.id);
   return { picked, passedOver: scanned - picked.length };
-}
-
-/** The next waiting contacts after `seq` in upload order: `pending` ones and due retries, read apart to use the (campaign, state, seq) index. */
-async function waitingPage(tx: DbTx, campaignId: string, now: Date, afterSeq: number, limit: number): Promise<WaitingContact[]> {
-  const pending = await tx.$queryRaw<WaitingContact[]>`
-    SELECT id, seq, to_number, timezone, context FROM campaign_contacts
-    WHERE campaign_id = ${campaignId} AND state = 'pending' AND seq > ${afterSeq}
-    ORDER BY seq LIMIT ${limit} FOR UPDATE SKIP LOCKED`;
-  const retries = await tx.$queryRaw<WaitingContact[]>`
-    SELECT id, seq, to_number, timezone, context FROM campaign_contacts
-    WHERE campaign_id = ${campaignId} AND state = 'retry_scheduled' AND next_attempt_at <= ${now} AND seq > ${afterSeq}
-    ORDER BY seq LIMIT ${limit} FOR UPDATE SKIP LOCKED`;
-  return [...pending, ...retries].sort((a, b) => a.seq - b.seq).slice(0, limit);
 }

@@ -1,5 +1,5 @@
 import { FINAL_CONTACT_STATES, CONTACT_STATES, newId, type CampaignCompletedWebhook } from '@callplane/contracts';
-import type { Campaign, DbTx } from '@callplane/db';
+import { sqlIn, type Campaign, type DbTx, type SqlTx } from '@callplane/db';
 import { countsFor } from './campaign-presenter';
 import type { DialerDeps } from './deps';
 
@@ -7,11 +7,12 @@ import type { DialerDeps } from './deps';
 const OPEN_STATES = CONTACT_STATES.filter((s) => !FINAL_CONTACT_STATES.includes(s));
 
 /** Whether any contact may still be called or is on a call. */
-export async function hasOpenContacts(tx: DbTx, campaignId: string): Promise<boolean> {
-  const rows = await tx.$queryRaw<unknown[]>`
-    SELECT 1 FROM campaign_contacts WHERE campaign_id = ${campaignId} AND state = ANY(${OPEN_STATES}::text[]) LIMIT 1`;
+export async function hasOpenContacts(tx: DbTx | SqlTx, campaignId: string): Promise<boolean> {
+  const rows = await sqlIn(tx).query(HAS_OPEN_CONTACTS_SQL, [campaignId, OPEN_STATES]);
   return rows.length > 0;
 }
+
+const HAS_OPEN_CONTACTS_SQL = `SELECT 1 AS open FROM campaign_contacts WHERE campaign_id = $1 AND state = ANY($2::text[]) LIMIT 1`;
 
 /**
  * `running` → `completed` once every contact is final, or `scheduled`/`running`/`paused` → `completed` at `end_at`,

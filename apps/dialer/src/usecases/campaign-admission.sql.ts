@@ -1,0 +1,137 @@
+import type { Campaign, Prisma, SqlTx } from '@callplane/db';
+
+/**
+ * The statements of a campaign round (libs/db `Sql`, in the round's transaction, which holds the campaign's row lock):
+ * what the runner reads and writes for every campaign it looks at, several times a second on every replica.
+ */
+
+const iso = (d: Date | null) => d?.toISOString() ?? null;
+
+/** The campaigns columns as Prisma's `Campaign`. */
+const CAMPAIGN_SELECT = `id, tenant_id AS "tenantId", user_id AS "userId", name, agent_id AS "agentId", from_numbers AS "fromNumbers",
+  timezone, windows, start_at AS "startAt", end_at AS "endAt", concurrency, max_calls_per_second AS "maxCallsPerSecond", retry,
+  recipient_hours AS "recipientHours", webhook_url AS "webhookUrl", status, pace_next_at AS "paceNextAt", rotation,
+  created_at AS "createdAt", updated_at AS "updatedAt", launched_at AS "launchedAt", completed_at AS "completedAt",
+  completion_sent_at AS "completionSentAt"`;
+
+const LOCK_CAMPAIGN_SQL = `SELECT ${CAMPAIGN_SELECT} FROM campaigns WHERE id = $1 FOR UPDATE SKIP LOCKED`;
+
+/** The campaign, locked and read in one statement; null when another replica holds it (or it is gone). */
+export async function lockCampaign(tx: SqlTx, id: string): Promise<Campaign | null> {
+  return (await tx.query<Campaign>(LOCK_CAMPAIGN_SQL, [id]))[0] ?? null;
+}
+
+const CALLING_AND_WAITING_SQL = `
+  SELECT (SELECT count(*)::int FROM campaign_contacts WHERE campaign_id = $1 AND state = 'calling') AS calling,
+         EXISTS (SELECT 1 FROM campaign_contacts WHERE campaign_id = $1 AND state = 'pending')
+         OR EXISTS (SELECT 1 FROM campaign_contacts WHERE campaign_id = $1 AND state = 'retry_scheduled' AND next_attempt_at <= $2::timestamp(3)) AS waiting`;
+
+/** The campaign's calls up, and whether any contact waits at all, in one round trip. */
+export async function callingAndWaiting(tx: SqlTx, campaignId: string, now: Date): Promise<{ calling: number; waiting: boolean }> {
+  return (await tx.query<{ calling: number; waiting: boolean }>(CALLING_AND_WAITING_SQL, [campaignId, now.toISOString()]))[0]!;
+}
+
+export type FromNumber = { id: string; number: string };
+
+const USABLE_FROM_SQL = `
+  SELECT id, number FROM phone_numbers
+  WHERE tenant_id = $1 AND number = ANY($2::text[]) AND state = 'active' AND outbound_enabled`;
+
+/** The campaign's from-numbers that can place a call now: still the tenant's, active, outbound enabled. */
+export function usableFromNumbers(tx: SqlTx, campaign: Pick<Campaign, 'tenantId' | 'fromNumbers'>): Promise<FromNumber[]> {
+  return tx.query<FromNumber>(USABLE_FROM_SQL, [campaign.tenantId, campaign.fromNumbers]);
+}
+
+export interface WaitingContact {
+  id: string;
+  seq: number;
+  to_number: string;
+  timezone: string | null;
+  context: Prisma.JsonValue;
+}
+
+/** `pending` ones and due retries, read apart (each on the (campaign, state, seq) index) and locked, in one statement. */
+const WAITING_PAGE_SQL = `
+  WITH pending AS (
+    SELECT id, seq, to_number, timezone, context FROM campaign_contacts
+    WHERE campaign_id = $1 AND state = 'pending' AND seq > $2
+    ORDER BY seq LIMIT $3 FOR UPDATE SKIP LOCKED
+  ),
+  retries AS (
+    SELECT id, seq, to_number, timezone, context FROM campaign_contacts
+    WHERE campaign_id = $1 AND state = 'retry_scheduled' AND next_attempt_at <= $4::timestamp(3) AND seq > $2
+    ORDER BY seq LIMIT $3 FOR UPDATE SKIP LOCKED
+  )
+  SELECT * FROM pending UNION ALL SELECT * FROM retries ORDER BY seq LIMIT $3`;
+
+/** The next waiting contacts after `seq` in upload order, locked for this transaction (those another holds are passed over). */
+export function waitingPage(tx: SqlTx, campaignId: string, now: Date, afterSeq: number, limit: number): Promise<WaitingContact[]> {
+  return tx.query<WaitingContact>(WAITING_PAGE_SQL, [campaignId, afterSeq, limit, now.toISOString()]);
+}
+
+const MARK_DO_NOT_CALL_SQL = `UPDATE campaign_contacts SET state = 'do_not_call', next_attempt_at = NULL, updated_at = $2::timestamp(3) WHERE id = ANY($1::text[])`;
+
+export async function markDoNotCall(tx: SqlTx, contactIds: readonly string[], now: Date): Promise<void> {
+  await tx.query(MARK_DO_NOT_CALL_SQL, [contactIds, now.toISOString()]);
+}
+
+/** A call admitted for a contact: its row id (the session id to be), its from-number and its pace slot. */
+export interface AdmittedRow {
+  id: string;
+  contact: WaitingContact;
+  from: FromNumber;
+  at: Date;
+}
+
+/**
+ * The round's writes in one statement: an `outbound_calls` row per call (`dispatching`, claimed by this replica), each
+ * contact `calling` (attempts + 1, its call, its slot), and the campaign's pace and rotation moved on.
+ */
+const ADMIT_SQL = `
+  WITH a AS (
+    SELECT * FROM unnest($8::text[], $9::text[], $10::text[], $11::text[], $12::text[], $13::jsonb[], $14::timestamptz[])
+      AS a(call_id, contact_id, from_phone_id, from_number, to_number, context, at)
+  ),
+  calls AS (
+    INSERT INTO outbound_calls (id, tenant_id, user_id, agent_id, from_phone_id, from_number, to_number, call_type, context, state,
+                                claimed_by, webhook_url, campaign_id, campaign_contact_id, created_at, updated_at)
+    SELECT a.call_id, $1, $2, $3, a.from_phone_id, a.from_number, a.to_number, 'campaign', a.context, 'dispatching',
+           $4, $5, $6, a.contact_id, $7::timestamp(3), $7::timestamp(3)
+    FROM a
+  ),
+  contacts AS (
+    UPDATE campaign_contacts AS c
+    SET state = 'calling', attempts = c.attempts + 1, last_session_id = a.call_id, claimed_at = a.at AT TIME ZONE 'UTC',
+        next_attempt_at = NULL, updated_at = $7::timestamp(3)
+    FROM a WHERE c.id = a.contact_id
+  )
+  UPDATE campaigns SET pace_next_at = $15::timestamp(3), rotation = $16::int, updated_at = $7::timestamp(3) WHERE id = $6`;
+
+export async function writeAdmission(
+  tx: SqlTx,
+  campaign: Pick<Campaign, 'id' | 'tenantId' | 'userId' | 'agentId' | 'webhookUrl'>,
+  calls: readonly AdmittedRow[],
+  next: { paceNextAt: Date | null; rotation: number },
+  replica: string,
+  now: Date,
+): Promise<void> {
+  await tx.query(ADMIT_SQL, [
+    campaign.tenantId,
+    campaign.userId,
+    campaign.agentId,
+    replica,
+    campaign.webhookUrl,
+    campaign.id,
+    // The scheduler's stale reclaim reads `updated_at`: set on the same clock as its own.
+    now.toISOString(),
+    calls.map((c) => c.id),
+    calls.map((c) => c.contact.id),
+    calls.map((c) => c.from.id),
+    calls.map((c) => c.from.number),
+    calls.map((c) => c.contact.to_number),
+    calls.map((c) => JSON.stringify(c.contact.context ?? {})),
+    calls.map((c) => c.at.toISOString()),
+    iso(next.paceNextAt),
+    next.rotation,
+  ]);
+}
