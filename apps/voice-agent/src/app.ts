@@ -94,7 +94,7 @@ export function createVoiceAgentModule(opts: VoiceAgentModuleOptions): ServiceMo
       // Said once at start, so whoever runs the all-in-one knows why the sandbox is not recognising real speech.
       const notice = localRecognizerNotice();
       if (notice) log.warn(notice);
-      await subscribeSandboxCalls(platform.bus, prisma, sandbox);
+      await subscribeSandboxCalls(platform.bus, sql, sandbox);
       log.info('LiveKit not configured: sandbox media plane takes outbound calls to the sandbox numbers');
     },
     async stop() {

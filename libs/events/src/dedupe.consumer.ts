@@ -3,11 +3,11 @@ import { sqlIn, type DbTx, type PrismaClient, type Sql, type SqlTx } from '@call
 import { subscribeBatched } from './batch';
 import type { EventBus } from './event-bus';
 
-export interface DedupedSubscription {
+export interface DedupedSubscription<Tx = DbTx> {
   group: string;
   topics: readonly string[];
   /** Runs in a transaction that also records the event as processed: its writes commit exactly once per event id. */
-  handle(event: EventEnvelope, tx: DbTx): Promise<void>;
+  handle(event: EventEnvelope, tx: Tx): Promise<void>;
   /** Upper bound for one handler transaction. Default 30 s. */
   transactionTimeoutMs?: number;
 }
@@ -34,6 +34,23 @@ export function subscribeDeduped(bus: EventBus, prisma: PrismaClient, sub: Dedup
         },
         { timeout: sub.transactionTimeoutMs ?? 30_000 },
       ),
+  });
+}
+
+/**
+ * `subscribeDeduped` on libs/db `Sql` (the pg pool, or Prisma's raw queries on the embedded database): the same
+ * `processed_events` row in the same transaction as the handler's statements. `transactionTimeoutMs` applies to the
+ * Prisma path only.
+ */
+export function subscribeDedupedSql(bus: EventBus, sql: Sql, sub: DedupedSubscription<SqlTx>): Promise<void> {
+  return bus.subscribe({
+    group: sub.group,
+    topics: sub.topics,
+    handler: (event) =>
+      sql.transaction(async (tx) => {
+        if ((await freshEvents(tx, sub.group, [event])).length === 0) return; // already handled by this group
+        await sub.handle(event, tx);
+      }),
   });
 }
 
