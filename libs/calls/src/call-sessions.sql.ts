@@ -53,24 +53,56 @@ export async function setSessionRoom(tx: SqlTx, s: CallSession): Promise<void> {
   await tx.query(SET_ROOM_SQL, [s.id, s.roomName, iso(s.updatedAt)]);
 }
 
-const INSERT_SESSION_SQL = `
-  WITH s AS (
+/**
+ * A guard for `insertSessionWithEvents`: a statement (its first `params` parameters are `$1…$params`) returning a row
+ * when the session may open, run in the same statement (a writer's own step, such as the dialer's `dispatching →
+ * dispatched`); the session and its events are written only if it returned one. Its text is a constant.
+ */
+export interface SessionGuard {
+  sql: string;
+  values: readonly unknown[];
+}
+
+const sessionInsertSql = (guard: string | null, p: number) => `
+  WITH ${guard ? `guard AS (${guard}),` : ''}
+  s AS (
     INSERT INTO call_sessions (id, tenant_id, agent_id, phone_number_id, direction, call_type, from_number, to_number, provider,
                                provider_call_id, status, end_reason, sip_status, room_name, campaign_id, max_duration_seconds,
                                media_replica, created_at, answered_at, ended_at, updated_at)
-    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13::int, $14, $15, $16::int, $17, $18::timestamp(3),
-            $19::timestamp(3), $20::timestamp(3), $21::timestamp(3))
+    SELECT $${p + 1}, $${p + 2}, $${p + 3}, $${p + 4}, $${p + 5}, $${p + 6}, $${p + 7}, $${p + 8}, $${p + 9}, $${p + 10}, $${p + 11},
+           $${p + 12}, $${p + 13}::int, $${p + 14}, $${p + 15}, $${p + 16}::int, $${p + 17}, $${p + 18}::timestamp(3),
+           $${p + 19}::timestamp(3), $${p + 20}::timestamp(3), $${p + 21}::timestamp(3)
+    ${guard ? 'WHERE EXISTS (SELECT 1 FROM guard)' : ''}
+    RETURNING id
+  ),
+  e AS (
+    INSERT INTO outbox_events (${OUTBOX_COLUMNS.join(', ')})
+    SELECT * FROM unnest($${p + 22}::text[], $${p + 23}::text[], $${p + 24}::text[], $${p + 25}::jsonb[], $${p + 26}::timestamp(3)[])
+    WHERE EXISTS (SELECT 1 FROM s)
   )
-  INSERT INTO outbox_events (${OUTBOX_COLUMNS.join(', ')})
-  SELECT * FROM unnest($22::text[], $23::text[], $24::text[], $25::jsonb[], $26::timestamp(3)[])`;
+  SELECT count(*)::int AS opened FROM s`;
 
-/** A new session row and its events (its first lifecycle event, and any the opener sends with it) in one statement. */
-export async function insertSessionWithEvents(tx: SqlTx, s: CallSession, events: readonly OutboxRow[]): Promise<void> {
+const INSERT_SESSION_SQL = sessionInsertSql(null, 0);
+/** One statement text per guard text (guards are constants: the map stays small). */
+const guardedSql = new Map<string, string>();
+
+/**
+ * A new session row and its events (its first lifecycle event, and any the opener sends with it) in one statement;
+ * with a `guard`, only if the guard returned a row. Returns whether the session was written.
+ */
+export async function insertSessionWithEvents(tx: SqlTx, s: CallSession, events: readonly OutboxRow[], guard?: SessionGuard): Promise<boolean> {
   const cols: string[][] = OUTBOX_COLUMNS.map(() => []);
   for (const e of events) outboxRowValues(e).forEach((v, i) => cols[i]!.push(v));
-  await tx.query(INSERT_SESSION_SQL, [
+  let text = INSERT_SESSION_SQL;
+  if (guard) {
+    text = guardedSql.get(guard.sql) ?? sessionInsertSql(guard.sql, guard.values.length);
+    guardedSql.set(guard.sql, text);
+  }
+  const [row] = await tx.query<{ opened: number }>(text, [
+    ...(guard?.values ?? []),
     s.id, s.tenantId, s.agentId, s.phoneNumberId, s.direction, s.callType, s.fromNumber, s.toNumber, s.provider,
     s.providerCallId, s.status, s.endReason, s.sipStatus, s.roomName, s.campaignId, s.maxDurationSeconds,
     s.mediaReplica, iso(s.createdAt), iso(s.answeredAt), iso(s.endedAt), iso(s.updatedAt), ...cols,
   ]);
+  return row!.opened === 1;
 }

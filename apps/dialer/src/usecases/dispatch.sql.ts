@@ -1,3 +1,4 @@
+import type { SessionGuard } from '@callplane/calls';
 import type { OutboundCall, SqlTx } from '@callplane/db';
 
 /**
@@ -93,4 +94,9 @@ const MARK_DISPATCHED_SQL = `
 export async function markDispatched(tx: SqlTx, callId: string, roomName: string, at: Date): Promise<boolean> {
   const rows = await tx.query(MARK_DISPATCHED_SQL, [callId, roomName, at.toISOString(), new Date().toISOString()]);
   return rows.length === 1;
+}
+
+/** The same step as the guard of the session's statement (libs/calls `openOutboundSessionIf`): one statement for both. */
+export function dispatchedGuard(callId: string, roomName: string, at: Date): SessionGuard {
+  return { sql: MARK_DISPATCHED_SQL, values: [callId, roomName, at.toISOString(), new Date().toISOString()] };
 }
