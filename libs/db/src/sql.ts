@@ -18,8 +18,11 @@ export interface SqlTx {
 }
 
 export interface Sql extends SqlTx {
-  /** `fn`'s statements in one transaction on one connection: committed when it resolves, rolled back when it throws. */
-  transaction<T>(fn: (tx: SqlTx) => Promise<T>): Promise<T>;
+  /**
+   * `fn`'s statements in one transaction on one connection: committed when it resolves, rolled back when it throws.
+   * `timeoutMs` bounds it on Prisma (the embedded database; default 30 s); the pool's have none.
+   */
+  transaction<T>(fn: (tx: SqlTx) => Promise<T>, opts?: { timeoutMs?: number }): Promise<T>;
 }
 
 /** What `sqlOver` uses of a node-postgres pool; a `pg` Pool (`Database.pool`) fits. */
@@ -45,7 +48,7 @@ export function sqlIn(tx: DbTx | PrismaClient | SqlTx): SqlTx {
 function prismaSql(prisma: PrismaClient): Sql {
   return {
     query: (text, values = []) => prisma.$queryRawUnsafe(text, ...values),
-    transaction: (fn) => prisma.$transaction((tx) => fn(sqlIn(tx)), { timeout: 30_000 }),
+    transaction: (fn, opts) => prisma.$transaction((tx) => fn(sqlIn(tx)), { timeout: opts?.timeoutMs ?? 30_000 }),
   };
 }
 

@@ -21,25 +21,31 @@ export async function lockCampaign(tx: SqlTx, id: string): Promise<Campaign | nu
   return (await tx.query<Campaign>(LOCK_CAMPAIGN_SQL, [id]))[0] ?? null;
 }
 
-const CALLING_AND_WAITING_SQL = `
-  SELECT (SELECT count(*)::int FROM campaign_contacts WHERE campaign_id = $1 AND state = 'calling') AS calling,
-         EXISTS (SELECT 1 FROM campaign_contacts WHERE campaign_id = $1 AND state = 'pending')
-         OR EXISTS (SELECT 1 FROM campaign_contacts WHERE campaign_id = $1 AND state = 'retry_scheduled' AND next_attempt_at <= $2::timestamp(3)) AS waiting`;
-
-/** The campaign's calls up, and whether any contact waits at all, in one round trip. */
-export async function callingAndWaiting(tx: SqlTx, campaignId: string, now: Date): Promise<{ calling: number; waiting: boolean }> {
-  return (await tx.query<{ calling: number; waiting: boolean }>(CALLING_AND_WAITING_SQL, [campaignId, now.toISOString()]))[0]!;
-}
-
 export type FromNumber = { id: string; number: string };
 
-const USABLE_FROM_SQL = `
-  SELECT id, number FROM phone_numbers
-  WHERE tenant_id = $1 AND number = ANY($2::text[]) AND state = 'active' AND outbound_enabled`;
+/** What a round decides on besides the campaign's row, read once its row lock is held (a statement of its own, so it sees every admission committed before). */
+export interface RoundState {
+  /** Whether any contact is not final yet (`openStates`): none, and the campaign is complete. */
+  open: boolean;
+  /** Its calls up: contacts in `calling`. */
+  calling: number;
+  /** Whether any contact waits to be called: `pending`, or `retry_scheduled` and due. */
+  waiting: boolean;
+  /** Its from-numbers that can place a call now: still the tenant's, active, outbound enabled. */
+  usable: FromNumber[];
+}
 
-/** The campaign's from-numbers that can place a call now: still the tenant's, active, outbound enabled. */
-export function usableFromNumbers(tx: SqlTx, campaign: Pick<Campaign, 'tenantId' | 'fromNumbers'>): Promise<FromNumber[]> {
-  return tx.query<FromNumber>(USABLE_FROM_SQL, [campaign.tenantId, campaign.fromNumbers]);
+const ROUND_STATE_SQL = `
+  SELECT EXISTS (SELECT 1 FROM campaign_contacts WHERE campaign_id = $1 AND state = ANY($3::text[])) AS open,
+         (SELECT count(*)::int FROM campaign_contacts WHERE campaign_id = $1 AND state = 'calling') AS calling,
+         EXISTS (SELECT 1 FROM campaign_contacts WHERE campaign_id = $1 AND state = 'pending')
+         OR EXISTS (SELECT 1 FROM campaign_contacts WHERE campaign_id = $1 AND state = 'retry_scheduled' AND next_attempt_at <= $2::timestamp(3)) AS waiting,
+         (SELECT coalesce(json_agg(json_build_object('id', id, 'number', number)), '[]'::json) FROM phone_numbers
+          WHERE tenant_id = $4 AND number = ANY($5::text[]) AND state = 'active' AND outbound_enabled) AS usable`;
+
+/** The round's state in one round trip. */
+export async function roundState(tx: SqlTx, campaign: Pick<Campaign, 'id' | 'tenantId' | 'fromNumbers'>, now: Date, openStates: readonly string[]): Promise<RoundState> {
+  return (await tx.query<RoundState>(ROUND_STATE_SQL, [campaign.id, now.toISOString(), openStates, campaign.tenantId, campaign.fromNumbers]))[0]!;
 }
 
 export interface WaitingContact {
@@ -48,9 +54,14 @@ export interface WaitingContact {
   to_number: string;
   timezone: string | null;
   context: Prisma.JsonValue;
+  /** On the tenant's do-not-call list now. */
+  listed: boolean;
 }
 
-/** `pending` ones and due retries, read apart (each on the (campaign, state, seq) index) and locked, in one statement. */
+/**
+ * `pending` ones and due retries, read apart (each on the (campaign, state, seq) index) and locked, with whether each
+ * number is on the tenant's do-not-call list, in one statement.
+ */
 const WAITING_PAGE_SQL = `
   WITH pending AS (
     SELECT id, seq, to_number, timezone, context FROM campaign_contacts
@@ -62,11 +73,13 @@ const WAITING_PAGE_SQL = `
     WHERE campaign_id = $1 AND state = 'retry_scheduled' AND next_attempt_at <= $4::timestamp(3) AND seq > $2
     ORDER BY seq LIMIT $3 FOR UPDATE SKIP LOCKED
   )
-  SELECT * FROM pending UNION ALL SELECT * FROM retries ORDER BY seq LIMIT $3`;
+  SELECT w.*, EXISTS (SELECT 1 FROM do_not_call_numbers d WHERE d.tenant_id = $5 AND d.number = w.to_number) AS listed
+  FROM (SELECT * FROM pending UNION ALL SELECT * FROM retries) w
+  ORDER BY w.seq LIMIT $3`;
 
 /** The next waiting contacts after `seq` in upload order, locked for this transaction (those another holds are passed over). */
-export function waitingPage(tx: SqlTx, campaignId: string, now: Date, afterSeq: number, limit: number): Promise<WaitingContact[]> {
-  return tx.query<WaitingContact>(WAITING_PAGE_SQL, [campaignId, afterSeq, limit, now.toISOString()]);
+export function waitingPage(tx: SqlTx, campaign: Pick<Campaign, 'id' | 'tenantId'>, now: Date, afterSeq: number, limit: number): Promise<WaitingContact[]> {
+  return tx.query<WaitingContact>(WAITING_PAGE_SQL, [campaign.id, afterSeq, limit, now.toISOString(), campaign.tenantId]);
 }
 
 const MARK_DO_NOT_CALL_SQL = `UPDATE campaign_contacts SET state = 'do_not_call', next_attempt_at = NULL, updated_at = $2::timestamp(3) WHERE id = ANY($1::text[])`;

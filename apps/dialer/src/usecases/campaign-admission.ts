@@ -1,10 +1,10 @@
 import { newId, type CampaignWindow, type RecipientHours } from '@callplane/contracts';
 import { sqlIn, type Campaign, type DbTx, type SqlTx } from '@callplane/db';
 import { callingHoursAt } from './calling-hours';
-import { callingAndWaiting, markDoNotCall, usableFromNumbers, waitingPage, writeAdmission, type FromNumber, type WaitingContact } from './campaign-admission.sql';
+import { markDoNotCall, roundState, waitingPage, writeAdmission, type FromNumber, type RoundState, type WaitingContact } from './campaign-admission.sql';
+import { OPEN_CONTACT_STATES } from './campaign-completion';
 import type { AdmissionRefusal } from './campaign-metrics';
 import type { DialerDeps } from './deps';
-import { listedAmong } from './do-not-call.repository';
 
 export interface AdmissionOptions {
   /** Calls one round may admit for one campaign, at most. */
@@ -63,7 +63,15 @@ export function paceSlots(paceNextAt: Date | null, rate: number | null, now: Dat
  *      rotation. The caller dispatches them after commit; a replica dying in between leaves `dispatching` rows the
  *      scheduler reclaims once stale, and the row's own `dispatching → dispatched` step places each call once.
  */
-export async function admitCampaignCalls(deps: DialerDeps, db: DbTx | SqlTx, campaign: Campaign, memory: AdmissionMemory, opts: AdmissionOptions): Promise<AdmittedCall[]> {
+export async function admitCampaignCalls(
+  deps: DialerDeps,
+  db: DbTx | SqlTx,
+  campaign: Campaign,
+  memory: AdmissionMemory,
+  opts: AdmissionOptions,
+  /** The round's state when the caller has read it under the same lock (`readRoundState`). */
+  read?: RoundState,
+): Promise<AdmittedCall[]> {
   const tx = sqlIn(db);
   const refuse = (reason: AdmissionRefusal, n = 1): AdmittedCall[] => {
     if (n > 0) deps.campaignMetrics?.refused.inc({ reason }, n);
@@ -76,9 +84,9 @@ export async function admitCampaignCalls(deps: DialerDeps, db: DbTx | SqlTx, cam
   );
   if (!hours.open) return refuse('hours');
 
-  // One round trip: the calls up, and whether any contact waits at all (a campaign whose contacts are all admitted
-  // spends its last rounds waiting for their outcomes: those rounds stop here).
-  const { calling, waiting } = await callingAndWaiting(tx, campaign.id, now);
+  // One round trip: the calls up, whether any contact waits at all (a campaign whose contacts are all admitted spends
+  // its last rounds waiting for their outcomes: those rounds stop here), the usable from-numbers.
+  const { calling, waiting, usable: from } = read ?? (await readRoundState(tx, campaign, now));
   if (!waiting) return [];
   const places = Math.min(campaign.concurrency - calling, opts.batchSize);
   if (places <= 0) return refuse('concurrency');
@@ -86,7 +94,6 @@ export async function admitCampaignCalls(deps: DialerDeps, db: DbTx | SqlTx, cam
   const pace = paceSlots(campaign.paceNextAt, campaign.maxCallsPerSecond, now, opts.paceHorizonMs, places);
   if (pace.slots.length === 0) return refuse('pace');
 
-  const from = await usableFromNumbers(tx, campaign);
   if (from.length === 0) {
     const last = memory.noFromNumberLoggedAt.get(campaign.id) ?? -Infinity;
     if (now.getTime() - last >= 60_000) {
@@ -102,9 +109,9 @@ export async function admitCampaignCalls(deps: DialerDeps, db: DbTx | SqlTx, cam
   refuse('hours', passedOver);
   if (picked.length === 0) return [];
 
-  const listed = await listedAmong(tx, campaign.tenantId, picked.map((c) => c.to_number));
-  const blocked = picked.filter((c) => listed.has(c.to_number));
-  const going = picked.filter((c) => !listed.has(c.to_number));
+  // The tenant's do-not-call list as read with the contacts.
+  const blocked = picked.filter((c) => c.listed);
+  const going = picked.filter((c) => !c.listed);
   if (blocked.length) {
     await markDoNotCall(tx, blocked.map((c) => c.id), now);
     refuse('do_not_call', blocked.length);
@@ -121,6 +128,11 @@ export async function admitCampaignCalls(deps: DialerDeps, db: DbTx | SqlTx, cam
   await writeAdmission(tx, campaign, calls, { paceNextAt: pace.next(calls.length), rotation }, deps.replica, now);
   deps.campaignMetrics?.admitted.inc(calls.length);
   return calls.map((c) => ({ id: c.id, at: c.at }));
+}
+
+/** What a round reads under the campaign's row lock before admitting (`RoundState`), in one round trip. */
+export function readRoundState(db: DbTx | SqlTx, campaign: Campaign, now: Date): Promise<RoundState> {
+  return roundState(sqlIn(db), campaign, now, OPEN_CONTACT_STATES);
 }
 
 /**
@@ -159,7 +171,7 @@ async function pickWaitingContacts(
   let scanned = 0;
   const pageSize = allowed ? Math.max(want * 2, 50) : want;
   scan: while (picked.length < want && scanned < scanLimit) {
-    const page = await waitingPage(tx, campaign.id, now, after, pageSize);
+    const page = await waitingPage(tx, campaign, now, after, pageSize);
     if (page.length === 0) {
       if (wrapped) break;
       wrapped = true;

@@ -4,11 +4,11 @@ import { countsFor } from './campaign-presenter';
 import type { DialerDeps } from './deps';
 
 /** Contact states from which a call may still be placed or is under way: every state but the final ones. */
-const OPEN_STATES = CONTACT_STATES.filter((s) => !FINAL_CONTACT_STATES.includes(s));
+export const OPEN_CONTACT_STATES = CONTACT_STATES.filter((s) => !FINAL_CONTACT_STATES.includes(s));
 
 /** Whether any contact may still be called or is on a call. */
 export async function hasOpenContacts(tx: DbTx | SqlTx, campaignId: string): Promise<boolean> {
-  const rows = await sqlIn(tx).query(HAS_OPEN_CONTACTS_SQL, [campaignId, OPEN_STATES]);
+  const rows = await sqlIn(tx).query(HAS_OPEN_CONTACTS_SQL, [campaignId, OPEN_CONTACT_STATES]);
   return rows.length > 0;
 }
 
@@ -23,7 +23,7 @@ const HAS_OPEN_CONTACTS_SQL = `SELECT 1 AS open FROM campaign_contacts WHERE cam
 export async function completeCampaign(deps: DialerDeps, tx: DbTx, campaign: Campaign, why: 'all_final' | 'end_at'): Promise<void> {
   const now = deps.now();
   if (why === 'end_at') {
-    await tx.campaignContact.updateMany({ where: { campaignId: campaign.id, state: { in: OPEN_STATES } }, data: { state: 'canceled', nextAttemptAt: null, updatedAt: now } });
+    await tx.campaignContact.updateMany({ where: { campaignId: campaign.id, state: { in: OPEN_CONTACT_STATES } }, data: { state: 'canceled', nextAttemptAt: null, updatedAt: now } });
   }
   const done = await tx.campaign.update({ where: { id: campaign.id }, data: { status: 'completed', completedAt: campaign.completedAt ?? now, updatedAt: now } });
   deps.logger.info({ tenant_id: campaign.tenantId, campaign_id: campaign.id, why }, 'campaign completed');

@@ -83,9 +83,9 @@ export async function releaseTrialNumbers(_deps: DialerDeps, events: readonly Ev
 }
 
 /** Frees the trial number a test call holds, if it still holds one. */
-export async function releaseLease(tx: DbTx, sessionId: string): Promise<boolean> {
-  const n = await tx.$executeRaw`UPDATE trial_numbers SET in_use_by = NULL WHERE in_use_by = ${sessionId}`;
-  return n > 0;
+export async function releaseLease(tx: DbTx | SqlTx, sessionId: string): Promise<boolean> {
+  const rows = await sqlIn(tx).query(`UPDATE trial_numbers SET in_use_by = NULL WHERE in_use_by = $1 RETURNING id`, [sessionId]);
+  return rows.length > 0;
 }
 
 /**

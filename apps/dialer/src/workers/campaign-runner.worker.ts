@@ -1,6 +1,6 @@
 import { FINAL_CAMPAIGN_STATUSES, LAUNCHED_CAMPAIGN_STATUSES } from '@callplane/contracts';
 import { startWorkerLoop } from '@callplane/service-kit';
-import { AdmissionMemory, admitCampaignCalls, type AdmissionOptions, type AdmittedCall } from '../usecases/campaign-admission';
+import { AdmissionMemory, admitCampaignCalls, readRoundState, type AdmissionOptions, type AdmittedCall } from '../usecases/campaign-admission';
 import { lockCampaign } from '../usecases/campaign-admission.sql';
 import { completeCampaign, hasOpenContacts, sendCompletionIfOwed } from '../usecases/campaign-completion';
 import { failLostCampaignDispatches } from '../usecases/campaign-lost-dispatch';
@@ -91,8 +91,11 @@ export function createCampaignRunner(deps: DialerDeps, options: CampaignRunnerOp
       if (!campaign) return null;
       const now = deps.now();
       const pastEnd = campaign.endAt !== null && campaign.endAt <= now;
-      if (campaign.status !== 'running' || pastEnd || !(await hasOpenContacts(tx, id))) return 'lifecycle' as const;
-      return admitCampaignCalls(deps, tx, campaign, memory, admission);
+      if (campaign.status !== 'running' || pastEnd) return 'lifecycle' as const;
+      // In a statement after the lock's: it sees every admission committed before this round took the campaign.
+      const state = await readRoundState(tx, campaign, now);
+      if (!state.open) return 'lifecycle' as const;
+      return admitCampaignCalls(deps, tx, campaign, memory, admission, state);
     });
     return admitted === 'lifecycle' ? handleLifecycle(id) : admitted;
   }
