@@ -21,8 +21,8 @@ const LISTED_AMONG_SQL = `
   JOIN do_not_call_numbers d ON d.tenant_id = $2 AND d.number = n.number`;
 
 /** Whether the tenant's list has any number at all: an import skips checking each batch against an empty list. */
-export async function hasDoNotCallNumbers(db: Db, tenantId: string): Promise<boolean> {
-  return (await db.doNotCallNumber.findFirst({ where: { tenantId }, select: { number: true } })) !== null;
+export async function hasDoNotCallNumbers(db: Db | SqlTx, tenantId: string): Promise<boolean> {
+  return (await sqlIn(db).query(`SELECT 1 AS listed FROM do_not_call_numbers WHERE tenant_id = $1 LIMIT 1`, [tenantId])).length > 0;
 }
 
 /** Adds the numbers (E.164, distinct) to the list; returns how many were not on it already. */
