@@ -29,28 +29,54 @@ export async function lockSession(tx: SqlTx, ref: CallRef): Promise<CallSession 
   return (await tx.query<CallSession>(text, values))[0] ?? null;
 }
 
+/**
+ * The session a reference names and its row version (`xmin`: the transaction that wrote the row as it is now), read
+ * without a lock, for a write that applies only if the row is still that version (`updateSessionWithEvent`).
+ */
+export async function readSessionVersion(tx: SqlTx, ref: CallRef): Promise<{ session: CallSession; version: string } | null> {
+  const { text, values } = callRefQuery(ref, `${SESSION_SELECT}, xmin::text AS "rowVersion"`);
+  const row = (await tx.query<CallSession & { rowVersion: string }>(text, values))[0];
+  if (!row) return null;
+  const { rowVersion, ...session } = row;
+  return { session, version: rowVersion };
+}
+
 const iso = (d: Date | null) => d?.toISOString() ?? null;
 
-const UPDATE_SESSION_SQL = `
+/** `version`: compare-and-set on `xmin` (written only if the row is still the version read); null: the caller holds the row lock. */
+const updateSessionSql = (versioned: boolean) => `
   WITH s AS (
     UPDATE call_sessions
     SET status = $2, answered_at = $3::timestamp(3), ended_at = $4::timestamp(3), sip_status = $5::int, end_reason = $6,
         room_name = $7, updated_at = $8::timestamp(3)
-    WHERE id = $1
+    WHERE id = $1 ${versioned ? 'AND xmin = $14::text::xid' : ''}
     RETURNING id
+  ),
+  e AS (
+    INSERT INTO outbox_events (${OUTBOX_COLUMNS.join(', ')})
+    SELECT $9, $10, $11, $12::jsonb, $13::timestamp(3) FROM s
   )
-  INSERT INTO outbox_events (${OUTBOX_COLUMNS.join(', ')})
-  SELECT $9, $10, $11, $12::jsonb, $13::timestamp(3) FROM s`;
+  SELECT count(*)::int AS n FROM s`;
+const UPDATE_SESSION_SQL = updateSessionSql(false);
+const UPDATE_SESSION_VERSION_SQL = updateSessionSql(true);
 
-/** Writes a session's moved fields and its event in one statement (the event only if the row was there to move). */
-export async function updateSessionWithEvent(tx: SqlTx, s: CallSession, event: OutboxRow): Promise<void> {
-  await tx.query(UPDATE_SESSION_SQL, [s.id, s.status, iso(s.answeredAt), iso(s.endedAt), s.sipStatus, s.endReason, s.roomName, iso(s.updatedAt), ...outboxRowValues(event)]);
+/**
+ * Writes a session's moved fields and its event in one statement (the event only if the row was written); with
+ * `version`, only if the row is still that version. Returns whether it was written.
+ */
+export async function updateSessionWithEvent(tx: SqlTx, s: CallSession, event: OutboxRow, version?: string): Promise<boolean> {
+  const values = [s.id, s.status, iso(s.answeredAt), iso(s.endedAt), s.sipStatus, s.endReason, s.roomName, iso(s.updatedAt), ...outboxRowValues(event)];
+  const [row] = await tx.query<{ n: number }>(version === undefined ? UPDATE_SESSION_SQL : UPDATE_SESSION_VERSION_SQL, version === undefined ? values : [...values, version]);
+  return row!.n === 1;
 }
 
-const SET_ROOM_SQL = `UPDATE call_sessions SET room_name = $2, updated_at = $3::timestamp(3) WHERE id = $1`;
+const SET_ROOM_SQL = `UPDATE call_sessions SET room_name = $2, updated_at = $3::timestamp(3) WHERE id = $1 RETURNING id`;
+const SET_ROOM_VERSION_SQL = `UPDATE call_sessions SET room_name = $2, updated_at = $3::timestamp(3) WHERE id = $1 AND xmin = $4::text::xid RETURNING id`;
 
-export async function setSessionRoom(tx: SqlTx, s: CallSession): Promise<void> {
-  await tx.query(SET_ROOM_SQL, [s.id, s.roomName, iso(s.updatedAt)]);
+/** Keeps the session's room; with `version`, only if the row is still that version. Returns whether it was written. */
+export async function setSessionRoom(tx: SqlTx, s: CallSession, version?: string): Promise<boolean> {
+  const rows = version === undefined ? await tx.query(SET_ROOM_SQL, [s.id, s.roomName, iso(s.updatedAt)]) : await tx.query(SET_ROOM_VERSION_SQL, [s.id, s.roomName, iso(s.updatedAt), version]);
+  return rows.length === 1;
 }
 
 /**

@@ -118,4 +118,15 @@ describe.each([
     const byRoom = await t.report({ call: { roomName: room }, state: 'completed', at: at('09'), endReason: 'room_closed' });
     expect(byRoom).toMatchObject({ kind: 'applied', session: { id: session.id, roomName: room, endReason: 'room_closed' } });
   });
+
+  it('a late report moves nothing but keeps a room seen for the first time, once, even when reports race for it', async () => {
+    const { session } = await openCall();
+    const t = transitions();
+    await t.report({ call: { sessionId: session.id }, state: 'completed', at: at('10') });
+    const room = `call-${newId('callSession')}`;
+    const outcomes = await Promise.all(Array.from({ length: 6 }, () => t.report({ call: { sessionId: session.id }, state: 'ringing', at: at('11'), roomName: room })));
+    expect(outcomes.every((o) => o.kind === 'ignored' && o.session.roomName === room)).toBe(true);
+    expect(await db.prisma.callSession.findUniqueOrThrow({ where: { id: session.id } })).toMatchObject({ status: 'completed', roomName: room });
+    expect(await eventTypes(session.id)).toEqual(['call.initiating', 'call.completed']);
+  });
 });

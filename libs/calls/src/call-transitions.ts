@@ -1,7 +1,7 @@
 import { isTerminalState, nextCallState, type CallState } from '@callplane/contracts';
 import { sqlIn, sqlOver, type CallSession, type DbTx, type PrismaClient, type Sql, type SqlPool, type SqlTx } from '@callplane/db';
 import { outboxRow } from '@callplane/events';
-import { lockSession, setSessionRoom, updateSessionWithEvent } from './call-sessions.sql';
+import { lockSession, readSessionVersion, setSessionRoom, updateSessionWithEvent } from './call-sessions.sql';
 import { defaultEndReason } from './end-reason';
 import { lifecycleEvent } from './lifecycle';
 
@@ -29,10 +29,11 @@ export type ReportOutcome = { kind: 'unknown_call' } | { kind: 'ignored'; sessio
  * The one writer of call state after a call starts. Every service that learns something about a call (the gateway
  * from provider and LiveKit webhooks, the dialer from LiveKit's answer to its INVITE) reports it here.
  *
- * Applies reports from every source to call sessions through the one state machine (`nextCallState`), under a row
- * lock: the session and its `call.lifecycle` event are written in one transaction, or nothing is. A duplicate,
- * late or out-of-order report changes nothing and emits nothing, so retries from providers and replicas racing
- * each other produce one event per transition.
+ * Applies reports from every source to call sessions through the one state machine (`nextCallState`): the session
+ * and its `call.lifecycle` event are written in one statement, or nothing is, and only onto the row the transition was
+ * decided from (a compare-and-set on its version: a report that lost a race decides again on the row as it is now; in
+ * a caller's transaction, under the caller's row lock). A duplicate, late or out-of-order report changes nothing and
+ * emits nothing, so retries from providers and replicas racing each other produce one event per transition.
  */
 export interface CallTransitionsDeps {
   prisma: PrismaClient;
@@ -48,10 +49,28 @@ export class CallTransitions {
     this.sql = sqlOver(deps.prisma, deps.pool);
   }
 
+  /**
+   * On its own: the session read with its row version, the transition decided, and written (with its event) in one
+   * statement only if the row is still that version; else decided again on the row as it now is. Two round trips, no
+   * transaction to open: every report of every call goes through here.
+   */
   async report(r: CallReport): Promise<ReportOutcome> {
-    const outcome = await this.sql.transaction((tx) => this.reportIn(tx, r));
-    if (outcome.kind === 'applied') this.deps.outbox.notify();
-    return outcome;
+    for (let attempt = 1; ; attempt++) {
+      const read = await readSessionVersion(this.sql, r.call);
+      if (!read) return { kind: 'unknown_call' };
+      const step = decide(read.session, r);
+      if (step.kind === 'ignored' && !step.roomSeen) return { kind: 'ignored', session: step.session };
+      const written =
+        step.kind === 'applied'
+          ? await updateSessionWithEvent(this.sql, step.session, outboxRow(lifecycleEvent(step.session, r.at)), read.version)
+          : await setSessionRoom(this.sql, step.session, read.version);
+      if (written) {
+        if (step.kind === 'applied') this.deps.outbox.notify();
+        return { kind: step.kind, session: step.session };
+      }
+      // Another report moved the row since it was read: decide again (a duplicate then finds nothing left to do).
+      if (attempt >= MAX_REPORT_ATTEMPTS) throw new Error(`call session of ${JSON.stringify(r.call)} kept changing under ${attempt} attempts to report ${r.state}`);
+    }
   }
 
   /**
@@ -70,17 +89,32 @@ export class CallTransitions {
   async reportIn(tx: SqlTx, r: CallReport): Promise<ReportOutcome> {
     const current = await lockSession(tx, r.call);
     if (!current) return { kind: 'unknown_call' };
-    const next = nextCallState(current.status as CallState, r.state);
-    const roomName = r.roomName && !current.roomName ? r.roomName : current.roomName;
-    if (!next) {
-      // Nothing moves, but a room seen for the first time is still worth keeping (it finds later reports).
-      if (roomName === current.roomName) return { kind: 'ignored', session: current };
-      const session = { ...current, roomName, updatedAt: new Date() };
-      await setSessionRoom(tx, session);
-      return { kind: 'ignored', session };
-    }
-    const terminal = isTerminalState(next);
-    const session: CallSession = {
+    const step = decide(current, r);
+    if (step.kind === 'applied') await updateSessionWithEvent(tx, step.session, outboxRow(lifecycleEvent(step.session, r.at)));
+    else if (step.roomSeen) await setSessionRoom(tx, step.session);
+    return { kind: step.kind, session: step.session };
+  }
+}
+
+/** A report that keeps losing the compare-and-set this many times in a row is an error (the row changes without end). */
+const MAX_REPORT_ATTEMPTS = 50;
+
+/**
+ * What a report does to the session as read: the call-state machine's next state, with the times, SIP status and end
+ * reason that go with it (`applied`), or nothing (`ignored`), except a LiveKit room seen for the first time, which is
+ * still worth keeping (it finds later reports: `roomSeen`). The session returned is the row as it is to be written.
+ */
+function decide(current: CallSession, r: CallReport): { kind: 'applied'; session: CallSession } | { kind: 'ignored'; session: CallSession; roomSeen: boolean } {
+  const next = nextCallState(current.status as CallState, r.state);
+  const roomName = r.roomName && !current.roomName ? r.roomName : current.roomName;
+  if (!next) {
+    if (roomName === current.roomName) return { kind: 'ignored', session: current, roomSeen: false };
+    return { kind: 'ignored', session: { ...current, roomName, updatedAt: new Date() }, roomSeen: true };
+  }
+  const terminal = isTerminalState(next);
+  return {
+    kind: 'applied',
+    session: {
       ...current,
       status: next,
       answeredAt: current.answeredAt ?? (next === 'in_progress' ? r.at : (r.answeredAt ?? null)),
@@ -89,8 +123,6 @@ export class CallTransitions {
       endReason: terminal ? (r.endReason ?? current.endReason ?? defaultEndReason(next)) : current.endReason,
       roomName,
       updatedAt: new Date(),
-    };
-    await updateSessionWithEvent(tx, session, outboxRow(lifecycleEvent(session, r.at)));
-    return { kind: 'applied', session };
-  }
+    },
+  };
 }
