@@ -114,7 +114,7 @@ async function main(): Promise<number> {
   }
   if (paced) {
     results.push({ goal: `pace within ±${GOALS.paceTolerance * 100}% of ${GOALS.rate}/s`, met: Math.abs(paced.achieved / GOALS.rate - 1) <= GOALS.paceTolerance });
-    console.log(`(b) pace: ${paced.calls} calls at ${paced.achieved.toFixed(1)} calls/s, configured ${GOALS.rate}/s`);
+    console.log(`(b) pace: ${paced.calls} calls at ${paced.achieved.toFixed(1)} calls/s, configured ${GOALS.rate}/s; highest concurrency ${paced.maxCalling} of ${GOALS.concurrency}`);
     const pipeline = paced.cpuMsPerCall.dialers + paced.cpuMsPerCall.voiceAgent + paced.cpuMsPerCall.postgres;
     console.log(
       `    CPU per call: dialers ${paced.cpuMsPerCall.dialers.toFixed(1)} ms, voice agent (sandbox carrier) ${paced.cpuMsPerCall.voiceAgent.toFixed(1)} ms, ` +
@@ -184,12 +184,12 @@ async function pacePhase(db: Database, api: CampaignApi, caller: Caller, procs: 
   });
   const before = cpu();
   await api.launch(campaign.id);
-  await waitForCampaign(db, api, campaign.id, 120_000);
+  const maxCalling = await waitForCampaign(db, api, campaign.id, 120_000);
   const after = cpu();
   const { rate } = await dialRate(db, campaign.id);
   const perCall = (k: keyof typeof before) => (after[k] - before[k]) / numbers.length;
   const cpuMsPerCall = { dialers: perCall('dialers'), voiceAgent: perCall('voiceAgent'), postgres: perCall('postgres') };
-  return { calls: numbers.length, achieved: rate, cpuMsPerCall };
+  return { calls: numbers.length, achieved: rate, cpuMsPerCall, maxCalling };
 }
 
 /** (c): the whole run, with one replica killed once half the contacts are final. */
@@ -298,11 +298,16 @@ async function contactCounts(db: Database, campaignId: string) {
   return { calling: Number(row.calling), final: Number(row.final), status: row.status };
 }
 
-async function waitForCampaign(db: Database, api: CampaignApi, campaignId: string, timeoutMs: number): Promise<void> {
+/** Waits for the campaign to complete; returns the most contacts seen `calling` at once (polled every 100 ms). */
+async function waitForCampaign(db: Database, api: CampaignApi, campaignId: string, timeoutMs: number): Promise<number> {
   const until = Date.now() + timeoutMs;
-  while ((await contactCounts(db, campaignId)).status !== 'completed') {
+  let maxCalling = 0;
+  for (;;) {
+    const { status, calling } = await contactCounts(db, campaignId);
+    maxCalling = Math.max(maxCalling, calling);
+    if (status === 'completed') return maxCalling;
     if (Date.now() > until) throw new Error(`campaign ${campaignId} did not complete: ${JSON.stringify(await api.get(campaignId))}`);
-    await new Promise((r) => setTimeout(r, 200));
+    await new Promise((r) => setTimeout(r, 100));
   }
 }
 
