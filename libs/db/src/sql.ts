@@ -20,10 +20,15 @@ export interface SqlTx {
 export interface Sql extends SqlTx {
   /**
    * `fn`'s statements in one transaction on one connection: committed when it resolves, rolled back when it throws.
-   * `timeoutMs` bounds it on Prisma (the embedded database; default 30 s); the pool's have none.
+   * `timeoutMs` (default 30 s) bounds it: on Prisma (the embedded database), the whole transaction; on the pool, each
+   * wait between its statements (`idle_in_transaction_session_timeout`: the server ends a transaction whose holder
+   * went quiet, and its locks with it).
    */
   transaction<T>(fn: (tx: SqlTx) => Promise<T>, opts?: { timeoutMs?: number }): Promise<T>;
 }
+
+/** A transaction's bound when the caller names none (Prisma's, as `connectPostgres` configures it elsewhere: 30 s). */
+const DEFAULT_TIMEOUT_MS = 30_000;
 
 /** What `sqlOver` uses of a node-postgres pool; a `pg` Pool (`Database.pool`) fits. */
 export interface SqlPool {
@@ -48,7 +53,7 @@ export function sqlIn(tx: DbTx | PrismaClient | SqlTx): SqlTx {
 function prismaSql(prisma: PrismaClient): Sql {
   return {
     query: (text, values = []) => prisma.$queryRawUnsafe(text, ...values),
-    transaction: (fn, opts) => prisma.$transaction((tx) => fn(sqlIn(tx)), { timeout: opts?.timeoutMs ?? 30_000 }),
+    transaction: (fn, opts) => prisma.$transaction((tx) => fn(sqlIn(tx)), { timeout: opts?.timeoutMs ?? DEFAULT_TIMEOUT_MS }),
   };
 }
 
@@ -73,7 +78,7 @@ function pgSql(pool: SqlPool): Sql {
     async query(text, values = []) {
       return (await pool.query(statement(text, values))).rows as never;
     },
-    async transaction(fn) {
+    async transaction(fn, opts) {
       const client = await pool.connect();
       // A BEGIN, COMMIT or ROLLBACK that failed leaves the connection in an unknown state: it is not handed back.
       let broken: Error | undefined;
@@ -83,7 +88,8 @@ function pgSql(pool: SqlPool): Sql {
           throw e;
         });
       try {
-        await control('BEGIN');
+        // One round trip: the transaction and its idle bound.
+        await control(`BEGIN; SET LOCAL idle_in_transaction_session_timeout = ${Math.max(1, Math.round(opts?.timeoutMs ?? DEFAULT_TIMEOUT_MS))}`);
         let result: Awaited<ReturnType<typeof fn>>;
         try {
           result = await fn({ query: async (text, values = []) => (await client.query(statement(text, values))).rows as never });
