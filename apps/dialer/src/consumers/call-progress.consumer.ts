@@ -1,7 +1,8 @@
 import { TOPICS, type CallLifecycleData, type EventEnvelope } from '@callplane/contracts';
 import { sqlIn, type DbTx, type SqlTx } from '@callplane/db';
 import { subscribeDedupedBatchSql, type EventBus } from '@callplane/events';
-import { lockOutboundCalls, recordCallProgress } from '../usecases/call-progress';
+import { recordCallProgress } from '../usecases/call-progress';
+import { lockCallsWithAgents } from '../usecases/call-progress.sql';
 import { recordCampaignCallOutcomes } from '../usecases/campaign-outcomes';
 import type { DialerDeps } from '../usecases/deps';
 import { enqueueStatusWebhooks } from '../usecases/status-webhooks';
@@ -28,9 +29,9 @@ export async function handleCallProgress(deps: DialerDeps, events: readonly Even
   const outbound = events.filter((e) => e.data?.direction === 'outbound');
   if (outbound.length === 0) return;
   // The batch's rows are locked and read once (one statement), for every step below.
-  const calls = await lockOutboundCalls(sqlIn(tx), outbound.map((e) => e.data.session_id));
+  const { calls, agents } = await lockCallsWithAgents(sqlIn(tx), outbound.map((e) => e.data.session_id));
   const moved = await recordCallProgress(deps, outbound, tx, calls);
   await recordCampaignCallOutcomes(deps, moved, tx);
   await releaseTrialNumbers(deps, outbound, tx);
-  await enqueueStatusWebhooks(deps, outbound, tx, calls);
+  await enqueueStatusWebhooks(deps, outbound, tx, calls, agents);
 }

@@ -8,13 +8,38 @@ import { OUTBOUND_CALL_SELECT } from './dispatch.sql';
 
 const iso = (d: Date | null) => d?.toISOString() ?? null;
 
-const LOCK_CALLS_SQL = `SELECT ${OUTBOUND_CALL_SELECT} FROM outbound_calls o WHERE o.id = ANY($1::text[]) ORDER BY o.id FOR UPDATE`;
+/** An agent's status webhook target, as the status webhooks read it. */
+export interface AgentHook {
+  id: string;
+  tenantId: string;
+  statusWebhookUrl: string | null;
+}
 
-/** The dialer's rows for these call ids, locked in id order (two batches never deadlock) and read, in one statement. */
-export async function lockOutboundCalls(tx: SqlTx, sessionIds: readonly string[]): Promise<Map<string, OutboundCall>> {
+const LOCK_CALLS_SQL = `
+  SELECT ${OUTBOUND_CALL_SELECT},
+         CASE WHEN a.id IS NULL THEN NULL ELSE json_build_object('id', a.id, 'tenantId', a.tenant_id, 'statusWebhookUrl', a.status_webhook_url) END AS "agentHook"
+  FROM outbound_calls o LEFT JOIN agents a ON a.id = o.agent_id
+  WHERE o.id = ANY($1::text[]) ORDER BY o.id FOR UPDATE OF o`;
+
+/**
+ * The dialer's rows for these call ids, locked in id order (two batches never deadlock) and read, with their agents'
+ * status webhook targets (by agent id: what the status webhooks would read next), in one statement.
+ */
+export async function lockCallsWithAgents(tx: SqlTx, sessionIds: readonly string[]): Promise<{ calls: Map<string, OutboundCall>; agents: Map<string, AgentHook> }> {
   const ids = [...new Set(sessionIds)];
-  if (ids.length === 0) return new Map();
-  return new Map((await tx.query<OutboundCall>(LOCK_CALLS_SQL, [ids])).map((c) => [c.id, c]));
+  const calls = new Map<string, OutboundCall>();
+  const agents = new Map<string, AgentHook>();
+  if (ids.length === 0) return { calls, agents };
+  for (const { agentHook, ...call } of await tx.query<OutboundCall & { agentHook: AgentHook | null }>(LOCK_CALLS_SQL, [ids])) {
+    calls.set(call.id, call);
+    if (agentHook) agents.set(agentHook.id, agentHook);
+  }
+  return { calls, agents };
+}
+
+/** `lockCallsWithAgents`, the calls alone. */
+export async function lockOutboundCalls(tx: SqlTx, sessionIds: readonly string[]): Promise<Map<string, OutboundCall>> {
+  return (await lockCallsWithAgents(tx, sessionIds)).calls;
 }
 
 const WRITE_PROGRESS_SQL = `
@@ -107,7 +132,7 @@ export function readWebhookCalls(tx: SqlTx, ids: readonly string[]): Promise<Web
 
 const AGENT_HOOKS_SQL = `SELECT id, tenant_id AS "tenantId", status_webhook_url AS "statusWebhookUrl" FROM agents WHERE id = ANY($1::text[])`;
 
-export function readAgentHooks(tx: SqlTx, ids: readonly string[]): Promise<Array<{ id: string; tenantId: string; statusWebhookUrl: string | null }>> {
+export function readAgentHooks(tx: SqlTx, ids: readonly string[]): Promise<AgentHook[]> {
   return tx.query(AGENT_HOOKS_SQL, [ids]);
 }
 

@@ -3,8 +3,6 @@ import { sqlIn, type DbTx, type OutboundCall, type SqlTx } from '@callplane/db';
 import { lockOutboundCalls, writeCallProgress } from './call-progress.sql';
 import type { DialerDeps } from './deps';
 
-export { lockOutboundCalls } from './call-progress.sql';
-
 /** Row states a call can still be in when its call ends (`canceled`/`failed` rows are left as they are). */
 const LIVE_ROW_STATES = ['dispatching', 'dispatched'];
 

@@ -1,6 +1,6 @@
 import type { CallLifecycleData, EventEnvelope, StatusWebhookBody } from '@callplane/contracts';
 import { sqlIn, type DbTx, type SqlTx } from '@callplane/db';
-import { insertDeliveries, readAgentHooks, readWebhookCalls, type WebhookCall } from './call-progress.sql';
+import { insertDeliveries, readAgentHooks, readWebhookCalls, type AgentHook, type WebhookCall } from './call-progress.sql';
 import type { DialerDeps } from './deps';
 
 /**
@@ -17,6 +17,8 @@ export async function enqueueStatusWebhooks(
   events: readonly EventEnvelope<CallLifecycleData>[],
   tx: DbTx | SqlTx,
   read?: ReadonlyMap<string, WebhookCall>,
+  /** Agents the caller read already (`lockCallsWithAgents`), by id: not read again. */
+  readAgents?: ReadonlyMap<string, AgentHook>,
 ): Promise<void> {
   const outbound = events.filter((e) => e.data.direction === 'outbound');
   if (outbound.length === 0) return;
@@ -28,9 +30,9 @@ export async function enqueueStatusWebhooks(
     return call?.tenantId === e.tenant_id ? call : null;
   };
   const agentOf = (e: EventEnvelope<CallLifecycleData>) => callOf(e)?.agentId ?? e.data.agent_id;
-  const needAgents = outbound.filter((e) => !callOf(e)?.webhookUrl && agentOf(e));
-  const agents = needAgents.length ? await readAgentHooks(sql, [...new Set(needAgents.map((e) => agentOf(e)!))]) : [];
-  const agentById = new Map(agents.map((a) => [a.id, a]));
+  const agentById = new Map<string, AgentHook>(readAgents ?? []);
+  const needAgents = outbound.filter((e) => !callOf(e)?.webhookUrl && agentOf(e) && !agentById.has(agentOf(e)!));
+  if (needAgents.length) for (const a of await readAgentHooks(sql, [...new Set(needAgents.map((e) => agentOf(e)!))])) agentById.set(a.id, a);
   const urlOf = (e: EventEnvelope<CallLifecycleData>) => {
     const agent = agentById.get(agentOf(e) ?? '');
     return callOf(e)?.webhookUrl ?? (agent?.tenantId === e.tenant_id ? agent.statusWebhookUrl : null);
