@@ -15,6 +15,7 @@
  *   npm run bench:campaign                  everything (phase c takes about 45 minutes: see the README)
  *   npm run bench:campaign -- --quick       20,000 rows, 1,000 contacts
  *   npm run bench:campaign -- --check       exit 1 when a goal is missed
+ *   npm run bench:campaign -- --phases a,b  only the phases named (default a,b,c)
  *   options: --rows <n> (a), --contacts <n> (c, at most 10,000), --replicas <n> (c, default 4)
  * Environment: BENCH_DATABASE_URL (server for the throw-away database; default postgresql://postgres@127.0.0.1:5432/postgres).
  */
@@ -39,6 +40,7 @@ const QUICK = flag('quick');
 const ROWS = option('rows', QUICK ? 20_000 : 100_000);
 const CONTACTS = Math.min(option('contacts', QUICK ? 1_000 : 10_000), 10_000);
 const REPLICAS = option('replicas', 4);
+const PHASES = phasesArg();
 const GOALS = { importRowsPerSecond: 20_000, paceTolerance: 0.05, concurrency: 200, rate: 50 };
 
 const bench = benchRun();
@@ -99,33 +101,40 @@ async function main(): Promise<number> {
   if (failed) throw failed.reason;
   const api = new CampaignApi(dialers[0]!.url, seeded.apiKey);
 
-  const imported = await importPhase(db, api, caller);
-  const paced = await pacePhase(db, api, caller, { dialers, voiceAgent });
-  const run = await runPhase(db, api, caller, dialers);
+  const imported = PHASES.has('a') ? await importPhase(db, api, caller) : null;
+  const paced = PHASES.has('b') ? await pacePhase(db, api, caller, { dialers, voiceAgent }) : null;
+  const run = PHASES.has('c') ? await runPhase(db, api, caller, dialers) : null;
 
-  const results = [
-    { goal: `import ≥ ${GOALS.importRowsPerSecond.toLocaleString('en-US')} rows/s`, met: imported.rowsPerSecond >= GOALS.importRowsPerSecond },
-    { goal: `pace within ±${GOALS.paceTolerance * 100}% of ${GOALS.rate}/s`, met: Math.abs(paced.achieved / GOALS.rate - 1) <= GOALS.paceTolerance },
-    { goal: `run: concurrency never above ${GOALS.concurrency}`, met: run.maxCalling <= GOALS.concurrency },
-    { goal: 'run: no contact dialed twice', met: run.dialedTwice === 0 },
-    { goal: 'run: no contact lost', met: run.lost === 0 },
-    { goal: `run: calls/s within ±${GOALS.paceTolerance * 100}% of what the limits allow`, met: Math.abs(run.achieved / run.allowed - 1) <= GOALS.paceTolerance },
-  ];
+  const results: Array<{ goal: string; met: boolean }> = [];
   console.log('');
   console.log(`campaign bench — ${availableParallelism()} cores, load ${loadavg()[0]!.toFixed(1)}`);
-  console.log(`(a) import ${ROWS.toLocaleString('en-US')} contacts: ${fmt(imported.rowsPerSecond)} rows/s through the API; baseline (straight INSERTs) ${fmt(imported.baselineRowsPerSecond)} rows/s; ratio ${(imported.rowsPerSecond / imported.baselineRowsPerSecond).toFixed(2)}`);
-  console.log(`(b) pace: ${paced.calls} calls at ${paced.achieved.toFixed(1)} calls/s, configured ${GOALS.rate}/s`);
-  const pipeline = paced.cpuMsPerCall.dialers + paced.cpuMsPerCall.voiceAgent + paced.cpuMsPerCall.postgres;
-  console.log(
-    `    CPU per call: dialers ${paced.cpuMsPerCall.dialers.toFixed(1)} ms, voice agent (sandbox carrier) ${paced.cpuMsPerCall.voiceAgent.toFixed(1)} ms, ` +
-      `PostgreSQL ${paced.cpuMsPerCall.postgres.toFixed(1)} ms: ${pipeline.toFixed(1)} ms, so at most ${((availableParallelism() * 1000) / pipeline).toFixed(0)} calls/s on ${availableParallelism()} cores`,
-  );
-  console.log(
-    `(c) run: ${run.contacts.toLocaleString('en-US')} contacts, ${REPLICAS} replicas (one killed at ${run.killedAt}), ${run.minutes.toFixed(1)} min; ` +
-      `${run.achieved.toFixed(2)} calls/s, limits allow ${run.allowed.toFixed(2)} (${run.boundBy}); highest concurrency ${run.maxCalling}; ` +
-      `dialed twice ${run.dialedTwice}; lost ${run.lost}; dialer CPU ${run.cpuMsPerCall.toFixed(2)} ms per admitted call`,
-  );
-  console.log(`    mean admission → session ${run.dispatchLagSeconds.toFixed(2)} s; call ended → contact final ${run.outcomeLagSeconds.toFixed(2)} s`);
+  if (imported) {
+    results.push({ goal: `import ≥ ${GOALS.importRowsPerSecond.toLocaleString('en-US')} rows/s`, met: imported.rowsPerSecond >= GOALS.importRowsPerSecond });
+    console.log(`(a) import ${ROWS.toLocaleString('en-US')} contacts: ${fmt(imported.rowsPerSecond)} rows/s through the API; baseline (straight INSERTs) ${fmt(imported.baselineRowsPerSecond)} rows/s; ratio ${(imported.rowsPerSecond / imported.baselineRowsPerSecond).toFixed(2)}`);
+  }
+  if (paced) {
+    results.push({ goal: `pace within ±${GOALS.paceTolerance * 100}% of ${GOALS.rate}/s`, met: Math.abs(paced.achieved / GOALS.rate - 1) <= GOALS.paceTolerance });
+    console.log(`(b) pace: ${paced.calls} calls at ${paced.achieved.toFixed(1)} calls/s, configured ${GOALS.rate}/s; highest concurrency ${paced.maxCalling} of ${GOALS.concurrency}`);
+    const pipeline = paced.cpuMsPerCall.dialers + paced.cpuMsPerCall.voiceAgent + paced.cpuMsPerCall.postgres;
+    console.log(
+      `    CPU per call: dialers ${paced.cpuMsPerCall.dialers.toFixed(1)} ms, voice agent (sandbox carrier) ${paced.cpuMsPerCall.voiceAgent.toFixed(1)} ms, ` +
+        `PostgreSQL ${paced.cpuMsPerCall.postgres.toFixed(1)} ms: ${pipeline.toFixed(1)} ms, so at most ${((availableParallelism() * 1000) / pipeline).toFixed(0)} calls/s on ${availableParallelism()} cores`,
+    );
+  }
+  if (run) {
+    results.push(
+      { goal: `run: concurrency never above ${GOALS.concurrency}`, met: run.maxCalling <= GOALS.concurrency },
+      { goal: 'run: no contact dialed twice', met: run.dialedTwice === 0 },
+      { goal: 'run: no contact lost', met: run.lost === 0 },
+      { goal: `run: calls/s within ±${GOALS.paceTolerance * 100}% of what the limits allow`, met: Math.abs(run.achieved / run.allowed - 1) <= GOALS.paceTolerance },
+    );
+    console.log(
+      `(c) run: ${run.contacts.toLocaleString('en-US')} contacts, ${REPLICAS} replicas (one killed at ${run.killedAt}), ${run.minutes.toFixed(1)} min; ` +
+        `${run.achieved.toFixed(2)} calls/s, limits allow ${run.allowed.toFixed(2)} (${run.boundBy}); highest concurrency ${run.maxCalling}; ` +
+        `dialed twice ${run.dialedTwice}; lost ${run.lost}; dialer CPU ${run.cpuMsPerCall.toFixed(2)} ms per admitted call`,
+    );
+    console.log(`    mean admission → session ${run.dispatchLagSeconds.toFixed(2)} s; call ended → contact final ${run.outcomeLagSeconds.toFixed(2)} s`);
+  }
   for (const r of results) console.log(`  ${r.goal}: ${verdict(r.met)}`);
   return flag('check') && results.some((r) => !r.met) ? 1 : 0;
 }
@@ -175,12 +184,12 @@ async function pacePhase(db: Database, api: CampaignApi, caller: Caller, procs: 
   });
   const before = cpu();
   await api.launch(campaign.id);
-  await waitForCampaign(db, api, campaign.id, 120_000);
+  const maxCalling = await waitForCampaign(db, api, campaign.id, 120_000);
   const after = cpu();
   const { rate } = await dialRate(db, campaign.id);
   const perCall = (k: keyof typeof before) => (after[k] - before[k]) / numbers.length;
   const cpuMsPerCall = { dialers: perCall('dialers'), voiceAgent: perCall('voiceAgent'), postgres: perCall('postgres') };
-  return { calls: numbers.length, achieved: rate, cpuMsPerCall };
+  return { calls: numbers.length, achieved: rate, cpuMsPerCall, maxCalling };
 }
 
 /** (c): the whole run, with one replica killed once half the contacts are final. */
@@ -247,6 +256,16 @@ async function runPhase(db: Database, api: CampaignApi, caller: Caller, dialers:
   };
 }
 
+/** `--phases a,b`: the phases to run, in their order (all three when absent). */
+function phasesArg(): Set<'a' | 'b' | 'c'> {
+  const argv = process.argv.slice(2);
+  const i = argv.indexOf('--phases');
+  if (i < 0) return new Set(['a', 'b', 'c']);
+  const names = (argv[i + 1] ?? '').split(',').map((p) => p.trim());
+  if (!names.length || names.some((p) => p !== 'a' && p !== 'b' && p !== 'c')) throw new Error('--phases takes a comma-separated list of a, b, c');
+  return new Set(names as Array<'a' | 'b' | 'c'>);
+}
+
 /** The bench tenant's agent and its sandbox number. */
 interface Caller {
   agentId: string;
@@ -279,11 +298,16 @@ async function contactCounts(db: Database, campaignId: string) {
   return { calling: Number(row.calling), final: Number(row.final), status: row.status };
 }
 
-async function waitForCampaign(db: Database, api: CampaignApi, campaignId: string, timeoutMs: number): Promise<void> {
+/** Waits for the campaign to complete; returns the most contacts seen `calling` at once (polled every 100 ms). */
+async function waitForCampaign(db: Database, api: CampaignApi, campaignId: string, timeoutMs: number): Promise<number> {
   const until = Date.now() + timeoutMs;
-  while ((await contactCounts(db, campaignId)).status !== 'completed') {
+  let maxCalling = 0;
+  for (;;) {
+    const { status, calling } = await contactCounts(db, campaignId);
+    maxCalling = Math.max(maxCalling, calling);
+    if (status === 'completed') return maxCalling;
     if (Date.now() > until) throw new Error(`campaign ${campaignId} did not complete: ${JSON.stringify(await api.get(campaignId))}`);
-    await new Promise((r) => setTimeout(r, 200));
+    await new Promise((r) => setTimeout(r, 100));
   }
 }
 

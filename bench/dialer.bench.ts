@@ -15,7 +15,7 @@ import { availableParallelism, loadavg } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { CallTransitions } from '@callplane/calls';
 import { newId } from '@callplane/contracts';
-import { connectPostgres, type Database } from '@callplane/db';
+import { connectPostgres, sqlOver, type Database } from '@callplane/db';
 import { LiveKitCalls } from '@callplane/livekit';
 import { AppError, createLogger, SecretBox } from '@callplane/service-kit';
 import { FakeLiveKit } from '../libs/testing/src/fakes/livekit.fake';
@@ -96,9 +96,10 @@ async function main(): Promise<number> {
   bench.onCleanup(() => livekit.stop());
   const deps: DialerDeps = {
     prisma,
+    sql: sqlOver(prisma, database.pool),
     secrets: new SecretBox(randomBytes(32)),
     livekit: new LiveKitCalls({ url: livekit.url, apiKey: 'APIbench', apiSecret: 'dialer-bench-livekit-secret-0123456789' }),
-    transitions: new CallTransitions({ prisma, outbox }),
+    transitions: new CallTransitions({ prisma, pool: database.pool ?? null, outbox }),
     outbox,
     logger: createLogger({ name: 'dialer-bench', level: 'silent' }),
     settings: SETTINGS,

@@ -1,5 +1,6 @@
 import { CallTransitions, lostCallsCounter } from '@callplane/calls';
 import { envFields, replicaName } from '@callplane/config';
+import { sqlOver } from '@callplane/db';
 import { LiveKitCalls, LiveKitSip } from '@callplane/livekit';
 import type { ApiRouterDeps, Platform, SecretBox, ServiceModule } from '@callplane/service-kit';
 import type { Registry } from 'prom-client';
@@ -80,10 +81,11 @@ export function createDialerModule(opts: DialerModuleOptions): ServiceModule {
   const logger = platform.logger.child({ module: 'dialer' });
   const deps: DialerDeps = {
     prisma: platform.db.prisma,
+    sql: sqlOver(platform.db.prisma, platform.db.pool),
     secrets: opts.secrets,
     ...(opts.livekit ? { livekit: new LiveKitCalls(opts.livekit) } : {}),
     ...(opts.publicBaseUrl ? { publicBaseUrl: opts.publicBaseUrl } : {}),
-    transitions: new CallTransitions({ prisma: platform.db.prisma, outbox: platform.relay }),
+    transitions: new CallTransitions({ prisma: platform.db.prisma, pool: platform.db.pool ?? null, outbox: platform.relay }),
     outbox: platform.relay,
     logger,
     settings: opts.settings,

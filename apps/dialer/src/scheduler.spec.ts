@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { CallTransitions } from '@callplane/calls';
 import { newId } from '@callplane/contracts';
-import { connectPostgres, type Database } from '@callplane/db';
+import { connectPostgres, sqlOver, type Database } from '@callplane/db';
 import { CALL_ROOM_PREFIX, LiveKitCalls, LiveKitSip } from '@callplane/livekit';
 import { AppError, createLogger, SecretBox } from '@callplane/service-kit';
 import { FakeLiveKit, pollUntil, uniquePhoneNumber } from '@callplane/testing';
@@ -34,9 +34,10 @@ describe('scheduler', () => {
     const outbox = { notify: () => undefined };
     return {
       prisma: rdb.prisma,
+      sql: sqlOver(rdb.prisma, rdb.pool),
       secrets,
       livekit: new LiveKitCalls({ url: livekit.url, ...LIVEKIT_KEYS }),
-      transitions: new CallTransitions({ prisma: rdb.prisma, outbox }),
+      transitions: new CallTransitions({ prisma: rdb.prisma, pool: rdb.pool ?? null, outbox }),
       outbox,
       logger,
       settings: DEFAULT_SETTINGS,

@@ -1,3 +1,4 @@
+import { sqlOver } from '@callplane/db';
 import { randomInt } from 'node:crypto';
 import { CallTransitions, openOutboundSession } from '@callplane/calls';
 import { toE164 } from '@callplane/contracts';
@@ -31,6 +32,7 @@ function specDeps(): DialerDeps {
   const outbox = { notify: () => undefined };
   return {
     prisma,
+    sql: sqlOver(prisma),
     secrets: dialer.secrets,
     livekit: new LiveKitCalls({ url: dialer.livekit.url, ...LIVEKIT_KEYS }),
     transitions: new CallTransitions({ prisma, outbox }),

@@ -32,7 +32,7 @@ export function createGatewayModule(opts: GatewayModuleOptions): ServiceModule {
     prisma: opts.platform.db.prisma,
     numbers,
     sessions: new SessionOpener({ prisma: opts.platform.db.prisma, pool: opts.platform.db.pool ?? null, outbox: opts.platform.relay, now }),
-    transitions: new CallTransitions({ prisma: opts.platform.db.prisma, outbox: opts.platform.relay }),
+    transitions: new CallTransitions({ prisma: opts.platform.db.prisma, pool: opts.platform.db.pool ?? null, outbox: opts.platform.relay }),
     publicBaseUrl: opts.publicBaseUrl,
     livekitSipHost: opts.livekitSipHost,
     logger: opts.platform.logger.child({ module: 'telephony-gateway' }),

@@ -1,5 +1,6 @@
 import { CallTransitions, lostCallsCounter, recordMediaReplica } from '@callplane/calls';
 import { replicaName } from '@callplane/config';
+import { sqlOver } from '@callplane/db';
 import { LiveKitCalls } from '@callplane/livekit';
 import type { ApiRouterDeps, Platform, ServiceModule } from '@callplane/service-kit';
 import type { Registry } from 'prom-client';
@@ -50,6 +51,8 @@ export function createVoiceAgentModule(opts: VoiceAgentModuleOptions): ServiceMo
   const { platform } = opts;
   const log = platform.logger.child({ module: 'voice-agent' });
   const prisma = platform.db.prisma;
+  // The sandbox carrier's hot path (every call's reports, its media replica, its usage event) on the pg pool.
+  const sql = sqlOver(prisma, platform.db.pool);
   const turns = opts.registry ? turnMetrics(opts.registry) : undefined;
   const replica = opts.replica ?? replicaName({ PORT: 0 });
   const sandboxSettings: SandboxSettings = { ...DEFAULT_SANDBOX_SETTINGS, ...opts.sandbox };
@@ -57,14 +60,14 @@ export function createVoiceAgentModule(opts: VoiceAgentModuleOptions): ServiceMo
     ? null
     : new SandboxMediaPlane({
         report: (r) => transitions.report(r),
-        takeCall: (sessionId, maxDurationSeconds) => recordMediaReplica(prisma, sessionId, { replica, maxDurationSeconds }),
-        sink: (tenantId) => outboxCallEventSink({ prisma, outbox: platform.relay }, tenantId),
+        takeCall: (sessionId, maxDurationSeconds) => recordMediaReplica(sql, sessionId, { replica, maxDurationSeconds }),
+        sink: (tenantId) => outboxCallEventSink({ db: sql, outbox: platform.relay }, tenantId),
         logger: log,
         settings: sandboxSettings,
         turns,
         ...(opts.sandboxVoice ? { voice: opts.sandboxVoice } : {}),
       });
-  const transitions = new CallTransitions({ prisma, outbox: platform.relay });
+  const transitions = new CallTransitions({ prisma, pool: platform.db.pool ?? null, outbox: platform.relay });
   const worker = opts.livekit ? new LiveKitWorker({ ...opts.worker, livekit: opts.livekit, logger: log, turns }) : null;
   return {
     name: 'voice-agent',
@@ -95,7 +98,7 @@ export function createVoiceAgentModule(opts: VoiceAgentModuleOptions): ServiceMo
       // Said once at start, so whoever runs the all-in-one knows why the sandbox is not recognising real speech.
       const notice = localRecognizerNotice();
       if (notice) log.warn(notice);
-      await subscribeSandboxCalls(platform.bus, prisma, sandbox);
+      await subscribeSandboxCalls(platform.bus, sql, sandbox);
       log.info('LiveKit not configured: sandbox media plane takes outbound calls to the sandbox numbers');
     },
     async stop() {

@@ -4,8 +4,14 @@ import { newId, type CallState } from '@callplane/contracts';
 import { CallTransitions, type CallReport } from './call-transitions';
 import { openOutboundSession } from './open-session';
 
-/** The state machine applied to stored sessions, on real PostgreSQL with parallel reports. */
-describe('CallTransitions', () => {
+/**
+ * The state machine applied to stored sessions, on real PostgreSQL with parallel reports: on the pg pool (distributed
+ * mode) and through Prisma alone (as on the embedded database), the same statements either way.
+ */
+describe.each([
+  ['on the pg pool', true],
+  ['through Prisma (no pool)', false],
+])('CallTransitions %s', (_name, viaPool) => {
   let db: Database;
   beforeAll(() => {
     db = connectPostgres({ url: process.env.DATABASE_URL!, poolSize: 20 });
@@ -15,7 +21,7 @@ describe('CallTransitions', () => {
   });
 
   const outbox = { notify: () => undefined };
-  const transitions = () => new CallTransitions({ prisma: db.prisma, outbox });
+  const transitions = () => new CallTransitions({ prisma: db.prisma, pool: viaPool ? db.pool : null, outbox });
   const phoneNumberId = 'pn_transitions_spec';
   /** A call as the gateway or the dialer opens it: a session and its call.initiating event. */
   async function openCall() {
@@ -52,6 +58,8 @@ describe('CallTransitions', () => {
     expect(done.kind).toBe('applied');
     const stored = await db.prisma.callSession.findUniqueOrThrow({ where: { id: session.id } });
     expect(stored).toMatchObject({ status: 'completed', answeredAt: at('03'), endedAt: at('45'), sipStatus: 200, endReason: 'caller_hangup' });
+    // What a report returns is the row as stored, read back by Prisma (times in UTC, every column).
+    expect(done.kind === 'applied' && done.session).toEqual(stored);
     expect(await eventTypes(session.id)).toEqual(['call.initiating', 'call.ringing', 'call.in_progress', 'call.completed']);
     const last = await db.prisma.outboxEvent.findFirstOrThrow({ where: { key: session.id, envelope: { path: ['type'], equals: 'call.completed' } } });
     expect(last.envelope).toMatchObject({ occurred_at: '2026-11-25T10:00:45.000Z', data: { state: 'completed', answered_at: '2026-11-25T10:00:03.000Z', end_reason: 'caller_hangup' } });
@@ -105,8 +113,20 @@ describe('CallTransitions', () => {
   it('remembers the LiveKit room once and finds the call by it', async () => {
     const { session } = await openCall();
     const t = transitions();
-    await t.report({ call: { sessionId: session.id }, state: 'ringing', at: at('01'), roomName: 'call-abc' });
-    const byRoom = await t.report({ call: { roomName: 'call-abc' }, state: 'completed', at: at('09'), endReason: 'room_closed' });
-    expect(byRoom).toMatchObject({ kind: 'applied', session: { id: session.id, roomName: 'call-abc', endReason: 'room_closed' } });
+    const room = `call-${newId('callSession')}`;
+    await t.report({ call: { sessionId: session.id }, state: 'ringing', at: at('01'), roomName: room });
+    const byRoom = await t.report({ call: { roomName: room }, state: 'completed', at: at('09'), endReason: 'room_closed' });
+    expect(byRoom).toMatchObject({ kind: 'applied', session: { id: session.id, roomName: room, endReason: 'room_closed' } });
+  });
+
+  it('a late report moves nothing but keeps a room seen for the first time, once, even when reports race for it', async () => {
+    const { session } = await openCall();
+    const t = transitions();
+    await t.report({ call: { sessionId: session.id }, state: 'completed', at: at('10') });
+    const room = `call-${newId('callSession')}`;
+    const outcomes = await Promise.all(Array.from({ length: 6 }, () => t.report({ call: { sessionId: session.id }, state: 'ringing', at: at('11'), roomName: room })));
+    expect(outcomes.every((o) => o.kind === 'ignored' && o.session.roomName === room)).toBe(true);
+    expect(await db.prisma.callSession.findUniqueOrThrow({ where: { id: session.id } })).toMatchObject({ status: 'completed', roomName: room });
+    expect(await eventTypes(session.id)).toEqual(['call.initiating', 'call.completed']);
   });
 });

@@ -1,5 +1,5 @@
 import type { CallState } from '@callplane/contracts';
-import type { CallSession, DbTx, PrismaClient } from '@callplane/db';
+import { sqlIn, type CallSession, type DbTx, type PrismaClient, type SqlTx } from '@callplane/db';
 import { Counter, Registry } from 'prom-client';
 import type { CallTransitions } from './call-transitions';
 import { END_REASONS } from './end-reason';
@@ -43,9 +43,13 @@ export async function endLostCall(tx: DbTx, transitions: CallTransitions, call: 
  * Records, when a voice-agent replica takes a call, that its media runs there and under which cap: the reaper's
  * maximum, and what that replica ends on its next start. Only while the call is open.
  */
-export async function recordMediaReplica(prisma: PrismaClient, sessionId: string, media: { replica: string; maxDurationSeconds: number }): Promise<void> {
-  await prisma.callSession.updateMany({ where: { id: sessionId, endedAt: null }, data: { mediaReplica: media.replica, maxDurationSeconds: media.maxDurationSeconds } });
+export async function recordMediaReplica(db: PrismaClient | SqlTx, sessionId: string, media: { replica: string; maxDurationSeconds: number }): Promise<void> {
+  await sqlIn(db).query(RECORD_MEDIA_REPLICA_SQL, [sessionId, media.replica, media.maxDurationSeconds, new Date().toISOString()]);
 }
+
+const RECORD_MEDIA_REPLICA_SQL = `
+  UPDATE call_sessions SET media_replica = $2, max_duration_seconds = $3::int, updated_at = $4::timestamp(3)
+  WHERE id = $1 AND ended_at IS NULL`;
 
 const RECONCILE_BATCH = 100;
 

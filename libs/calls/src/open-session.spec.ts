@@ -1,7 +1,7 @@
 import { newId } from '@callplane/contracts';
-import { connectPostgres, type Database } from '@callplane/db';
+import { connectPostgres, sqlOver, type Database } from '@callplane/db';
 import { newCallSid } from '@callplane/testing';
-import { openInboundSession, openOutboundSession } from './open-session';
+import { openInboundSession, openOutboundSession, openOutboundSessionIf } from './open-session';
 import { SessionOpener } from './session-opener';
 
 /**
@@ -66,5 +66,30 @@ describe('opening a call session', () => {
     expect(session).toMatchObject({ direction: 'outbound', callType: 'campaign', providerCallId: null, roomName: `call-${id}`, status: 'initiating', createdAt: at, endedAt: null });
     const [event] = await db.prisma.outboxEvent.findMany({ where: { key: id } });
     expect(event!.envelope).toMatchObject({ type: 'call.initiating', key: id, data: { session_id: id, direction: 'outbound', provider_call_id: null } });
+  });
+
+  it.each([
+    ['the pg pool', true],
+    ['Prisma', false],
+  ])("guarded (on %s): the session, its event and the opener's own events are written in the guard's statement only when the guard returns a row", async (_how, pool) => {
+    const sql = sqlOver(db.prisma, pool ? db.pool : null);
+    const outbound = (id: string) => ({ id, tenantId, agentId: 'agt_open_session_spec', phoneNumberId: null, callType: 'campaign' as const, fromNumber: '+14155550100', toNumber: '+14155550103', provider: 'sip' as const, roomName: `call-${id}`, at });
+    const command = (id: string) => ({ topic: 'dialer.commands', type: 'spec.command', tenantId, key: id, data: { session_id: id } });
+    // The guard is the opener's own step: here, a row it claims (a tenant's name moved from "free" to "taken").
+    const guardTenant = `ten_${newId('callSession')}`;
+    await db.prisma.tenant.create({ data: { id: guardTenant, name: 'free' } });
+    const guard = { sql: `UPDATE tenants SET name = 'taken' WHERE id = $1 AND name = 'free' RETURNING id`, values: [guardTenant] };
+
+    const first = newId('callSession');
+    const opened = await openOutboundSessionIf(sql, guard, outbound(first), [command(first)]);
+    expect(opened).toMatchObject({ id: first, status: 'initiating' });
+    expect(await db.prisma.callSession.findUniqueOrThrow({ where: { id: first } })).toEqual(opened);
+    expect((await db.prisma.outboxEvent.findMany({ where: { key: first }, orderBy: { createdAt: 'asc' } })).map((e) => (e.envelope as { type: string }).type)).toEqual(['call.initiating', 'spec.command']);
+
+    // The guard finds nothing the second time: no session, no event.
+    const second = newId('callSession');
+    expect(await openOutboundSessionIf(sql, guard, outbound(second), [command(second)])).toBeNull();
+    expect(await db.prisma.callSession.findUnique({ where: { id: second } })).toBeNull();
+    expect(await db.prisma.outboxEvent.count({ where: { key: second } })).toBe(0);
   });
 });

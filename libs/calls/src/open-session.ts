@@ -1,7 +1,10 @@
 import type { CallType, Provider } from '@callplane/contracts';
-import type { CallSession, DbTx } from '@callplane/db';
-import { enqueueEvent } from '@callplane/events';
+import { sqlIn, type CallSession, type DbTx, type SqlTx } from '@callplane/db';
+import { outboxRow, type EnqueueEventInput } from '@callplane/events';
+import { insertSessionWithEvents, type SessionGuard } from './call-sessions.sql';
 import { lifecycleEvent } from './lifecycle';
+
+export type { SessionGuard } from './call-sessions.sql';
 import { newSessionRow, type NewCallSession } from './session-row';
 
 export interface NewOutboundSession {
@@ -23,12 +26,22 @@ export interface NewOutboundSession {
 }
 
 /**
- * Opens an outbound call's session and its `call.initiating` event in the caller's transaction. (Inbound sessions
- * from carrier webhooks are opened by the batched `SessionOpener`, on the gateway's hot path.)
+ * Opens an outbound call's session and its `call.initiating` event in the caller's transaction (Prisma's, or one of
+ * libs/db `Sql`), with `also`: events the opener sends in the same write (the dialer's sandbox command). (Inbound
+ * sessions from carrier webhooks are opened by the batched `SessionOpener`, on the gateway's hot path.)
  */
-export function openOutboundSession(tx: DbTx, input: NewOutboundSession): Promise<CallSession> {
+export async function openOutboundSession(tx: DbTx | SqlTx, input: NewOutboundSession, also: readonly EnqueueEventInput[] = []): Promise<CallSession> {
   const { at, ...call } = input;
-  return openSession(tx, at, { ...call, direction: 'outbound', providerCallId: null, state: 'initiating' });
+  return (await openSession(tx, at, { ...call, direction: 'outbound', providerCallId: null, state: 'initiating' }, also))!;
+}
+
+/**
+ * `openOutboundSession` in one statement with the opener's own step (`guard`, see `SessionGuard`), outside any
+ * transaction: the session opens, with its events, only if the guard returned a row. Null when it did not.
+ */
+export function openOutboundSessionIf(db: DbTx | SqlTx, guard: SessionGuard, input: NewOutboundSession, also: readonly EnqueueEventInput[] = []): Promise<CallSession | null> {
+  const { at, ...call } = input;
+  return openSession(db, at, { ...call, direction: 'outbound', providerCallId: null, state: 'initiating' }, also, guard);
 }
 
 export interface NewInboundSession {
@@ -50,9 +63,9 @@ export interface NewInboundSession {
  * Opens an inbound call's session and its first lifecycle event in the caller's transaction, as the batched
  * `SessionOpener` does on the gateway's hot path; used by the sandbox's simulated inbound calls.
  */
-export function openInboundSession(tx: DbTx, input: NewInboundSession): Promise<CallSession> {
+export async function openInboundSession(tx: DbTx, input: NewInboundSession): Promise<CallSession> {
   const { at, ...call } = input;
-  return openSession(tx, at, { ...call, direction: 'inbound', callType: 'production' });
+  return (await openSession(tx, at, { ...call, direction: 'inbound', callType: 'production' }))!;
 }
 
 export interface NewWebSession {
@@ -72,9 +85,9 @@ export interface NewWebSession {
  * Opens a studio Web Call's session (`direction: web`, `call_type: studio_test`, no carrier: provider `web`) and its
  * `call.initiating` event in the caller's transaction. It is answered when the browser connects.
  */
-export function openWebSession(tx: DbTx, input: NewWebSession): Promise<CallSession> {
+export async function openWebSession(tx: DbTx, input: NewWebSession): Promise<CallSession> {
   const { at, userId, ...call } = input;
-  return openSession(tx, at, {
+  return (await openSession(tx, at, {
     ...call,
     direction: 'web',
     callType: 'studio_test',
@@ -84,12 +97,15 @@ export function openWebSession(tx: DbTx, input: NewWebSession): Promise<CallSess
     provider: 'web',
     providerCallId: null,
     state: 'initiating',
-  });
+  }))!;
 }
 
-/** The session row and its first `call.lifecycle` event (of the row's status), in the caller's transaction. */
-async function openSession(tx: DbTx, at: Date, input: NewCallSession): Promise<CallSession> {
-  const session = await tx.callSession.create({ data: newSessionRow(input, at) });
-  await enqueueEvent(tx, lifecycleEvent(session, at));
-  return session;
+/**
+ * The session row and its first `call.lifecycle` event (of the row's status), then `also`, in the caller's transaction:
+ * one statement; with a `guard`, only if it returned a row (else null).
+ */
+async function openSession(tx: DbTx | SqlTx, at: Date, input: NewCallSession, also: readonly EnqueueEventInput[] = [], guard?: SessionGuard): Promise<CallSession | null> {
+  const session = newSessionRow(input, at);
+  const opened = await insertSessionWithEvents(sqlIn(tx), session, [outboxRow(lifecycleEvent(session, at)), ...also.map((e) => outboxRow(e))], guard);
+  return opened ? session : null;
 }

@@ -1,5 +1,5 @@
 import { isTerminalState, WEB_CALL_TOKEN_TTL_SECONDS, type CallState, type WebCallMetadata } from '@callplane/contracts';
-import type { DbTx, PrismaClient } from '@callplane/db';
+import { sqlIn, type DbTx, type PrismaClient, type SqlTx } from '@callplane/db';
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 
 /**
@@ -46,12 +46,14 @@ export async function redeemWebCallToken(prisma: PrismaClient, input: { sessionI
  * Locks (FOR UPDATE SKIP LOCKED) up to `limit` sandbox web calls whose token expired unspent before `cutoff` and whose
  * session is still waiting for the browser: the caller ends them in the same transaction, so each is ended once.
  */
-export function claimUnconnectedWebCalls(tx: DbTx, cutoff: Date, limit: number): Promise<Array<{ session_id: string }>> {
-  return tx.$queryRaw<Array<{ session_id: string }>>`
-    SELECT t.session_id FROM web_call_tokens t JOIN call_sessions s ON s.id = t.session_id
-    WHERE t.used_at IS NULL AND t.expires_at < ${cutoff} AND s.status = 'initiating'
-    ORDER BY t.expires_at LIMIT ${limit} FOR UPDATE OF t SKIP LOCKED`;
+export function claimUnconnectedWebCalls(tx: DbTx | SqlTx, cutoff: Date, limit: number): Promise<Array<{ session_id: string }>> {
+  return sqlIn(tx).query<{ session_id: string }>(CLAIM_UNCONNECTED_SQL, [cutoff.toISOString(), limit]);
 }
+
+const CLAIM_UNCONNECTED_SQL = `
+  SELECT t.session_id FROM web_call_tokens t JOIN call_sessions s ON s.id = t.session_id
+  WHERE t.used_at IS NULL AND t.expires_at < $1::timestamp(3) AND s.status = 'initiating'
+  ORDER BY t.expires_at LIMIT $2 FOR UPDATE OF t SKIP LOCKED`;
 
 function sameDigest(storedHex: string, candidate: Buffer): boolean {
   const stored = Buffer.from(storedHex, 'hex');

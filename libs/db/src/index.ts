@@ -22,3 +22,4 @@ export type {
 } from './generated/prisma/models';
 export { openMigrationEngine, type MigrationEngine } from './migrate/schema-engine';
 export { pgMigrationAdapter } from './migrate/pg-migration-adapter';
+export { sqlIn, sqlOver, type Sql, type SqlPool, type SqlTx } from './sql';

@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import pino from 'pino';
 import { buildEventEnvelope, type EventEnvelope } from '@callplane/contracts';
-import { connectPostgres, type Database, type DbTx } from '@callplane/db';
+import { connectPostgres, sqlOver, type Database, type DbTx } from '@callplane/db';
 import { pollUntil } from '@callplane/testing';
-import { subscribeDeduped, subscribeDedupedBatch } from './dedupe.consumer';
+import { subscribeDeduped, subscribeDedupedBatch, subscribeDedupedBatchSql, subscribeDedupedSql } from './dedupe.consumer';
 import { InProcessEventBus } from './in-process.driver';
 import { KafkaEventBus } from './kafka.driver';
 
@@ -68,6 +68,34 @@ describe('subscribeDeduped', () => {
     });
     const e = event();
     await bus.publish(topic, [e]);
+    await bus.drain();
+    await bus.close();
+    expect(runs).toBe(2);
+    expect(await counter()).toBe(1);
+    expect(await database.prisma.processedEvent.count({ where: { consumer: group, eventId: e.id } })).toBe(1);
+  });
+
+  test.each([
+    ['on the pg pool', true],
+    ['through Prisma (no pool)', false],
+  ])('on libs/db Sql %s: a duplicate is skipped, and a handler that throws rolls back its effects and the dedupe mark', async (_name, viaPool) => {
+    const bus = new InProcessEventBus({ logger, handlerRetry: { baseMs: 5, maxMs: 20 } });
+    const topic = unique('topic');
+    const group = unique('group');
+    let runs = 0;
+    await subscribeDedupedSql(bus, sqlOver(database.prisma, viaPool ? database.pool : null), {
+      group,
+      topics: [topic],
+      handle: async (_e, tx) => {
+        runs++;
+        await tx.query(`UPDATE tenants SET name = (name::int + 1)::text WHERE id = $1`, [tenantId]);
+        if (runs === 1) throw new Error('failed after writing');
+      },
+    });
+    const e = event();
+    await bus.publish(topic, [e]);
+    await bus.drain();
+    await bus.publish(topic, [e]); // a relay republishing after a crash
     await bus.drain();
     await bus.close();
     expect(runs).toBe(2);
@@ -144,5 +172,43 @@ describe('subscribeDeduped', () => {
     expect(runs).toBe(2);
     expect(reported.map((r) => r.ids)).toEqual([[e.id]]);
     expect(await reported[0]!.counter).toBe(1);
+  });
+
+  test.each([
+    ['on the pg pool', true],
+    ['through Prisma (no pool)', false],
+  ])('batches on libs/db Sql %s: one transaction with the processed rows, rolled back whole when the handler throws; duplicates skipped', async (_name, viaPool) => {
+    const bus = new InProcessEventBus({ logger, handlerRetry: { baseMs: 5, maxMs: 20 } });
+    const topic = unique('topic');
+    const group = unique('group');
+    const sql = sqlOver(database.prisma, viaPool ? database.pool : null);
+    let runs = 0;
+    const handled: string[][] = [];
+    const reported: string[][] = [];
+    await subscribeDedupedBatchSql(bus, sql, {
+      group,
+      topics: [topic],
+      handle: async (events, tx) => {
+        runs++;
+        await tx.query(`UPDATE tenants SET name = (name::int + 1)::text WHERE id = $1`, [tenantId]);
+        if (runs === 1) throw new Error('failed after writing');
+        handled.push(events.map((e) => e.id));
+        return events.map((e) => e.id);
+      },
+      committed: (ids) => void reported.push(ids),
+    });
+    const a = event();
+    const b = event();
+    await bus.publish(topic, [a, b, a]);
+    await bus.drain();
+    await bus.publish(topic, [b]); // a redelivery: nothing new
+    await bus.drain();
+    await bus.close();
+    // The first attempt's write and its processed rows rolled back together; the retry handled each event once.
+    expect(runs).toBe(2);
+    expect(handled).toEqual([[a.id, b.id]]);
+    expect(reported).toEqual([[a.id, b.id]]);
+    expect(await counter()).toBe(1);
+    expect(await database.prisma.processedEvent.count({ where: { consumer: group } })).toBe(2);
   });
 });

@@ -2,9 +2,9 @@ export type { BatchHandler, BatchSubscription, ConsumerLag, EventBus, EventHandl
 export { subscribeBatched, DEFAULT_MAX_BATCH_SIZE } from './batch';
 export { KafkaEventBus, type KafkaEventBusOptions } from './kafka.driver';
 export { InProcessEventBus, type InProcessEventBusOptions } from './in-process.driver';
-export { enqueueEvent, outboxRow, outboxRowValues, OUTBOX_COLUMNS, type EnqueueEventInput, type OutboxRow } from './outbox.writer';
+export { enqueueEvent, enqueueEventsIn, outboxRow, outboxRowValues, OUTBOX_COLUMNS, type EnqueueEventInput, type OutboxRow } from './outbox.writer';
 export { OutboxRelay, type OutboxBacklog, type OutboxRelayOptions, type RelayBatchResult } from './outbox.relay';
-export { subscribeDeduped, subscribeDedupedBatch, type DedupedSubscription, type DedupedBatchSubscription } from './dedupe.consumer';
+export { subscribeDeduped, subscribeDedupedSql, subscribeDedupedBatch, subscribeDedupedBatchSql, type DedupedSubscription, type DedupedBatchSubscription } from './dedupe.consumer';
 export { decodeEnvelope, encodeEnvelope, type DecodeResult } from './envelope-codec';
 export { backoffDelay, type BackoffOptions } from './backoff';
 export { namespacedBus } from './namespaced.bus';

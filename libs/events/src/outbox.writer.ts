@@ -1,5 +1,5 @@
 import { buildEventEnvelope, type EventEnvelope, type NewEnvelopeInput } from '@callplane/contracts';
-import type { DbTx, Prisma } from '@callplane/db';
+import { sqlIn, type DbTx, type Prisma, type PrismaClient, type SqlTx } from '@callplane/db';
 
 /**
  * An event as a writer hands it over: its envelope's fields (the key partitions: the session id for call events, so one
@@ -46,6 +46,22 @@ export async function enqueueEvent<T>(tx: DbTx, input: EnqueueEventInput<T>): Pr
   const row = outboxRow(input);
   await tx.outboxEvent.create({ data: { ...row, envelope: row.envelope as unknown as Prisma.InputJsonValue } });
   return row.envelope;
+}
+
+const INSERT_OUTBOX_SQL = `
+  INSERT INTO outbox_events (${OUTBOX_COLUMNS.join(', ')})
+  SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::jsonb[], $5::timestamp(3)[])`;
+
+/**
+ * `enqueueEvent` for hand-written SQL (libs/db `Sql`) and for several events at once: one statement, in the caller's
+ * transaction, or on its own (atomic by itself) on a pool or client.
+ */
+export async function enqueueEventsIn(db: DbTx | PrismaClient | SqlTx, inputs: readonly EnqueueEventInput[]): Promise<EventEnvelope[]> {
+  const rows = inputs.map((i) => outboxRow(i));
+  const cols: string[][] = OUTBOX_COLUMNS.map(() => []);
+  for (const r of rows) outboxRowValues(r).forEach((v, i) => cols[i]!.push(v));
+  await sqlIn(db).query(INSERT_OUTBOX_SQL, cols);
+  return rows.map((r) => r.envelope);
 }
 
 let lastCreatedAt = 0;

@@ -1,7 +1,8 @@
 import { TOPICS, type CallLifecycleData, type EventEnvelope } from '@callplane/contracts';
-import type { DbTx } from '@callplane/db';
-import { subscribeDedupedBatch, type EventBus } from '@callplane/events';
-import { lockOutboundCalls, recordCallProgress } from '../usecases/call-progress';
+import { sqlIn, type DbTx, type SqlTx } from '@callplane/db';
+import { subscribeDedupedBatchSql, type EventBus } from '@callplane/events';
+import { recordCallProgress } from '../usecases/call-progress';
+import { lockCallsWithAgents } from '../usecases/call-progress.sql';
 import { recordCampaignCallOutcomes } from '../usecases/campaign-outcomes';
 import type { DialerDeps } from '../usecases/deps';
 import { enqueueStatusWebhooks } from '../usecases/status-webhooks';
@@ -16,7 +17,7 @@ export const DIALER_CALL_PROGRESS_GROUP = 'dialer.call-progress';
  * transaction with a handful of statements per batch costs a fraction of one per event.
  */
 export function subscribeCallProgress(bus: EventBus, deps: DialerDeps): Promise<void> {
-  return subscribeDedupedBatch(bus, deps.prisma, {
+  return subscribeDedupedBatchSql(bus, deps.sql, {
     group: DIALER_CALL_PROGRESS_GROUP,
     topics: [TOPICS.callLifecycle],
     handle: (events, tx) => handleCallProgress(deps, events as EventEnvelope<CallLifecycleData>[], tx),
@@ -24,13 +25,13 @@ export function subscribeCallProgress(bus: EventBus, deps: DialerDeps): Promise<
 }
 
 /** A batch of `call.lifecycle` events in delivery order, in the consumer's transaction (exported for specs that feed events by hand). */
-export async function handleCallProgress(deps: DialerDeps, events: readonly EventEnvelope<CallLifecycleData>[], tx: DbTx): Promise<void> {
+export async function handleCallProgress(deps: DialerDeps, events: readonly EventEnvelope<CallLifecycleData>[], tx: DbTx | SqlTx): Promise<void> {
   const outbound = events.filter((e) => e.data?.direction === 'outbound');
   if (outbound.length === 0) return;
-  // The batch's rows are locked and read once, for every step below.
-  const calls = await lockOutboundCalls(tx, outbound.map((e) => e.data.session_id));
+  // The batch's rows are locked and read once (one statement), for every step below.
+  const { calls, agents } = await lockCallsWithAgents(sqlIn(tx), outbound.map((e) => e.data.session_id));
   const moved = await recordCallProgress(deps, outbound, tx, calls);
   await recordCampaignCallOutcomes(deps, moved, tx);
   await releaseTrialNumbers(deps, outbound, tx);
-  await enqueueStatusWebhooks(deps, outbound, tx, calls);
+  await enqueueStatusWebhooks(deps, outbound, tx, calls, agents);
 }

@@ -1,5 +1,6 @@
 import { isTerminalState, nextCallState, type CallLifecycleData, type CallState, type EventEnvelope } from '@callplane/contracts';
-import type { DbTx, OutboundCall } from '@callplane/db';
+import { sqlIn, type DbTx, type OutboundCall, type SqlTx } from '@callplane/db';
+import { lockOutboundCalls, writeCallProgress } from './call-progress.sql';
 import type { DialerDeps } from './deps';
 
 /** Row states a call can still be in when its call ends (`canceled`/`failed` rows are left as they are). */
@@ -18,10 +19,10 @@ const LIVE_ROW_STATES = ['dispatching', 'dispatched'];
 export async function recordCallProgress(
   _deps: DialerDeps,
   events: readonly EventEnvelope<CallLifecycleData>[],
-  tx: DbTx,
+  tx: DbTx | SqlTx,
   locked?: ReadonlyMap<string, OutboundCall>,
 ): Promise<OutboundCall[]> {
-  const calls = locked ?? (await lockOutboundCalls(tx, events.map((e) => e.data.session_id)));
+  const calls = locked ?? (await lockOutboundCalls(sqlIn(tx), events.map((e) => e.data.session_id)));
   if (calls.size === 0) return []; // none of the dialer's calls
   const moved = new Map<string, OutboundCall>();
   for (const event of events) {
@@ -32,26 +33,8 @@ export async function recordCallProgress(
   const rows = [...moved.values()].map((row) => ({ ...row, updatedAt: new Date() }));
   if (rows.length === 0) return [];
   // One statement for the batch (a row per call it moved), in place of an update per call.
-  const iso = (d: Date | null) => d?.toISOString() ?? null;
-  await tx.$executeRaw`
-    UPDATE outbound_calls AS o
-    SET call_state = u.call_state, state = u.state, updated_at = u.updated_at AT TIME ZONE 'UTC',
-        ringing_at = u.ringing_at AT TIME ZONE 'UTC', answered_at = u.answered_at AT TIME ZONE 'UTC', ended_at = u.ended_at AT TIME ZONE 'UTC'
-    FROM unnest(${rows.map((r) => r.id)}::text[], ${rows.map((r) => r.callState)}::text[], ${rows.map((r) => r.state)}::text[],
-                ${rows.map((r) => iso(r.updatedAt))}::timestamptz[], ${rows.map((r) => iso(r.ringingAt))}::timestamptz[],
-                ${rows.map((r) => iso(r.answeredAt))}::timestamptz[], ${rows.map((r) => iso(r.endedAt))}::timestamptz[])
-      AS u(id, call_state, state, updated_at, ringing_at, answered_at, ended_at)
-    WHERE o.id = u.id`;
+  await writeCallProgress(sqlIn(tx), rows);
   return rows;
-}
-
-/** The dialer's rows for these call ids, locked in id order (two batches never deadlock) for the caller's transaction, and read. */
-export async function lockOutboundCalls(tx: DbTx, sessionIds: readonly string[]): Promise<Map<string, OutboundCall>> {
-  const ids = [...new Set(sessionIds)];
-  if (ids.length === 0) return new Map();
-  const locked = await tx.$queryRaw<Array<{ id: string }>>`SELECT id FROM outbound_calls WHERE id = ANY(${ids}::text[]) ORDER BY id FOR UPDATE`;
-  if (locked.length === 0) return new Map();
-  return new Map((await tx.outboundCall.findMany({ where: { id: { in: locked.map((r) => r.id) } } })).map((c) => [c.id, c]));
 }
 
 /** The dialer's row with one event applied, or null when the event does not move the call forward. */

@@ -1,9 +1,10 @@
 import { newId, type CampaignWindow, type RecipientHours } from '@callplane/contracts';
-import type { Campaign, DbTx, Prisma } from '@callplane/db';
+import { sqlIn, type Campaign, type DbTx, type SqlTx } from '@callplane/db';
 import { callingHoursAt } from './calling-hours';
+import { markDoNotCall, roundState, waitingPage, writeAdmission, type FromNumber, type RoundState, type WaitingContact } from './campaign-admission.sql';
+import { OPEN_CONTACT_STATES } from './campaign-completion';
 import type { AdmissionRefusal } from './campaign-metrics';
 import type { DialerDeps } from './deps';
-import { listedAmong } from './do-not-call.repository';
 
 export interface AdmissionOptions {
   /** Calls one round may admit for one campaign, at most. */
@@ -29,14 +30,6 @@ export class AdmissionMemory {
   readonly scanFrom = new Map<string, number>();
   /** Per campaign, when "no usable from-number" was last logged (once a minute is enough). */
   readonly noFromNumberLoggedAt = new Map<string, number>();
-}
-
-interface WaitingContact {
-  id: string;
-  seq: number;
-  to_number: string;
-  timezone: string | null;
-  context: Prisma.JsonValue;
 }
 
 /**
@@ -70,7 +63,16 @@ export function paceSlots(paceNextAt: Date | null, rate: number | null, now: Dat
  *      rotation. The caller dispatches them after commit; a replica dying in between leaves `dispatching` rows the
  *      scheduler reclaims once stale, and the row's own `dispatching → dispatched` step places each call once.
  */
-export async function admitCampaignCalls(deps: DialerDeps, tx: DbTx, campaign: Campaign, memory: AdmissionMemory, opts: AdmissionOptions): Promise<AdmittedCall[]> {
+export async function admitCampaignCalls(
+  deps: DialerDeps,
+  db: DbTx | SqlTx,
+  campaign: Campaign,
+  memory: AdmissionMemory,
+  opts: AdmissionOptions,
+  /** The round's state when the caller has read it under the same lock (`readRoundState`). */
+  read?: RoundState,
+): Promise<AdmittedCall[]> {
+  const tx = sqlIn(db);
   const refuse = (reason: AdmissionRefusal, n = 1): AdmittedCall[] => {
     if (n > 0) deps.campaignMetrics?.refused.inc({ reason }, n);
     return [];
@@ -82,12 +84,9 @@ export async function admitCampaignCalls(deps: DialerDeps, tx: DbTx, campaign: C
   );
   if (!hours.open) return refuse('hours');
 
-  // One round trip: the calls up, and whether any contact waits at all (a campaign whose contacts are all admitted
-  // spends its last rounds waiting for their outcomes: those rounds stop here).
-  const [{ calling, waiting }] = await tx.$queryRaw<[{ calling: number; waiting: boolean }]>`
-    SELECT (SELECT count(*)::int FROM campaign_contacts WHERE campaign_id = ${campaign.id} AND state = 'calling') AS calling,
-           EXISTS (SELECT 1 FROM campaign_contacts WHERE campaign_id = ${campaign.id} AND state = 'pending')
-           OR EXISTS (SELECT 1 FROM campaign_contacts WHERE campaign_id = ${campaign.id} AND state = 'retry_scheduled' AND next_attempt_at <= ${now}) AS waiting`;
+  // One round trip: the calls up, whether any contact waits at all (a campaign whose contacts are all admitted spends
+  // its last rounds waiting for their outcomes: those rounds stop here), the usable from-numbers.
+  const { calling, waiting, usable: from } = read ?? (await readRoundState(tx, campaign, now));
   if (!waiting) return [];
   const places = Math.min(campaign.concurrency - calling, opts.batchSize);
   if (places <= 0) return refuse('concurrency');
@@ -95,7 +94,6 @@ export async function admitCampaignCalls(deps: DialerDeps, tx: DbTx, campaign: C
   const pace = paceSlots(campaign.paceNextAt, campaign.maxCallsPerSecond, now, opts.paceHorizonMs, places);
   if (pace.slots.length === 0) return refuse('pace');
 
-  const from = await usableFromNumbers(tx, campaign);
   if (from.length === 0) {
     const last = memory.noFromNumberLoggedAt.get(campaign.id) ?? -Infinity;
     if (now.getTime() - last >= 60_000) {
@@ -111,11 +109,11 @@ export async function admitCampaignCalls(deps: DialerDeps, tx: DbTx, campaign: C
   refuse('hours', passedOver);
   if (picked.length === 0) return [];
 
-  const listed = await listedAmong(tx, campaign.tenantId, picked.map((c) => c.to_number));
-  const blocked = picked.filter((c) => listed.has(c.to_number));
-  const going = picked.filter((c) => !listed.has(c.to_number));
+  // The tenant's do-not-call list as read with the contacts.
+  const blocked = picked.filter((c) => c.listed);
+  const going = picked.filter((c) => !c.listed);
   if (blocked.length) {
-    await tx.campaignContact.updateMany({ where: { id: { in: blocked.map((c) => c.id) } }, data: { state: 'do_not_call', nextAttemptAt: null, updatedAt: now } });
+    await markDoNotCall(tx, blocked.map((c) => c.id), now);
     refuse('do_not_call', blocked.length);
   }
   if (going.length === 0) return [];
@@ -126,45 +124,15 @@ export async function admitCampaignCalls(deps: DialerDeps, tx: DbTx, campaign: C
     rotation = nextRotation;
     return { contact, id: newId('callSession'), from: number, at: pace.slots[i]! };
   });
-  await tx.outboundCall.createMany({
-    data: calls.map((c) => ({
-      id: c.id,
-      tenantId: campaign.tenantId,
-      userId: campaign.userId,
-      agentId: campaign.agentId,
-      fromPhoneId: c.from.id,
-      fromNumber: c.from.number,
-      toNumber: c.contact.to_number,
-      callType: 'campaign',
-      context: (c.contact.context ?? {}) as Prisma.InputJsonObject,
-      state: 'dispatching',
-      claimedBy: deps.replica,
-      webhookUrl: campaign.webhookUrl,
-      campaignId: campaign.id,
-      campaignContactId: c.contact.id,
-      createdAt: now,
-      // The scheduler's stale reclaim reads this: set on the same clock as its own.
-      updatedAt: now,
-    })),
-  });
-  await tx.$executeRaw`
-    UPDATE campaign_contacts AS c
-    SET state = 'calling', attempts = c.attempts + 1, last_session_id = a.call_id, claimed_at = a.at AT TIME ZONE 'UTC', next_attempt_at = NULL, updated_at = ${now}
-    FROM unnest(${calls.map((c) => c.contact.id)}::text[], ${calls.map((c) => c.id)}::text[], ${calls.map((c) => c.at.toISOString())}::timestamptz[]) AS a(contact_id, call_id, at)
-    WHERE c.id = a.contact_id`;
-  await tx.campaign.update({ where: { id: campaign.id }, data: { paceNextAt: pace.next(calls.length), rotation, updatedAt: now } });
+  // The calls' rows, their contacts `calling`, the campaign's pace and rotation: one statement.
+  await writeAdmission(tx, campaign, calls, { paceNextAt: pace.next(calls.length), rotation }, deps.replica, now);
   deps.campaignMetrics?.admitted.inc(calls.length);
   return calls.map((c) => ({ id: c.id, at: c.at }));
 }
 
-type FromNumber = { id: string; number: string };
-
-/** The campaign's from-numbers that can place a call now: still the tenant's, active, outbound enabled. */
-async function usableFromNumbers(tx: DbTx, campaign: Campaign): Promise<FromNumber[]> {
-  return tx.phoneNumber.findMany({
-    where: { tenantId: campaign.tenantId, number: { in: campaign.fromNumbers }, state: 'active', outboundEnabled: true },
-    select: { id: true, number: true },
-  });
+/** What a round reads under the campaign's row lock before admitting (`RoundState`), in one round trip. */
+export function readRoundState(db: DbTx | SqlTx, campaign: Campaign, now: Date): Promise<RoundState> {
+  return roundState(sqlIn(db), campaign, now, OPEN_CONTACT_STATES);
 }
 
 /**
@@ -188,7 +156,7 @@ function nextInRotation(order: readonly string[], usable: readonly FromNumber[],
  * one stopped (wrapping to the start), so contacts further down the list are reached and none waits forever.
  */
 async function pickWaitingContacts(
-  tx: DbTx,
+  tx: SqlTx,
   campaign: Campaign,
   now: Date,
   want: number,
@@ -203,7 +171,7 @@ async function pickWaitingContacts(
   let scanned = 0;
   const pageSize = allowed ? Math.max(want * 2, 50) : want;
   scan: while (picked.length < want && scanned < scanLimit) {
-    const page = await waitingPage(tx, campaign.id, now, after, pageSize);
+    const page = await waitingPage(tx, campaign, now, after, pageSize);
     if (page.length === 0) {
       if (wrapped) break;
       wrapped = true;
@@ -223,17 +191,4 @@ async function pickWaitingContacts(
   if (picked.length < want && scanned >= scanLimit) memory.scanFrom.set(campaign.id, after);
   else memory.scanFrom.delete(campaign.id);
   return { picked, passedOver: scanned - picked.length };
-}
-
-/** The next waiting contacts after `seq` in upload order: `pending` ones and due retries, read apart to use the (campaign, state, seq) index. */
-async function waitingPage(tx: DbTx, campaignId: string, now: Date, afterSeq: number, limit: number): Promise<WaitingContact[]> {
-  const pending = await tx.$queryRaw<WaitingContact[]>`
-    SELECT id, seq, to_number, timezone, context FROM campaign_contacts
-    WHERE campaign_id = ${campaignId} AND state = 'pending' AND seq > ${afterSeq}
-    ORDER BY seq LIMIT ${limit} FOR UPDATE SKIP LOCKED`;
-  const retries = await tx.$queryRaw<WaitingContact[]>`
-    SELECT id, seq, to_number, timezone, context FROM campaign_contacts
-    WHERE campaign_id = ${campaignId} AND state = 'retry_scheduled' AND next_attempt_at <= ${now} AND seq > ${afterSeq}
-    ORDER BY seq LIMIT ${limit} FOR UPDATE SKIP LOCKED`;
-  return [...pending, ...retries].sort((a, b) => a.seq - b.seq).slice(0, limit);
 }

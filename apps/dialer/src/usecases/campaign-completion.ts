@@ -1,17 +1,18 @@
 import { FINAL_CONTACT_STATES, CONTACT_STATES, newId, type CampaignCompletedWebhook } from '@callplane/contracts';
-import type { Campaign, DbTx } from '@callplane/db';
+import { sqlIn, type Campaign, type DbTx, type SqlTx } from '@callplane/db';
 import { countsFor } from './campaign-presenter';
 import type { DialerDeps } from './deps';
 
 /** Contact states from which a call may still be placed or is under way: every state but the final ones. */
-const OPEN_STATES = CONTACT_STATES.filter((s) => !FINAL_CONTACT_STATES.includes(s));
+export const OPEN_CONTACT_STATES = CONTACT_STATES.filter((s) => !FINAL_CONTACT_STATES.includes(s));
 
 /** Whether any contact may still be called or is on a call. */
-export async function hasOpenContacts(tx: DbTx, campaignId: string): Promise<boolean> {
-  const rows = await tx.$queryRaw<unknown[]>`
-    SELECT 1 FROM campaign_contacts WHERE campaign_id = ${campaignId} AND state = ANY(${OPEN_STATES}::text[]) LIMIT 1`;
+export async function hasOpenContacts(tx: DbTx | SqlTx, campaignId: string): Promise<boolean> {
+  const rows = await sqlIn(tx).query(HAS_OPEN_CONTACTS_SQL, [campaignId, OPEN_CONTACT_STATES]);
   return rows.length > 0;
 }
+
+const HAS_OPEN_CONTACTS_SQL = `SELECT 1 AS open FROM campaign_contacts WHERE campaign_id = $1 AND state = ANY($2::text[]) LIMIT 1`;
 
 /**
  * `running` → `completed` once every contact is final, or `scheduled`/`running`/`paused` → `completed` at `end_at`,
@@ -22,7 +23,7 @@ export async function hasOpenContacts(tx: DbTx, campaignId: string): Promise<boo
 export async function completeCampaign(deps: DialerDeps, tx: DbTx, campaign: Campaign, why: 'all_final' | 'end_at'): Promise<void> {
   const now = deps.now();
   if (why === 'end_at') {
-    await tx.campaignContact.updateMany({ where: { campaignId: campaign.id, state: { in: OPEN_STATES } }, data: { state: 'canceled', nextAttemptAt: null, updatedAt: now } });
+    await tx.campaignContact.updateMany({ where: { campaignId: campaign.id, state: { in: OPEN_CONTACT_STATES } }, data: { state: 'canceled', nextAttemptAt: null, updatedAt: now } });
   }
   const done = await tx.campaign.update({ where: { id: campaign.id }, data: { status: 'completed', completedAt: campaign.completedAt ?? now, updatedAt: now } });
   deps.logger.info({ tenant_id: campaign.tenantId, campaign_id: campaign.id, why }, 'campaign completed');

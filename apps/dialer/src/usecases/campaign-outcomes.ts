@@ -1,5 +1,6 @@
 import { contactOutcome, isFinalCampaignStatus, isTerminalState, type CallState, type CampaignRetry, type ContactState } from '@callplane/contracts';
-import type { DbTx, OutboundCall } from '@callplane/db';
+import { sqlIn, type DbTx, type OutboundCall, type SqlTx } from '@callplane/db';
+import { lockContacts, readCampaignRetries, writeContactOutcomes, type ContactOutcomeRow } from './call-progress.sql';
 import type { DialerDeps } from './deps';
 
 export interface ContactOutcomeInput {
@@ -47,19 +48,12 @@ export function decideContactOutcome(input: ContactOutcomeInput): ContactOutcome
  * contact the campaign's `end_at` canceled while this call was up keeps `canceled`, with the call's outcome beside it.
  * The batch's contacts are locked (in id order), its campaigns read, and the contacts written, in one statement each.
  */
-export async function recordCampaignCallOutcomes(deps: DialerDeps, calls: readonly OutboundCall[], tx: DbTx): Promise<void> {
+export async function recordCampaignCallOutcomes(deps: DialerDeps, calls: readonly OutboundCall[], tx: DbTx | SqlTx): Promise<void> {
   const ended = calls.filter((c) => c.campaignContactId && c.campaignId && c.callState && isTerminalState(c.callState as CallState));
   if (ended.length === 0) return;
-  const contactIds = [...new Set(ended.map((c) => c.campaignContactId!))];
-  const contacts = new Map(
-    (
-      await tx.$queryRaw<Array<{ id: string; state: string; attempts: number; last_session_id: string | null }>>`
-        SELECT id, state, attempts, last_session_id FROM campaign_contacts WHERE id = ANY(${contactIds}::text[]) ORDER BY id FOR UPDATE`
-    ).map((c) => [c.id, c]),
-  );
-  const campaigns = new Map(
-    (await tx.campaign.findMany({ where: { id: { in: [...new Set(ended.map((c) => c.campaignId!))] } }, select: { id: true, status: true, retry: true } })).map((c) => [c.id, c]),
-  );
+  const sql = sqlIn(tx);
+  const contacts = new Map((await lockContacts(sql, [...new Set(ended.map((c) => c.campaignContactId!))])).map((c) => [c.id, c]));
+  const campaigns = new Map((await readCampaignRetries(sql, [...new Set(ended.map((c) => c.campaignId!))])).map((c) => [c.id, c]));
   const settled: Array<{ id: string; state: string; decision: ContactOutcomeDecision }> = [];
   for (const call of ended) {
     const contact = contacts.get(call.campaignContactId!);
@@ -78,17 +72,14 @@ export async function recordCampaignCallOutcomes(deps: DialerDeps, calls: readon
     settled.push({ id: contact.id, state: contact.state === 'calling' ? decision.state : contact.state, decision });
   }
   if (settled.length === 0) return;
-  const iso = (d: Date | null) => d?.toISOString() ?? null;
-  const now = deps.now().toISOString();
-  await tx.$executeRaw`
-    UPDATE campaign_contacts AS c
-    SET state = u.state, last_outcome = u.last_outcome, duration_seconds = u.duration_seconds,
-        next_attempt_at = CASE WHEN c.state = 'calling' THEN u.next_attempt_at AT TIME ZONE 'UTC' ELSE c.next_attempt_at END,
-        updated_at = ${now}::timestamptz AT TIME ZONE 'UTC'
-    FROM unnest(${settled.map((s) => s.id)}::text[], ${settled.map((s) => s.state)}::text[], ${settled.map((s) => s.decision.lastOutcome)}::text[],
-                ${settled.map((s) => s.decision.durationSeconds)}::int[], ${settled.map((s) => iso(s.decision.nextAttemptAt))}::timestamptz[])
-      AS u(id, state, last_outcome, duration_seconds, next_attempt_at)
-    WHERE c.id = u.id`;
+  const rows: ContactOutcomeRow[] = settled.map((s) => ({
+    id: s.id,
+    state: s.state,
+    lastOutcome: s.decision.lastOutcome,
+    durationSeconds: s.decision.durationSeconds,
+    nextAttemptAt: s.decision.nextAttemptAt,
+  }));
+  await writeContactOutcomes(sql, rows, deps.now());
   // Counted in the transaction: a rollback that is redelivered counts again (metrics tolerate it; the contact does not).
   for (const s of settled) deps.campaignMetrics?.outcomes.inc({ outcome: s.decision.lastOutcome });
 }

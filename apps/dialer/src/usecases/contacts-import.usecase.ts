@@ -2,7 +2,7 @@ import type { Readable } from 'node:stream';
 import { isFinalCampaignStatus, type ContactInput, type ContactsUploadResult } from '@callplane/contracts';
 import type { Campaign } from '@callplane/db';
 import type { Logger } from '@callplane/service-kit';
-import { insertContacts, lastSeq, lockContactList, touchOpenCampaign, type NewContact } from './campaign-contacts.repository';
+import { campaignStatus, insertContacts, lastSeq, lockContactList, touchOpenCampaign, type NewContact } from './campaign-contacts.repository';
 import { invalidState, ownCampaign } from './campaigns.usecase';
 import { ContactScreen, rowsFromJson, type ContactCandidate, type ContactRejection, type ContactRow } from './contact-rows';
 import { readCsvContacts } from './contacts-csv.reader';
@@ -43,7 +43,8 @@ export async function importContacts(deps: DialerDeps, log: Logger, tenantId: st
 async function writeContacts(deps: DialerDeps, campaign: Campaign, rows: ContactRow[]): Promise<{ accepted: number; rejected: ContactRejection[] }> {
   const at = deps.now();
   const screen = new ContactScreen();
-  return deps.prisma.$transaction(
+  // On libs/db `Sql`: a batch's arrays (thousands of rows) go to the pool as they are, not through Prisma's parameters.
+  return deps.sql.transaction(
     async (tx) => {
       await lockContactList(tx, campaign.id);
       let seq = await lastSeq(tx, campaign.id);
@@ -73,12 +74,11 @@ async function writeContacts(deps: DialerDeps, campaign: Campaign, rows: Contact
       // Checked last, under the campaign's row lock: a cancel or completion that committed while this upload was
       // writing makes it refuse and roll back, rather than leave pending contacts in a campaign that is over.
       if (!(await touchOpenCampaign(tx, campaign.id, at))) {
-        const now = await tx.campaign.findUniqueOrThrow({ where: { id: campaign.id }, select: { status: true } });
-        throw invalidState(now.status, 'given more contacts', 'Create a new campaign for these contacts');
+        throw invalidState(await campaignStatus(tx, campaign.id), 'given more contacts', 'Create a new campaign for these contacts');
       }
       return { accepted, rejected: [...screen.rejected, ...rejected] };
     },
-    { timeout: UPLOAD_TX_TIMEOUT_MS },
+    { timeoutMs: UPLOAD_TX_TIMEOUT_MS },
   );
 }
 

@@ -1,5 +1,5 @@
 import type { CallTransitions } from '@callplane/calls';
-import type { PrismaClient } from '@callplane/db';
+import type { PrismaClient, Sql } from '@callplane/db';
 import type { Counter } from 'prom-client';
 import type { LiveKitCalls } from '@callplane/livekit';
 import type { Logger, SecretBox } from '@callplane/service-kit';
@@ -26,6 +26,11 @@ export interface DialerSettings {
 
 export interface DialerDeps {
   prisma: PrismaClient;
+  /**
+   * The hot paths' statements (a campaign call's dispatch, its events, the runner's rounds) on the pg pool under
+   * `prisma` (libs/db `sqlOver`), through Prisma on the embedded database.
+   */
+  sql: Sql;
   secrets: SecretBox;
   /** Unset when LiveKit is not configured: only calls to the sandbox carrier's numbers can be placed (by the voice agent's sandbox media plane). */
   livekit?: LiveKitCalls;

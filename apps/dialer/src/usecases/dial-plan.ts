@@ -2,7 +2,7 @@ import { isSandboxNumber, SANDBOX_NUMBERS, type CallType, type OutboundCallMetad
 import type { OutboundCall } from '@callplane/db';
 import { AppError } from '@callplane/service-kit';
 import type { DialerDeps } from './deps';
-import { isOnDoNotCallList } from './do-not-call.repository';
+import { readDialFacts, type DialFacts } from './dispatch.sql';
 
 const DEFAULT_MAX_DURATION = 600;
 
@@ -40,15 +40,18 @@ export type DialPlan = { ok: true; provider: Provider; route: DialRoute; metadat
 
 /** What the call needs, read now from its number and agent (a snapshot: later agent edits do not change a call in flight). */
 export async function planDial(deps: DialerDeps, call: OutboundCall): Promise<DialPlan> {
-  const { prisma } = deps;
+  return planFrom(deps, call, await readDialFacts(deps.sql, call));
+}
+
+/** The plan from facts read with the call (`readCallToDispatch`: the dispatch reads both in one statement). */
+export function planFrom(deps: Pick<DialerDeps, 'livekit' | 'settings'>, call: OutboundCall, facts: DialFacts): DialPlan {
   let provider: Provider = 'sip';
   let trunkId: string | null | undefined;
   if (call.trialNumberId) {
-    const trial = await prisma.trialNumber.findUnique({ where: { id: call.trialNumberId } });
-    provider = (trial?.provider as Provider | undefined) ?? 'sip';
-    trunkId = trial?.livekitOutboundTrunkId;
+    provider = (facts.trial?.provider as Provider | undefined) ?? 'sip';
+    trunkId = facts.trial?.trunkId;
   } else if (call.fromPhoneId) {
-    const phone = await prisma.phoneNumber.findUnique({ where: { id: call.fromPhoneId } });
+    const phone = facts.phone;
     provider = (phone?.provider as Provider | undefined) ?? 'sip';
     // Checked again here: a scheduled or campaign call fires after its number may have lost outbound calling.
     if (phone && (!phone.outboundEnabled || phone.state !== 'active')) return { ok: false, provider, error: 'from_number_not_outbound' };
@@ -57,7 +60,7 @@ export async function planDial(deps: DialerDeps, call: OutboundCall): Promise<Di
   }
   // Checked when the call is placed, whatever admitted it: a scheduled call fires hours after it was accepted, and
   // the number may have been listed since. The call then fails with end reason do_not_call and nothing is dialed.
-  if (await isOnDoNotCallList(prisma, call.tenantId, call.toNumber)) return { ok: false, provider, error: 'do_not_call' };
+  if (facts.doNotCall) return { ok: false, provider, error: 'do_not_call' };
   let route: DialRoute;
   const plane = mediaPlaneFor(deps, call.toNumber);
   if (plane === 'livekit' && deps.livekit) {
@@ -69,9 +72,9 @@ export async function planDial(deps: DialerDeps, call: OutboundCall): Promise<Di
     // Refused when the call was requested; a call admitted before LiveKit was unset (a scheduled one) ends here.
     return { ok: false, provider, error: 'livekit_not_configured' };
   }
-  const agent = await prisma.agent.findUnique({ where: { id: call.agentId } });
+  const agent = facts.agent;
   if (!agent) return { ok: false, provider, error: 'agent_not_found' };
-  const voice = agent.voice as unknown as VoiceConfig;
+  const voice = agent.voice as VoiceConfig;
   const maxDuration = call.callType === 'studio_test' ? deps.settings.testCallMaxSeconds : (voice.max_duration ?? DEFAULT_MAX_DURATION);
   return {
     ok: true,

@@ -1,16 +1,18 @@
-import { openOutboundSession } from '@callplane/calls';
+import { openOutboundSession, openOutboundSessionIf } from '@callplane/calls';
 import { SANDBOX_CALL_REQUESTED_EVENT_TYPE, TOPICS, type CallType } from '@callplane/contracts';
-import { backoffDelay, enqueueEvent } from '@callplane/events';
+import { backoffDelay } from '@callplane/events';
 import { CALL_ROOM_PREFIX, CallNotConnected, LiveKitError } from '@callplane/livekit';
 import type { DialerDeps } from './deps';
-import { planDial } from './dial-plan';
+import { planFrom } from './dial-plan';
 import { recordDispatchError } from './dispatch-error';
+import { dispatchedGuard, markDispatched, readCallToDispatch } from './dispatch.sql';
 
 /**
  * `dispatch_outbound_call`, the one path every outbound call takes (dial API, scheduled calls, studio test calls,
  * campaigns). The call's row must be in state `dispatching` (its claimer set it). In order:
- *   1. open the call session and its `call.initiating` event, and mark the row `dispatched`, in one transaction
- *      (the session exists before LiveKit can report anything about the call);
+ *   1. open the call session and its `call.initiating` event, and mark the row `dispatched`, atomically: one
+ *      statement (one transaction when the plan failed: its error is recorded with them); the session exists before
+ *      LiveKit can report anything about the call;
  *   2. create the room and dispatch the `voice-agent` with the session metadata (a snapshot of the agent's config
  *      and the context variables);
  *   3. dial the callee on the from-number's LiveKit outbound trunk, with a ringing timeout and the call's maximum
@@ -25,37 +27,44 @@ import { recordDispatchError } from './dispatch-error';
  * progress through the call-state machine. Any other destination without LiveKit fails (`livekit_not_configured`).
  */
 export async function dispatchOutboundCall(deps: DialerDeps, callId: string): Promise<void> {
-  const { prisma } = deps;
-  const call = await prisma.outboundCall.findUniqueOrThrow({ where: { id: callId } });
+  // The call and everything its plan reads, in one statement.
+  const read = await readCallToDispatch(deps.sql, callId);
+  if (!read) throw new Error(`outbound call ${callId} does not exist`);
+  const { call } = read;
   if (call.state !== 'dispatching') return; // cancelled, or another worker took it
-  const plan = await planDial(deps, call);
+  const plan = planFrom(deps, call, read.facts);
   const roomName = `${CALL_ROOM_PREFIX}${call.id}`;
   const at = deps.now();
-  const opened = await prisma.$transaction(async (tx) => {
-    // Conditional on the row still being `dispatching`: a second dispatch of the same row (a stale claim taken
-    // over by another replica) stops here instead of failing on the session's primary key.
-    const { count } = await tx.outboundCall.updateMany({ where: { id: call.id, state: 'dispatching' }, data: { state: 'dispatched', roomName, dispatchedAt: at } });
-    if (count === 0) return false;
-    if (!plan.ok) await recordDispatchError(tx, call.id, plan.error, at);
-    await openOutboundSession(tx, {
-      id: call.id,
-      tenantId: call.tenantId,
-      agentId: call.agentId,
-      phoneNumberId: call.fromPhoneId,
-      callType: call.callType as CallType,
-      fromNumber: call.fromNumber,
-      toNumber: call.toNumber,
-      provider: plan.provider,
-      roomName,
-      campaignId: call.campaignId,
-      maxDurationSeconds: plan.ok ? plan.metadata.max_duration_seconds : null,
-      at,
+  const session = {
+    id: call.id,
+    tenantId: call.tenantId,
+    agentId: call.agentId,
+    phoneNumberId: call.fromPhoneId,
+    callType: call.callType as CallType,
+    fromNumber: call.fromNumber,
+    toNumber: call.toNumber,
+    provider: plan.provider,
+    roomName,
+    campaignId: call.campaignId,
+    maxDurationSeconds: plan.ok ? plan.metadata.max_duration_seconds : null,
+    at,
+  };
+  // Conditional on the row still being `dispatching` (`dispatchedGuard`): a second dispatch of the same row (a stale
+  // claim taken over by another replica) stops here instead of failing on the session's primary key.
+  let opened: boolean;
+  if (plan.ok) {
+    // One statement, atomic by itself: the row's step, the session, its event, and the sandbox's command when the
+    // sandbox carrier places the call (the voice agent places it once the session exists).
+    const command = { topic: TOPICS.dialerCommands, type: SANDBOX_CALL_REQUESTED_EVENT_TYPE, tenantId: call.tenantId, key: call.id, data: plan.metadata };
+    opened = (await openOutboundSessionIf(deps.sql, dispatchedGuard(call.id, roomName, at), session, plan.route.kind === 'sandbox' ? [command] : [])) !== null;
+  } else {
+    opened = await deps.sql.transaction(async (tx) => {
+      if (!(await markDispatched(tx, call.id, roomName, at))) return false;
+      await recordDispatchError(tx, call.id, plan.error, at);
+      await openOutboundSession(tx, session);
+      return true;
     });
-    if (plan.ok && plan.route.kind === 'sandbox') {
-      await enqueueEvent(tx, { topic: TOPICS.dialerCommands, type: SANDBOX_CALL_REQUESTED_EVENT_TYPE, tenantId: call.tenantId, key: call.id, data: plan.metadata });
-    }
-    return true;
-  });
+  }
   if (!opened) return;
   deps.outbox.notify();
   if (!plan.ok) {
@@ -83,7 +92,7 @@ export async function dispatchOutboundCall(deps: DialerDeps, callId: string): Pr
     const reason = notConnected ? err.state : 'dispatch_failed';
     deps.logger.info({ session_id: call.id, err: err instanceof Error ? err.message : String(err) }, notConnected ? 'outbound call not connected' : 'outbound call dispatch failed');
     // Only when nothing set a reason first (the studio watchdog's dispatch_timeout wins over the hung dial's error).
-    if (!notConnected) await prisma.$transaction((tx) => recordDispatchError(tx, call.id, err instanceof LiveKitError ? err.message : 'dispatch_failed', deps.now()));
+    if (!notConnected) await deps.sql.transaction((tx) => recordDispatchError(tx, call.id, err instanceof LiveKitError ? err.message : 'dispatch_failed', deps.now()));
     await deps.transitions.report({
       call: { sessionId: call.id },
       state: notConnected ? err.state : 'failed',

@@ -1,5 +1,6 @@
 import type { CallLifecycleData, EventEnvelope, StatusWebhookBody } from '@callplane/contracts';
-import type { DbTx, OutboundCall } from '@callplane/db';
+import { sqlIn, type DbTx, type SqlTx } from '@callplane/db';
+import { insertDeliveries, readAgentHooks, readWebhookCalls, type AgentHook, type WebhookCall } from './call-progress.sql';
 import type { DialerDeps } from './deps';
 
 /**
@@ -14,23 +15,24 @@ import type { DialerDeps } from './deps';
 export async function enqueueStatusWebhooks(
   deps: DialerDeps,
   events: readonly EventEnvelope<CallLifecycleData>[],
-  tx: DbTx,
+  tx: DbTx | SqlTx,
   read?: ReadonlyMap<string, WebhookCall>,
+  /** Agents the caller read already (`lockCallsWithAgents`), by id: not read again. */
+  readAgents?: ReadonlyMap<string, AgentHook>,
 ): Promise<void> {
   const outbound = events.filter((e) => e.data.direction === 'outbound');
   if (outbound.length === 0) return;
+  const sql = sqlIn(tx);
   // A call or agent counts only in its own tenant: an event naming another tenant's ids finds nothing.
-  const callById = read ?? (await readCalls(tx, outbound));
+  const callById = read ?? new Map((await readWebhookCalls(sql, [...new Set(outbound.map((e) => e.data.session_id))])).map((c) => [c.id, c]));
   const callOf = (e: EventEnvelope<CallLifecycleData>) => {
     const call = callById.get(e.data.session_id);
     return call?.tenantId === e.tenant_id ? call : null;
   };
   const agentOf = (e: EventEnvelope<CallLifecycleData>) => callOf(e)?.agentId ?? e.data.agent_id;
-  const needAgents = outbound.filter((e) => !callOf(e)?.webhookUrl && agentOf(e));
-  const agents = needAgents.length
-    ? await tx.agent.findMany({ where: { id: { in: [...new Set(needAgents.map((e) => agentOf(e)!))] } }, select: { id: true, tenantId: true, statusWebhookUrl: true } })
-    : [];
-  const agentById = new Map(agents.map((a) => [a.id, a]));
+  const agentById = new Map<string, AgentHook>(readAgents ?? []);
+  const needAgents = outbound.filter((e) => !callOf(e)?.webhookUrl && agentOf(e) && !agentById.has(agentOf(e)!));
+  if (needAgents.length) for (const a of await readAgentHooks(sql, [...new Set(needAgents.map((e) => agentOf(e)!))])) agentById.set(a.id, a);
   const urlOf = (e: EventEnvelope<CallLifecycleData>) => {
     const agent = agentById.get(agentOf(e) ?? '');
     return callOf(e)?.webhookUrl ?? (agent?.tenantId === e.tenant_id ? agent.statusWebhookUrl : null);
@@ -45,15 +47,5 @@ export async function enqueueStatusWebhooks(
     const body: StatusWebhookBody = { id: event.id, event: event.data.state, session_id: event.data.session_id, occurred_at: event.occurred_at, ...campaign, call: event.data };
     return [{ id: event.id, tenantId: event.tenant_id, sessionId: event.data.session_id, url, body: JSON.stringify(body), occurredAt: new Date(event.occurred_at), nextAttemptAt: now, createdAt: now }];
   });
-  if (data.length) await tx.webhookDelivery.createMany({ data, skipDuplicates: true });
-}
-
-type WebhookCall = Pick<OutboundCall, 'id' | 'tenantId' | 'webhookUrl' | 'agentId' | 'campaignId' | 'campaignContactId'>;
-
-async function readCalls(tx: DbTx, events: readonly EventEnvelope<CallLifecycleData>[]): Promise<Map<string, WebhookCall>> {
-  const calls = await tx.outboundCall.findMany({
-    where: { id: { in: [...new Set(events.map((e) => e.data.session_id))] } },
-    select: { id: true, tenantId: true, webhookUrl: true, agentId: true, campaignId: true, campaignContactId: true },
-  });
-  return new Map(calls.map((c) => [c.id, c]));
+  if (data.length) await insertDeliveries(sql, data);
 }

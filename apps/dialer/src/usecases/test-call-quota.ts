@@ -1,4 +1,4 @@
-import type { DbTx } from '@callplane/db';
+import { sqlIn, type DbTx, type SqlTx } from '@callplane/db';
 
 /**
  * Studio test-call quotas (API.md: `TEST_CALL_USER_DAILY_LIMIT` per user, `TEST_CALL_DESTINATION_DAILY_LIMIT` per
@@ -28,8 +28,9 @@ export async function takeOne(tx: DbTx, scope: string, day: string, limit: numbe
  * writes `created_at` with the same clock reading as the counters' day). Called once per call, by
  * `recordDispatchError`.
  */
-export async function giveBackTestCall(tx: DbTx, call: { userId: string; toNumber: string; createdAt: Date }): Promise<void> {
-  await tx.$executeRaw`
-    UPDATE test_call_counters SET count = count - 1
-    WHERE day = ${utcDay(call.createdAt)}::date AND scope IN (${userScope(call.userId)}, ${destinationScope(call.toNumber)}) AND count > 0`;
+export async function giveBackTestCall(tx: DbTx | SqlTx, call: { userId: string; toNumber: string; createdAt: Date }): Promise<void> {
+  await sqlIn(tx).query(
+    `UPDATE test_call_counters SET count = count - 1 WHERE day = $1::date AND scope IN ($2, $3) AND count > 0`,
+    [utcDay(call.createdAt), userScope(call.userId), destinationScope(call.toNumber)],
+  );
 }

@@ -11,10 +11,11 @@ import {
   type TrialNumberDto,
   type TrialRegion,
 } from '@callplane/contracts';
-import { Prisma, type DbTx, type TrialNumber } from '@callplane/db';
+import { Prisma, sqlIn, type DbTx, type SqlTx, type TrialNumber } from '@callplane/db';
 import { LiveKitError, type CreateOutboundInput, type LiveKitSipIds } from '@callplane/livekit';
 import { carrierOf } from '@callplane/providers';
 import { AppError } from '@callplane/service-kit';
+import { releaseTrialLeases } from './call-progress.sql';
 import type { DialerDeps } from './deps';
 
 /** The part of `LiveKitSip` the trial pool needs: an outbound trunk per number, removed again when the row cannot be written. */
@@ -76,15 +77,15 @@ export async function listTrialNumbers(deps: DialerDeps): Promise<{ data: TrialN
  * ends, its trial number goes back to the pool. Keyed on the holder, so a repeated or late event
  * (or a number already released by the watchdog) changes nothing.
  */
-export async function releaseTrialNumbers(_deps: DialerDeps, events: readonly EventEnvelope<CallLifecycleData>[], tx: DbTx): Promise<void> {
+export async function releaseTrialNumbers(_deps: DialerDeps, events: readonly EventEnvelope<CallLifecycleData>[], tx: DbTx | SqlTx): Promise<void> {
   const ended = events.filter((e) => e.data?.call_type === 'studio_test' && isTerminalState(e.data.state)).map((e) => e.data.session_id);
-  if (ended.length) await tx.$executeRaw`UPDATE trial_numbers SET in_use_by = NULL WHERE in_use_by = ANY(${ended}::text[])`;
+  if (ended.length) await releaseTrialLeases(sqlIn(tx), ended);
 }
 
 /** Frees the trial number a test call holds, if it still holds one. */
-export async function releaseLease(tx: DbTx, sessionId: string): Promise<boolean> {
-  const n = await tx.$executeRaw`UPDATE trial_numbers SET in_use_by = NULL WHERE in_use_by = ${sessionId}`;
-  return n > 0;
+export async function releaseLease(tx: DbTx | SqlTx, sessionId: string): Promise<boolean> {
+  const rows = await sqlIn(tx).query(`UPDATE trial_numbers SET in_use_by = NULL WHERE in_use_by = $1 RETURNING id`, [sessionId]);
+  return rows.length > 0;
 }
 
 /**

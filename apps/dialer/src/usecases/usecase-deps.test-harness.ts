@@ -1,7 +1,7 @@
 import { randomBytes, randomInt } from 'node:crypto';
 import { CallTransitions } from '@callplane/calls';
 import { newId, toE164, type TrialProvider } from '@callplane/contracts';
-import { connectPostgres, type Database, type Prisma, type PrismaClient } from '@callplane/db';
+import { connectPostgres, sqlOver, type Database, type Prisma, type PrismaClient } from '@callplane/db';
 import type { LiveKitCalls } from '@callplane/livekit';
 import { createLogger, SecretBox, type Logger } from '@callplane/service-kit';
 import { uniquePhoneNumber, uniqueSuffix } from '@callplane/testing';
@@ -28,9 +28,10 @@ export function dialerDepsOn(db: Database, opts: SpecDepsOptions): DialerDeps {
   const outbox = opts.outbox ?? { notify: () => undefined };
   return {
     prisma: db.prisma,
+    sql: sqlOver(db.prisma, db.pool),
     secrets: opts.secrets ?? new SecretBox(randomBytes(32)),
     ...(opts.livekit ? { livekit: opts.livekit } : {}),
-    transitions: new CallTransitions({ prisma: db.prisma, outbox }),
+    transitions: new CallTransitions({ prisma: db.prisma, pool: db.pool ?? null, outbox }),
     outbox,
     logger: opts.logger ?? createLogger({ name: 'dialer-spec', level: 'silent' }),
     settings: { ...DEFAULT_SETTINGS, ...opts.settings },

@@ -111,10 +111,11 @@ export async function endWebCall(deps: DialerDeps, caller: WebCaller, sessionId:
  * `not_connected`. Claimed FOR UPDATE SKIP LOCKED, so replicas share the work and end each once. Returns how many.
  */
 export async function endUnconnectedWebCalls(deps: DialerDeps): Promise<number> {
-  const ended = await deps.prisma.$transaction(async (tx) => {
+  // Every second on every replica, nearly always finding nothing: on libs/db `Sql`.
+  const ended = await deps.sql.transaction(async (tx) => {
     const at = deps.now();
     const rows = await claimUnconnectedWebCalls(tx, at, SWEEP_BATCH);
-    for (const { session_id } of rows) await deps.transitions.reportWithin(tx, { call: { sessionId: session_id }, state: 'failed', at, endReason: 'not_connected' });
+    for (const { session_id } of rows) await deps.transitions.reportIn(tx, { call: { sessionId: session_id }, state: 'failed', at, endReason: 'not_connected' });
     return rows.length;
   });
   if (ended > 0) {

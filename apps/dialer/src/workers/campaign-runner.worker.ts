@@ -1,6 +1,7 @@
 import { FINAL_CAMPAIGN_STATUSES, LAUNCHED_CAMPAIGN_STATUSES } from '@callplane/contracts';
 import { startWorkerLoop } from '@callplane/service-kit';
-import { AdmissionMemory, admitCampaignCalls, type AdmissionOptions, type AdmittedCall } from '../usecases/campaign-admission';
+import { AdmissionMemory, admitCampaignCalls, readRoundState, type AdmissionOptions, type AdmittedCall } from '../usecases/campaign-admission';
+import { lockCampaign } from '../usecases/campaign-admission.sql';
 import { completeCampaign, hasOpenContacts, sendCompletionIfOwed } from '../usecases/campaign-completion';
 import { failLostCampaignDispatches } from '../usecases/campaign-lost-dispatch';
 import type { DialerDeps } from '../usecases/deps';
@@ -79,8 +80,28 @@ export function createCampaignRunner(deps: DialerDeps, options: CampaignRunnerOp
     return result;
   }
 
-  /** One campaign under its row lock; null when another replica holds it or it has nothing to do any more. */
-  function handleCampaign(id: string): Promise<AdmittedCall[] | null> {
+  /**
+   * One campaign under its row lock; null when another replica holds it or it has nothing to do any more. A running
+   * campaign before its `end_at` with contacts still open (nearly every round) is admitted on libs/db `Sql`; anything
+   * else (starting, ending, completing, a completion owed) goes to `handleLifecycle`, which locks it again.
+   */
+  async function handleCampaign(id: string): Promise<AdmittedCall[] | null> {
+    const admitted = await deps.sql.transaction(async (tx) => {
+      const campaign = await lockCampaign(tx, id);
+      if (!campaign) return null;
+      const now = deps.now();
+      const pastEnd = campaign.endAt !== null && campaign.endAt <= now;
+      if (campaign.status !== 'running' || pastEnd) return 'lifecycle' as const;
+      // In a statement after the lock's: it sees every admission committed before this round took the campaign.
+      const state = await readRoundState(tx, campaign, now);
+      if (!state.open) return 'lifecycle' as const;
+      return admitCampaignCalls(deps, tx, campaign, memory, admission, state);
+    });
+    return admitted === 'lifecycle' ? handleLifecycle(id) : admitted;
+  }
+
+  /** A campaign's lifecycle steps under its row lock (and its admission, when it turns `running` at its `start_at`). */
+  function handleLifecycle(id: string): Promise<AdmittedCall[] | null> {
     return deps.prisma.$transaction(
       async (tx) => {
         const locked = await tx.$queryRaw<unknown[]>`SELECT 1 FROM campaigns WHERE id = ${id} FOR UPDATE SKIP LOCKED`;
@@ -118,17 +139,18 @@ export function createCampaignRunner(deps: DialerDeps, options: CampaignRunnerOp
  * not all queue on the same one first and a list longer than `limit` is covered over a few rounds.
  */
 async function campaignsWithWork(deps: DialerDeps, limit: number): Promise<string[]> {
-  const now = deps.now();
-  const rows = await deps.prisma.$queryRaw<Array<{ id: string }>>`
-    SELECT id FROM campaigns
-    WHERE status = 'running'
-       OR (status = 'scheduled' AND (start_at IS NULL OR start_at <= ${now}))
-       OR (status IN ('scheduled', 'paused') AND end_at <= ${now})
-       OR (status = ANY(${FINAL_CAMPAIGN_STATUSES}::text[]) AND completion_sent_at IS NULL)
-    ORDER BY random()
-    LIMIT ${limit}`;
+  const rows = await deps.sql.query<{ id: string }>(CAMPAIGNS_WITH_WORK_SQL, [deps.now().toISOString(), FINAL_CAMPAIGN_STATUSES, limit]);
   return rows.map((r) => r.id);
 }
+
+const CAMPAIGNS_WITH_WORK_SQL = `
+  SELECT id FROM campaigns
+  WHERE status = 'running'
+     OR (status = 'scheduled' AND (start_at IS NULL OR start_at <= $1::timestamp(3)))
+     OR (status IN ('scheduled', 'paused') AND end_at <= $1::timestamp(3))
+     OR (status = ANY($2::text[]) AND completion_sent_at IS NULL)
+  ORDER BY random()
+  LIMIT $3`;
 
 /**
  * Starts an admitted call's dispatch at its pace slot (at most the pace horizon away), tracked in `deps.inflight`

@@ -63,15 +63,18 @@ export async function claimDueCalls(deps: DialerDeps, options: SchedulerOptions 
   const { batchSize, staleDispatchMs } = { ...DEFAULTS, ...options };
   const now = deps.now();
   const staleBefore = new Date(now.getTime() - staleDispatchMs);
-  const rows = await deps.prisma.$queryRaw<Array<{ id: string }>>`
-    UPDATE outbound_calls SET state = 'dispatching', claimed_by = ${deps.replica}, updated_at = ${now}
-    WHERE id IN (
-      SELECT id FROM outbound_calls
-      WHERE (state = 'scheduled' AND scheduled_at <= ${now})
-         OR (state = 'dispatching' AND updated_at < ${staleBefore})
-      ORDER BY scheduled_at NULLS FIRST, id
-      LIMIT ${batchSize}
-      FOR UPDATE SKIP LOCKED)
-    RETURNING id`;
+  // Twice a second on every replica, nearly always claiming nothing: on libs/db `Sql`.
+  const rows = await deps.sql.query<{ id: string }>(CLAIM_DUE_SQL, [deps.replica, now.toISOString(), staleBefore.toISOString(), batchSize]);
   return rows.map((r) => r.id);
 }
+
+const CLAIM_DUE_SQL = `
+  UPDATE outbound_calls SET state = 'dispatching', claimed_by = $1, updated_at = $2::timestamp(3)
+  WHERE id IN (
+    SELECT id FROM outbound_calls
+    WHERE (state = 'scheduled' AND scheduled_at <= $2::timestamp(3))
+       OR (state = 'dispatching' AND updated_at < $3::timestamp(3))
+    ORDER BY scheduled_at NULLS FIRST, id
+    LIMIT $4
+    FOR UPDATE SKIP LOCKED)
+  RETURNING id`;

@@ -1,5 +1,5 @@
 import type { CallState } from '@callplane/contracts';
-import type { DbTx } from '@callplane/db';
+import type { SqlTx } from '@callplane/db';
 import { startWorkerLoop } from '@callplane/service-kit';
 import type { DialerDeps } from '../usecases/deps';
 import { hangUp } from '../usecases/hang-up';
@@ -49,31 +49,37 @@ export async function runTestCallWatchdogOnce(deps: DialerDeps): Promise<{ dispa
   const durationCutoff = new Date(now.getTime() - deps.settings.testCallMaxSeconds * 1000);
   // The call session (written by every source through CallTransitions) says whether the call rang or was answered;
   // the row is what is claimed, so each overdue call is handled by one replica.
-  const dispatchTimeouts = await endOverdue(deps, DISPATCH_TIMEOUT, (tx) =>
-    tx.$queryRaw<Overdue[]>`
-      SELECT o.id, o.tenant_id, o.room_name, o.state FROM outbound_calls o LEFT JOIN call_sessions s ON s.id = o.id
-      WHERE o.call_type = 'studio_test' AND o.state IN ('dispatching', 'dispatched') AND o.ended_at IS NULL AND o.error IS NULL
-        AND o.ringing_at IS NULL AND o.answered_at IS NULL AND (s.id IS NULL OR s.status = 'initiating')
-        AND COALESCE(o.dispatched_at, o.created_at) <= ${dispatchCutoff}
-      ORDER BY o.created_at LIMIT ${BATCH} FOR UPDATE OF o SKIP LOCKED`,
-  );
-  const maxDurations = await endOverdue(deps, MAX_DURATION, (tx) =>
-    tx.$queryRaw<Overdue[]>`
-      SELECT o.id, o.tenant_id, o.room_name, o.state FROM outbound_calls o JOIN call_sessions s ON s.id = o.id
-      WHERE o.call_type = 'studio_test' AND o.state = 'dispatched' AND o.ended_at IS NULL
-        AND s.status = 'in_progress' AND COALESCE(o.answered_at, s.answered_at) <= ${durationCutoff}
-      ORDER BY o.created_at LIMIT ${BATCH} FOR UPDATE OF o SKIP LOCKED`,
-  );
+  const dispatchTimeouts = await endOverdue(deps, DISPATCH_TIMEOUT, (tx) => tx.query<Overdue>(CLAIM_DISPATCH_TIMEOUTS_SQL, [dispatchCutoff.toISOString(), BATCH]));
+  const maxDurations = await endOverdue(deps, MAX_DURATION, (tx) => tx.query<Overdue>(CLAIM_MAX_DURATIONS_SQL, [durationCutoff.toISOString(), BATCH]));
   return { dispatchTimeouts, maxDurations };
 }
+
+const CLAIM_DISPATCH_TIMEOUTS_SQL = `
+  SELECT o.id, o.tenant_id, o.room_name, o.state FROM outbound_calls o LEFT JOIN call_sessions s ON s.id = o.id
+  WHERE o.call_type = 'studio_test' AND o.state IN ('dispatching', 'dispatched') AND o.ended_at IS NULL AND o.error IS NULL
+    AND o.ringing_at IS NULL AND o.answered_at IS NULL AND (s.id IS NULL OR s.status = 'initiating')
+    AND COALESCE(o.dispatched_at, o.created_at) <= $1::timestamp(3)
+  ORDER BY o.created_at LIMIT $2 FOR UPDATE OF o SKIP LOCKED`;
+
+const CLAIM_MAX_DURATIONS_SQL = `
+  SELECT o.id, o.tenant_id, o.room_name, o.state FROM outbound_calls o JOIN call_sessions s ON s.id = o.id
+  WHERE o.call_type = 'studio_test' AND o.state = 'dispatched' AND o.ended_at IS NULL
+    AND s.status = 'in_progress' AND COALESCE(o.answered_at, s.answered_at) <= $1::timestamp(3)
+  ORDER BY o.created_at LIMIT $2 FOR UPDATE OF o SKIP LOCKED`;
+
+/** The row closed: ended, and `failed` when it never got as far as a session. */
+const CLOSE_ROW_SQL = `
+  UPDATE outbound_calls SET ended_at = $2::timestamp(3), state = CASE WHEN state = 'dispatching' THEN 'failed' ELSE state END, updated_at = $3::timestamp(3)
+  WHERE id = $1`;
 
 /**
  * Ends each claimed call while its row stays locked: hung up, terminal state reported, then the row marked and
  * the number released in the claiming transaction. A round that fails part-way leaves the row unmarked; the next
  * round repeats it harmlessly (a deleted room counts as ended, a second terminal report changes nothing).
  */
-async function endOverdue(deps: DialerDeps, cut: Cut, claim: (tx: DbTx) => Promise<Overdue[]>): Promise<number> {
-  return deps.prisma.$transaction(
+async function endOverdue(deps: DialerDeps, cut: Cut, claim: (tx: SqlTx) => Promise<Overdue[]>): Promise<number> {
+  // Every second on every replica, nearly always claiming nothing: on libs/db `Sql`.
+  return deps.sql.transaction(
     async (tx) => {
       const rows = await claim(tx);
       for (const row of rows) {
@@ -82,7 +88,7 @@ async function endOverdue(deps: DialerDeps, cut: Cut, claim: (tx: DbTx) => Promi
         if (row.state === 'dispatched') await hangUp(deps, { id: row.id, tenantId: row.tenant_id, roomName: row.room_name }, tx);
         // A call still `dispatching` never got a session: there is nothing to report, only the row to close.
         if (row.state === 'dispatched') await deps.transitions.report({ call: { sessionId: row.id }, state: cut.report, at, endReason: cut.endReason });
-        await tx.outboundCall.update({ where: { id: row.id }, data: { endedAt: at, ...(row.state === 'dispatching' ? { state: 'failed' } : {}) } });
+        await tx.query(CLOSE_ROW_SQL, [row.id, at.toISOString(), new Date().toISOString()]);
         // A call that never rang is the platform's failure: recorded, and given back to the day's quotas.
         if (cut.error) await recordDispatchError(tx, row.id, cut.error, at);
         await releaseLease(tx, row.id);
@@ -91,6 +97,6 @@ async function endOverdue(deps: DialerDeps, cut: Cut, claim: (tx: DbTx) => Promi
       return rows.length;
     },
     // Deleting rooms is a LiveKit round trip per call (10 s request timeout): the claim must outlast a slow batch.
-    { timeout: 60_000 },
+    { timeoutMs: 60_000 },
   );
 }

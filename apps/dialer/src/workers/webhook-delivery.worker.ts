@@ -125,20 +125,8 @@ export function createWebhookDelivery(deps: DialerDeps, opts: WebhookDeliveryOpt
   async function claim(): Promise<Claimed[]> {
     const now = deps.now();
     const leaseUntil = new Date(now.getTime() + leaseMs);
-    const rows = await deps.prisma.$queryRaw<Array<Omit<Claimed, 'leaseUntil'>>>`
-      WITH due AS (
-        SELECT d.id FROM webhook_deliveries d
-        WHERE d.state = 'pending' AND d.next_attempt_at <= (${now.toISOString()}::timestamptz AT TIME ZONE 'UTC')
-          AND NOT EXISTS (
-            SELECT 1 FROM webhook_deliveries e
-            WHERE e.session_id = d.session_id AND e.state = 'pending' AND (e.occurred_at, e.id) < (d.occurred_at, d.id))
-        ORDER BY d.next_attempt_at, d.occurred_at, d.id
-        LIMIT ${batchSize}
-        FOR UPDATE SKIP LOCKED)
-      UPDATE webhook_deliveries w
-      SET next_attempt_at = (${leaseUntil.toISOString()}::timestamptz AT TIME ZONE 'UTC'), attempts = w.attempts + 1
-      FROM due WHERE w.id = due.id
-      RETURNING w.id, w.tenant_id AS "tenantId", w.session_id AS "sessionId", w.url, w.body, w.attempts`;
+    // Every poll on every replica, nearly always claiming nothing: on libs/db `Sql`.
+    const rows = await deps.sql.query<Omit<Claimed, 'leaseUntil'>>(CLAIM_DUE_DELIVERIES_SQL, [now.toISOString(), batchSize, leaseUntil.toISOString()]);
     return rows.map((r) => ({ ...r, leaseUntil }));
   }
 
@@ -258,3 +246,18 @@ export function createWebhookDelivery(deps: DialerDeps, opts: WebhookDeliveryOpt
     },
   };
 }
+
+const CLAIM_DUE_DELIVERIES_SQL = `
+  WITH due AS (
+    SELECT d.id FROM webhook_deliveries d
+    WHERE d.state = 'pending' AND d.next_attempt_at <= ($1::timestamptz AT TIME ZONE 'UTC')
+      AND NOT EXISTS (
+        SELECT 1 FROM webhook_deliveries e
+        WHERE e.session_id = d.session_id AND e.state = 'pending' AND (e.occurred_at, e.id) < (d.occurred_at, d.id))
+    ORDER BY d.next_attempt_at, d.occurred_at, d.id
+    LIMIT $2
+    FOR UPDATE SKIP LOCKED)
+  UPDATE webhook_deliveries w
+  SET next_attempt_at = ($3::timestamptz AT TIME ZONE 'UTC'), attempts = w.attempts + 1
+  FROM due WHERE w.id = due.id
+  RETURNING w.id, w.tenant_id AS "tenantId", w.session_id AS "sessionId", w.url, w.body, w.attempts`;

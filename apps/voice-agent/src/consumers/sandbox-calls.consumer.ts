@@ -1,6 +1,6 @@
 import { SANDBOX_CALL_REQUESTED_EVENT_TYPE, SANDBOX_HANGUP_REQUESTED_EVENT_TYPE, TOPICS } from '@callplane/contracts';
-import type { PrismaClient } from '@callplane/db';
-import { subscribeDeduped, type EventBus } from '@callplane/events';
+import type { Sql } from '@callplane/db';
+import { subscribeDedupedSql, type EventBus } from '@callplane/events';
 import type { SandboxMediaPlane } from '../sandbox/sandbox-media-plane';
 
 export const SANDBOX_CALLS_GROUP = 'voice-agent.sandbox-calls';
@@ -10,8 +10,8 @@ export const SANDBOX_CALLS_GROUP = 'voice-agent.sandbox-calls';
  * `sandbox.hangup_requested` commands hang them up. The call runs in the background (minutes): the handler only
  * starts it, so the dedupe transaction stays short.
  */
-export function subscribeSandboxCalls(bus: EventBus, prisma: PrismaClient, sandbox: Pick<SandboxMediaPlane, 'place' | 'hangUp'>): Promise<void> {
-  return subscribeDeduped(bus, prisma, {
+export function subscribeSandboxCalls(bus: EventBus, sql: Sql, sandbox: Pick<SandboxMediaPlane, 'place' | 'hangUp'>): Promise<void> {
+  return subscribeDedupedSql(bus, sql, {
     group: SANDBOX_CALLS_GROUP,
     topics: [TOPICS.dialerCommands],
     handle: async (event) => {

@@ -130,7 +130,7 @@ describe('sandbox media plane: load calls when the worker stops', () => {
     return new SandboxMediaPlane({
       report: (r) => transitions.report(r),
       takeCall: (sessionId, maxDurationSeconds) => recordMediaReplica(db.prisma, sessionId, { replica: 'load-call-spec', maxDurationSeconds }),
-      sink: (tenantId) => outboxCallEventSink({ prisma: db.prisma, outbox }, tenantId),
+      sink: (tenantId) => outboxCallEventSink({ db: db.prisma, outbox }, tenantId),
       logger: pino({ level: 'silent' }),
       settings: DEFAULT_SANDBOX_SETTINGS,
     });

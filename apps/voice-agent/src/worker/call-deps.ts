@@ -39,7 +39,7 @@ export function workerCallDeps(opts: WorkerCallDepsOptions): LiveKitCallDeps {
   return {
     report: (r) => transitions.report(r),
     takeCall: (sessionId, maxDurationSeconds) => recordMediaReplica(prisma, sessionId, { replica: opts.replica, maxDurationSeconds }),
-    sink: (tenantId) => outboxCallEventSink({ prisma, outbox: opts.outbox }, tenantId),
+    sink: (tenantId) => outboxCallEventSink({ db: prisma, outbox: opts.outbox }, tenantId),
     vad: opts.vad,
     plugins: (plan) => choosePlugins(plan.voice, { keys: opts.keys }),
     resolveInboundAgent: dbInboundAgentResolver(prisma),
