@@ -33,7 +33,7 @@ const QUICK = flag('quick');
 const LATENCY: Latency = { stt: optionOrZero('stt', 100), llm: optionOrZero('llm', 200), tts: optionOrZero('tts', 80) };
 const TURNS = QUICK ? 2 : option('turns', 8);
 const MAX_SESSIONS = option('sessions', 50);
-const LEVELS = [...new Set([1, 10, MAX_SESSIONS].filter((n) => n <= MAX_SESSIONS))];
+const LEVELS = [...new Set([1, 10, 25, MAX_SESSIONS].filter((n) => n <= MAX_SESSIONS))];
 const GOALS = { overheadP50Ms: 20, sessions: 50 };
 const STT_MODE = choice<SttMode>('stt-mode', ['streaming', 'batch'], 'streaming');
 const MODEL = choice('model', ['process', 'inprocess', 'both'] as const, 'both');
