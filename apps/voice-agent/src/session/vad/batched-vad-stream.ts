@@ -28,7 +28,6 @@ export class BatchedVadStream implements AsyncIterableIterator<VADEvent> {
   readonly #slot: number;
   readonly #input = new VadInput();
   readonly #output = new AsyncIterableQueue<VADEvent>();
-  readonly #logger = log();
   readonly #onClose: () => void;
   #opts: BatchedVadOptions;
   #closed = false;
@@ -120,6 +119,11 @@ export class BatchedVadStream implements AsyncIterableIterator<VADEvent> {
     if (opts.maxBufferedSpeech > oldMax) this.#speechMaxReached = false;
   }
 
+  /** The framework's logger, as the plugin's stream logs (asked for when needed, as it may not exist yet at load). */
+  #logger(): ReturnType<typeof log> {
+    return log();
+  }
+
   #assertOpen(): void {
     if (this.#inputClosed) throw new Error('Input is closed');
     if (this.#closed) throw new Error('Stream is closed');
@@ -138,7 +142,8 @@ export class BatchedVadStream implements AsyncIterableIterator<VADEvent> {
         while (!this.#closed && this.#inference16k!.length >= WINDOW_SAMPLES) await this.#window();
       }
     } catch (err) {
-      this.#logger.error({ err }, 'Error in VAD inference task');
+      // A window still out when the stream closed fails with the VAD's closing: nothing to report then.
+      if (!this.#closed) this.#logger().error({ err }, 'Error in VAD inference task');
       this.close();
     } finally {
       this.#resampler?.close();
@@ -158,7 +163,7 @@ export class BatchedVadStream implements AsyncIterableIterator<VADEvent> {
       this.#inference16k = new PcmBuffer(4 * WINDOW_SAMPLES);
       this.#resampler = this.#newResampler();
     } else if (frame.sampleRate !== this.#inputRate) {
-      this.#logger.error('a frame with a different sample rate was already published');
+      this.#logger().error('a frame with a different sample rate was already published');
       return false;
     }
     this.#pending!.append(frame.data);
@@ -199,7 +204,7 @@ export class BatchedVadStream implements AsyncIterableIterator<VADEvent> {
       this.#speechIndex += toSpeech;
     } else if (!this.#speechMaxReached) {
       this.#speechMaxReached = true;
-      this.#logger.warn('maxBufferedSpeech reached, ignoring further data for the current speech input');
+      this.#logger().warn('maxBufferedSpeech reached, ignoring further data for the current speech input');
     }
 
     // Whole milliseconds, as the plugin (BigInt nanoseconds ÷ 10⁶). It includes the wait for the batch: the
@@ -207,7 +212,7 @@ export class BatchedVadStream implements AsyncIterableIterator<VADEvent> {
     const inferenceDuration = Math.trunc(performance.now() - started);
     this.#extraInferenceTime = Math.max(0, this.#extraInferenceTime + inferenceDuration - WINDOW_MS);
     if (this.#extraInferenceTime > SLOW_INFERENCE_MS) {
-      this.#logger.child({ delay: this.#extraInferenceTime }).warn('VAD inference is slower than realtime');
+      this.#logger().child({ delay: this.#extraInferenceTime }).warn('VAD inference is slower than realtime');
     }
     if (this.#pubSpeaking) this.#pubSpeechDuration += WINDOW_MS;
     else this.#pubSilenceDuration += WINDOW_MS;

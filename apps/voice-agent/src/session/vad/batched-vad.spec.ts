@@ -4,10 +4,11 @@
 import type { Worker } from 'node:worker_threads';
 import { initializeLogger, VADEventType, type VAD, type VADEvent, type VADStream } from '@livekit/agents';
 import * as silero from '@livekit/agents-plugin-silero';
+import { dispose } from '@livekit/rtc-node';
 import { closeEspeak, espeakSamples } from '../../local/espeak-tts';
 import { toFrames, voiceSamples } from '../../local/synthetic-voice';
 import { BatchedSileroVad } from './batched-vad';
-import { startInferenceWorker, VadInferenceError, type StartInferenceWorker } from './inference';
+import { startInferenceWorker, VadInferenceError, type SileroInferenceOptions, type StartInferenceWorker } from './inference';
 import type { RunBatch } from './inference.protocol';
 
 const WINDOW = 512;
@@ -85,7 +86,7 @@ describe('BatchedSileroVad (Silero on an inference thread, batched across stream
   let lines16k: Int16Array[];
   const open: VAD[] = [];
 
-  const load = async (inference?: Parameters<typeof BatchedSileroVad.load>[0]['inference']) => {
+  const load = async (inference?: SileroInferenceOptions) => {
     const vad = await BatchedSileroVad.load({ ...OPTS, inference });
     open.push(vad);
     return vad;
@@ -104,6 +105,8 @@ describe('BatchedSileroVad (Silero on an inference thread, batched across stream
   afterAll(async () => {
     await plugin.close();
     await closeEspeak();
+    // Resampling started rtc-node's native client, which keeps the process alive until disposed.
+    await dispose();
   });
 
   it('says what the Silero plugin says about a real line: the same speech events and probabilities, every window', async () => {

@@ -56,7 +56,6 @@ export class SileroInference {
   #broken: VadInferenceError | null = null;
   #closed = false;
   #started: { resolve(): void; reject(err: Error): void } | null = null;
-  readonly #log = log();
 
   /** Starts the inference thread and resolves once it has loaded the model. */
   static async start(opts: SileroInferenceOptions = {}): Promise<SileroInference> {
@@ -174,7 +173,8 @@ export class SileroInference {
       return;
     }
     // Its windows go first on the new thread, every stream's state from zero (the new thread starts with none).
-    this.#log.warn({ code, err }, 'Silero inference thread died; restarting it');
+    // The framework's logger (ours once routed, agents-log.ts), asked for when needed: it may not exist at load.
+    log().warn({ code, err }, 'Silero inference thread died; restarting it');
     if (this.#batch) this.#queue = [...this.#batch, ...this.#queue];
     this.#batch = null;
     this.#spawn().catch(() => undefined);

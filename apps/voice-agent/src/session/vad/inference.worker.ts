@@ -27,7 +27,7 @@ async function main(port: NonNullable<typeof parentPort>, data: InferenceWorkerD
   const sr = new Tensor('int64', BigInt64Array.from([BigInt(MODEL_SAMPLE_RATE)]));
   const reply = (msg: InferenceReply) => port.postMessage(msg);
 
-  const run = async ({ id, slots, fresh }: RunBatch): Promise<void> => {
+  const run = async ({ slots, fresh }: RunBatch): Promise<void> => {
     for (const slot of fresh) {
       states.fill(0, slot * STATE, (slot + 1) * STATE);
       contexts.fill(0, slot * CONTEXT_SAMPLES, (slot + 1) * CONTEXT_SAMPLES);
