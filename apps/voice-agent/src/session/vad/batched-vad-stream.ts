@@ -93,6 +93,8 @@ export class BatchedVadStream implements AsyncIterableIterator<VADEvent> {
   }
 
   next(): Promise<IteratorResult<VADEvent>> {
+    // As the framework's stream, whose close cancels its output: nothing more once closed, not even what waited.
+    if (this.#closed) return Promise.resolve({ done: true, value: undefined });
     return this.#output.next();
   }
 
