@@ -3,6 +3,7 @@ import { AudioFrame, AudioResampler, AudioResamplerQuality } from '@livekit/rtc-
 import type { SileroInference } from './inference';
 import { MODEL_SAMPLE_RATE, WINDOW_SAMPLES } from './inference.protocol';
 import { PcmBuffer } from './pcm-buffer';
+import { SpeechBuffer } from './speech-buffer';
 import type { BatchedVadOptions } from './vad-options';
 import { FLUSH, VadInput } from './vad-input';
 
@@ -35,16 +36,13 @@ export class BatchedVadStream implements AsyncIterableIterator<VADEvent> {
 
   // Per input sample rate, set by the first frame.
   #inputRate = 0;
-  #prefixPaddingSamples = 0;
-  #speech: Int16Array | null = null;
+  #speech: SpeechBuffer | null = null;
   #pending: PcmBuffer | null = null;
   #inference16k: PcmBuffer | null = null;
   #resampler: AudioResampler | null = null;
 
   // The plugin's loop state ("pub" values are the ones the events expose).
   #expFilter = new ExpFilter(0.35);
-  #speechIndex = 0;
-  #speechMaxReached = false;
   #pubSpeaking = false;
   #pubSpeechDuration = 0;
   #pubSilenceDuration = 0;
@@ -113,12 +111,7 @@ export class BatchedVadStream implements AsyncIterableIterator<VADEvent> {
   updateOptions(opts: BatchedVadOptions): void {
     const oldMax = this.#opts.maxBufferedSpeech;
     this.#opts = opts;
-    if (!this.#inputRate || !this.#speech) return;
-    this.#prefixPaddingSamples = Math.trunc((opts.prefixPaddingDuration * this.#inputRate) / 1000);
-    const resized = new Int16Array(Math.trunc((opts.maxBufferedSpeech * this.#inputRate) / 1000) + this.#prefixPaddingSamples);
-    resized.set(this.#speech.subarray(0, Math.min(this.#speech.length, resized.length)));
-    this.#speech = resized;
-    if (opts.maxBufferedSpeech > oldMax) this.#speechMaxReached = false;
+    this.#speech?.resize(opts, opts.maxBufferedSpeech > oldMax);
   }
 
   /** The framework's logger, as the plugin's stream logs (asked for when needed, as it may not exist yet at load). */
@@ -158,8 +151,7 @@ export class BatchedVadStream implements AsyncIterableIterator<VADEvent> {
   #accept(frame: AudioFrame): boolean {
     if (!this.#inputRate) {
       this.#inputRate = frame.sampleRate;
-      this.#prefixPaddingSamples = Math.trunc((this.#opts.prefixPaddingDuration * this.#inputRate) / 1000);
-      this.#speech = new Int16Array(Math.trunc((this.#opts.maxBufferedSpeech * this.#inputRate) / 1000) + this.#prefixPaddingSamples);
+      this.#speech = new SpeechBuffer(this.#inputRate, this.#opts);
       // A window and a few frames; grown only if inference falls behind.
       this.#pending = new PcmBuffer(4 * Math.ceil((WINDOW_SAMPLES * this.#inputRate) / MODEL_SAMPLE_RATE));
       this.#inference16k = new PcmBuffer(4 * WINDOW_SAMPLES);
@@ -199,13 +191,7 @@ export class BatchedVadStream implements AsyncIterableIterator<VADEvent> {
     // The input that this window covers (with resampling, the resampler may still hold a few samples of it).
     const covered = Math.min(toCopyInt, pending.length);
 
-    const space = speech.length - this.#speechIndex;
-    const toSpeech = Math.min(toCopyInt, space);
-    if (toSpeech > 0) {
-      speech.set(pending.data.subarray(0, Math.min(toSpeech, covered)), this.#speechIndex);
-      this.#speechIndex += toSpeech;
-    } else if (!this.#speechMaxReached) {
-      this.#speechMaxReached = true;
+    if (!speech.append(pending.data.subarray(0, covered), toCopyInt)) {
       this.#logger().warn('maxBufferedSpeech reached, ignoring further data for the current speech input');
     }
 
@@ -231,19 +217,19 @@ export class BatchedVadStream implements AsyncIterableIterator<VADEvent> {
         this.#pubSpeaking = true;
         this.#pubSilenceDuration = 0;
         this.#pubSpeechDuration = this.#speechThreshold;
-        this.#send(VADEventType.START_OF_SPEECH, p, inferenceDuration, this.#speechFrame(), 0, 0);
+        this.#send(VADEventType.START_OF_SPEECH, p, inferenceDuration, speech.frame(), 0, 0);
         this.#countSpeechStart();
       }
     } else {
       this.#silenceThreshold += WINDOW_MS;
       this.#speechThreshold = 0;
-      if (!this.#pubSpeaking) this.#resetWriteCursor();
+      if (!this.#pubSpeaking) speech.keepPadding();
       if (this.#pubSpeaking && this.#silenceThreshold > this.#opts.minSilenceDuration) {
         this.#pubSpeaking = false;
         this.#pubSpeechDuration = 0;
         this.#pubSilenceDuration = this.#silenceThreshold;
-        this.#send(VADEventType.END_OF_SPEECH, p, inferenceDuration, this.#speechFrame(), 0, 0);
-        this.#resetWriteCursor();
+        this.#send(VADEventType.END_OF_SPEECH, p, inferenceDuration, speech.frame(), 0, 0);
+        speech.keepPadding();
       }
     }
 
@@ -268,20 +254,6 @@ export class BatchedVadStream implements AsyncIterableIterator<VADEvent> {
     });
   }
 
-  /** The utterance so far, with its padding. */
-  #speechFrame(): AudioFrame {
-    return new AudioFrame(new Int16Array(this.#speech!.subarray(0, this.#speechIndex)), this.#inputRate, 1, this.#speechIndex);
-  }
-
-  /** Outside speech, only the last `prefixPaddingDuration` of audio is kept, at the front of the speech buffer. */
-  #resetWriteCursor(): void {
-    if (this.#speechIndex <= this.#prefixPaddingSamples) return;
-    const speech = this.#speech!;
-    speech.copyWithin(0, this.#speechIndex - this.#prefixPaddingSamples, this.#speechIndex);
-    this.#speechIndex = this.#prefixPaddingSamples;
-    this.#speechMaxReached = false;
-  }
-
   /**
    * The framework's base stream emits the VAD's `metrics_collected` from its output; it counts START_OF_SPEECH
    * events (not inferences) against one second's worth of windows, so it reports after every 31st utterance. Kept
@@ -299,9 +271,7 @@ export class BatchedVadStream implements AsyncIterableIterator<VADEvent> {
   #reset(): void {
     this.#inference.reset(this.#slot);
     this.#expFilter = new ExpFilter(0.35);
-    this.#speechIndex = 0;
-    this.#speechMaxReached = false;
-    this.#speech?.fill(0);
+    this.#speech?.clear();
     this.#pubSpeaking = false;
     this.#pubSpeechDuration = 0;
     this.#pubSilenceDuration = 0;
