@@ -13,7 +13,8 @@
  *            --turns <n> measured caller turns per session (8), --sessions <n> (largest level, 50),
  *            --stt-mode streaming|batch (streaming: a streaming recogniser, as production's; batch: a
  *            non-streaming one, which VoiceSession wraps in stt.StreamAdapter fed by the session's VAD stream),
- *            --model process|inprocess|both (both), --frame-ms 10|20|40 the far end's frame length (20)
+ *            --model process|inprocess|both (both), --frame-ms 10|20|40 the far end's frame length (20),
+ *            --vad batched|plugin the calls' Silero VAD: the voice agent's, batched on a thread of its own (batched), or the plugin's
  *   npm run bench:voice -- --transport websocket
  *            each call a real sandbox web call over the voice agent's WebSocket instead (the dialer and the voice
  *            agent booted in this process on a throw-away database; a `ws` client per call as the browser, in a load
@@ -31,8 +32,9 @@ import { benchArgs } from './support/args';
 import { benchRun } from './support/bench-run';
 import { verdict } from './support/report';
 import {
-  forcedGc, loadVad, mb, progress, runCall, MS_PER_CHAR, REPLY, SPEECH_MS, VAD_SILENCE_MS, ENDPOINTING_MIN_DELAY_MS, type CallSettings, type Latency, type RunOut, type SttMode,
+  forcedGc, loadVad, mb, progress, runCall, MS_PER_CHAR, REPLY, SPEECH_MS, VAD_SILENCE_MS, ENDPOINTING_MIN_DELAY_MS, type CallSettings, type Latency, type RunOut, type SttMode, type VadKind,
 } from './support/voice-call';
+import { sileroAloneCpuShare } from './support/silero-alone';
 import { processLevel, type ProcessLevel } from './support/voice-process-model';
 import { formatInProcessTable, formatProcessTable, formatWebSocketTable, median, num, overhead, processSamples, sum, type PhaseResult } from './support/voice-report';
 import { WebCallBench, type WebCallLevel } from './support/voice-websocket';
@@ -46,11 +48,15 @@ const TURNS = QUICK ? 2 : option('turns', 8);
 /** session: the far end pushes audio straight into the session (the phone path's figure); websocket: sandbox web calls. */
 const TRANSPORT = choice('transport', ['session', 'websocket'] as const, 'session');
 const MAX_SESSIONS = option('sessions', TRANSPORT === 'websocket' ? 10 : 50);
-const LEVELS = [...new Set([1, 10, MAX_SESSIONS].filter((n) => n <= MAX_SESSIONS))];
+const LEVELS = [...new Set([1, 10, ...(TRANSPORT === 'websocket' ? [] : [25]), MAX_SESSIONS].filter((n) => n <= MAX_SESSIONS))];
 const GOALS = { overheadP50Ms: 20, sessions: 50 };
 const STT_MODE = choice<SttMode>('stt-mode', ['streaming', 'batch'], 'streaming');
 const MODEL = choice('model', ['process', 'inprocess', 'both'] as const, 'both');
 const FRAME_MS = Number(choice('frame-ms', ['10', '20', '40'] as const, '20'));
+/** The calls' VAD: the voice agent's (batched, what its sessions use) or the Silero plugin's (as before it). */
+const VAD_KIND = choice<VadKind>('vad', ['batched', 'plugin'], 'batched');
+/** The issue's goal for per-call CPU ÷ the CPU of Silero alone over the same audio. */
+const SILERO_RATIO_GOAL = 1.5;
 /** What one session process is taken to need before any has been measured, MB (the 50 level's memory check). */
 const FIRST_PROCESS_GUESS_MB = 400;
 
@@ -67,7 +73,7 @@ function choice<T extends string>(name: string, values: readonly T[], fallback: 
   return v as T;
 }
 
-const settings = (latency: Latency): CallSettings => ({ latency, sttMode: STT_MODE, turns: TURNS, frameMs: FRAME_MS });
+const settings = (latency: Latency): CallSettings => ({ latency, sttMode: STT_MODE, turns: TURNS, frameMs: FRAME_MS, vad: VAD_KIND });
 
 async function phase(label: string, vad: VAD, sessions: number, latency: Latency, opts: { memory: boolean }): Promise<PhaseResult> {
   progress(`${label}: ${sessions} session${sessions > 1 ? 's' : ''}, ${TURNS} measured turns each`);
@@ -122,8 +128,8 @@ async function phase(label: string, vad: VAD, sessions: number, latency: Latency
 const countErrors = (errors: string[]) => errors.reduce((m, e) => m.set(e, (m.get(e) ?? 0) + 1), new Map<string, number>());
 
 /** Every call in this process: a warm-up call, the zero-latency baseline, then the levels. */
-async function inProcessModel(): Promise<{ results: PhaseResult[]; vadListenersLeft: number }> {
-  const vad = await loadVad();
+async function inProcessModel(): Promise<{ results: PhaseResult[]; vadListenersLeft: number; sileroAlone: number }> {
+  const vad = await loadVad(VAD_KIND);
   // Every session's activity listens on the shared VAD; more than 10 sessions is the point here, not a leak.
   vad.setMaxListeners(MAX_SESSIONS * 4 + 10);
   try {
@@ -133,7 +139,9 @@ async function inProcessModel(): Promise<{ results: PhaseResult[]; vadListenersL
     if (warmup.samples.length === 0) throw new Error(`the warm-up call answered no turn: ${warmup.firstError ?? 'no error recorded'}`);
     const results: PhaseResult[] = [await phase('baseline: zero-latency stand-ins', vad, 1, { stt: 0, llm: 0, tts: 0 }, { memory: false })];
     for (const n of LEVELS) results.push(await phase(`fixed-latency stand-ins`, vad, n, LATENCY, { memory: true }));
-    return { results, vadListenersLeft: vad.listenerCount('metrics_collected') };
+    progress('Silero alone over the same call audio');
+    const sileroAlone = await sileroAloneCpuShare(SPEECH_MS);
+    return { results, vadListenersLeft: vad.listenerCount('metrics_collected'), sileroAlone };
   } finally {
     await vad.close();
   }
@@ -245,7 +253,16 @@ async function main(): Promise<number> {
       `in-process: overhead p50 ${num(one.p50, 1)} ms at 1 session (goal ≤ ${GOALS.overheadP50Ms} ms) ${verdict(met)}; zero-latency baseline ${num(baseline.p50, 1)} ms, ratio ${num(one.p50 / baseline.p50, 2)}   ` +
         `${top.sessions} sessions in one process: ${top.missed} turns missed, overhead p50 ${num(topOverhead.p50, 1)} ms, p99 ${num(topOverhead.p99, 1)} ms (goal ≥ ${GOALS.sessions} sessions within the p50 goal) ${verdict(topMet)}`,
     );
-    console.log(`Silero VAD streams per session: ${top.vadStreamsPerSession}`);
+    console.log(`Silero VAD streams per session: ${top.vadStreamsPerSession} (${VAD_KIND === 'batched' ? "the voice agent's VAD, inference batched on its own thread" : "the Silero plugin's VAD, on the event loop"}; --vad)`);
+    // Per call: the level's CPU (this process, every thread) ÷ its calls. A level that missed turns waited on them, which dilutes it.
+    const perCall = results.slice(1).map((r) => ({ sessions: r.sessions, share: r.cpuShare / r.sessions, missed: r.missed }));
+    const alone = inProcess.sileroAlone;
+    const topRatio = perCall[perCall.length - 1]!.share / alone;
+    console.log(
+      `Silero alone over a call's audio (the plugin's model path, batch of one, this run): ${num(alone * 100, 2)} % of a core per call; ` +
+        `per-call cpu ÷ that: ${perCall.map((c) => `${c.sessions}: ${num(c.share * 100, 2)} % → ${num(c.share / alone, 2)}${c.missed ? ` (${c.missed} missed)` : ''}`).join(', ')} ` +
+        `(goal ≤ ${SILERO_RATIO_GOAL} at ${top.sessions} sessions with none missed) ${verdict(topRatio <= SILERO_RATIO_GOAL && top.missed === 0)}`,
+    );
     const listeners = inProcess.vadListenersLeft;
     console.log(`shared VAD: ${listeners} metrics_collected listener${listeners === 1 ? '' : 's'} left after every session ended${listeners ? ' (not released by the framework)' : ''}`);
     for (const r of results.filter((x) => x.errorCounts.size > 0)) {

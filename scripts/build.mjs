@@ -26,6 +26,10 @@ const TARGETS = [
   { name: 'voice-agent', entry: 'apps/voice-agent/src/worker/job.ts', out: 'apps/voice-agent/job.js' },
   // Preloaded into every process the worker forks, so the framework logs in our format there too.
   { name: 'voice-agent', entry: 'apps/voice-agent/src/worker/agents-log.preload.ts', out: 'apps/voice-agent/agents-log.js' },
+  // Silero's inference thread (apps/voice-agent/src/session/vad/inference.ts), started from beside the bundle that
+  // runs calls: the job processes' and the all-in-one's.
+  { name: 'voice-agent', entry: 'apps/voice-agent/src/session/vad/inference.worker.ts', out: 'apps/voice-agent/vad-inference.js' },
+  { name: 'all-in-one', entry: 'apps/voice-agent/src/session/vad/inference.worker.ts', out: 'apps/all-in-one/vad-inference.js' },
   { name: 'db-migrate', entry: 'libs/db/src/migrate/cli.ts', out: 'tools/db-migrate.js' },
   { name: 'callplane-cli', entry: 'apps/provisioning/src/cli/main.ts', out: 'tools/callplane-cli.js' },
 ];

@@ -15,6 +15,7 @@ import { PlayoutAudioOutput, PushAudioInput } from '../../apps/voice-agent/src/l
 import { FarEndAudio } from '../../apps/voice-agent/src/local/far-end';
 import { voiceSamples } from '../../apps/voice-agent/src/local/synthetic-voice';
 import type { CallPlan } from '../../apps/voice-agent/src/session/agent-config';
+import { loadCallVad } from '../../apps/voice-agent/src/session/vad/load-call-vad';
 import { VoiceSession, type CallEventSink } from '../../apps/voice-agent/src/session/voice-session';
 import { FixedLatencyLLM, FixedLatencySTT, FixedLatencyTTS } from './fixed-latency-stand-ins';
 import { StreamingCallerSTT } from './streaming-caller-stt';
@@ -63,6 +64,7 @@ export interface CallSettings {
   turns: number;
   /** The far end's frame length, ms (rtc-node's AudioStream, which RoomIO reads the caller with, yields 10 ms frames). */
   frameMs: number;
+  vad: VadKind;
 }
 
 export const progress = (msg: string) => process.stderr.write(`· ${msg}\n`);
@@ -74,9 +76,15 @@ export const forcedGc: () => void = (() => {
   return runInNewContext('gc') as () => void;
 })();
 
-/** Silero as the worker's job prewarm loads it, and the synthetic voice made before any call needs it. */
-export async function loadVad(): Promise<VAD> {
-  const vad = await silero.VAD.load({ minSilenceDuration: VAD_SILENCE_MS });
+/** Which Silero VAD the calls share: the voice agent's (inference batched on a thread of its own), or the plugin's. */
+export type VadKind = 'batched' | 'plugin';
+
+/**
+ * Silero as the worker's job prewarm loads it (loadCallVad; `plugin`: @livekit/agents-plugin-silero's VAD, as it was
+ * before), and the synthetic voice made before any call needs it.
+ */
+export async function loadVad(kind: VadKind): Promise<VAD> {
+  const vad = kind === 'batched' ? await loadCallVad() : await silero.VAD.load({ minSilenceDuration: VAD_SILENCE_MS });
   const probe = new FixedLatencyTTS(0, MS_PER_CHAR);
   for (const text of [GREETING, REPLY]) probe.samples(text);
   return vad;

@@ -43,7 +43,7 @@ async function main(): Promise<void> {
   const job = next('job');
   const { index, settings } = await job;
   initializeLogger({ pretty: false, level: process.env.AGENTS_LOG ?? 'silent' });
-  const vad = await loadVad();
+  const vad = await loadVad(settings.vad);
   const started = next('start');
   const go = next('go');
   await send({ type: 'loaded', idle: memory() });

@@ -72,7 +72,7 @@ export class WebCallBench {
   #agentId = '';
   #nextCall = 0;
 
-  constructor(private readonly settings: Omit<CallSettings, 'latency'>) {}
+  constructor(private readonly settings: Omit<CallSettings, 'latency' | 'vad'>) {}
 
   async start(adminUrl: string): Promise<void> {
     progress('websocket transport: creating a throw-away database and booting the dialer and the voice agent');

@@ -1,7 +1,7 @@
 import type { VAD } from '@livekit/agents';
-import * as silero from '@livekit/agents-plugin-silero';
 import { setMaxListeners } from 'node:events';
 import type { CallPlan } from '../session/agent-config';
+import { loadCallVad } from '../session/vad/load-call-vad';
 import type { CallEventSink } from '../session/voice-session';
 import { answerSandboxInbound, runSandboxCall, type SandboxCallDeps } from './sandbox-call';
 import { localVoiceStack, type SandboxVoiceStack } from './sandbox-voice';
@@ -111,19 +111,11 @@ export class SandboxMediaPlane {
   }
 
   #loadVad(): Promise<VAD> {
-    // Silero's ONNX model ships in the plugin package: no network. Loaded on the first answered call only.
-    this.#vad ??= silero.VAD.load({ minSilenceDuration: 400 }).then(
-      (vad) => {
-        // One VAD serves every call; each live session adds a metrics listener (removed when it ends), so Node's
-        // default of 10 would warn "MaxListenersExceeded" from the eleventh concurrent call.
-        vad.setMaxListeners(0);
-        return vad;
-      },
-      (err: unknown) => {
-        this.#vad = null;
-        throw err;
-      },
-    );
+    // Loaded on the first answered call only.
+    this.#vad ??= loadCallVad().catch((err: unknown) => {
+      this.#vad = null;
+      throw err;
+    });
     return this.#vad;
   }
 }

@@ -7,9 +7,9 @@ import { livekitSettings, replicaName } from '@callplane/config';
 import { connectPostgres } from '@callplane/db';
 import { createLogger } from '@callplane/service-kit';
 import { AutoSubscribe, defineAgent, type JobContext, type JobProcess, type VAD } from '@livekit/agents';
-import * as silero from '@livekit/agents-plugin-silero';
 import { loadVoiceAgentConfig } from '../config';
 import { routeAgentsLogs } from '../session/agents-log';
+import { loadCallVad } from '../session/vad/load-call-vad';
 import { workerCallDeps } from './call-deps';
 import { jobTurnsReporter, jobTurnsSocketPath } from './job-turns.channel';
 import { JobRoom } from './job-room';
@@ -24,9 +24,10 @@ interface ProcData extends Record<string, unknown> {
 routeAgentsLogs({ service: 'voice-agent' });
 
 export default defineAgent({
-  // Once per process, before it is offered a job: Silero's model is loaded while no caller waits.
+  // Once per process, before it is offered a job: Silero's model is loaded (on its inference thread) while no caller
+  // waits. One call per process today, so its batches are of one; several jobs per process would share it.
   prewarm: async (proc: JobProcess) => {
-    (proc.userData as ProcData).vad = await silero.VAD.load({ minSilenceDuration: 400 });
+    (proc.userData as ProcData).vad = await loadCallVad();
   },
   entry: async (ctx: JobContext) => {
     // The worker's own settings, validated the same way (the worker checked them before forking this process).
