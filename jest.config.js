@@ -19,4 +19,8 @@ module.exports = {
   setupFiles: ['<rootDir>/libs/testing/src/jest/per-file-database.ts'],
   testTimeout: 60_000,
   maxWorkers: 2,
+  // A fresh worker process for every test file (a limit any worker is over after a file): onnxruntime-node's native
+  // binding, which Silero loads on the main thread in some files and on the voice agent's inference thread in others,
+  // was seen failing to load ("Module did not self-register") in a file that followed another in the same process.
+  workerIdleMemoryLimit: '1MB',
 };

@@ -136,7 +136,8 @@ describe('studio: operator pages (Chromium)', () => {
     expect(before.length).toBeGreaterThan(0);
     for (const n of before) {
       const row = table.getByRole('row', { name: new RegExp(n.number.replace('+', '\\+')) });
-      expect(await row.getByText(n.in_use_by ?? 'Free').isVisible()).toBe(true);
+      // The list loads after the heading: wait for the row's state rather than read it at once.
+      await row.getByText(n.in_use_by ?? 'Free').waitFor();
     }
 
     await page.getByLabel('Phone number').fill('+14155550177');
