@@ -6,6 +6,7 @@ import * as silero from '@livekit/agents-plugin-silero';
 import { AudioFrame } from '@livekit/rtc-node';
 import { closeEspeak, espeakSamples } from '../local/espeak-tts';
 import { toFrames } from '../local/synthetic-voice';
+import { countAllocations } from './typed-array-allocations.test-harness';
 
 /**
  * @livekit/agents 1.8.1's `mergeFrames` rebuilt its output with a boxed spread of everything merged so far, once per
@@ -24,33 +25,6 @@ const FRAME = RATE / 100;
 const WINDOW = 512;
 const LINE = 'How much does it cost? I would like to know the price, please.';
 
-/** Counts the elements every `new Int16Array(…)` and `new Float32Array(…)` in this realm allocates while installed. */
-function countAllocations(): { readonly int16: number; readonly float32: number; restore(): void } {
-  const { Int16Array: RealInt16, Float32Array: RealFloat32 } = globalThis;
-  const counts = { int16: 0, float32: 0 };
-  const counting = <T extends object>(Real: T, key: keyof typeof counts): T =>
-    new Proxy(Real, {
-      construct(target, args, newTarget) {
-        const made = Reflect.construct(target as new (...a: unknown[]) => ArrayLike<number>, args, newTarget) as ArrayLike<number> & object;
-        counts[key] += made.length;
-        return made;
-      },
-    });
-  globalThis.Int16Array = counting(RealInt16, 'int16');
-  globalThis.Float32Array = counting(RealFloat32, 'float32');
-  return {
-    get int16() {
-      return counts.int16;
-    },
-    get float32() {
-      return counts.float32;
-    },
-    restore: () => {
-      globalThis.Int16Array = RealInt16;
-      globalThis.Float32Array = RealFloat32;
-    },
-  };
-}
 
 /** Pushes `audio` in 10 ms frames and reads `windows` of the stream's inference windows, with every other event. */
 async function runVad(stream: VADStream, audio: Int16Array, windows: number): Promise<{ inference: VADEvent[]; speech: VADEvent[] }> {

@@ -10,6 +10,7 @@ import { toFrames, voiceSamples } from '../../local/synthetic-voice';
 import { BatchedSileroVad } from './batched-vad';
 import { startInferenceWorker, VadInferenceError, type SileroInferenceOptions, type StartInferenceWorker } from './inference';
 import type { RunBatch } from './inference.protocol';
+import { countAllocations } from '../typed-array-allocations.test-harness';
 
 const WINDOW = 512;
 const LINES = ['How much does it cost? I would like to know the price, please.', 'Yes, that works for me. Thank you, goodbye.'];
@@ -261,30 +262,3 @@ describe('BatchedSileroVad (Silero on an inference thread, batched across stream
 
 const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0);
 
-/** Counts the elements every `new Int16Array(…)` and `new Float32Array(…)` in this realm allocates while installed. */
-function countAllocations(): { readonly int16: number; readonly float32: number; restore(): void } {
-  const { Int16Array: RealInt16, Float32Array: RealFloat32 } = globalThis;
-  const counts = { int16: 0, float32: 0 };
-  const counting = <T extends object>(Real: T, key: keyof typeof counts): T =>
-    new Proxy(Real, {
-      construct(target, args, newTarget) {
-        const made = Reflect.construct(target as new (...a: unknown[]) => ArrayLike<number>, args, newTarget) as ArrayLike<number> & object;
-        counts[key] += made.length;
-        return made;
-      },
-    });
-  globalThis.Int16Array = counting(RealInt16, 'int16');
-  globalThis.Float32Array = counting(RealFloat32, 'float32');
-  return {
-    get int16() {
-      return counts.int16;
-    },
-    get float32() {
-      return counts.float32;
-    },
-    restore: () => {
-      globalThis.Int16Array = RealInt16;
-      globalThis.Float32Array = RealFloat32;
-    },
-  };
-}
