@@ -1,16 +1,9 @@
 import { SANDBOX_NUMBERS, sandboxLoadNumber, TEST_CALL_REFUSALS } from '@callplane/contracts';
 import { pollUntil } from '@callplane/testing';
-import { useStudio } from './studio.test-harness';
+import { LOCAL_VOICE, useStudio } from './studio.test-harness';
 
 const PROMPT = ['You are Ava from Acme.', 'INTENT cost | price => It is ten dollars a month.', 'INTENT goodbye | bye => Thanks, goodbye! [end_call]', 'FALLBACK => Sorry, could you say that again?'].join('\n');
-const VOICE = {
-  greeting: 'Hi, this is Ava from Acme.',
-  tts: { provider: 'local', model: 'espeak', voice: 'default' },
-  stt: { provider: 'local', model: 'pocketsphinx', language: 'en' },
-  max_duration: 60,
-  recording: false,
-  transcription: true,
-};
+const VOICE = LOCAL_VOICE;
 
 interface Session {
   id: string;

@@ -4,17 +4,10 @@ import path from 'node:path';
 import type { WebCallCreated } from '@callplane/contracts';
 import { freePort, pollUntil } from '@callplane/testing';
 import type { Page } from 'playwright-core';
-import { useStudio } from './studio.test-harness';
+import { LOCAL_VOICE, useStudio } from './studio.test-harness';
 import { amplitudeAt, pcmSamples, sineFrames, sineWav, WebCallPeer } from './web-call-peer';
 
-const VOICE = {
-  greeting: 'Hi, this is Ava from Acme.',
-  tts: { provider: 'local', model: 'espeak', voice: 'default' },
-  stt: { provider: 'local', model: 'pocketsphinx', language: 'en' },
-  max_duration: 60,
-  recording: false,
-  transcription: true,
-};
+const VOICE = LOCAL_VOICE;
 
 /** Chromium's fake microphone plays this file: a 1 kHz tone recorded at 48 kHz. */
 const MIC_TONE = { hz: 1_000, amplitude: 0.5 };

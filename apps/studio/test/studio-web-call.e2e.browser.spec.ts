@@ -10,21 +10,14 @@ import type { Locator } from 'playwright-core';
 import { closeEspeak, encodeWav, espeakSamples } from '../../voice-agent/src/local/espeak-tts';
 import { PocketsphinxSTT } from '../../voice-agent/src/local/pocketsphinx-stt';
 /* eslint-enable @nx/enforce-module-boundaries */
-import { useStudio } from './studio.test-harness';
+import { LOCAL_VOICE, useStudio } from './studio.test-harness';
 
 const GREETING = 'Hi, this is Ava from Acme.';
 /** The first line of the sandbox's caller script: the local recogniser's grammar holds it. */
 const CALLER_LINE = 'Hi, how much does it cost?';
 const REPLY = 'It is ten dollars a month.';
 const PROMPT = ['You are Ava from Acme.', `INTENT cost | price => ${REPLY}`, 'FALLBACK => Sorry, could you say that again?'].join('\n');
-const VOICE = {
-  greeting: GREETING,
-  tts: { provider: 'local', model: 'espeak', voice: 'default' },
-  stt: { provider: 'local', model: 'pocketsphinx', language: 'en' },
-  max_duration: 120,
-  recording: false,
-  transcription: true,
-};
+const VOICE = { ...LOCAL_VOICE, greeting: GREETING, max_duration: 120 };
 
 /**
  * Chromium's fake microphone plays this file, looping it: silence while the agent greets, the caller's line, then

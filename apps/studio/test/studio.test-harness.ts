@@ -9,6 +9,16 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 const ROOT = path.resolve(__dirname, '../../..');
 const run = promisify(execFile);
 
+/** An agent's voice on the sandbox's local stack (espeak speaks, pocketsphinx listens), as the studio's call specs create it. */
+export const LOCAL_VOICE = {
+  greeting: 'Hi, this is Ava from Acme.',
+  tts: { provider: 'local', model: 'espeak', voice: 'default' },
+  stt: { provider: 'local', model: 'pocketsphinx', language: 'en' },
+  max_duration: 60,
+  recording: false,
+  transcription: true,
+};
+
 export interface StudioHarness {
   base: string;
   apiKey: string;
