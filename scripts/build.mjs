@@ -24,6 +24,8 @@ const TARGETS = [
   ...APPS.map((name) => ({ name, entry: `apps/${name}/src/main.ts`, out: `apps/${name}/main.js` })),
   // The LiveKit Agents job entry, loaded by the voice agent's job processes from beside its main.js.
   { name: 'voice-agent', entry: 'apps/voice-agent/src/worker/job.ts', out: 'apps/voice-agent/job.js' },
+  // The job host, forked instead of one process per job when AGENT_JOBS_PER_PROCESS > 1; it loads job.js once.
+  { name: 'voice-agent', entry: 'apps/voice-agent/src/worker/job-host.ts', out: 'apps/voice-agent/job-host.js' },
   // Preloaded into every process the worker forks, so the framework logs in our format there too.
   { name: 'voice-agent', entry: 'apps/voice-agent/src/worker/agents-log.preload.ts', out: 'apps/voice-agent/agents-log.js' },
   // Silero's inference thread (apps/voice-agent/src/session/vad/inference.ts), started from beside the bundle that

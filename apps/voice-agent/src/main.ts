@@ -27,7 +27,7 @@ async function main() {
         registry,
         livekit,
         drainGraceMs,
-        worker: { healthPort: config.AGENT_HEALTH_PORT, idleProcesses: config.AGENT_IDLE_PROCESSES, loadThreshold: config.AGENT_LOAD_THRESHOLD },
+        worker: { healthPort: config.AGENT_HEALTH_PORT, idleProcesses: config.AGENT_IDLE_PROCESSES, jobsPerProcess: config.AGENT_JOBS_PER_PROCESS, loadThreshold: config.AGENT_LOAD_THRESHOLD },
         onWorkerFatal: () => process.exit(1),
         replica: replicaName(config),
       }),

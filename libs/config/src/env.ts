@@ -79,6 +79,11 @@ export const envFields = {
   AGENT_HEALTH_PORT: z.coerce.number().int().min(0).max(65535).default(8081),
   /** Warm job processes (Silero loaded) waiting for the next call; each costs a few hundred MB. */
   AGENT_IDLE_PROCESSES: z.coerce.number().int().min(0).max(64).optional(),
+  /**
+   * Calls one voice-agent process runs at once. 1: a child process per call. More: calls share a process (its memory,
+   * its Silero model and VAD batches); one call's crash still ends it alone, but a native crash ends its process's calls.
+   */
+  AGENT_JOBS_PER_PROCESS: z.coerce.number().int().min(1).max(64).default(1),
   /** CPU load (0–1) at which the worker reports itself full to LiveKit. */
   AGENT_LOAD_THRESHOLD: z.coerce.number().min(0.05).max(1).default(0.7),
   /** The LiveKit Agents framework's own process-wide logger (the voice agent's media sessions); `debug` to see it. */

@@ -1,6 +1,7 @@
 /**
  * The LiveKit Agents job entry: LiveKit's worker (livekit-worker.ts) runs each dispatched call in a child process
- * that loads this file. It is built as its own bundle (`dist/apps/voice-agent/job.js`) next to the service's.
+ * that loads this file, or, with AGENT_JOBS_PER_PROCESS above 1, in a job host (job-host.ts) that loads it once for
+ * several calls. It is built as its own bundle (`dist/apps/voice-agent/job.js`) next to the service's.
  * The child inherits the worker's environment (database, LiveKit, recording storage, vendor keys).
  */
 import { livekitSettings, replicaName } from '@callplane/config';
@@ -25,7 +26,7 @@ routeAgentsLogs({ service: 'voice-agent' });
 
 export default defineAgent({
   // Once per process, before it is offered a job: Silero's model is loaded (on its inference thread) while no caller
-  // waits. One call per process today, so its batches are of one; several jobs per process would share it.
+  // waits. A process of one call batches windows of one; a job host's calls share it, their windows batched together.
   prewarm: async (proc: JobProcess) => {
     (proc.userData as ProcData).vad = await loadCallVad();
   },
@@ -39,6 +40,17 @@ export default defineAgent({
     const db = connectPostgres({ url: config.DATABASE_URL, poolSize: 1 });
     // The worker (this process's parent) serves the turn metrics: a job's observations go to it.
     const turns = jobTurnsReporter(jobTurnsSocketPath(process.ppid), logger);
+    // The worker's drain ran out of grace, or LiveKit terminated the job: say goodbye, report, delete the room.
+    const stop = new AbortController();
+    let running: Promise<unknown> = Promise.resolve();
+    // LiveKit Agents runs shutdown callbacks in parallel: this one orders them (the call reports before the pool
+    // closes). Added before anything can fail: in a job host the process outlives a job whose connect failed.
+    ctx.addShutdownCallback(async () => {
+      stop.abort();
+      await running.catch(() => undefined);
+      await turns.close();
+      await db.close();
+    });
     await ctx.connect(undefined, AutoSubscribe.AUDIO_ONLY);
     const deps = workerCallDeps({
       prisma: db.prisma,
@@ -53,18 +65,10 @@ export default defineAgent({
       // Computed from the same environment as the worker's own, so the job records the worker's name.
       replica: replicaName(config),
     });
-    // The worker's drain ran out of grace, or LiveKit terminated the job: say goodbye, report, delete the room.
-    const stop = new AbortController();
     const room = new JobRoom(ctx.room, ctx.room.name ?? ctx.job.room?.name ?? '', ctx.job.metadata);
-    const running = runLiveKitCall(room, { ...deps, stop: stop.signal });
-    // LiveKit Agents runs shutdown callbacks in parallel: this one orders them (the call reports before the pool closes).
-    ctx.addShutdownCallback(async () => {
-      stop.abort();
-      await running.catch(() => undefined);
-      await turns.close();
-      await db.close();
-    });
-    const result = await running;
+    const call = runLiveKitCall(room, { ...deps, stop: stop.signal });
+    running = call;
+    const result = await call;
     logger.info({ result: result.kind }, 'job finished');
     ctx.shutdown(result.kind);
   },

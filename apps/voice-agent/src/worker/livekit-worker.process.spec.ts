@@ -15,6 +15,14 @@ function inOurFormat(line: string): boolean {
     return false;
   }
 }
+/** The LiveKit Agents framework's own lines, from every process. */
+function frameworkLines(output: string): Array<Record<string, unknown>> {
+  return output
+    .split('\n')
+    .filter(inOurFormat)
+    .map((l) => JSON.parse(l) as Record<string, unknown>)
+    .filter((r) => r.component === 'livekit-agents');
+}
 const LIVEKIT = { apiKey: 'APIworkerproc', apiSecret: 'worker-process-secret-0123456789abcdef' };
 
 /**
@@ -27,6 +35,8 @@ describe('voice-agent as a LiveKit worker (built bundle, own process)', () => {
   const fake = new FakeLiveKitAgentServer(LIVEKIT);
   const distDir = path.join(ROOT, 'dist', `test-worker-${process.pid}-${randomBytes(3).toString('hex')}`);
   let proc: ChildService | undefined;
+  // Workers of earlier tests stay listed by the fake.
+  const seen = new Set<string>();
 
   beforeAll(async () => {
     await fake.start();
@@ -38,7 +48,8 @@ describe('voice-agent as a LiveKit worker (built bundle, own process)', () => {
     rmSync(distDir, { recursive: true, force: true });
   });
 
-  it('registers as voice-agent, prewarms job processes from job.js, accepts calls, and drains on SIGTERM', async () => {
+  /** The bundle with LiveKit configured, and what `env` adds or changes. */
+  async function startService(env: NodeJS.ProcessEnv): Promise<{ proc: ChildService; healthPort: number }> {
     const [port, healthPort] = [await freePort(), await freePort()];
     proc = startChild(process.execPath, [path.join(distDir, 'apps/voice-agent/main.js')], {
       cwd: ROOT,
@@ -62,11 +73,18 @@ describe('voice-agent as a LiveKit worker (built bundle, own process)', () => {
         AGENT_HEALTH_PORT: String(healthPort),
         AGENT_IDLE_PROCESSES: '1',
         SHUTDOWN_GRACE_SECONDS: '20',
+        ...env,
       },
     });
+    return { proc, healthPort };
+  }
+
+  it('registers as voice-agent, prewarms job processes from job.js, accepts calls, and drains on SIGTERM', async () => {
+    const { proc, healthPort } = await startService({});
     const worker = await fake.waitForWorker((w) => w.agentName === 'voice-agent', 'the voice agent to register', 60_000).catch((err: Error) => {
-      throw new Error(`${err.message}\n--- voice-agent output ---\n${proc!.output()}`);
+      throw new Error(`${err.message}\n--- voice-agent output ---\n${proc.output()}`);
     });
+    seen.add(worker.workerId);
     expect(worker).toMatchObject({ type: 'JT_ROOM', connected: true });
 
     // LiveKit Agents' own health server, on the configured port.
@@ -91,9 +109,36 @@ describe('voice-agent as a LiveKit worker (built bundle, own process)', () => {
     // inference process's (AGENTS_LOG=debug above makes each of them speak).
     const lines = proc.output().split('\n').filter((l) => l.trim() !== '');
     expect(lines.filter((l) => !inOurFormat(l))).toEqual([]);
-    const framework = lines.map((l) => JSON.parse(l) as Record<string, unknown>).filter((r) => r.component === 'livekit-agents');
+    const framework = frameworkLines(proc.output());
     const pids = new Set(framework.map((r) => r.pid).filter((pid) => pid !== undefined));
     expect(framework.map((r) => r.msg)).toEqual(expect.arrayContaining(['starting worker', 'job runner initialized', 'all inference runners initialized']));
     expect(pids.size).toBeGreaterThanOrEqual(2);
+  });
+
+  it('with AGENT_JOBS_PER_PROCESS=2, runs two calls in one job host (job-host.js beside the bundle), and still drains on SIGTERM', async () => {
+    const { proc } = await startService({ AGENT_JOBS_PER_PROCESS: '2' });
+    const worker = await fake.waitForWorker((w) => w.agentName === 'voice-agent' && w.connected && !seen.has(w.workerId), 'the voice agent to register', 60_000).catch((err: Error) => {
+      throw new Error(`${err.message}\n--- voice-agent output ---\n${proc.output()}`);
+    });
+    seen.add(worker.workerId);
+    await pollUntil(() => /job runner initialized/.test(proc.output()) || null, { timeoutMs: 60_000, description: 'a job host to prewarm' });
+
+    // Assigned, the jobs start (job.js's entry then fails to join a room the fake has no media server for).
+    const offers = [];
+    for (const room of ['call-host-1', 'call-host-2']) offers.push(await fake.offerJob({ roomName: room, agentName: 'voice-agent', metadata: '{}', assign: true }));
+    const started = () =>
+      frameworkLines(proc.output())
+        .filter((r) => r.msg === 'job started')
+        .map((r) => ({ job: r.jobID, pid: r.pid }));
+    await pollUntil(() => started().length === 2 || null, { timeoutMs: 60_000, description: 'both jobs to start' });
+    expect(started().map((s) => s.job).sort()).toEqual(offers.map((o) => o.jobId).sort());
+    const [first, second] = started();
+    expect(second!.pid).toBe(first!.pid);
+    expect(first!.pid).not.toBe(proc.child.pid);
+
+    proc.child.kill('SIGTERM');
+    expect(await proc.exited).toBe(0);
+    const lines = proc.output().split('\n').filter((l) => l.trim() !== '');
+    expect(lines.filter((l) => !inOurFormat(l))).toEqual([]);
   });
 });

@@ -2,6 +2,7 @@ import type { LiveKitConfig } from '@callplane/livekit';
 import { AgentServer, ServerOptions } from '@livekit/agents';
 import type { Logger } from 'pino';
 import type { TurnObserver } from '../session/turn-metrics';
+import { JobHostPool } from './job-host-pool';
 import { jobTurnsSocketPath, serveJobTurns } from './job-turns.channel';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
@@ -14,8 +15,12 @@ export interface LiveKitWorkerOptions {
   logger: Logger;
   /** The job entry module (default: `job.js` next to the service's bundle, or `job.ts` beside this file under tsx). */
   agentFile?: string;
-  /** Warm processes kept ready for the next call (each holds Silero's model); default min(cores, 4). */
+  /** Warm processes kept ready for the next call (each holds Silero's model); default min(cores, 4). With several jobs per process, warm job slots. */
   idleProcesses?: number;
+  /** Calls one process runs at once (default 1: a child process per call). Above 1, job hosts (job-host.ts) run them. */
+  jobsPerProcess?: number;
+  /** The job host's main (default: `job-host.js` next to the service's bundle, or `job-host.ts` beside this file under tsx). */
+  jobHostFile?: string;
   /** CPU load (0–1) above which the worker tells LiveKit it is full; default 0.7. */
   loadThreshold?: number;
   /** LiveKit Agents' own health server (`/` and `/worker`); 0 picks a free port. Default 8081. */
@@ -28,12 +33,31 @@ export interface LiveKitWorkerOptions {
   logPreload?: string | null;
 }
 
-/** Where the job entry is: built next to the bundle as job.js; under tsx, the TypeScript source beside this file. */
-export function defaultAgentFile(): string {
-  const bundled = path.join(path.dirname(__filename), 'job.js');
+/** An entry of the worker's processes: built next to the bundle as `<name>.js`; under tsx, the TypeScript source beside this file. */
+function workerEntry(name: string): string {
+  const bundled = path.join(path.dirname(__filename), `${name}.js`);
   if (path.extname(__filename) === '.js' && existsSync(bundled)) return bundled;
-  return path.join(__dirname, 'job.ts');
+  return path.join(__dirname, `${name}.ts`);
 }
+
+/** Where the job entry is (job.ts). */
+export function defaultAgentFile(): string {
+  return workerEntry('job');
+}
+
+/** Where the job host's main is (job-host.ts). */
+export function defaultJobHostFile(): string {
+  return workerEntry('job-host');
+}
+
+/** A TypeScript job host runs under tsx, as Silero's inference thread does in tests (session/vad/inference.ts). */
+function hostExecArgv(hostFile: string): string[] | undefined {
+  return path.extname(hostFile) === '.ts' ? [...process.execArgv, '--require', 'tsx/cjs'] : undefined;
+}
+
+// A job told to stop says its goodbye (≤ 4 s), reports and deletes its room: 10 s is plenty, and it keeps closing
+// inside the 15 s the service leaves between the drain's grace and its forced exit.
+const JOB_CLOSE_TIMEOUT_MS = 10_000;
 
 /**
  * The preload that routes the framework's logs in the processes it forks (worker/agents-log.preload.ts), built as
@@ -57,13 +81,15 @@ function preloadInForkedProcesses(file: string): void {
 
 /**
  * The voice agent as a LiveKit Agents worker: registered under `voice-agent` for explicit dispatch, each call in its
- * own child process (a crashed call takes no other call with it). `drain` stops taking jobs (LiveKit is told the
- * worker is full and new offers are refused) and waits for live calls up to the grace period.
+ * own child process (a crashed call takes no other call with it), or with `jobsPerProcess` above 1 several calls to
+ * a job host (a crashed call still ends alone; a host's native crash ends its calls). `drain` stops taking jobs
+ * (LiveKit is told the worker is full and new offers are refused) and waits for live calls up to the grace period.
  */
 export class LiveKitWorker {
   readonly #server: AgentServer;
   readonly #log: Logger;
   readonly #turns: TurnObserver | undefined;
+  readonly #hosts: JobHostPool | null;
   #running: Promise<void> | null = null;
   #turnsServed: Promise<{ close(): Promise<void> } | null> = Promise.resolve(null);
 
@@ -72,6 +98,7 @@ export class LiveKitWorker {
     this.#turns = opts.turns;
     const preload = opts.logPreload === undefined ? defaultLogPreload() : opts.logPreload;
     if (preload) preloadInForkedProcesses(preload);
+    this.#hosts = (opts.jobsPerProcess ?? 1) > 1 ? this.#jobHosts(opts.jobsPerProcess!, opts.jobHostFile ?? defaultJobHostFile()) : null;
     this.#server = new AgentServer(
       new ServerOptions({
         agent: opts.agentFile ?? defaultAgentFile(),
@@ -84,11 +111,27 @@ export class LiveKitWorker {
         loadThreshold: opts.loadThreshold,
         loadFunc: opts.loadFunc,
         port: opts.healthPort,
-        // A job told to stop says its goodbye (≤ 4 s), reports and deletes its room: 10 s is plenty, and it keeps
-        // closing inside the 15 s the service leaves between the drain's grace and its forced exit.
-        shutdownProcessTimeout: 10_000,
+        shutdownProcessTimeout: JOB_CLOSE_TIMEOUT_MS,
+        jobProcessFactory: this.#hosts?.processFor,
       }),
     );
+  }
+
+  #jobHosts(jobsPerProcess: number, hostFile: string): JobHostPool {
+    const hosts = new JobHostPool({ hostFile, execArgv: hostExecArgv(hostFile), jobsPerProcess, closeTimeoutMs: JOB_CLOSE_TIMEOUT_MS, logger: this.#log });
+    hosts.on('jobEnded', (job) => {
+      if (job.code === 0 || job.jobId === undefined) return;
+      const fields = { job_id: job.jobId, room: job.roomName, job_host_pid: job.pid, code: job.code, signal: job.signal };
+      if (job.withHost) this.#log.warn(fields, 'call ended with its job host');
+      else if (job.signal) this.#log.warn(fields, 'call killed by the worker (unresponsive, or not closing in time): ended alone, its job host goes on');
+      else this.#log.warn(fields, 'call crashed: ended alone, its job host goes on');
+    });
+    return hosts;
+  }
+
+  /** The job hosts, when calls share processes. */
+  get jobHosts(): JobHostPool | null {
+    return this.#hosts;
   }
 
   get server(): AgentServer {
@@ -125,6 +168,7 @@ export class LiveKitWorker {
       this.#log.warn({ err, active_calls: this.activeCalls }, 'grace period over with calls still up: closing them');
     }
     await this.#server.close();
+    await this.#hosts?.close();
     await this.#running;
     await (await this.#turnsServed)?.close();
   }
