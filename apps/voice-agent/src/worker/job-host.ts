@@ -14,13 +14,15 @@
 import { getJobContext, initializeLogger, isAgent, JobProcess, log, type AgentDefinition, type JobContext } from '@livekit/agents';
 import { AudioResampler, dispose } from '@livekit/rtc-node';
 import { createRequire } from 'node:module';
+import path from 'node:path';
 import { routeAgentsLogs } from '../session/agents-log';
 import type { AgentsLogger } from './hosted-job';
 import { HostSlot, type InitializeRequest } from './job-host-slot';
 import type { FromJobHost, ToJobHost } from './job-host.protocol';
 
 function loadAgent(file: string): AgentDefinition {
-  const mod = createRequire(__filename)(file) as { default?: unknown };
+  // As the framework's job process reads it: a path, relative to the working directory.
+  const mod = createRequire(__filename)(path.resolve(file)) as { default?: unknown };
   const agent = isAgent(mod.default) ? mod.default : (mod.default as { default?: unknown } | undefined)?.default;
   if (!isAgent(agent)) throw new Error(`Unable to load agent: Missing or invalid default export in ${file}`);
   return agent;
