@@ -99,22 +99,25 @@ export class LiveKitWorker {
     const preload = opts.logPreload === undefined ? defaultLogPreload() : opts.logPreload;
     if (preload) preloadInForkedProcesses(preload);
     this.#hosts = (opts.jobsPerProcess ?? 1) > 1 ? this.#jobHosts(opts.jobsPerProcess!, opts.jobHostFile ?? defaultJobHostFile()) : null;
-    this.#server = new AgentServer(
-      new ServerOptions({
-        agent: opts.agentFile ?? defaultAgentFile(),
-        agentName: VOICE_AGENT_NAME,
-        wsURL: opts.livekit.url,
-        apiKey: opts.livekit.apiKey,
-        apiSecret: opts.livekit.apiSecret,
-        production: true,
-        numIdleProcesses: opts.idleProcesses,
-        loadThreshold: opts.loadThreshold,
-        loadFunc: opts.loadFunc,
-        port: opts.healthPort,
-        shutdownProcessTimeout: JOB_CLOSE_TIMEOUT_MS,
-        jobProcessFactory: this.#hosts?.processFor,
-      }),
-    );
+    const options = new ServerOptions({
+      agent: opts.agentFile ?? defaultAgentFile(),
+      agentName: VOICE_AGENT_NAME,
+      wsURL: opts.livekit.url,
+      apiKey: opts.livekit.apiKey,
+      apiSecret: opts.livekit.apiSecret,
+      production: true,
+      numIdleProcesses: opts.idleProcesses,
+      loadThreshold: opts.loadThreshold,
+      loadFunc: opts.loadFunc,
+      port: opts.healthPort,
+      shutdownProcessTimeout: JOB_CLOSE_TIMEOUT_MS,
+      jobProcessFactory: this.#hosts?.processFor,
+    });
+    // Unpatched, the framework drops the option and forks a process per call: say so rather than run otherwise.
+    if (this.#hosts && options.jobProcessFactory !== this.#hosts.processFor) {
+      throw new Error('several jobs per process need patches/@livekit+agents+1.8.1.patch applied (npx patch-package)');
+    }
+    this.#server = new AgentServer(options);
   }
 
   #jobHosts(jobsPerProcess: number, hostFile: string): JobHostPool {
