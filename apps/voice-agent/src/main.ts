@@ -27,7 +27,12 @@ async function main() {
         registry,
         livekit,
         drainGraceMs,
-        worker: { healthPort: config.AGENT_HEALTH_PORT, idleProcesses: config.AGENT_IDLE_PROCESSES, loadThreshold: config.AGENT_LOAD_THRESHOLD },
+        worker: {
+          healthPort: config.AGENT_HEALTH_PORT,
+          idleProcesses: config.AGENT_IDLE_PROCESSES,
+          loadThreshold: config.AGENT_LOAD_THRESHOLD,
+          cpuPerCall: config.AGENT_CPU_PER_CALL,
+        },
         onWorkerFatal: () => process.exit(1),
         replica: replicaName(config),
       }),

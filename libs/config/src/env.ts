@@ -79,8 +79,13 @@ export const envFields = {
   AGENT_HEALTH_PORT: z.coerce.number().int().min(0).max(65535).default(8081),
   /** Warm job processes (Silero loaded) waiting for the next call; each costs a few hundred MB. */
   AGENT_IDLE_PROCESSES: z.coerce.number().int().min(0).max(64).optional(),
-  /** CPU load (0–1) at which the worker reports itself full to LiveKit. */
+  /** Load (0–1) at which the worker reports itself full to LiveKit: the calls in hand at their measured CPU, over its cores. */
   AGENT_LOAD_THRESHOLD: z.coerce.number().min(0.05).max(1).default(0.7),
+  /**
+   * One call's CPU, in cores, until the worker has measured it. The bench measured 6.5–7.7 % of a core per call with a
+   * process per call (bench/README.md): 0.1 is that, rounded up to err on the side of full.
+   */
+  AGENT_CPU_PER_CALL: z.coerce.number().min(0.001).max(16).default(0.1),
   /** The LiveKit Agents framework's own process-wide logger (the voice agent's media sessions); `debug` to see it. */
   AGENTS_LOG: logLevel.default('warn'),
 } as const;
