@@ -51,7 +51,7 @@ const TURNS = QUICK ? 2 : option('turns', 8);
 const TRANSPORT = choice('transport', ['session', 'websocket'] as const, 'session');
 const MAX_SESSIONS = option('sessions', TRANSPORT === 'websocket' ? 10 : 50);
 const LEVELS = [...new Set([1, 10, ...(TRANSPORT === 'websocket' ? [] : [25]), MAX_SESSIONS].filter((n) => n <= MAX_SESSIONS))];
-const GOALS = { overheadP50Ms: 20, sessions: 50 };
+const GOALS = { overheadP50Ms: 20, overheadP99Ms: 80, sessions: 50 };
 const STT_MODE = choice<SttMode>('stt-mode', ['streaming', 'batch'], 'streaming');
 const MODEL = choice('model', ['process', 'inprocess', 'both'] as const, 'both');
 const FRAME_MS = Number(choice('frame-ms', ['10', '20', '40'] as const, '20'));
@@ -221,6 +221,8 @@ async function main(): Promise<number> {
   const inProcess = MODEL === 'process' ? undefined : await inProcessModel();
   const loadBetween = loadavg()[0]!;
   const processes = MODEL === 'inprocess' ? undefined : await processModel();
+  // The process model's floor: measured once per run, after the levels (the in-process model's figure when it ran).
+  const sileroAlone = inProcess?.sileroAlone ?? (processes ? (progress('Silero alone over the same call audio'), await sileroAloneCpuShare(SPEECH_MS)) : Number.NaN);
   const loadAtEnd = loadavg()[0]!;
 
   const sttKind = STT_MODE === 'batch' ? 'batch (non-streaming, behind stt.StreamAdapter following the session VAD stream)' : 'streaming (own utterance detection, no adapter)';
@@ -246,7 +248,7 @@ async function main(): Promise<number> {
     const top = results[results.length - 1]!;
     const topOverhead = overhead(top.samples, LATENCY, STT_MODE);
     const met = one.p50 <= GOALS.overheadP50Ms && results[1]!.missed === 0;
-    const topMet = top.sessions >= GOALS.sessions && top.missed === 0 && topOverhead.p50 <= GOALS.overheadP50Ms;
+    const topMet = top.sessions >= GOALS.sessions && top.missed === 0 && topOverhead.p50 <= GOALS.overheadP50Ms && topOverhead.p99 <= GOALS.overheadP99Ms;
     console.log('');
     console.log('in-process model: every call in this one process (how far one process goes)');
     console.log(formatInProcessTable(results, STT_MODE));
@@ -257,7 +259,7 @@ async function main(): Promise<number> {
     );
     console.log(
       `in-process: overhead p50 ${num(one.p50, 1)} ms at 1 session (goal ≤ ${GOALS.overheadP50Ms} ms) ${verdict(met)}; zero-latency baseline ${num(baseline.p50, 1)} ms, ratio ${num(one.p50 / baseline.p50, 2)}   ` +
-        `${top.sessions} sessions in one process: ${top.missed} turns missed, overhead p50 ${num(topOverhead.p50, 1)} ms, p99 ${num(topOverhead.p99, 1)} ms (goal ≥ ${GOALS.sessions} sessions within the p50 goal) ${verdict(topMet)}`,
+        `${top.sessions} sessions in one process: ${top.missed} turns missed, overhead p50 ${num(topOverhead.p50, 1)} ms, p99 ${num(topOverhead.p99, 1)} ms (goal ≥ ${GOALS.sessions} sessions, none missed, p50 ≤ ${GOALS.overheadP50Ms} ms, p99 ≤ ${GOALS.overheadP99Ms} ms) ${verdict(topMet)}`,
     );
     console.log(`Silero VAD streams per session: ${top.vadStreamsPerSession} (${VAD_KIND === 'batched' ? "the voice agent's VAD, inference batched on its own thread" : "the Silero plugin's VAD, on the event loop"}; --vad)`);
     // Per call: the level's CPU (this process, every thread) ÷ its calls. A level that missed turns waited on them, which dilutes it.
@@ -282,7 +284,8 @@ async function main(): Promise<number> {
     const one = ran[0] && ran[0].sessions === 1 ? overhead(processSamples(ran[0]), LATENCY, STT_MODE) : undefined;
     const top = processes[processes.length - 1]!;
     const topOverhead = overhead(processSamples(top), LATENCY, STT_MODE);
-    const topMet = top.sessions >= GOALS.sessions && !top.skipped && top.failures.length === 0 && top.missed === 0 && topOverhead.p50 <= GOALS.overheadP50Ms;
+    const topMet =
+      top.sessions >= GOALS.sessions && !top.skipped && top.failures.length === 0 && top.missed === 0 && topOverhead.p50 <= GOALS.overheadP50Ms && topOverhead.p99 <= GOALS.overheadP99Ms;
     console.log('');
     console.log(
       CALLS_PER_PROCESS > 1
@@ -301,7 +304,7 @@ async function main(): Promise<number> {
       `process model: overhead p50 ${num(one?.p50, 1)} ms at 1 session` + (MODEL === 'process' ? ` (goal ≤ ${GOALS.overheadP50Ms} ms) ${verdict(one !== undefined && one.p50 <= GOALS.overheadP50Ms && ran[0]!.missed === 0)}` : '') + '   ' +
         `${top.sessions} sessions per worker, ${CALLS_PER_PROCESS > 1 ? `up to ${CALLS_PER_PROCESS} per process` : 'one process each'}: ` +
         (top.skipped ? 'not run (not enough free memory)' : `${top.missed} turns missed, overhead p50 ${num(topOverhead.p50, 1)} ms, p99 ${num(topOverhead.p99, 1)} ms, rss ${num(median(top.warm.map((m) => m.rssMb)), 0)} MB per process (Σ ${num(sum(top.warm.map((m) => m.rssMb)) / 1024, 2)} GB), machine cpu ${Math.round(top.machineCpuShare * 100)}%`) +
-        ` (goal ≥ ${GOALS.sessions} sessions within the p50 goal) ${verdict(topMet)}`,
+        ` (goal ≥ ${GOALS.sessions} sessions, none missed, p50 ≤ ${GOALS.overheadP50Ms} ms, p99 ≤ ${GOALS.overheadP99Ms} ms) ${verdict(topMet)}`,
     );
     if (vadStreams) console.log(`Silero VAD streams per session: ${vadStreams}`);
     if (!top.skipped) {
@@ -309,7 +312,8 @@ async function main(): Promise<number> {
       const cpu = cpuSharePerCall(top);
       console.log(
         `process model, per call at ${top.sessions} calls: memory (PSS) ${num(pss ?? undefined, 0)} MB (goal ≤ ${PER_CALL_GOALS.pssMb} MB) ${verdict(pss !== null && pss <= PER_CALL_GOALS.pssMb)}; ` +
-          `CPU ${num(cpu * 100, 2)} % of a core at ${FRAME_MS} ms frames (goal ≤ ${PER_CALL_GOALS.cpuShare * 100} %) ${verdict(cpu <= PER_CALL_GOALS.cpuShare && top.missed === 0)}`,
+          `CPU ${num(cpu * 100, 2)} % of a core at ${FRAME_MS} ms frames (goal ≤ ${PER_CALL_GOALS.cpuShare * 100} %) ${verdict(cpu <= PER_CALL_GOALS.cpuShare && top.missed === 0)}; ` +
+          `÷ Silero alone over a call's audio (${num(sileroAlone * 100, 2)} %): ${num(cpu / sileroAlone, 2)} (goal ≤ ${SILERO_RATIO_GOAL}) ${verdict(cpu / sileroAlone <= SILERO_RATIO_GOAL && top.missed === 0)}`,
       );
     }
     for (const l of processes) {
