@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { createWriteStream } from 'node:fs';
 import { createServer } from 'node:net';
 import path from 'node:path';
 import { processCpuMs } from './postgres-cpu';
@@ -35,6 +36,12 @@ export async function startServiceProcess(name: string, entry: string, env: Reco
   const keep = (c: Buffer) => (stderr = (stderr + c.toString()).slice(-4000));
   child.stdout!.on('data', keep);
   child.stderr!.on('data', keep);
+  // BENCH_SERVICE_LOG_DIR=<dir>: each service's whole output is also kept there, as <name>.log.
+  if (process.env.BENCH_SERVICE_LOG_DIR) {
+    const log = createWriteStream(path.join(process.env.BENCH_SERVICE_LOG_DIR, `${name}.log`));
+    child.stdout!.pipe(log);
+    child.stderr!.pipe(log);
+  }
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   const url = `http://127.0.0.1:${port}`;
   try {

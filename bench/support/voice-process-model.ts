@@ -29,7 +29,7 @@ class SessionProcess {
   readonly #waiters = new Set<() => void>();
   #failure: Error | undefined;
 
-  constructor(index: number, settings: CallSettings) {
+  constructor(index: number, calls: number, settings: CallSettings) {
     const profile = process.env.BENCH_CPU_PROF_DIR ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF_DIR}`] : [];
     this.child = fork(SESSION, [], { execArgv: ['--import', 'tsx', ...profile], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
     this.child.on('message', (msg: FromSession) => {
@@ -44,7 +44,7 @@ class SessionProcess {
         resolve();
       }),
     );
-    this.send({ type: 'job', index, settings });
+    this.send({ type: 'job', index, calls, settings });
   }
 
   send(msg: ToSession): void {
@@ -96,6 +96,8 @@ class SessionProcess {
 
 export interface ProcessLevel {
   sessions: number;
+  /** Calls sharing one process (the last process may have fewer). */
+  callsPerProcess: number;
   /** Why the level did not run (not enough free memory). */
   skipped?: string;
   /** Each process's memory once loaded (Silero in, no call yet: a prewarmed idle job process) and once warm. */
@@ -126,15 +128,16 @@ function cpuTimes(): { busy: number; total: number } {
 }
 
 /**
- * Runs `sessions` calls, each in its own process. `perProcessMb` is what one process is expected to take (the
+ * Runs `sessions` calls, `callsPerProcess` to a process. `perProcessMb` is what one process is expected to take (the
  * largest peak RSS seen so far, or a guess): a level that would not leave RESERVE_MB free does not start.
  */
-export async function processLevel(sessions: number, settings: CallSettings, perProcessMb: number): Promise<ProcessLevel> {
-  const level: ProcessLevel = { sessions, idle: [], warm: [], results: [], missed: 0, failures: [], machineUsedMb: { before: usedMb(), loaded: 0, warm: 0 }, machineCpuShare: Number.NaN };
-  const needMb = sessions * perProcessMb;
+export async function processLevel(sessions: number, settings: CallSettings, perProcessMb: number, callsPerProcess = 1): Promise<ProcessLevel> {
+  const level: ProcessLevel = { sessions, callsPerProcess, idle: [], warm: [], results: [], missed: 0, failures: [], machineUsedMb: { before: usedMb(), loaded: 0, warm: 0 }, machineCpuShare: Number.NaN };
+  const processes = Math.ceil(sessions / callsPerProcess);
+  const needMb = processes * perProcessMb;
   const freeMb = mb(freemem());
   if (freeMb - needMb < RESERVE_MB) {
-    level.skipped = `needs ≈ ${(needMb / 1024).toFixed(1)} GB (${sessions} × ${perProcessMb.toFixed(0)} MB) and ${(RESERVE_MB / 1024).toFixed(0)} GB to spare; ${(freeMb / 1024).toFixed(1)} GB available`;
+    level.skipped = `needs ≈ ${(needMb / 1024).toFixed(1)} GB (${processes} × ${perProcessMb.toFixed(0)} MB) and ${(RESERVE_MB / 1024).toFixed(0)} GB to spare; ${(freeMb / 1024).toFixed(1)} GB available`;
     return level;
   }
   const procs: SessionProcess[] = [];
@@ -144,12 +147,12 @@ export async function processLevel(sessions: number, settings: CallSettings, per
     return undefined;
   };
   try {
-    progress(`process model: starting ${sessions} session process${sessions > 1 ? 'es' : ''} (Silero loaded in each)`);
+    progress(`process model: starting ${processes} session process${processes > 1 ? 'es' : ''} of up to ${callsPerProcess} call${callsPerProcess > 1 ? 's' : ''} (the VAD loaded in each)`);
     const loaded: Array<Promise<unknown>> = [];
-    for (let i = 0; i < sessions; i++) {
+    for (let i = 0; i < processes; i++) {
       if (i >= LOADING_AT_ONCE) await Promise.allSettled([loaded[i - LOADING_AT_ONCE]]);
-      if (mb(freemem()) < RESERVE_MB) throw new Error(`stopped at ${i} of ${sessions} processes: ${(mb(freemem()) / 1024).toFixed(1)} GB available`);
-      const p = new SessionProcess(i, settings);
+      if (mb(freemem()) < RESERVE_MB) throw new Error(`stopped at ${i} of ${processes} processes: ${(mb(freemem()) / 1024).toFixed(1)} GB available`);
+      const p = new SessionProcess(i * callsPerProcess, Math.min(callsPerProcess, sessions - i * callsPerProcess), settings);
       procs.push(p);
       loaded.push(p.next('loaded').then((m) => level.idle.push(m.idle), (err: unknown) => broken(p, err)));
     }
@@ -162,7 +165,7 @@ export async function processLevel(sessions: number, settings: CallSettings, per
     // Calls arrive over up to a second, as in the in-process model (pacing, not synchronisation).
     for (const p of live) {
       p.send({ type: 'start' });
-      if (sessions > 1) await sleep(Math.min(20, 1_000 / sessions));
+      if (live.length > 1) await sleep(Math.min(20 * callsPerProcess, 1_000 / live.length));
     }
     await Promise.all(warm);
     level.machineUsedMb.warm = usedMb();

@@ -84,10 +84,19 @@ export function formatInProcessTable(results: PhaseResult[], sttMode: SttMode): 
 
 export const processSamples = (l: ProcessLevel) => l.results.flatMap((r) => r.samples);
 
+/** The level's memory per call: every process's PSS (shared pages split between the processes sharing them) ÷ its calls; null where /proc does not tell PSS. */
+export function pssPerCallMb(l: ProcessLevel): number | null {
+  const pss = l.warm.map((m) => m.pssMb);
+  return pss.length > 0 && pss.every((p) => p !== null) ? sum(pss as number[]) / l.sessions : null;
+}
+
+/** A call's CPU, share of one core: the median process's CPU over its measured turns ÷ the calls it ran. */
+export const cpuSharePerCall = (l: ProcessLevel) => median(l.results.map((r) => r.cpuMs / r.wallMs / r.calls));
+
 export function formatProcessTable(levels: ProcessLevel[], latency: Latency, sttMode: SttMode): string {
   const cols: Array<[string, number]> = [
     ['sessions', 9], ['turns', 7], ['missed', 7], ['e2e p50', 9], ['overhead p50', 13], ['p99', 7], ['max', 7],
-    ['idle rss', 9], ['rss/sess', 9], ['peak', 7], ['heap', 7], ['Σ rss GB', 9], ['Σ pss GB', 9], ['machine +GB', 12], ['loop p99', 9], ['cpu/call', 9], ['machine cpu', 12],
+    ['idle rss', 9], ['rss/proc', 9], ['peak', 7], ['heap', 7], ['Σ rss GB', 9], ['Σ pss GB', 9], ['pss/call', 9], ['machine +GB', 12], ['loop p99', 9], ['cpu/call', 9], ['machine cpu', 12],
   ];
   const gb = (xs: number[]) => sum(xs) / 1024;
   const rows = levels.map((l) => {
@@ -97,11 +106,12 @@ export function formatProcessTable(levels: ProcessLevel[], latency: Latency, stt
     return [
       String(l.sessions), String(processSamples(l).length), String(l.missed), num(o.totalP50, 1), num(o.p50, 1), num(o.p99, 1), num(o.max, 1),
       num(median(l.idle.map((m) => m.rssMb)), 0), num(median(l.warm.map((m) => m.rssMb)), 0), num(Math.max(...l.results.map((r) => r.peakRssMb)), 0), num(median(l.warm.map((m) => m.heapMb)), 1),
-      num(gb(l.warm.map((m) => m.rssMb)), 2), pss.every((p) => p !== null) ? num(gb(pss as number[]), 2) : '—', num((l.machineUsedMb.warm - l.machineUsedMb.before) / 1024, 2),
-      num(Math.max(...l.results.map((r) => r.loopDelayP99Ms)), 1), `${num(median(l.results.map((r) => (100 * r.cpuMs) / r.wallMs)), 1)}%`, `${Math.round(l.machineCpuShare * 100)}%`,
+      num(gb(l.warm.map((m) => m.rssMb)), 2), pss.every((p) => p !== null) ? num(gb(pss as number[]), 2) : '—', pssPerCallMb(l) === null ? '—' : num(pssPerCallMb(l)!, 0),
+      num((l.machineUsedMb.warm - l.machineUsedMb.before) / 1024, 2),
+      num(Math.max(...l.results.map((r) => r.loopDelayP99Ms)), 1), `${num(cpuSharePerCall(l) * 100, 1)}%`, `${Math.round(l.machineCpuShare * 100)}%`,
     ];
   });
-  return table(levels.map(() => 'process per call'), cols, rows);
+  return table(levels.map((l) => (l.callsPerProcess > 1 ? `${l.callsPerProcess} calls per process` : 'process per call')), cols, rows);
 }
 
 /** The websocket transport's table: the in-process columns for the turns, and the caller's audio on its way in. */

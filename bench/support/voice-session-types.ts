@@ -8,15 +8,21 @@ export interface MemorySample {
   pssMb: number | null;
 }
 
-/** Parent → session process. `start` once it is loaded, `go` once every session of the level is warm. */
-export type ToSession = { type: 'job'; index: number; settings: CallSettings } | { type: 'start' } | { type: 'go' };
+/**
+ * Parent → session process. `job`: the process runs `calls` calls at once (numbered from `index`), as a worker with
+ * AGENT_JOBS_PER_PROCESS does; `start` once it is loaded, `go` once every call of the level is warm.
+ */
+export type ToSession = { type: 'job'; index: number; calls: number; settings: CallSettings } | { type: 'start' } | { type: 'go' };
 
 /** What one session process measured over its measured turns (after `go`). */
 export interface SessionResult {
+  /** The calls it ran. */
+  calls: number;
   samples: TurnSample[];
   missed: number;
   /** Every error, warm-up turn included. */
   errors: string[];
+  /** The most VAD streams one call opened. */
   vadStreams: number;
   /** The process's CPU (all its threads) from `go` to its last turn, ms, and that span's wall time. */
   cpuMs: number;

@@ -1,11 +1,13 @@
 /**
- * One voice bench call in its own process, as the LiveKit Agents worker runs each call in a job process of its own
- * (apps/voice-agent/src/worker/livekit-worker.ts, job.ts). Forked by voice-process-model.ts; speaks over IPC only:
- * receives a `job`, loads Silero as the job's prewarm does and answers `loaded`; on `start` runs the call up to its
- * warm-up turn and answers `warm` with its memory; on `go` runs the measured turns and answers `done`, then exits.
+ * Voice bench calls in a process of their own, as the LiveKit Agents worker runs calls in a job process (one each, or
+ * AGENT_JOBS_PER_PROCESS sharing one: apps/voice-agent/src/worker/livekit-worker.ts, job.ts). Forked by
+ * voice-process-model.ts; speaks over IPC only: receives a `job`, loads the VAD as the job's prewarm does (once, for
+ * every call of the process) and answers `loaded`; on `start` runs its calls up to their warm-up turns and answers
+ * `warm` with its memory; on `go` runs the measured turns and answers `done`, then exits.
  */
 import { readFileSync } from 'node:fs';
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { initializeLogger } from '@livekit/agents';
 import { forcedGc, loadVad, mb, runCall, type RunOut } from './voice-call';
 import type { FromSession, MemorySample, ToSession } from './voice-session-types';
@@ -41,7 +43,7 @@ function memory(): MemorySample {
 
 async function main(): Promise<void> {
   const job = next('job');
-  const { index, settings } = await job;
+  const { index, calls, settings } = await job;
   initializeLogger({ pretty: false, level: process.env.AGENTS_LOG ?? 'silent' });
   const vad = await loadVad(settings.vad);
   const started = next('start');
@@ -53,18 +55,29 @@ async function main(): Promise<void> {
   const loop = monitorEventLoopDelay({ resolution: 10 });
   let cpu = process.cpuUsage();
   let wall = 0;
-  try {
-    const warmedUp = async () => {
-      await send({ type: 'warm', memory: memory() });
-      await go;
-      loop.enable();
-      cpu = process.cpuUsage();
-      wall = performance.now();
-    };
-    await runCall(index, vad, settings, warmedUp, out);
-  } catch (err) {
-    out.errors.push(err instanceof Error ? err.message : String(err));
+  // Every call waits at its warm-up turn until all of the process's calls are there (or broke) and the level's `go`.
+  let warmed = 0;
+  let allWarm!: () => void;
+  const measuring = new Promise<void>((resolve) => (allWarm = resolve)).then(async () => {
+    await send({ type: 'warm', memory: memory() });
+    await go;
+    loop.enable();
+    cpu = process.cpuUsage();
+    wall = performance.now();
+  });
+  // runCall calls warmedUp once, also when the call breaks before its warm-up turn.
+  const warmedUp = () => {
+    if (++warmed === calls) allWarm();
+    return measuring;
+  };
+  const runOne = (i: number) => runCall(index + i, vad, settings, warmedUp, out).catch((err: unknown) => void out.errors.push(err instanceof Error ? err.message : String(err)));
+  const running: Array<Promise<void>> = [];
+  for (let i = 0; i < calls; i++) {
+    running.push(runOne(i));
+    // Calls arrive over up to a second, as in the in-process model (pacing, not synchronisation).
+    if (calls > 1) await sleep(Math.min(20, 1_000 / calls));
   }
+  await Promise.all(running);
   loop.disable();
   const used = process.cpuUsage(cpu);
   const wallMs = performance.now() - wall;
@@ -72,6 +85,7 @@ async function main(): Promise<void> {
   await send({
     type: 'done',
     result: {
+      calls,
       samples: out.samples,
       missed: out.missed,
       errors: out.errors,

@@ -6,6 +6,7 @@
  */
 import { WEB_CALL_AUDIO, webCallEventSchema, type WebCallState } from '@callplane/contracts';
 import { WebSocket, type RawData } from 'ws';
+import { WebCallMicrophone } from '../../libs/testing/src/web-call-microphone';
 import { monotonicMs } from './web-call-caller-types';
 
 export class BenchBrowser {
@@ -21,7 +22,7 @@ export class BenchBrowser {
   oddFrames = 0;
   /** When the last agent audio frame arrived. */
   lastAudioAt = 0;
-  #speech: Int16Array[] = [];
+  readonly #microphone = new WebCallMicrophone();
   #mic: NodeJS.Timeout | null = null;
   /** A reply being waited for: audio arriving after `since` is its first byte. */
   #reply: { since: number; at: number | null } | null = null;
@@ -53,7 +54,7 @@ export class BenchBrowser {
     let sent = 0;
     this.#mic = setInterval(() => {
       while (sent * WEB_CALL_AUDIO.frameMs <= monotonicMs() - started && this.ws.readyState === WebSocket.OPEN) {
-        const { frame, speech } = this.#nextFrame();
+        const { frame, speech } = this.#microphone.nextFrame();
         this.ws.send(frame, { binary: true });
         if (speech) this.lastSpeechSentAt = monotonicMs();
         sent++;
@@ -69,7 +70,7 @@ export class BenchBrowser {
   /** Says `samples` (16 kHz mono) on the microphone, and from now on waits for the agent's reply. */
   say(samples: Int16Array): void {
     this.#reply = { since: monotonicMs(), at: null };
-    this.#speech.push(samples);
+    this.#microphone.say(samples);
   }
 
   /** When the first audio byte of the reply to the last `say` arrived; undefined until it has. */
@@ -80,20 +81,5 @@ export class BenchBrowser {
   /** Whether the agent is listening again, having changed state after `since` (its reply, or the greeting, played out). */
   listeningSince(since: number): boolean {
     return this.state !== null && this.state.state === 'listening' && this.state.at > since;
-  }
-
-  #nextFrame(): { frame: Buffer; speech: boolean } {
-    const frame = Buffer.alloc(WEB_CALL_AUDIO.frameBytes);
-    const samples = WEB_CALL_AUDIO.frameBytes / 2;
-    let filled = 0;
-    while (filled < samples && this.#speech.length > 0) {
-      const head = this.#speech[0]!;
-      const take = Math.min(head.length, samples - filled);
-      for (let i = 0; i < take; i++) frame.writeInt16LE(head[i]!, (filled + i) * 2);
-      filled += take;
-      if (take === head.length) this.#speech.shift();
-      else this.#speech[0] = head.subarray(take);
-    }
-    return { frame, speech: filled > 0 };
   }
 }

@@ -1,6 +1,6 @@
 import { newId, WEB_CALL_AUDIO, webCallEventSchema, type WebCallEvent } from '@callplane/contracts';
 import { hashApiKey, newApiKey, SecretBox } from '@callplane/service-kit';
-import { apiClient, bootTestService, pollUntil, uniqueSuffix, type TestService } from '@callplane/testing';
+import { apiClient, bootTestService, pollUntil, uniqueSuffix, WebCallMicrophone, type TestService } from '@callplane/testing';
 import { initializeLogger } from '@livekit/agents';
 import { randomBytes } from 'node:crypto';
 import { WebSocket } from 'ws';
@@ -101,7 +101,7 @@ export class WebCallClient {
   loudest = 0;
   readonly closed: Promise<{ code: number; reason: string }>;
   readonly opened: Promise<void>;
-  #speech: Int16Array[] = [];
+  readonly #microphone = new WebCallMicrophone();
   #mic: NodeJS.Timeout | null = null;
 
   constructor(url: string) {
@@ -129,7 +129,7 @@ export class WebCallClient {
     let sent = 0;
     this.#mic = setInterval(() => {
       while (sent * WEB_CALL_AUDIO.frameMs <= Date.now() - started && this.ws.readyState === WebSocket.OPEN) {
-        this.ws.send(this.#nextFrame(), { binary: true });
+        this.ws.send(this.#microphone.nextFrame().frame, { binary: true });
         sent++;
       }
     }, 10);
@@ -137,7 +137,7 @@ export class WebCallClient {
 
   /** Queues speech (16 kHz mono samples) on the microphone. */
   say(samples: Int16Array): void {
-    this.#speech.push(samples);
+    this.#microphone.say(samples);
   }
 
   stopMicrophone(): void {
@@ -152,21 +152,6 @@ export class WebCallClient {
   /** Waits for an event the predicate picks. */
   waitFor(what: string, pick: (e: WebCallEvent) => boolean, timeoutMs = 20_000): Promise<WebCallEvent> {
     return pollUntil(() => this.events.find(pick), { timeoutMs, description: what });
-  }
-
-  #nextFrame(): Buffer {
-    const frame = Buffer.alloc(WEB_CALL_AUDIO.frameBytes);
-    const samples = WEB_CALL_AUDIO.frameBytes / 2;
-    let filled = 0;
-    while (filled < samples && this.#speech.length > 0) {
-      const head = this.#speech[0]!;
-      const take = Math.min(head.length, samples - filled);
-      for (let i = 0; i < take; i++) frame.writeInt16LE(head[i]!, (filled + i) * 2);
-      filled += take;
-      if (take === head.length) this.#speech.shift();
-      else this.#speech[0] = head.subarray(take);
-    }
-    return frame;
   }
 }
 

@@ -37,7 +37,7 @@ export interface VoiceAgentModuleOptions {
    * process computes the same name from the environment it inherits (worker/job.ts).
    */
   replica?: string;
-  /** The process's `/metrics` registry (bootService's `registry`), for the turn latency, missed turns and `calls_reaped_total`. */
+  /** The process's `/metrics` registry (bootService's `registry`), for the turn latency, missed turns, `calls_reaped_total` and the worker's load. */
   registry?: Registry;
 }
 
@@ -68,7 +68,7 @@ export function createVoiceAgentModule(opts: VoiceAgentModuleOptions): ServiceMo
         ...(opts.sandboxVoice ? { voice: opts.sandboxVoice } : {}),
       });
   const transitions = new CallTransitions({ prisma, pool: platform.db.pool ?? null, outbox: platform.relay });
-  const worker = opts.livekit ? new LiveKitWorker({ ...opts.worker, livekit: opts.livekit, logger: log, turns }) : null;
+  const worker = opts.livekit ? new LiveKitWorker({ ...opts.worker, livekit: opts.livekit, logger: log, turns, registry: opts.registry }) : null;
   return {
     name: 'voice-agent',
     routers: sandbox && opts.routerDeps ? [sandboxInboundRoutes(opts.routerDeps, { prisma, outbox: platform.relay, sandbox, now: () => new Date() })] : [],

@@ -3,7 +3,7 @@ import { recordingStorageFromEnv } from '@callplane/livekit';
 import { providerKeysFromEnv } from './session/plugins';
 
 export const VOICE_AGENT_ENV = [
-  ...SERVICE_BASE_ENV, 'LIVEKIT_URL', 'LIVEKIT_API_KEY', 'LIVEKIT_API_SECRET', 'AGENT_HEALTH_PORT', 'AGENT_IDLE_PROCESSES', 'AGENT_JOBS_PER_PROCESS', 'AGENT_LOAD_THRESHOLD', 'AGENTS_LOG',
+  ...SERVICE_BASE_ENV, 'LIVEKIT_URL', 'LIVEKIT_API_KEY', 'LIVEKIT_API_SECRET', 'AGENT_HEALTH_PORT', 'AGENT_IDLE_PROCESSES', 'AGENT_JOBS_PER_PROCESS', 'AGENT_LOAD_THRESHOLD', 'AGENT_CPU_PER_CALL', 'AGENTS_LOG',
 ] as const;
 
 export type VoiceAgentConfig = ReturnType<typeof loadVoiceAgentConfig>;

@@ -84,8 +84,13 @@ export const envFields = {
    * its Silero model and VAD batches); one call's crash still ends it alone, but a native crash ends its process's calls.
    */
   AGENT_JOBS_PER_PROCESS: z.coerce.number().int().min(1).max(64).default(1),
-  /** CPU load (0–1) at which the worker reports itself full to LiveKit. */
+  /** Load (0–1) at which the worker reports itself full to LiveKit: the calls in hand at their measured CPU, over its cores. */
   AGENT_LOAD_THRESHOLD: z.coerce.number().min(0.05).max(1).default(0.7),
+  /**
+   * One call's CPU, in cores, until the worker has measured it. The bench measured 6.5–7.7 % of a core per call with a
+   * process per call (bench/README.md): 0.1 is that, rounded up to err on the side of full.
+   */
+  AGENT_CPU_PER_CALL: z.coerce.number().min(0.001).max(16).default(0.1),
   /** The LiveKit Agents framework's own process-wide logger (the voice agent's media sessions); `debug` to see it. */
   AGENTS_LOG: logLevel.default('warn'),
 } as const;

@@ -35,11 +35,11 @@ describe('a Kafka consumer that kafkajs stops on a non-retriable error', () => {
     await mock?.stop();
   });
 
-  const newBus = () =>
+  const newBus = (log = logger) =>
     new KafkaEventBus({
       brokers: mock.bootstrap.split(','),
       clientId: 'crash-spec',
-      logger,
+      logger: log,
       // Well under the default 60 s: without the restart the member never joins, and this says so quickly.
       joinTimeoutMs: 30_000,
       consumer: { sessionTimeoutMs: 4_000, heartbeatIntervalMs: 500, fetchMaxWaitMs: 100 },
@@ -64,6 +64,24 @@ describe('a Kafka consumer that kafkajs stops on a non-retriable error', () => {
     const received = await subscribeCollecting(bus);
     expect(revived()).toHaveLength(1);
     await publishAndAwait(bus, received, 10);
+  });
+
+  test('leaves the group before it is started again, so no member that is gone holds up the next rebalance', async () => {
+    // The member joins, then its SyncGroup fails: it has a member id in the group when it crashes.
+    await mock.failRequests(SYNC_GROUP, INVALID_REQUEST, 1);
+    const lines: Array<{ msg?: string }> = [];
+    const debug = pino({ level: 'debug' }, { write: (line: string) => void lines.push(JSON.parse(line)) });
+    bus = newBus(debug);
+    const received = await subscribeCollecting(bus);
+    const at = (test: (msg: string) => boolean) => lines.findIndex((l) => test(l.msg ?? ''));
+    const crashed = at((m) => m.startsWith('Crash:'));
+    const left = at((m) => m.startsWith('Request LeaveGroup'));
+    const revived = at((m) => m.includes('does not retry; starting it again'));
+    expect(crashed).toBeGreaterThanOrEqual(0);
+    // kafkajs' own disconnect on a crash sends no LeaveGroup for a member that never started consuming (patches/kafkajs).
+    expect(left).toBeGreaterThan(at((m) => m.startsWith('Response SyncGroup')));
+    expect(left).toBeLessThan(revived);
+    await publishAndAwait(bus, received, 4);
   });
 
   test('keeps trying, each time after a longer wait, until the member joins', async () => {

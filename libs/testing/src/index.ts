@@ -15,3 +15,4 @@ export * from './fakes/twilio.fake';
 export * from './livekit-webhook';
 export * from './browser';
 export * from './hostile';
+export * from './web-call-microphone';

@@ -1,9 +1,12 @@
 import type { LiveKitConfig } from '@callplane/livekit';
 import { AgentServer, ServerOptions } from '@livekit/agents';
 import type { Logger } from 'pino';
+import type { Registry } from 'prom-client';
 import type { TurnObserver } from '../session/turn-metrics';
+import type { CallLoadSettings } from './call-load';
 import { JobHostPool } from './job-host-pool';
 import { jobTurnsSocketPath, serveJobTurns } from './job-turns.channel';
+import { workerLoad } from './worker-load';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 
@@ -21,11 +24,17 @@ export interface LiveKitWorkerOptions {
   jobsPerProcess?: number;
   /** The job host's main (default: `job-host.js` next to the service's bundle, or `job-host.ts` beside this file under tsx). */
   jobHostFile?: string;
-  /** CPU load (0–1) above which the worker tells LiveKit it is full; default 0.7. */
+  /** Load (0–1) at which the worker tells LiveKit it is full and refuses offers; default 0.7. */
   loadThreshold?: number;
+  /** One call's CPU in cores until the worker has measured it (AGENT_CPU_PER_CALL); default 0.1. */
+  cpuPerCall?: number;
+  /** The load estimate's other settings (worker-load.ts; tests). */
+  callLoad?: Partial<CallLoadSettings>;
+  /** The process's `/metrics` registry, for the reported load and the CPU per call. */
+  registry?: Registry;
   /** LiveKit Agents' own health server (`/` and `/worker`); 0 picks a free port. Default 8081. */
   healthPort?: number;
-  /** Stand-in for the CPU load (tests). */
+  /** Stand-in for the load of the calls in hand (tests); offers are then accepted whatever it says. */
   loadFunc?: (server: AgentServer) => Promise<number>;
   /** The turn metrics: the job processes' observations arrive over a local socket (job-turns.channel.ts). */
   turns?: TurnObserver;
@@ -98,6 +107,11 @@ export class LiveKitWorker {
     this.#turns = opts.turns;
     const preload = opts.logPreload === undefined ? defaultLogPreload() : opts.logPreload;
     if (preload) preloadInForkedProcesses(preload);
+    const loadThreshold = opts.loadThreshold ?? 0.7;
+    // Not the framework's default (the machine's CPU of the moment): the calls in hand at their measured cost.
+    const load = opts.loadFunc
+      ? { loadFunc: opts.loadFunc }
+      : workerLoad({ threshold: loadThreshold, settings: { cpuPerCall: opts.cpuPerCall ?? 0.1, ...opts.callLoad }, logger: this.#log, registry: opts.registry });
     this.#hosts = (opts.jobsPerProcess ?? 1) > 1 ? this.#jobHosts(opts.jobsPerProcess!, opts.jobHostFile ?? defaultJobHostFile()) : null;
     const options = new ServerOptions({
       agent: opts.agentFile ?? defaultAgentFile(),
@@ -107,8 +121,8 @@ export class LiveKitWorker {
       apiSecret: opts.livekit.apiSecret,
       production: true,
       numIdleProcesses: opts.idleProcesses,
-      loadThreshold: opts.loadThreshold,
-      loadFunc: opts.loadFunc,
+      loadThreshold,
+      ...load,
       port: opts.healthPort,
       shutdownProcessTimeout: JOB_CLOSE_TIMEOUT_MS,
       jobProcessFactory: this.#hosts?.processFor,
