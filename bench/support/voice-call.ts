@@ -96,7 +96,13 @@ export async function loadVad(kind: VadKind): Promise<VAD> {
  * after a turn's speech counts). A Proxy rather than a subclass: Silero keeps its options in private fields, and
  * VoiceSession's close guard patches `stream` on the object it is given, which must not be the shared one.
  */
-export function vadView(vad: VAD, onEndOfSpeech: (at: number, silenceMs: number) => void, onStream: () => void, onVoicedFrame?: (at: number) => void): VAD {
+export function vadView(
+  vad: VAD,
+  onEndOfSpeech: (at: number, silenceMs: number) => void,
+  onStream: () => void,
+  onVoicedFrame?: (at: number) => void,
+  onStartOfSpeech?: (at: number) => void,
+): VAD {
   const own: Record<PropertyKey, unknown> = {
     stream: (): VADStream => {
       onStream();
@@ -120,6 +126,7 @@ export function vadView(vad: VAD, onEndOfSpeech: (at: number, silenceMs: number)
       stream.next = async (): Promise<IteratorResult<VADEvent>> => {
         const r = await next();
         if (!r.done && r.value.type === VADEventType.END_OF_SPEECH) onEndOfSpeech(performance.now(), r.value.silenceDuration + r.value.inferenceDuration);
+        if (!r.done && r.value.type === VADEventType.START_OF_SPEECH) onStartOfSpeech?.(performance.now());
         return r;
       };
       return stream;
@@ -204,6 +211,7 @@ export async function runCall(i: number, vad: VAD, s: CallSettings, warmedUp: ()
   const output = new TimedOutput(24_000);
   const endOfSpeech: Array<{ at: number; silenceMs: number }> = [];
   const finals: number[] = [];
+  const startsOfSpeech: number[] = [];
   let vadStreams = 0;
   let lastSpeechFrameAt = 0;
   const push = input.push.bind(input);
@@ -219,6 +227,8 @@ export async function runCall(i: number, vad: VAD, s: CallSettings, warmedUp: ()
       vad,
       (at, silenceMs) => endOfSpeech.push({ at, silenceMs }),
       () => (out.vadStreamsPerSession = Math.max(out.vadStreamsPerSession, ++vadStreams)),
+      undefined,
+      (at) => startsOfSpeech.push(at),
     ),
     media: { kind: 'replaced', input, output },
     sink: noSink,
@@ -238,7 +248,12 @@ export async function runCall(i: number, vad: VAD, s: CallSettings, warmedUp: ()
       try {
         const frameAt = await waitFor(() => output.firstFrameAt[replyIndex], 'the reply');
         const end = endOfSpeech.find(({ at }) => at > spokeAt);
-        if (end === undefined) throw new Error('no end of speech from the VAD before the reply');
+        if (end === undefined) {
+          // Two different faults: the VAD heard the line but had not ended it, or never heard it at all (the agent
+          // then answered the final transcript, as AudioRecognition does when the VAD is not speaking).
+          if (!startsOfSpeech.some((at) => at > spokeAt)) throw new Error('the VAD heard no speech in the line: the reply came on the final transcript');
+          throw new Error('no end of speech from the VAD before the reply');
+        }
         const eos = end.at;
         if (t > 0) out.samples.push({ totalMs: frameAt - eos, vadMs: eos - lastSpeechFrameAt, vadSilenceMs: end.silenceMs });
         if (process.env.BENCH_DEBUG) {
