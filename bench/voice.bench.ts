@@ -34,7 +34,7 @@ import { benchArgs } from './support/args';
 import { benchRun } from './support/bench-run';
 import { verdict } from './support/report';
 import {
-  forcedGc, loadVad, mb, progress, runCall, MS_PER_CHAR, REPLY, SPEECH_MS, VAD_SILENCE_MS, ENDPOINTING_MIN_DELAY_MS, type CallSettings, type Latency, type RunOut, type SttMode, type VadKind,
+  forcedGc, loadVad, mb, progress, runCall, startArriving, MS_PER_CHAR, REPLY, SPEECH_MS, VAD_SILENCE_MS, ENDPOINTING_MIN_DELAY_MS, type CallSettings, type Latency, type RunOut, type SttMode, type VadKind,
 } from './support/voice-call';
 import { sileroAloneCpuShare } from './support/silero-alone';
 import { processLevel, type ProcessLevel } from './support/voice-process-model';
@@ -95,16 +95,11 @@ async function phase(label: string, vad: VAD, sessions: number, latency: Latency
   loop.enable();
   const cpu = process.cpuUsage();
   const wall = performance.now();
-  const calls: Promise<void>[] = [];
-  // Start the calls over up to a second, as calls arrive, not all in the same tick.
-  for (let i = 0; i < sessions; i++) {
-    calls.push(
-      runCall(i, vad, settings(latency), () => void (++warmed === sessions && allWarm()), out).catch((err: unknown) => {
-        out.errors.push(err instanceof Error ? err.message : String(err));
-      }),
-    );
-    if (sessions > 1) await sleep(Math.min(20, 1_000 / sessions));
-  }
+  const calls = await startArriving(sessions, (i) =>
+    runCall(i, vad, settings(latency), () => void (++warmed === sessions && allWarm()), out).catch((err: unknown) => {
+      out.errors.push(err instanceof Error ? err.message : String(err));
+    }),
+  );
   let memory: { rss: number; heap: number } | undefined;
   if (opts.memory) {
     await warmBarrier;

@@ -202,6 +202,19 @@ export function standInPlugins(s: Pick<CallSettings, 'latency' | 'sttMode'>, onF
 }
 
 /**
+ * Starts `n` calls over up to a second, as calls arrive rather than all in one tick (pacing, not synchronisation);
+ * resolves once all have started, with each call's promise.
+ */
+export async function startArriving(n: number, start: (i: number) => Promise<void>): Promise<Array<Promise<void>>> {
+  const calls: Array<Promise<void>> = [];
+  for (let i = 0; i < n; i++) {
+    calls.push(start(i));
+    if (n > 1) await sleep(Math.min(20, 1_000 / n));
+  }
+  return calls;
+}
+
+/**
  * One call: greeting, then `1 + turns` caller turns (the first a warm-up, not measured), each waiting for the reply to
  * be played out and a short pause (jittered so sessions drift apart). `warmedUp` is awaited once, after the warm-up
  * turn (or when the call breaks before it): the process model holds every call there until all are warm.

@@ -7,9 +7,8 @@
  */
 import { readFileSync } from 'node:fs';
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { initializeLogger } from '@livekit/agents';
-import { forcedGc, loadVad, mb, runCall, type RunOut } from './voice-call';
+import { forcedGc, loadVad, mb, runCall, startArriving, type RunOut } from './voice-call';
 import type { FromSession, MemorySample, ToSession } from './voice-session-types';
 
 /** Resolves once the message is handed to the channel, so `disconnect` cannot drop it. */
@@ -71,13 +70,7 @@ async function main(): Promise<void> {
     return measuring;
   };
   const runOne = (i: number) => runCall(index + i, vad, settings, warmedUp, out).catch((err: unknown) => void out.errors.push(err instanceof Error ? err.message : String(err)));
-  const running: Array<Promise<void>> = [];
-  for (let i = 0; i < calls; i++) {
-    running.push(runOne(i));
-    // Calls arrive over up to a second, as in the in-process model (pacing, not synchronisation).
-    if (calls > 1) await sleep(Math.min(20, 1_000 / calls));
-  }
-  await Promise.all(running);
+  await Promise.all(await startArriving(calls, runOne));
   loop.disable();
   const used = process.cpuUsage(cpu);
   const wallMs = performance.now() - wall;

@@ -11,7 +11,6 @@ import { fork, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { newId } from '@callplane/contracts';
 import { bootService, hashApiKey, newApiKey, SecretBox, type RunningService } from '@callplane/service-kit';
 import { createDialerModule, dialerSettingsFrom } from '../../apps/dialer/src/app';
@@ -20,7 +19,7 @@ import type { SandboxVoiceStack } from '../../apps/voice-agent/src/sandbox/sandb
 import type { StageChoice } from '../../apps/voice-agent/src/session/plugins';
 import { createBenchDatabase, type BenchDatabase } from './bench-database';
 import { monotonicMs, type CallerTurn, type FromCaller, type ToCaller } from './web-call-caller-types';
-import { GREETING, progress, SPEECH_MS, standInPlugins, vadView, type CallSettings, type Latency, type TurnSample } from './voice-call';
+import { GREETING, progress, SPEECH_MS, standInPlugins, startArriving, vadView, type CallSettings, type Latency, type TurnSample } from './voice-call';
 
 /** A web call's turn: the phone path's sample, and the caller's audio on its way in. */
 export interface WebTurnSample extends TurnSample {
@@ -123,12 +122,7 @@ export class WebCallBench {
     loop.enable();
     const cpu = process.cpuUsage();
     const wall = performance.now();
-    const calls: Promise<void>[] = [];
-    for (let i = 0; i < sessions; i++) {
-      calls.push(this.#call(latency, level).catch((err: unknown) => void level.errors.push(err instanceof Error ? err.message : String(err))));
-      if (sessions > 1) await sleep(Math.min(20, 1_000 / sessions));
-    }
-    await Promise.all(calls);
+    await Promise.all(await startArriving(sessions, () => this.#call(latency, level).catch((err: unknown) => void level.errors.push(err instanceof Error ? err.message : String(err)))));
     loop.disable();
     const used = process.cpuUsage(cpu);
     level.loopDelayP99Ms = loop.percentile(99) / 1e6;
