@@ -34,8 +34,9 @@ import { benchArgs } from './support/args';
 import { benchRun } from './support/bench-run';
 import { verdict } from './support/report';
 import {
-  forcedGc, loadVad, mb, progress, runCall, startArriving, MS_PER_CHAR, REPLY, SPEECH_MS, VAD_SILENCE_MS, ENDPOINTING_MIN_DELAY_MS, type CallSettings, type Latency, type RunOut, type SttMode, type VadKind,
+  forcedGc, loadVad, mb, progress, runCall, startArriving, MS_PER_CHAR, REPLY, VAD_SILENCE_MS, ENDPOINTING_MIN_DELAY_MS, type CallSettings, type Latency, type RunOut, type SttMode, type VadKind,
 } from './support/voice-call';
+import { CALLER_LINE, callerLine, lineMs } from './support/caller-line';
 import { sileroAloneCpuShare } from './support/silero-alone';
 import { processLevel, type ProcessLevel } from './support/voice-process-model';
 import { cpuSharePerCall, formatInProcessTable, formatProcessTable, formatWebSocketTable, median, num, overhead, processSamples, pssPerCallMb, sum, type PhaseResult } from './support/voice-report';
@@ -141,7 +142,7 @@ async function inProcessModel(): Promise<{ results: PhaseResult[]; vadListenersL
     const results: PhaseResult[] = [await phase('baseline: zero-latency stand-ins', vad, 1, { stt: 0, llm: 0, tts: 0 }, { memory: false })];
     for (const n of LEVELS) results.push(await phase(`fixed-latency stand-ins`, vad, n, LATENCY, { memory: true }));
     progress('Silero alone over the same call audio');
-    const sileroAlone = await sileroAloneCpuShare(SPEECH_MS);
+    const sileroAlone = await sileroAloneCpuShare(await callerLine());
     return { results, vadListenersLeft: vad.listenerCount('metrics_collected'), sileroAlone };
   } finally {
     await vad.close();
@@ -180,7 +181,7 @@ async function webSocketTransport(): Promise<number> {
     `voice bench, websocket transport (sandbox web call: WebSocket route → WebCall → VoiceSession → AgentSession, Silero VAD ${VAD_SILENCE_MS} ms silence, VAD turn detection, stand-ins: STT ${sttKind} ${LATENCY.stt} ms, LLM first token ${LATENCY.llm} ms, TTS first chunk ${LATENCY.tts} ms)`,
   );
   console.log(
-    `caller: a ws client per call sending 640-byte 20 ms frames in real time (silence between turns), ${SPEECH_MS} ms of synthetic voice per turn, reply "${REPLY}" (${REPLY.length * MS_PER_CHAR} ms of audio); ` +
+    `caller: a ws client per call sending 640-byte 20 ms frames in real time (silence between turns), "${CALLER_LINE}" per turn (espeak-ng, ${lineMs(await callerLine())} ms), reply "${REPLY}" (${REPLY.length * MS_PER_CHAR} ms of audio); ` +
       `${TURNS} measured turns per call after a warm-up turn${QUICK ? '; --quick: few turns, noisy figures' : ''}`,
   );
   const cpus = availableParallelism();
@@ -217,7 +218,7 @@ async function main(): Promise<number> {
   const loadBetween = loadavg()[0]!;
   const processes = MODEL === 'inprocess' ? undefined : await processModel();
   // The process model's floor: measured once per run, after the levels (the in-process model's figure when it ran).
-  const sileroAlone = inProcess?.sileroAlone ?? (processes ? (progress('Silero alone over the same call audio'), await sileroAloneCpuShare(SPEECH_MS)) : Number.NaN);
+  const sileroAlone = inProcess?.sileroAlone ?? (processes ? (progress('Silero alone over the same call audio'), await sileroAloneCpuShare(await callerLine())) : Number.NaN);
   const loadAtEnd = loadavg()[0]!;
 
   const sttKind = STT_MODE === 'batch' ? 'batch (non-streaming, behind stt.StreamAdapter following the session VAD stream)' : 'streaming (own utterance detection, no adapter)';
@@ -225,7 +226,7 @@ async function main(): Promise<number> {
     `voice bench (VoiceSession → AgentSession, Silero VAD ${VAD_SILENCE_MS} ms silence, VAD turn detection, stand-ins: STT ${sttKind} ${LATENCY.stt} ms, LLM first token ${LATENCY.llm} ms, TTS first chunk ${LATENCY.tts} ms)`,
   );
   console.log(
-    `far end: ${SPEECH_MS} ms of synthetic voice per turn in ${FRAME_MS} ms frames at 16 kHz, reply "${REPLY}" (${REPLY.length * MS_PER_CHAR} ms of audio); ` +
+    `far end: "${CALLER_LINE}" per turn (espeak-ng, ${lineMs(await callerLine())} ms) in ${FRAME_MS} ms frames at 16 kHz, reply "${REPLY}" (${REPLY.length * MS_PER_CHAR} ms of audio); ` +
       `${TURNS} measured turns per session after a warm-up turn${QUICK ? '; --quick: few turns, noisy figures' : ''}`,
   );
   const cpus = availableParallelism();

@@ -13,19 +13,17 @@ import type { AudioFrame } from '@livekit/rtc-node';
 import pino from 'pino';
 import { PlayoutAudioOutput, PushAudioInput } from '../../apps/voice-agent/src/local/audio-io';
 import { FarEndAudio } from '../../apps/voice-agent/src/local/far-end';
-import { voiceSamples } from '../../apps/voice-agent/src/local/synthetic-voice';
 import type { CallPlan } from '../../apps/voice-agent/src/session/agent-config';
 import { loadCallVad } from '../../apps/voice-agent/src/session/vad/load-call-vad';
 import { VoiceSession, type CallEventSink } from '../../apps/voice-agent/src/session/voice-session';
 import { FixedLatencyLLM, FixedLatencySTT, FixedLatencyTTS } from './fixed-latency-stand-ins';
 import { StreamingCallerSTT } from './streaming-caller-stt';
+import { CALLER_LINE, callerLine } from './caller-line';
 
-export const CALLER_LINE = 'How much does it cost?';
 /** As the sandbox media plane and the worker's job prewarm load it (apps/voice-agent/src/worker/job.ts). */
 export const VAD_SILENCE_MS = 400;
 /** @livekit/agents' default endpointing minDelay for VAD turn detection (VoiceSession does not change it). */
 export const ENDPOINTING_MIN_DELAY_MS = 500;
-export const SPEECH_MS = 800;
 export const REPLY = 'It is ten dollars.';
 export const GREETING = 'Hi, Ava here.';
 export const MS_PER_CHAR = 20;
@@ -189,9 +187,6 @@ export async function waitFor<T>(probe: () => T | undefined | false, what: strin
   }
 }
 
-/** The caller's line: SPEECH_MS of synthetic voice at 16 kHz. */
-export const speech = voiceSamples(SPEECH_MS, 16_000);
-
 /** The three stand-ins of fixed latency for one call; `onFinal` is told when the streaming STT emits a final transcript. */
 export function standInPlugins(s: Pick<CallSettings, 'latency' | 'sttMode'>, onFinal?: (at: number) => void): { stt: stt.STT; llm: llm.LLM; tts: tts.TTS } {
   return {
@@ -248,6 +243,7 @@ export async function runCall(i: number, vad: VAD, s: CallSettings, warmedUp: ()
     logger: silent,
     usageIntervalMs: 3_600_000,
   });
+  const line = await callerLine();
   const far = new FarEndAudio(input, { frameMs: s.frameMs });
   let warm = false;
   try {
@@ -257,7 +253,7 @@ export async function runCall(i: number, vad: VAD, s: CallSettings, warmedUp: ()
     for (let t = 0; t < s.turns + 1; t++) {
       const replyIndex = output.segments.length;
       const spokeAt = performance.now();
-      far.play(speech);
+      far.play(line);
       try {
         const frameAt = await waitFor(() => output.firstFrameAt[replyIndex], 'the reply');
         const end = endOfSpeech.find(({ at }) => at > spokeAt);

@@ -19,7 +19,7 @@ import type { SandboxVoiceStack } from '../../apps/voice-agent/src/sandbox/sandb
 import type { StageChoice } from '../../apps/voice-agent/src/session/plugins';
 import { createBenchDatabase, type BenchDatabase } from './bench-database';
 import { monotonicMs, type CallerTurn, type FromCaller, type ToCaller } from './web-call-caller-types';
-import { GREETING, progress, SPEECH_MS, standInPlugins, startArriving, vadView, type CallSettings, type Latency, type TurnSample } from './voice-call';
+import { GREETING, progress, standInPlugins, startArriving, vadView, type CallSettings, type Latency, type TurnSample } from './voice-call';
 
 /** A web call's turn: the phone path's sample, and the caller's audio on its way in. */
 export interface WebTurnSample extends TurnSample {
@@ -207,7 +207,7 @@ export class WebCallBench {
     const id = this.#nextCall++;
     return new Promise((resolve, reject) => {
       this.#waiting.set(id, resolve);
-      const msg: ToCaller = { type: 'call', id, url, turns: this.settings.turns, speechMs: SPEECH_MS };
+      const msg: ToCaller = { type: 'call', id, url, turns: this.settings.turns };
       caller.send(msg, (err) => {
         if (!err) return;
         this.#waiting.delete(id);

@@ -7,8 +7,8 @@
 /** CLOCK_MONOTONIC in ms: one clock for every process on the machine (performance.now() counts from each process's own start). */
 export const monotonicMs = (): number => Number(process.hrtime.bigint()) / 1e6;
 
-/** Bench → caller process: join the web call at `url` and run its turns, each line `speechMs` of synthetic voice. */
-export type ToCaller = { type: 'call'; id: number; url: string; turns: number; speechMs: number };
+/** Bench → caller process: join the web call at `url` and run its turns, each saying the caller's line (caller-line.ts). */
+export type ToCaller = { type: 'call'; id: number; url: string; turns: number };
 
 /** One caller turn as the browser saw it (monotonic ms). */
 export interface CallerTurn {

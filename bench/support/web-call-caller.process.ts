@@ -6,11 +6,10 @@
  * for the agent to be listening again, then a 200–600 ms pause; then hangs up (closes the socket) and reports `done`.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import { voiceSamples } from '../../apps/voice-agent/src/local/synthetic-voice';
+import { callerLine } from './caller-line';
 import { BenchBrowser } from './web-call-browser';
 import { monotonicMs, type CallerTurn, type FromCaller, type ToCaller } from './web-call-caller-types';
 
-const speech = new Map<number, Int16Array>();
 const TURN_TIMEOUT_MS = 15_000;
 
 const send = (msg: FromCaller) => new Promise<void>((resolve) => process.send!(msg, undefined, undefined, () => resolve()));
@@ -25,9 +24,8 @@ async function until<T>(probe: () => T | undefined | false, what: string): Promi
   }
 }
 
-async function call({ id, url, turns, speechMs }: ToCaller): Promise<void> {
-  let line = speech.get(speechMs);
-  if (!line) speech.set(speechMs, (line = voiceSamples(speechMs, 16_000)));
+async function call({ id, url, turns }: ToCaller): Promise<void> {
+  const line = await callerLine();
   const browser = new BenchBrowser(url);
   const said: CallerTurn[] = [];
   let error: string | undefined;
