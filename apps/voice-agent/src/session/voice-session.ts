@@ -9,6 +9,7 @@ import { roomIoOptions } from './room-io-options';
 import { TurnWatch, type TurnObserver } from './turn-metrics';
 import { TtsCharacterCounter, usageData } from './usage-report';
 import { guardVadStreamClose } from './vad-close-guard';
+import { WindowedAudioInput } from './windowed-audio-input';
 
 /** Where a call's `call.transcript` and `call.usage` event data go (the outbox writer, later; a recorder in tests). */
 export interface CallEventSink {
@@ -107,7 +108,8 @@ export class VoiceSession {
       userAwayTimeout: null,
     });
     if (deps.media.kind === 'replaced') {
-      this.#session.input.audio = deps.media.input;
+      // As the room's track is read (room-io-options.ts): in frames of one VAD window, whatever the far end sends.
+      this.#session.input.audio = new WindowedAudioInput(deps.media.input);
       this.#session.output.audio = deps.media.output;
     }
     this.#session.on(voice.AgentSessionEventTypes.ConversationItemAdded, (ev) => this.#onItem(ev.item));

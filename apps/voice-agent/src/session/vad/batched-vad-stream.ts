@@ -1,7 +1,7 @@
 import { AsyncIterableQueue, ExpFilter, log, VADEventType, type VAD, type VADEvent } from '@livekit/agents';
 import { AudioFrame, AudioResampler, AudioResamplerQuality } from '@livekit/rtc-node';
 import type { SileroInference } from './inference';
-import { MODEL_SAMPLE_RATE, WINDOW_SAMPLES } from './inference.protocol';
+import { MODEL_SAMPLE_RATE, WINDOW_MS, WINDOW_SAMPLES } from './inference.protocol';
 import { PcmBuffer } from './pcm-buffer';
 import { SpeechBuffer } from './speech-buffer';
 import type { BatchedVadOptions } from './vad-options';
@@ -9,7 +9,6 @@ import { FLUSH, VadInput } from './vad-input';
 
 /** As the plugin: inference more than 200 ms behind real time is logged. */
 const SLOW_INFERENCE_MS = 200;
-const WINDOW_MS = (WINDOW_SAMPLES / MODEL_SAMPLE_RATE) * 1000;
 
 /**
  * One audio stream's voice activity, saying what @livekit/agents-plugin-silero 1.8.1's VADStream says — the same

@@ -7,6 +7,8 @@
 /** Silero v5 at 16 kHz: 512 new samples per window, each run also given the previous window's last 64. */
 export const MODEL_SAMPLE_RATE = 16_000;
 export const WINDOW_SAMPLES = 512;
+/** A window's length, ms (32). */
+export const WINDOW_MS = (WINDOW_SAMPLES / MODEL_SAMPLE_RATE) * 1000;
 export const CONTEXT_SAMPLES = 64;
 /** The model's recurrent state per stream: [2, batch, 128]. */
 export const STATE_WIDTH = 128;
