@@ -19,32 +19,39 @@ export const SESSION_FRAME_MS = WINDOW_MS;
  */
 export class WindowedAudioInput extends voice.AudioInput {
   readonly #source: voice.AudioInput;
+  readonly #frames: ReadableStream<AudioFrame>;
 
   constructor(source: voice.AudioInput, frameMs = SESSION_FRAME_MS) {
     super();
     this.#source = source;
     const reader = source.stream.getReader();
     const chunker = new FrameChunker(frameMs);
-    this.multiStream.addInputStream(
-      new ReadableStream<AudioFrame>({
-        // Reads the source until a whole frame is ready: one read per source frame, nothing buffered beyond it.
-        pull: async (controller) => {
-          for (;;) {
-            const { done, value } = await reader.read();
-            if (done) {
-              const rest = chunker.flush();
-              if (rest) controller.enqueue(rest);
-              controller.close();
-              return;
-            }
-            const frames = chunker.push(value);
-            for (const frame of frames) controller.enqueue(frame);
-            if (frames.length > 0) return;
+    this.#frames = new ReadableStream<AudioFrame>({
+      // Reads the source until a whole frame is ready: one read per source frame, nothing buffered beyond it.
+      pull: async (controller) => {
+        for (;;) {
+          const { done, value } = await reader.read();
+          if (done) {
+            const rest = chunker.flush();
+            if (rest) controller.enqueue(rest);
+            controller.close();
+            return;
           }
-        },
-        cancel: (reason) => reader.cancel(reason),
-      }),
-    );
+          const frames = chunker.push(value);
+          for (const frame of frames) controller.enqueue(frame);
+          if (frames.length > 0) return;
+        }
+      },
+      cancel: (reason) => reader.cancel(reason),
+    });
+  }
+
+  /**
+   * The frames themselves, not through the input's own MultiInputStream (a pump, a writable and a transform per
+   * frame, there to let inputs come and go: this one's source is set once).
+   */
+  override get stream(): ReadableStream<AudioFrame> {
+    return this.#frames;
   }
 
   override setAttached(attached: boolean): void {
