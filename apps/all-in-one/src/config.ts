@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { allInOneDataDir, envFields, loadEnv, SECRETS_FILE, SERVICE_BASE_ENV } from '@callplane/config';
+import { AGENT_WORKER_ENV, allInOneDataDir, envFields, loadEnv, SECRETS_FILE, SERVICE_BASE_ENV } from '@callplane/config';
 
 export const ALL_IN_ONE_ENV = [
   ...SERVICE_BASE_ENV, 'PUBLIC_BASE_URL', 'CREDENTIALS_KEY', 'CREDENTIALS_KEY_PREVIOUS',
@@ -10,6 +10,8 @@ export const ALL_IN_ONE_ENV = [
   'TEST_CALL_USER_DAILY_LIMIT', 'TEST_CALL_DESTINATION_DAILY_LIMIT', 'TEST_CALL_MAX_SECONDS', 'TEST_CALL_DISPATCH_TIMEOUT_SECONDS', 'DIAL_RINGING_TIMEOUT_SECONDS',
   'CAMPAIGN_RUNNER_INTERVAL_MS',
   'CONTACTS_UPLOAD_MAX_BYTES', 'AGENTS_LOG', 'CALL_REAPER_GRACE_SECONDS',
+  // With LiveKit configured, the voice agent's worker reads its own as the service does.
+  ...AGENT_WORKER_ENV,
 ] as const;
 
 interface LocalSecrets {

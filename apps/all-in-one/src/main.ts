@@ -11,6 +11,7 @@ import { createDialerModule, dialerSettingsFrom } from '../../dialer/src/app';
 import { createProvisioningModule, defaultAdapters, defaultImporters } from '../../provisioning/src/app';
 import { createGatewayModule } from '../../telephony-gateway/src/app';
 import { createVoiceAgentModule } from '../../voice-agent/src/app';
+import { workerSettingsFrom } from '../../voice-agent/src/config';
 import { routeAgentsLogs } from '../../voice-agent/src/session/agents-log';
 /* eslint-enable @nx/enforce-module-boundaries */
 import { loadAllInOneConfig } from './config';
@@ -60,7 +61,7 @@ export async function startAllInOne(env?: NodeJS.ProcessEnv, opts: { handleSigna
       }),
       createAnalyticsModule({ platform, routerDeps, registry }),
       // The same LiveKit settings as the dialer's: without them the voice agent runs the sandbox media plane the dialer then uses.
-      createVoiceAgentModule({ platform, routerDeps, registry, livekit: livekitSettings(config), replica: replicaName(config) }),
+      createVoiceAgentModule({ platform, routerDeps, registry, livekit: livekitSettings(config), worker: workerSettingsFrom(config), replica: replicaName(config) }),
       // Last: the dashboard answers only what no API route did.
       ...(studioBuilt(config.studioDir) ? [createStudioSiteModule({ routerDeps, dir: config.studioDir })] : []),
     ],

@@ -25,7 +25,7 @@ export interface VoiceAgentModuleOptions {
   sandbox?: Partial<SandboxSettings>;
   /** The sandbox calls' STT, LLM, TTS and VAD; default the local voice stack. The voice bench passes stand-ins of fixed latency. */
   sandboxVoice?: SandboxVoiceStack;
-  /** LiveKit worker settings beyond the credentials (idle processes, load threshold, health port). */
+  /** LiveKit worker settings beyond the credentials (`workerSettingsFrom(config)`): needed with `livekit`. */
   worker?: Omit<LiveKitWorkerOptions, 'livekit' | 'logger'>;
   /** How long a stopping worker lets live calls run on (default 10 minutes, below the pod's termination grace). */
   drainGraceMs?: number;
@@ -68,7 +68,8 @@ export function createVoiceAgentModule(opts: VoiceAgentModuleOptions): ServiceMo
         ...(opts.sandboxVoice ? { voice: opts.sandboxVoice } : {}),
       });
   const transitions = new CallTransitions({ prisma, pool: platform.db.pool ?? null, outbox: platform.relay });
-  const worker = opts.livekit ? new LiveKitWorker({ ...opts.worker, livekit: opts.livekit, logger: log, turns, registry: opts.registry }) : null;
+  if (opts.livekit && !opts.worker) throw new Error('the voice agent with LiveKit needs its worker settings (workerSettingsFrom(config))');
+  const worker = opts.livekit && opts.worker ? new LiveKitWorker({ ...opts.worker, livekit: opts.livekit, logger: log, turns, registry: opts.registry }) : null;
   return {
     name: 'voice-agent',
     routers: sandbox && opts.routerDeps ? [sandboxInboundRoutes(opts.routerDeps, { prisma, outbox: platform.relay, sandbox, now: () => new Date() })] : [],

@@ -3,7 +3,7 @@ import { describeRecordingStorage } from '@callplane/livekit';
 import { bootService, exitOnStartupError } from '@callplane/service-kit';
 import { initializeLogger } from '@livekit/agents';
 import { createVoiceAgentModule } from './app';
-import { loadVoiceAgentConfig } from './config';
+import { loadVoiceAgentConfig, workerSettingsFrom } from './config';
 import { routeAgentsLogs } from './session/agents-log';
 
 async function main() {
@@ -27,13 +27,7 @@ async function main() {
         registry,
         livekit,
         drainGraceMs,
-        worker: {
-          healthPort: config.AGENT_HEALTH_PORT,
-          idleProcesses: config.AGENT_IDLE_PROCESSES,
-          jobsPerProcess: config.AGENT_JOBS_PER_PROCESS,
-          loadThreshold: config.AGENT_LOAD_THRESHOLD,
-          cpuPerCall: config.AGENT_CPU_PER_CALL,
-        },
+        worker: workerSettingsFrom(config),
         onWorkerFatal: () => process.exit(1),
         replica: replicaName(config),
       }),

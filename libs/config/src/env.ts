@@ -103,6 +103,11 @@ export const SERVICE_BASE_ENV = [
   'DATABASE_URL', 'DATABASE_POOL_SIZE', 'KAFKA_BROKERS', 'KAFKA_IDEMPOTENT', 'KAFKA_FETCH_MAX_WAIT_MS', 'KAFKA_NAMESPACE',
 ] as const satisfies readonly EnvField[];
 
+/** The voice agent's LiveKit worker (its health server, job processes and load), read wherever that worker runs. */
+export const AGENT_WORKER_ENV = [
+  'AGENT_HEALTH_PORT', 'AGENT_IDLE_PROCESSES', 'AGENT_JOBS_PER_PROCESS', 'AGENT_LOAD_THRESHOLD', 'AGENT_CPU_PER_CALL',
+] as const satisfies readonly EnvField[];
+
 /**
  * Reads and validates the named variables once, at start. Empty strings count as unset.
  * Throws ConfigError listing every bad variable, not just the first.

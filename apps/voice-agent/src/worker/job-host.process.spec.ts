@@ -1,7 +1,9 @@
 import { FakeLiveKitAgentServer, freePort, pollUntil, type FakeJobOffer } from '@callplane/testing';
+import { AGENT_WORKER_ENV, loadEnv } from '@callplane/config';
 import { createLogger } from '@callplane/service-kit';
 import { initializeLogger } from '@livekit/agents';
 import path from 'node:path';
+import { workerSettingsFrom } from '../config';
 import type { HostedJobEnded } from './job-host-pool';
 import { LiveKitWorker, VOICE_AGENT_NAME } from './livekit-worker';
 
@@ -36,6 +38,8 @@ describe('job hosts: several calls per process, one call crashing alone', () => 
 
   async function startWorker(jobsPerProcess: number): Promise<{ ended: HostedJobEnded[] }> {
     worker = new LiveKitWorker({
+      // The variables' defaults (the load settings, unused with loadFunc given), then this test's own.
+      ...workerSettingsFrom(loadEnv(AGENT_WORKER_ENV, {})),
       livekit: { url: fake.url, ...LIVEKIT },
       logger: createLogger({ name: 'voice-agent', level: 'warn' }),
       agentFile: AGENT_FILE,

@@ -24,10 +24,10 @@ export interface LiveKitWorkerOptions {
   jobsPerProcess?: number;
   /** The job host's main (default: `job-host.js` next to the service's bundle, or `job-host.ts` beside this file under tsx). */
   jobHostFile?: string;
-  /** Load (0–1) at which the worker tells LiveKit it is full and refuses offers; default 0.7. */
-  loadThreshold?: number;
-  /** One call's CPU in cores until the worker has measured it (AGENT_CPU_PER_CALL); default 0.1. */
-  cpuPerCall?: number;
+  /** Load (0–1) at which the worker tells LiveKit it is full and refuses offers (AGENT_LOAD_THRESHOLD). */
+  loadThreshold: number;
+  /** One call's CPU in cores until the worker has measured it (AGENT_CPU_PER_CALL). */
+  cpuPerCall: number;
   /** The load estimate's other settings (worker-load.ts; tests). */
   callLoad?: Partial<CallLoadSettings>;
   /** The process's `/metrics` registry, for the reported load and the CPU per call. */
@@ -107,11 +107,11 @@ export class LiveKitWorker {
     this.#turns = opts.turns;
     const preload = opts.logPreload === undefined ? defaultLogPreload() : opts.logPreload;
     if (preload) preloadInForkedProcesses(preload);
-    const loadThreshold = opts.loadThreshold ?? 0.7;
+    const { loadThreshold } = opts;
     // Not the framework's default (the machine's CPU of the moment): the calls in hand at their measured cost.
     const load = opts.loadFunc
       ? { loadFunc: opts.loadFunc }
-      : workerLoad({ threshold: loadThreshold, settings: { cpuPerCall: opts.cpuPerCall ?? 0.1, ...opts.callLoad }, logger: this.#log, registry: opts.registry });
+      : workerLoad({ threshold: loadThreshold, settings: { cpuPerCall: opts.cpuPerCall, ...opts.callLoad }, logger: this.#log, registry: opts.registry });
     this.#hosts = (opts.jobsPerProcess ?? 1) > 1 ? this.#jobHosts(opts.jobsPerProcess!, opts.jobHostFile ?? defaultJobHostFile()) : null;
     const options = new ServerOptions({
       agent: opts.agentFile ?? defaultAgentFile(),
